@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hotcanary build. Everything is written below $(OUTPUT); the source tree stays clean.
+#   make            build/hotcanary
+#   make static     build/static/hotcanary (and static fixtures), for the VM tests
+#   make check      unit, host (real uprobes) and VM (real kernels under qemu) tests
+#   make bench      per-call overhead against an empty probe pair and bpftrace
+#   make deps       install every build and test dependency from Debian's archive
+#   V=1             show full commands
+
+OUTPUT ?= build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC := gcc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_DIR ?= vmlinux/$(ARCH)
+
+ifeq ($(wildcard $(VMLINUX_DIR)/vmlinux.h),)
+$(error no '$(VMLINUX_DIR)/vmlinux.h' for architecture '$(ARCH)'; generate it with tools/gen-vmlinux-h.sh)
+endif
+
+# clang -target bpf does not search the host's include dirs; add them back after ours, so
+# <asm/types.h> resolves on Debian's multiarch layout.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+CFLAGS ?= -g -O2
+HC_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wshadow -I$(OUTPUT)/skel -Ibpf -Iuser $(CFLAGS)
+LIBS := -lbpf -lelf -lz -ljson-c
+BPF_CFLAGS := -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) \
+	-Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
+	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target
+STATIC_BINS := $(OUTPUT)/static/hotcanary
+
+.PHONY: all static check check-unit check-host check-vm bench deps demo clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/hotcanary
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/hotcanary.h bpf/hist.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/tests/%.bpf.o: tests/bench/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/skel/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)/skel
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/skel/%.skel.h: $(OUTPUT)/tests/%.bpf.o | $(OUTPUT)/skel
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/libhotcanary.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/hotcanary: $(OUTPUT)/obj/main.o $(OUTPUT)/libhotcanary.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(HC_CFLAGS) $^ $(LIBS) -o $@
+
+static: $(STATIC_BINS)
+
+$(OUTPUT)/static/hotcanary: $(OUTPUT)/obj/main.o $(OUTPUT)/libhotcanary.a | $(OUTPUT)/static
+	$(call msg,STATIC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) -static $^ $(LIBS) -o $@
+
+# ---- tests -----------------------------------------------------------------------------------
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libhotcanary.a $(FIXTURES) | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) -DFIXTURE_DIR='"$(abspath $(OUTPUT)/tests)"' \
+		-DSRC_DIR='"$(CURDIR)"' $< $(OUTPUT)/libhotcanary.a $(LIBS) -lcmocka -o $@
+
+# The fixtures keep frame pointers and no inlining so each probed function is a real call.
+FIXTURE_CFLAGS := -std=gnu11 -g -O1 -fno-inline -fno-omit-frame-pointer -Wall
+
+$(OUTPUT)/tests/libfixture.so: tests/fixtures/libfixture.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUTPUT)/tests/fixture: tests/fixtures/fixture.c $(OUTPUT)/tests/libfixture.so | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -pie -fPIE $< -L$(OUTPUT)/tests -lfixture \
+		-Wl,-rpath,'$$ORIGIN' -o $@
+
+$(OUTPUT)/tests/nested: tests/fixtures/nested.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -no-pie -fno-PIE $< -o $@
+
+$(OUTPUT)/tests/bench_target: tests/bench/bench_target.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 -g -O2 -Wall $< -o $@
+
+$(OUTPUT)/tests/bench_floor: tests/bench/bench_floor.c $(OUTPUT)/skel/bench_floor.skel.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) $< $(LIBS) -o $@
+
+$(OUTPUT)/demo: tools/demo/demo.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) $< -o $@
+
+check: check-unit check-host check-vm
+
+check-unit: $(UNIT_BINS)
+	$(Q)sh tests/unit/run.sh $(UNIT_BINS)
+
+check-host: $(OUTPUT)/hotcanary $(FIXTURES)
+	$(Q)OUTPUT=$(OUTPUT) bash tests/host/run.sh
+
+check-vm: static
+	$(Q)OUTPUT=$(OUTPUT) bash tests/vm/run.sh
+
+bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor
+	$(Q)OUTPUT=$(OUTPUT) bash tests/bench/bench.sh
+
+deps:
+	$(Q)sh tools/install-deps.sh
+
+demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo
+	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static:
+	$(Q)mkdir -p $@
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/obj/*.d)

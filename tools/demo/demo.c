@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bundled demo workload: a toy request server that parses and handles requests in a loop,
+ * with realistic latency spread and an occasional malformed request. hotcanary's quick start
+ * watches parse_request() and handle_request() in it.
+ *   demo [SECONDS]   run for SECONDS (default: until killed)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct request {
+	char line[64];
+	int len;
+};
+
+static unsigned int rng = 2463534242u;
+
+static unsigned int next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+static void work_ns(long ns)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < ns);
+}
+
+/* returns the request length, or -1 for a malformed request (about 2%) */
+__attribute__((noinline)) int parse_request(struct request *r)
+{
+	unsigned int x = next_rand();
+
+	r->len = snprintf(r->line, sizeof(r->line), "GET /item/%u HTTP/1.1", x % 1000);
+	work_ns(20000 + (x % 16) * 2000);
+	return x % 50 == 0 ? -1 : r->len;
+}
+
+/* 0 on success; a slow path every 100th request */
+__attribute__((noinline)) int handle_request(const struct request *r)
+{
+	unsigned int x = next_rand();
+
+	work_ns(x % 100 == 0 ? 2000000 : 50000 + (x % 8) * 5000);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	time_t end = argc > 1 ? time(NULL) + atoi(argv[1]) : 0;
+	struct request r;
+
+	while (!end || time(NULL) < end) {
+		if (parse_request(&r) >= 0)
+			handle_request(&r);
+		usleep(200);
+	}
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The command layer: the only code that prints to the user. */
+#ifndef HC_CMD_H
+#define HC_CMD_H
+
+#include <stdarg.h>
+
+/* exit codes shared by every command */
+#define HC_EXIT_OK		0
+#define HC_EXIT_ERROR		1	/* failed, system left as it was */
+#define HC_EXIT_USAGE		2	/* bad usage or bad input */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+extern int verbose;
+
+/* "hotcanary: <message>" on stderr, one line */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* route libbpf's messages: warnings kept for the error context, debug only with -v */
+void libbpf_setup(void);
+/* 0 if the process may load BPF programs; else prints why and returns -EPERM */
+int require_bpf_privileges(void);
+
+int cmd_watch(int argc, char **argv);
+
+#endif

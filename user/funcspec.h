@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * FUNC specs: "kernel:NAME" or "user:PATH:SYMBOL", each with an optional "@PID".
+ */
+#ifndef HC_FUNCSPEC_H
+#define HC_FUNCSPEC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum hc_func_kind {
+	HC_FUNC_KERNEL,
+	HC_FUNC_USER,
+};
+
+struct hc_funcspec {
+	enum hc_func_kind kind;
+	char *text;	/* the spec as given, for messages and output */
+	char *path;	/* user: the binary or library */
+	char *symbol;	/* kernel function or user symbol */
+	pid_t pid;	/* 0: every process */
+};
+
+/*
+ * Parse @text into @spec. On failure return -EINVAL and write a one-line reason into @err
+ * (without the spec itself, which the caller quotes).
+ */
+int funcspec__parse(const char *text, struct hc_funcspec *spec, char *err, size_t errlen);
+void funcspec__free(struct hc_funcspec *spec);
+
+#endif

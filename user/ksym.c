@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include "ksym.h"
+
+const char *ksym__tracefs(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/available_filter_functions", dirs[i]);
+		if (!access(path, R_OK))
+			return dirs[i];
+	}
+	/* systemd mounts it on demand; a minimal system or an initramfs may not have it yet */
+	if (!mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) &&
+	    !access("/sys/kernel/tracing/available_filter_functions", R_OK))
+		return "/sys/kernel/tracing";
+	return NULL;
+}
+
+int ksym__kprobes_available(void)
+{
+	const char *tracefs = ksym__tracefs();
+	char path[128];
+
+	if (!access("/sys/bus/event_source/devices/kprobe/type", R_OK))
+		return 1;
+	if (!tracefs)
+		return 0;
+	snprintf(path, sizeof(path), "%s/kprobe_events", tracefs);
+	return !access(path, W_OK);
+}
+
+/* lines of @path whose first field after @skip fields is @name */
+static int count_name(const char *path, int skip, const char *name, int *count)
+{
+	size_t cap = 0, nlen = strlen(name);
+	char *line = NULL, *p;
+	FILE *f;
+	int i;
+
+	*count = 0;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		p = line;
+		for (i = 0; i < skip && p; i++) {
+			p = strpbrk(p, " \t");
+			if (p)
+				p += strspn(p, " \t");
+		}
+		if (!p || strncmp(p, name, nlen))
+			continue;
+		if (p[nlen] == '\n' || p[nlen] == ' ' || p[nlen] == '\t' || p[nlen] == '\0')
+			(*count)++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
+{
+	const char *tracefs;
+	char path[160];
+	int n, ret;
+
+	*kprobe_ok = 1;
+	/* "ffffffff81234560 T name [module]": the name is the third field */
+	ret = count_name("/proc/kallsyms", 2, name, &n);
+	if (ret) {
+		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(-ret));
+		return ret;
+	}
+	if (!n) {
+		snprintf(err, errlen, "no kernel function '%s' (not in /proc/kallsyms)", name);
+		return -ENOENT;
+	}
+	tracefs = ksym__tracefs();
+	if (!tracefs) {
+		snprintf(err, errlen, "cannot find tracefs to check that '%s' is traceable; "
+			 "mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'", name);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/available_filter_functions", tracefs);
+	ret = count_name(path, 0, name, &n);
+	if (ret) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!n) {
+		snprintf(err, errlen, "kernel function '%s' is not traceable (not in %s: notrace, "
+			 "inlined or init code)", name, path);
+		return -EPERM;
+	}
+	/* "0xffffffff81000000-0xffffffff81000010\tname": absent without debugfs, which is fine */
+	if (!count_name("/sys/kernel/debug/kprobes/blacklist", 1, name, &n) && n)
+		*kprobe_ok = 0;
+	return 0;
+}
+
+int ksym__ret_width(const char *name)
+{
+	const struct btf_type *t;
+	struct btf *btf;
+	__s64 size;
+	int id, width = 0;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id <= 0)
+		goto out;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;	/* the FUNC_PROTO */
+	if (!t || !t->type)
+		goto out;
+	size = btf__resolve_size(btf, t->type);
+	if (size == 1 || size == 2 || size == 4 || size == 8)
+		width = (int)size;
+out:
+	btf__free(btf);
+	return width;
+}

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "monitor.h"
+#include "monitor.skel.h"
+#include "elfsym.h"
+#include "ksym.h"
+
+struct monitor_func {
+	struct hc_funcspec spec;
+	char *path;			/* user: resolved path */
+	struct hc_elfsym sym;		/* user: where the uprobe goes */
+	int kprobe_ok;			/* kernel: not on the kprobe blacklist */
+	uint64_t cookie;
+	struct monitor_bpf *inst;	/* fentry: the instance whose programs target this one */
+	struct bpf_link *entry;
+	struct bpf_link *exit;
+};
+
+struct monitor {
+	enum hc_probe_mode mode;	/* as asked */
+	enum hc_probe_mode kmode;	/* as used for kernel functions */
+	struct monitor_func *funcs;
+	size_t nr, nr_kernel;
+	struct monitor_bpf *skel;
+	struct hc_ctl *ctl;		/* mmap of the ctl map */
+	int ncpus;
+	struct hc_fstats *percpu;
+};
+
+int monitor__new(struct monitor **mp, enum hc_probe_mode mode)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct monitor *m;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->mode = mode;
+	m->kmode = mode;
+	m->ncpus = ncpus;
+	*mp = m;
+	return 0;
+}
+
+/* does process @pid map the file @path (same inode)? */
+static int pid_maps_file(pid_t pid, const char *path)
+{
+	char maps[64], *line = NULL;
+	size_t cap = 0;
+	struct stat st;
+	int found = 0;
+	FILE *f;
+
+	if (stat(path, &st))
+		return -errno;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return -errno;
+	while (!found && getline(&line, &cap, f) > 0) {
+		unsigned long long ino;
+		unsigned int maj, min;
+
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &ino) == 3 &&
+		    ino == st.st_ino && (dev_t)makedev(maj, min) == st.st_dev)
+			found = 1;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+static int add_user(struct monitor_func *fn, char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+	int ret;
+
+	if (!realpath(fn->spec.path, real)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open '%s': %s", fn->spec.path, strerror(errno));
+		return ret;
+	}
+	fn->path = strdup(real);
+	if (!fn->path)
+		return -ENOMEM;
+	ret = elfsym__resolve(fn->path, fn->spec.symbol, &fn->sym, err, errlen);
+	if (ret)
+		return ret;
+	if (fn->spec.pid) {
+		ret = pid_maps_file(fn->spec.pid, fn->path);
+		if (ret < 0) {
+			snprintf(err, errlen, "no process %d (%s)", fn->spec.pid, strerror(-ret));
+			return -ESRCH;
+		}
+		if (!ret) {
+			snprintf(err, errlen, "process %d does not map '%s'", fn->spec.pid, fn->path);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode, char *err,
+		 size_t errlen)
+{
+	struct monitor_func *funcs, *fn;
+	int ret, width = 4;
+
+	if (m->nr >= HC_MAX_FUNCS) {
+		snprintf(err, errlen, "too many functions; at most %d", HC_MAX_FUNCS);
+		return -E2BIG;
+	}
+	funcs = realloc(m->funcs, (m->nr + 1) * sizeof(*funcs));
+	if (!funcs)
+		return -ENOMEM;
+	m->funcs = funcs;
+	fn = &funcs[m->nr];
+	memset(fn, 0, sizeof(*fn));
+	fn->spec = *spec;
+	fn->spec.text = strdup(spec->text);
+	fn->spec.symbol = strdup(spec->symbol);
+	fn->spec.path = spec->path ? strdup(spec->path) : NULL;
+	if (!fn->spec.text || !fn->spec.symbol || (spec->path && !fn->spec.path)) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	if (spec->kind == HC_FUNC_USER) {
+		ret = add_user(fn, err, errlen);
+		/*
+		 * Without debug info the C return type is unknown: judge the low 32 bits, the
+		 * int that error-returning C functions overwhelmingly use.
+		 */
+		width = 4;
+	} else {
+		ret = ksym__check(spec->symbol, &fn->kprobe_ok, err, errlen);
+		width = ksym__ret_width(spec->symbol);
+		m->nr_kernel++;
+	}
+	if (ret)
+		goto err;
+	fn->cookie = HC_COOKIE(m->nr, err_mode, width == 8 ? 0 : width, spec->pid);
+	m->nr++;
+	return 0;
+err:
+	if (spec->kind == HC_FUNC_KERNEL && m->nr_kernel)
+		m->nr_kernel--;
+	free(fn->path);
+	funcspec__free(&fn->spec);
+	return ret;
+}
+
+size_t monitor__func_cnt(const struct monitor *m)
+{
+	return m->nr;
+}
+
+const char *monitor__func_name(const struct monitor *m, size_t i)
+{
+	return i < m->nr ? m->funcs[i].spec.text : NULL;
+}
+
+const char *monitor__mode_name(const struct monitor *m)
+{
+	if (!m->nr_kernel)
+		return "uprobe";
+	return m->kmode == HC_MODE_FENTRY ? "fentry" : "kprobe";
+}
+
+int monitor__watched_fd(const struct monitor *m)
+{
+	return m->skel ? bpf_map__fd(m->skel->maps.watched_tgids) : -EINVAL;
+}
+
+static void only_autoload(struct monitor_bpf *s, int fentry)
+{
+	bpf_program__set_autoload(s->progs.hc_uprobe, !fentry);
+	bpf_program__set_autoload(s->progs.hc_uretprobe, !fentry);
+	bpf_program__set_autoload(s->progs.hc_kprobe, !fentry);
+	bpf_program__set_autoload(s->progs.hc_kretprobe, !fentry);
+	bpf_program__set_autoload(s->progs.hc_fentry, fentry);
+	bpf_program__set_autoload(s->progs.hc_fexit, fentry);
+}
+
+/*
+ * fentry/fexit programs are bound to one kernel function at load time, so each kernel
+ * function gets its own instance of the object whose maps are those of the main instance.
+ */
+static int load_fentry(struct monitor *m, struct monitor_func *fn, char *err, size_t errlen)
+{
+	struct monitor_bpf *s;
+	int ret;
+
+	s = monitor_bpf__open();
+	if (!s)
+		return -errno;
+	only_autoload(s, 1);
+	ret = bpf_map__set_max_entries(s->maps.stats, bpf_map__max_entries(m->skel->maps.stats));
+	ret = ret ?: bpf_map__reuse_fd(s->maps.stats, bpf_map__fd(m->skel->maps.stats));
+	ret = ret ?: bpf_map__reuse_fd(s->maps.ctl, bpf_map__fd(m->skel->maps.ctl));
+	ret = ret ?: bpf_map__reuse_fd(s->maps.task_frames, bpf_map__fd(m->skel->maps.task_frames));
+	ret = ret ?: bpf_map__reuse_fd(s->maps.watched_tgids,
+				       bpf_map__fd(m->skel->maps.watched_tgids));
+	ret = ret ?: bpf_program__set_attach_target(s->progs.hc_fentry, 0, fn->spec.symbol);
+	ret = ret ?: bpf_program__set_attach_target(s->progs.hc_fexit, 0, fn->spec.symbol);
+	ret = ret ?: monitor_bpf__load(s);
+	if (ret) {
+		snprintf(err, errlen, "cannot load fentry/fexit programs for '%s': %s",
+			 fn->spec.text, strerror(-ret));
+		monitor_bpf__destroy(s);
+		return ret;
+	}
+	fn->inst = s;
+	return 0;
+}
+
+static void unload_fentry(struct monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++) {
+		monitor_bpf__destroy(m->funcs[i].inst);
+		m->funcs[i].inst = NULL;
+	}
+}
+
+static int pick_kernel_mode(struct monitor *m, char *err, size_t errlen)
+{
+	char ferr[256] = "";
+	size_t i;
+	int ret = 0;
+
+	if (m->mode != HC_MODE_KPROBE) {
+		for (i = 0; i < m->nr && !ret; i++)
+			if (m->funcs[i].spec.kind == HC_FUNC_KERNEL)
+				ret = load_fentry(m, &m->funcs[i], ferr, sizeof(ferr));
+		if (!ret) {
+			m->kmode = HC_MODE_FENTRY;
+			return 0;
+		}
+		unload_fentry(m);
+		if (m->mode == HC_MODE_FENTRY) {
+			snprintf(err, errlen, "%s; try '--mode kprobe'", ferr);
+			return ret;
+		}
+	}
+	/* the probe result decides: a kernel without trampolines falls back to kprobes */
+	m->kmode = HC_MODE_KPROBE;
+	if (!ksym__kprobes_available()) {
+		snprintf(err, errlen, "this kernel can trace no kernel function: fentry failed (%s) "
+			 "and it has no kprobes (CONFIG_KPROBES)", ferr[0] ? ferr : "not tried");
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < m->nr; i++) {
+		if (m->funcs[i].spec.kind == HC_FUNC_KERNEL && !m->funcs[i].kprobe_ok) {
+			snprintf(err, errlen, "kernel function '%s' is on the kprobe blacklist; "
+				 "use '--mode fentry'", m->funcs[i].spec.symbol);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+int monitor__load(struct monitor *m, char *err, size_t errlen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int ret;
+
+	m->percpu = calloc(m->ncpus, sizeof(struct hc_fstats));
+	if (!m->percpu)
+		return -ENOMEM;
+	m->skel = monitor_bpf__open();
+	if (!m->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the monitor BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	only_autoload(m->skel, 0);
+	ret = bpf_map__set_max_entries(m->skel->maps.stats, m->nr ? m->nr : 1);
+	ret = ret ?: monitor_bpf__load(m->skel);
+	if (ret) {
+		snprintf(err, errlen, "cannot load the monitor BPF programs: %s", strerror(-ret));
+		return ret;
+	}
+	m->ctl = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(m->skel->maps.ctl), 0);
+	if (m->ctl == MAP_FAILED) {
+		m->ctl = NULL;
+		ret = -errno;
+		snprintf(err, errlen, "cannot map the monitor control block: %s", strerror(-ret));
+		return ret;
+	}
+	if (m->nr_kernel)
+		return pick_kernel_mode(m, err, errlen);
+	return 0;
+}
+
+static struct bpf_link *attach_one(struct monitor *m, struct monitor_func *fn, int ret_probe)
+{
+	if (fn->spec.kind == HC_FUNC_USER) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret_probe, .bpf_cookie = fn->cookie);
+
+		return bpf_program__attach_uprobe_opts(ret_probe ? m->skel->progs.hc_uretprobe
+								 : m->skel->progs.hc_uprobe,
+						       fn->spec.pid ? fn->spec.pid : -1, fn->path,
+						       fn->sym.offset, &uo);
+	}
+	if (m->kmode == HC_MODE_FENTRY) {
+		LIBBPF_OPTS(bpf_trace_opts, to, .cookie = fn->cookie);
+
+		return bpf_program__attach_trace_opts(ret_probe ? fn->inst->progs.hc_fexit
+								: fn->inst->progs.hc_fentry, &to);
+	}
+	{
+		LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = ret_probe, .bpf_cookie = fn->cookie);
+
+		return bpf_program__attach_kprobe_opts(ret_probe ? m->skel->progs.hc_kretprobe
+								 : m->skel->progs.hc_kprobe,
+						       fn->spec.symbol, &ko);
+	}
+}
+
+int monitor__attach(struct monitor *m, char *err, size_t errlen)
+{
+	size_t i;
+	int pass, ret;
+
+	/*
+	 * Exits first: an entry seen without its exit probe in place would leave a frame that
+	 * no exit pops. The gate stays closed until both are in, so no call is half-counted.
+	 */
+	for (pass = 1; pass >= 0; pass--) {
+		for (i = 0; i < m->nr; i++) {
+			struct monitor_func *fn = &m->funcs[i];
+			struct bpf_link *l = attach_one(m, fn, pass);
+
+			if (!l) {
+				ret = -errno;
+				snprintf(err, errlen, "cannot attach %s probe to '%s': %s",
+					 pass ? "exit" : "entry", fn->spec.text, strerror(-ret));
+				monitor__detach(m);
+				return ret;
+			}
+			if (pass)
+				fn->exit = l;
+			else
+				fn->entry = l;
+		}
+	}
+	__atomic_store_n(&m->ctl->ready, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void monitor__detach(struct monitor *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	if (m->ctl)
+		__atomic_store_n(&m->ctl->ready, 0, __ATOMIC_RELEASE);
+	for (i = 0; i < m->nr; i++) {
+		bpf_link__destroy(m->funcs[i].entry);
+		m->funcs[i].entry = NULL;
+	}
+	for (i = 0; i < m->nr; i++) {
+		bpf_link__destroy(m->funcs[i].exit);
+		m->funcs[i].exit = NULL;
+	}
+}
+
+uint32_t monitor__next_epoch(struct monitor *m)
+{
+	return __atomic_fetch_add(&m->ctl->epoch, 1, __ATOMIC_ACQ_REL);
+}
+
+int monitor__read(struct monitor *m, size_t i, uint32_t epoch, struct hc_snapshot *out)
+{
+	__u32 key = (__u32)i;
+	int c;
+
+	memset(out, 0, sizeof(*out));
+	if (i >= m->nr)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.stats), &key, m->percpu))
+		return -errno;
+	for (c = 0; c < m->ncpus; c++)
+		snapshot__add_cpu(out, &m->percpu[c], epoch);
+	return 0;
+}
+
+static uint64_t prog_misses(const struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+void monitor__health(struct monitor *m, struct monitor_health *h)
+{
+	struct bpf_program *p;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	if (!m->ctl)
+		return;
+	h->storage_fail = __atomic_load_n(&m->ctl->storage_fail, __ATOMIC_RELAXED);
+	bpf_object__for_each_program(p, m->skel->obj)
+		h->prog_misses += prog_misses(p);
+	for (i = 0; i < m->nr; i++) {
+		if (!m->funcs[i].inst)
+			continue;
+		bpf_object__for_each_program(p, m->funcs[i].inst->obj)
+			h->prog_misses += prog_misses(p);
+	}
+}
+
+void monitor__free(struct monitor *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	monitor__detach(m);
+	unload_fentry(m);
+	for (i = 0; i < m->nr; i++) {
+		free(m->funcs[i].path);
+		funcspec__free(&m->funcs[i].spec);
+	}
+	if (m->ctl)
+		munmap(m->ctl, sysconf(_SC_PAGESIZE));
+	monitor_bpf__destroy(m->skel);
+	free(m->percpu);
+	free(m->funcs);
+	free(m);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The function monitor: validates FUNC specs, loads the BPF programs, attaches them (exits
+ * first, then entries, then opens the ready gate) and reads the per-function counters.
+ */
+#ifndef HC_MONITOR_H
+#define HC_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "funcspec.h"
+#include "histogram.h"
+
+enum hc_probe_mode {
+	HC_MODE_AUTO,	/* fentry/fexit where the kernel allows it, else kprobes */
+	HC_MODE_FENTRY,
+	HC_MODE_KPROBE,
+};
+
+struct monitor;
+
+struct monitor_health {
+	uint64_t storage_fail;	/* calls not timed: no per-thread storage */
+	uint64_t prog_misses;	/* program runs the kernel skipped (recursion, busy CPU) */
+};
+
+int monitor__new(struct monitor **m, enum hc_probe_mode mode);
+/*
+ * Validate and resolve one function (file, symbol, kernel function, PID). Nothing is loaded
+ * or attached yet. On failure @err holds a one-line reason.
+ */
+int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode, char *err,
+		 size_t errlen);
+/* load the programs and pick the kernel probe mode; @err as above */
+int monitor__load(struct monitor *m, char *err, size_t errlen);
+/* attach every probe, exits before entries, then open the gate; all or nothing */
+int monitor__attach(struct monitor *m, char *err, size_t errlen);
+/* close the gate and destroy every link, entries first; safe to call twice */
+void monitor__detach(struct monitor *m);
+void monitor__free(struct monitor *m);
+
+size_t monitor__func_cnt(const struct monitor *m);
+const char *monitor__func_name(const struct monitor *m, size_t i);
+/* the mode used for kernel functions after load ("fentry", "kprobe"), or "uprobe" */
+const char *monitor__mode_name(const struct monitor *m);
+/* start a new interval; returns the epoch of the interval that just ended */
+uint32_t monitor__next_epoch(struct monitor *m);
+/* the summed counters of function @i; max_ns is that of interval @epoch */
+int monitor__read(struct monitor *m, size_t i, uint32_t epoch, struct hc_snapshot *out);
+void monitor__health(struct monitor *m, struct monitor_health *h);
+/* fd of the map of watched processes, shared with the guardrail programs */
+int monitor__watched_fd(const struct monitor *m);
+
+#endif

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Durations: parsing "500ms", "30s", "2m", "1h" and printing nanoseconds for people. */
+#ifndef HC_UNITS_H
+#define HC_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* parse "<number><ms|s|m|h>" into nanoseconds; 0 or -EINVAL/-ERANGE */
+int duration__parse(const char *text, uint64_t *ns);
+/* "812ns", "3.41us", "12.0ms", "1.50s" into @buf */
+const char *duration__format(uint64_t ns, char *buf, size_t len);
+
+#endif
