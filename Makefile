@@ -51,7 +51,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all static check check-unit check-host check-vm bench deps demo clean
+.PHONY: all static check check-unit check-host check-vm vm-modules bench deps demo clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -138,7 +138,11 @@ check-unit: $(UNIT_BINS)
 check-host: $(OUTPUT)/hotcanary $(FIXTURES)
 	$(Q)OUTPUT=$(OUTPUT) bash tests/host/run.sh
 
-check-vm: static
+# test modules (a kernel WARN, later livepatches) built against each VM kernel's headers
+vm-modules:
+	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/build-modules.sh
+
+check-vm: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) bash tests/vm/run.sh
 
 bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor

@@ -1,47 +1,79 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Fetch the Debian cloud kernels the VM tests boot (6.1 and 6.12) without installing them:
-# the newest version is read from the meta packages, never hard-coded, so the tests follow
-# Debian's security updates. Idempotent: a kernel already unpacked is kept.
+# Fetch the Debian cloud kernels the VM tests boot (6.1 and 6.12) and the headers to build
+# test modules against them, without installing either: a kernel image installed into /boot
+# could become the host's next boot kernel, which 'make deps' must never do. The newest ABI
+# is read from the meta packages, never hard-coded, so the tests follow Debian's updates.
+# Idempotent: what is already unpacked is kept.
+#
+# Prints one vmlinuz path per line, 6.1 first. Beside each vmlinuz: "config", and the kernel
+# build tree for out-of-tree modules in "root/usr/src/linux-headers-<version>".
 set -eu
 
 cache=${HOTCANARY_CACHE:-/var/cache/hotcanary}/kernels
 mkdir -p "$cache"
 
-# "apt-cache depends" prints the versioned image the meta package points at.
-image_of()
+# what the meta package (or a versioned package) depends on, matching a pattern
+dep_of()
 {
 	apt-cache depends "$1" 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1
+		sed -n "s/^ *|\{0,1\}Depends: \($2\)\$/\1/p" | head -n 1
+}
+
+# download packages into a scratch dir and unpack them all into $1
+unpack()
+{
+	root=$1
+	shift
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"	# apt's _apt user downloads into it
+	if ! (cd "$tmp" && apt-get download -q "$@" >/dev/null 2>&1); then
+		echo "fetch-kernels: 'apt-get download $*' failed; run 'apt-get update'" >&2
+		rm -rf "$tmp"
+		exit 1
+	fi
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$root"
+	done
+	rm -rf "$tmp"
 }
 
 fetch()
 {
 	meta=$1
-	pkg=$(image_of "$meta")
+	pkg=$(dep_of "$meta" 'linux-image-[0-9][^ ]*-cloud-amd64')
 	if [ -z "$pkg" ]; then
 		echo "fetch-kernels: cannot resolve '$meta' to a kernel image; run 'apt-get update'" >&2
 		exit 1
 	fi
 	ver=${pkg#linux-image-}
 	dir=$cache/$ver
-	if [ -s "$dir/vmlinuz" ]; then
-		echo "$dir/vmlinuz"
-		return 0
+	kdir=$dir/root/usr/src/linux-headers-$ver
+	if [ ! -s "$dir/vmlinuz" ]; then
+		rm -rf "$dir/image"
+		mkdir -p "$dir/image"
+		unpack "$dir/image" "$pkg"
+		cp "$dir/image/boot/config-$ver" "$dir/config"
+		cp "$dir/image/boot/vmlinuz-$ver" "$dir/vmlinuz.tmp"
+		rm -rf "$dir/image"
+		mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
 	fi
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null) || {
-		echo "fetch-kernels: 'apt-get download $pkg' failed" >&2
-		rm -rf "$tmp"
-		exit 1
-	}
-	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
-	mkdir -p "$dir"
-	cp "$tmp/x/boot/vmlinuz-$ver" "$dir/vmlinuz.tmp"
-	cp "$tmp/x/boot/config-$ver" "$dir/config"
-	mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
-	rm -rf "$tmp"
+	if [ ! -s "$dir/root/.complete" ]; then
+		hdr=linux-headers-$ver
+		common=$(dep_of "$hdr" 'linux-headers-[^ ]*-common')
+		kbuild=$(dep_of "$hdr" 'linux-kbuild-[^ ]*')
+		if [ -z "$common" ] || [ -z "$kbuild" ]; then
+			echo "fetch-kernels: cannot resolve the dependencies of '$hdr'" >&2
+			exit 1
+		fi
+		rm -rf "$dir/root"
+		mkdir -p "$dir/root"
+		unpack "$dir/root" "$hdr" "$common" "$kbuild"
+		# Debian's per-flavour Makefile includes the common tree by absolute path
+		sed -i "s|include /usr/src/|include $dir/root/usr/src/|" "$kdir/Makefile"
+		echo "$ver" >"$dir/root/.complete"
+	fi
 	echo "$dir/vmlinuz"
 }
 

@@ -53,6 +53,14 @@ static double per_sec(uint64_t n, uint64_t ns)
 	return ns ? (double)n * 1e9 / (double)ns : 0;
 }
 
+/* a quantile interpolated inside its bucket can overshoot the largest value actually seen */
+static uint64_t quantile(const struct hc_snapshot *s, double q)
+{
+	uint64_t v = hist__quantile(s->hist, q);
+
+	return s->max_ns && v > s->max_ns ? s->max_ns : v;
+}
+
 static void json_add_u64(struct json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
@@ -86,9 +94,9 @@ static void frame_json(struct render *r, const struct render_frame *f)
 		json_add_u64(fo, "errors", s->errors);
 		json_add_u64(fo, "calls_total", t->calls);
 		json_add_u64(fo, "errors_total", t->errors);
-		json_add_u64(fo, "p50_ns", hist__quantile(s->hist, 0.50));
-		json_add_u64(fo, "p90_ns", hist__quantile(s->hist, 0.90));
-		json_add_u64(fo, "p99_ns", hist__quantile(s->hist, 0.99));
+		json_add_u64(fo, "p50_ns", quantile(s, 0.50));
+		json_add_u64(fo, "p90_ns", quantile(s, 0.90));
+		json_add_u64(fo, "p99_ns", quantile(s, 0.99));
 		json_add_u64(fo, "max_ns", s->max_ns);
 		json_add_u64(fo, "mean_ns", s->calls ? s->sum_ns / s->calls : 0);
 		/* the histogram since the start: per-interval ones are deltas of consecutive lines */
@@ -139,9 +147,9 @@ static void frame_table(struct render *r, const struct render_frame *f)
 		fprintf(r->out, "%-*s %10.1f %10.1f %9s %9s %9s %9s %12llu\n", (int)w,
 			f->rows[i].name, per_sec(s->calls, f->interval_ns),
 			per_sec(s->errors, f->interval_ns),
-			duration__format(hist__quantile(s->hist, 0.5), a, sizeof(a)),
-			duration__format(hist__quantile(s->hist, 0.9), b, sizeof(b)),
-			duration__format(hist__quantile(s->hist, 0.99), c, sizeof(c)),
+			duration__format(quantile(s, 0.5), a, sizeof(a)),
+			duration__format(quantile(s, 0.9), b, sizeof(b)),
+			duration__format(quantile(s, 0.99), c, sizeof(c)),
 			duration__format(s->max_ns, d, sizeof(d)), (unsigned long long)t->calls);
 		orphans += t->orphan_exits;
 		lost += t->lost_exits;

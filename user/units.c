@@ -36,15 +36,22 @@ int duration__parse(const char *text, uint64_t *ns)
 	return -EINVAL;
 }
 
+/* three significant digits in the largest unit that keeps the value >= 1 */
+static const char *format_scaled(double v, const char *unit, char *buf, size_t len)
+{
+	snprintf(buf, len, v < 10 ? "%.2f%s" : v < 100 ? "%.1f%s" : "%.0f%s", v, unit);
+	return buf;
+}
+
 const char *duration__format(uint64_t ns, char *buf, size_t len)
 {
-	if (ns < 1000)
+	if (ns < 1000) {
 		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.3gus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.3gms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3gs", ns / 1e9);
-	return buf;
+		return buf;
+	}
+	if (ns < 999500)
+		return format_scaled(ns / 1e3, "us", buf, len);
+	if (ns < 999500000)
+		return format_scaled(ns / 1e6, "ms", buf, len);
+	return format_scaled(ns / 1e9, "s", buf, len);
 }

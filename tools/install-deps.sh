@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything hotcanary needs to build, test and benchmark, from Debian's archive
+# only, then fetch the kernels the VM tests boot. Safe to re-run: it installs only what is
+# missing and runs 'apt-get update' only when something must be installed.
+# Usage: sh tools/install-deps.sh        (as root, on Debian 12)
+set -eu
+
+# build
+BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+	libjson-c-dev"
+# tests: cmocka, jq for the host tests, qemu and friends for the VM tests, gcc-12 for the
+# VM kernels' test modules (both were built with gcc 12)
+TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 util-linux procps"
+# benchmark
+BENCH="bpftrace"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: installing packages needs root; run it with sudo" >&2
+	exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: apt-get not found; hotcanary's set-up targets Debian 12" >&2
+	exit 1
+fi
+
+missing=
+for p in $BUILD $TEST $BENCH; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing="$missing $p"
+done
+
+export DEBIAN_FRONTEND=noninteractive
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	apt-get update -q
+	# shellcheck disable=SC2086 # one word per package
+	apt-get install -y -q --no-install-recommends $missing
+else
+	echo "install-deps: all packages present"
+fi
+
+# kernels for the VM tests: needs the package lists, which a fresh system may not have yet
+here=$(dirname "$0")
+if ! sh "$here/fetch-kernels.sh" >/dev/null 2>&1; then
+	apt-get update -q
+	sh "$here/fetch-kernels.sh" >/dev/null
+fi
+echo "install-deps: VM kernels in ${HOTCANARY_CACHE:-/var/cache/hotcanary}/kernels"
