@@ -68,6 +68,27 @@ static int count_name(const char *path, int skip, const char *name, int *count)
 	return 0;
 }
 
+/* text symbols named @name in /proc/kallsyms: "ffffffff81234560 t name [module]" */
+static int count_text_symbols(const char *name, int *count)
+{
+	char *line = NULL, type, sym[256];
+	size_t cap = 0;
+	FILE *f;
+
+	*count = 0;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%*s %c %255s", &type, sym) == 2 && (type == 't' || type == 'T') &&
+		    !strcmp(sym, name))
+			(*count)++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
 int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
 {
 	const char *tracefs;
@@ -75,8 +96,7 @@ int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
 	int n, ret;
 
 	*kprobe_ok = 1;
-	/* "ffffffff81234560 T name [module]": the name is the third field */
-	ret = count_name("/proc/kallsyms", 2, name, &n);
+	ret = count_text_symbols(name, &n);
 	if (ret) {
 		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(-ret));
 		return ret;
@@ -84,6 +104,12 @@ int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
 	if (!n) {
 		snprintf(err, errlen, "no kernel function '%s' (not in /proc/kallsyms)", name);
 		return -ENOENT;
+	}
+	/* probes by name land on the first of several static functions: refuse to guess */
+	if (n > 1) {
+		snprintf(err, errlen, "kernel function name '%s' is ambiguous: %d functions in "
+			 "/proc/kallsyms have it", name, n);
+		return -ENOTUNIQ;
 	}
 	tracefs = ksym__tracefs();
 	if (!tracefs) {

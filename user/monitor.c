@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,10 @@ int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode
 		width = 4;
 	} else {
 		ret = ksym__check(spec->symbol, &fn->kprobe_ok, err, errlen);
+		if (!ret && spec->pid && kill(spec->pid, 0) && errno == ESRCH) {
+			snprintf(err, errlen, "no process %d", spec->pid);
+			ret = -ESRCH;
+		}
 		width = ksym__ret_width(spec->symbol);
 		m->nr_kernel++;
 	}
