@@ -18,9 +18,16 @@ struct match {
 	int ifunc;
 };
 
-static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, const char *symbol, struct match *m)
+/*
+ * @versym: the .gnu.version entries of .dynsym, or NULL. A hidden version (memcpy@GLIBC_2.2.5
+ * beside the default memcpy@@GLIBC_2.14) is kept only for old binaries; probing it would
+ * catch no call from current ones, so only default versions count.
+ */
+static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, Elf_Data *versym, const char *symbol,
+			struct match *m)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Versym ver;
 	size_t i, n;
 	GElf_Sym sym;
 	const char *name;
@@ -30,6 +37,8 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, const char *symbo
 	n = sh->sh_size / sh->sh_entsize;
 	for (i = 0; i < n; i++) {
 		if (!gelf_getsym(data, (int)i, &sym))
+			continue;
+		if (versym && gelf_getversym(versym, (int)i, &ver) && (ver & 0x8000))
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name || strcmp(name, symbol))
@@ -137,14 +146,20 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) {
 			have_symtab = 1;
-			scan_symtab(elf, scn, &sh, symbol, &m);
+			scan_symtab(elf, scn, &sh, NULL, symbol, &m);
 		}
 	}
 	if (!m.found) {
+		Elf_Data *versym = NULL;
+
+		scn = NULL;
+		while ((scn = elf_nextscn(elf, scn)))
+			if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
+				versym = elf_getdata(scn, NULL);
 		scn = NULL;
 		while ((scn = elf_nextscn(elf, scn)))
 			if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNSYM)
-				scan_symtab(elf, scn, &sh, symbol, &m);
+				scan_symtab(elf, scn, &sh, versym, symbol, &m);
 	}
 	if (m.ambiguous) {
 		snprintf(err, errlen, "'%s' has several functions named '%s' (at 0x%llx and 0x%llx)",

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include <string.h>
 #include "histogram.h"
 
@@ -74,6 +75,9 @@ uint64_t hist__quantile(const uint64_t *hist, double q)
 		q = 1;
 	/* the rank-th smallest sample, 1-based, as in the nearest-rank definition */
 	rank = q * (double)total;
+	/* 0.07 * 100 is 7.000000000000001: that is rank 7, not a step into the next sample */
+	if (fabs(rank - round(rank)) <= 1e-9 * rank)
+		rank = round(rank);
 	for (i = 0; i < HC_HIST_BUCKETS; i++) {
 		if (!hist[i])
 			continue;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@ int kmsg__parse(const char *buf, size_t len, struct kmsg_record *rec)
 	if (!semi)
 		return -EINVAL;
 	for (i = 0; i < 3; i++) {
+		/* strtoull would accept blanks and a sign, which the kernel never writes */
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
 		errno = 0;
 		v[i] = strtoull(p, &e, 10);
 		if (errno || e == p || e > semi || (*e != ',' && *e != ';'))

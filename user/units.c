@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,11 +19,12 @@ int duration__parse(const char *text, uint64_t *ns)
 	double v;
 	size_t i;
 
-	if (!text || !*text || *text == '-' || *text == '+')
+	/* strtod would skip leading blanks and take a sign: a duration is digits first */
+	if (!text || !isdigit((unsigned char)*text))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno || end == text || !isfinite(v))
+	if (errno || end == text || !isfinite(v) || v < 0)
 		return -EINVAL;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix))

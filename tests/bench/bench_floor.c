@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 	}
 	*sym++ = '\0';
 	if (!realpath(spec, path)) {
-		fprintf(stderr, "bench_floor: cannot open binary '%s': %s\n", spec, strerror(errno));
+		fprintf(stderr, "bench_floor: cannot open binary '%s': %s\n", spec,
+			strerror(errno));
 		return 1;
 	}
 	libbpf_set_print(libbpf_print);

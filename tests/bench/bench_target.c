@@ -190,8 +190,8 @@ int main(int argc, char **argv)
 			errno = 0;
 			secs = strtod(optarg, &end);
 			if (errno || *end || !(secs > 0)) {
-				fprintf(stderr, "bench_target: invalid duration '%s': expected seconds, "
-					"e.g. -t 15\n", optarg);
+				fprintf(stderr, "bench_target: invalid duration '%s': expected "
+					"seconds, e.g. -t 15\n", optarg);
 				return 2;
 			}
 			break;

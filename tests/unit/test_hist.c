@@ -76,7 +76,7 @@ static unsigned int ref_log2(uint64_t v)
 	return r;
 }
 
-/* ---- bucket boundaries ---------------------------------------------------------------------- */
+/* ---- bucket boundaries ---- */
 
 static void test_bucket_roundtrip(void **state)
 {
@@ -232,7 +232,7 @@ static void test_bucket_overflow(void **state)
 	assert_int_equal(hc_hist_upper(HC_HIST_OVERFLOW), UINT64_MAX);
 }
 
-/* ---- quantiles ------------------------------------------------------------------------------- */
+/* ---- quantiles ---- */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -391,6 +391,52 @@ static void test_quantile_small_counts(void **state)
 	}
 }
 
+/*
+ * Every percentile of a two-valued distribution: with exactly k = ceil(p * n / 100) samples at
+ * 1 us and the rest at 1 ms, the p-th percentile is 1 us (the k-th smallest); with one fewer
+ * low sample it is 1 ms. A rank computed as p / 100.0 * n in floating point can land just above
+ * an integer (0.07 * 100 = 7.000000000000001) and skip to the next sample, here 1000x away.
+ */
+static void test_quantile_every_percentile(void **state)
+{
+	static const uint64_t ns[] = { 25, 50, 100, 200, 300, 1000, 20000 };
+	const uint64_t lo = 1000, hi = 1000000;
+	unsigned int p, i, bad = 0;
+
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		for (p = 1; p <= 100; p++) {
+			uint64_t hist[HC_HIST_BUCKETS] = { 0 }, n = ns[i], k = (p * n + 99) / 100;
+			uint64_t got;
+
+			hist[hc_hist_bucket(lo)] = k;
+			hist[hc_hist_bucket(hi)] = n - k;
+			got = hist__quantile(hist, p / 100.0);
+			if (hc_hist_bucket(got) != hc_hist_bucket(lo)) {
+				if (bad++ < 5)
+					print_message("n=%llu p%u: %d of %llu samples at %llu ns, "
+						      "quantile %llu ns\n", (unsigned long long)n, p,
+						      (int)k, (unsigned long long)n,
+						      (unsigned long long)lo, (unsigned long long)got);
+				continue;
+			}
+			if (k < 2)
+				continue;
+			hist[hc_hist_bucket(lo)] = k - 1;
+			hist[hc_hist_bucket(hi)] = n - k + 1;
+			got = hist__quantile(hist, p / 100.0);
+			if (hc_hist_bucket(got) != hc_hist_bucket(hi)) {
+				if (bad++ < 5)
+					print_message("n=%llu p%u: %d of %llu samples at %llu ns, "
+						      "quantile %llu ns\n", (unsigned long long)n, p,
+						      (int)k - 1, (unsigned long long)n,
+						      (unsigned long long)lo, (unsigned long long)got);
+			}
+		}
+	}
+	if (bad)
+		fail_msg("%u percentiles off by a whole sample", bad);
+}
+
 static void test_quantile_empty(void **state)
 {
 	uint64_t hist[HC_HIST_BUCKETS] = { 0 };
@@ -402,7 +448,7 @@ static void test_quantile_empty(void **state)
 	assert_int_equal(hist__quantile(hist, 0.0), 0);
 }
 
-/* ---- snapshots -------------------------------------------------------------------------------- */
+/* ---- snapshots ---- */
 
 static void fill_cpu(struct hc_fstats *c, uint64_t base)
 {
@@ -598,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_quantile_bimodal),
 		cmocka_unit_test(test_quantile_lognormal),
 		cmocka_unit_test(test_quantile_small_counts),
+		cmocka_unit_test(test_quantile_every_percentile),
 		cmocka_unit_test(test_quantile_empty),
 		cmocka_unit_test(test_snapshot_add_cpu),
 		cmocka_unit_test(test_snapshot_delta),

@@ -38,6 +38,11 @@ for mode in fentry kprobe auto; do
 		kill -9 "$pid" 2>/dev/null
 		continue
 	fi
+	# the detach check below means something only if the probes showed up here first
+	on=$(grep -c '^cmdline_proc_show' /sys/kernel/tracing/enabled_functions 2>/dev/null)
+	if [ "${on:-0}" -eq 0 ]; then
+		hc_fail "watch-kernel-$mode-attach" "cmdline_proc_show not in enabled_functions while watched"
+	fi
 	i=0
 	while [ $i -lt $N ]; do
 		read -r _ </proc/cmdline

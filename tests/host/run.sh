@@ -1,0 +1,1012 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Host integration tests: 'hotcanary watch' with real uprobes on this machine's own kernel
+# (uprobes and tracepoints work here; kprobes and fentry do not, so kernel functions are left
+# to the VM tests). The fixtures print what they did and what they measured themselves, and
+# that output is the truth every figure hotcanary reports is compared with.
+#
+# usage: OUTPUT=build bash tests/host/run.sh [GROUP...]
+#   GROUP is a shell glob over: counts latency errors nesting pid fatal badinput notroot stop
+#   text (default: all). Run as root; 'make check-host' builds everything first.
+#
+# Output: one "PASS name detail" or "FAIL name detail" line per case, then exactly
+# "host: N passed, N failed". Exit status 0 when every case passed, 1 otherwise. A missing
+# prerequisite (jq, root, uprobes, the build) prints "host: SKIPPED: ..." and exits 0, unless
+# CI is set (and not false/0): then it prints "host: FAILED: ..." and exits 1, because a
+# skipped test in CI would hide a broken setup.
+#
+# What the cases hold hotcanary to, where its help does not say:
+#  - exit 2 for command-line errors: a bad option value or a malformed FUNC (funcspec syntax);
+#    exit 1 for a well-formed FUNC that cannot be watched (no such file, symbol, kernel
+#    function or process, a data symbol, a non-ELF file) and for missing privileges. Either
+#    way exactly one line on stderr, naming the offending argument, nothing on stdout, and
+#    nothing attached afterwards: no new uprobe_events entry, no hc_* BPF program, and no
+#    breakpoint left in the code of a fixture process that is running meanwhile (perf-based
+#    uprobes, which libbpf uses, never show in uprobe_events, but they do show as an int3
+#    byte in /proc/PID/mem; the 'detach-control' case proves this check sees a live probe).
+#  - Nesting deeper than HC_STACK_DEPTH (bpf/hotcanary.h): 'nested DEPTH' stacks outer, DEPTH+1
+#    frames of recurse and, at the bottom, inner: DEPTH+3 frames. A frame at position p
+#    (1-based, outer is 1) with p > HC_STACK_DEPTH is not timed and counts in depth_overflows
+#    instead of calls, while every frame above it is still timed and matched. So for each
+#    function calls_total + depth_overflows is exactly its true count, depth_overflows is
+#    exactly rounds times its frames beyond the limit, and nothing is orphaned or lost.
+#
+# Everything runs on private copies of hotcanary and the fixtures in a temporary directory
+# below $OUTPUT: other people may rebuild or probe $OUTPUT's binaries at the same time, and a
+# uprobe is per inode, so copies keep their probes (and our breakpoint checks) out of ours.
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${OUTPUT:-build}
+case $out in
+/*) ;;
+*) out=$root/$out ;;
+esac
+
+# prereq REASON HINT: skip outside CI, fail loudly in CI
+prereq()
+{
+	case ${CI:-} in
+	'' | false | 0)
+		echo "host: SKIPPED: $1; $2"
+		exit 0
+		;;
+	esac
+	echo "host: FAILED: $1; $2 (CI is set, so a missing prerequisite is an error)" >&2
+	exit 1
+}
+
+command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make deps'"
+[ "$(id -u)" -eq 0 ] || prereq "not root: uprobes and BPF need root" "run it with sudo"
+for f in hotcanary tests/fixture tests/libfixture.so tests/nested; do
+	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
+done
+for t in readelf bpftool setpriv timeout od dd; do
+	command -v "$t" >/dev/null 2>&1 || prereq "$t not found" "run 'make deps'"
+done
+[ -e /sys/bus/event_source/devices/uprobe/type ] ||
+	prereq "this kernel has no uprobes (CONFIG_UPROBE_EVENTS)" "run on a kernel with uprobes"
+# hotcanary needs tracefs for its tracepoints, and the leak checks read uprobe_events there
+if [ ! -e /sys/kernel/tracing/uprobe_events ]; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+	[ -e /sys/kernel/tracing/uprobe_events ] ||
+		prereq "cannot mount tracefs at /sys/kernel/tracing" "mount it by hand"
+fi
+
+# bucket layout and stack depth come from the headers, so the checks follow any change there
+hdr_define()
+{
+	sed -n "s/^#define[[:space:]]*$2[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p" "$root/$1"
+}
+SUB_BITS=$(hdr_define bpf/hist.h HC_HIST_SUB_BITS)
+MAX_LOG2=$(hdr_define bpf/hist.h HC_HIST_MAX_LOG2)
+STACK_DEPTH=$(hdr_define bpf/hotcanary.h HC_STACK_DEPTH)
+if [ -z "$SUB_BITS" ] || [ -z "$MAX_LOG2" ] || [ -z "$STACK_DEPTH" ]; then
+	echo "host: FAILED: cannot read HC_HIST_SUB_BITS, HC_HIST_MAX_LOG2 or HC_STACK_DEPTH" \
+		"from bpf/hist.h and bpf/hotcanary.h" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d "$out/host.XXXXXX") || exit 1
+# the not-root case runs the copy of hotcanary from here as nobody
+chmod 755 "$tmp"
+cp "$out/hotcanary" "$out/tests/fixture" "$out/tests/libfixture.so" "$out/tests/nested" "$tmp/"
+HC=$tmp/hotcanary
+FX=$tmp/fixture
+LIB=$tmp/libfixture.so
+NESTED=$tmp/nested
+# a crashing fixture must not drop a core file anywhere
+ulimit -c 0
+cd "$tmp" || exit 1
+
+declare -A hcpid
+bg_pids=()
+
+# alive PID: the process exists and is not a zombie
+alive()
+{
+	local st
+
+	st=$(sed -n 's/^.*) \([A-Z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+cleanup()
+{
+	local p
+
+	for p in "${bg_pids[@]}"; do
+		alive "$p" && kill -9 "$p" 2>/dev/null
+	done
+	cd / && rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+npass=0
+nfail=0
+
+# A result is one line: a multi-line detail (stderr, JSON) is folded onto it.
+result()
+{
+	local verdict=$1 name=$2 detail
+
+	shift 2
+	detail=$(printf '%s' "$*" | tr '\n\r\t' '   ')
+	echo "$verdict $name${detail:+ $detail}"
+	if [ "$verdict" = PASS ]; then
+		npass=$((npass + 1))
+	else
+		nfail=$((nfail + 1))
+	fi
+}
+
+pass()
+{
+	result PASS "$@"
+}
+
+fail()
+{
+	result FAIL "$@"
+}
+
+# wait_pid PID SECS: wait for our child PID, kill -9 it after SECS; sets rc (124: hung)
+wait_pid()
+{
+	local pid=$1 secs=$2 i
+
+	for ((i = 0; i < secs * 20; i++)); do
+		alive "$pid" || break
+		sleep 0.05
+	done
+	if alive "$pid"; then
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		rc=124
+		return
+	fi
+	wait "$pid"
+	rc=$?
+}
+
+# hc_start NAME ARGS...: 'hotcanary watch ARGS' in the background, stdout in NAME.out and
+# stderr in NAME.err. Returns once it says it is attached, since calls made earlier are not
+# counted; non-zero if it died first or took over 10 s.
+hc_start()
+{
+	local name=$1 i
+
+	shift
+	"$HC" watch "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	hcpid[$name]=$!
+	bg_pids+=($!)
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^hotcanary: watching ' "$tmp/$name.err" && return 0
+		alive "${hcpid[$name]}" || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# hc_stop NAME [SIGNAL]: send SIGNAL (default INT) and wait; sets rc
+hc_stop()
+{
+	kill -s "${2:-INT}" "${hcpid[$1]}" 2>/dev/null
+	wait_pid "${hcpid[$1]}" 10
+}
+
+# hc_failed_start CASE NAME: report a watcher that did not attach, and stop it
+hc_failed_start()
+{
+	fail "$1" "hotcanary did not attach: $(head -c 600 "$tmp/$2.err")"
+	hc_stop "$2"
+}
+
+# final NAME: the final line of NAME.out, empty if there is none
+final()
+{
+	jq -c 'select(type == "object" and .final == true)' "$tmp/$1.out" 2>/dev/null | tail -n 1
+}
+
+# fn JSON SUFFIX: the row of the function whose spec ends in ":SUFFIX" (rows are named by spec)
+fn()
+{
+	jq -c --arg s ":$2" '.functions[]? | select(.name | endswith($s))' <<<"$1" 2>/dev/null
+}
+
+# field JSON KEY: one value of a JSON object
+field()
+{
+	jq -r --arg k "$2" '.[$k] // empty' <<<"$1" 2>/dev/null
+}
+
+# fx ARGS...: run the fixture, bounded
+fx()
+{
+	timeout 60 "$FX" "$@"
+}
+
+# jq functions for the latency buckets of bpf/hist.h, with $sb and $ml passed in:
+#   v < 2^sb: bucket v; 2^b <= v < 2^(b+1): (b - sb + 1) * 2^sb + ((v >> (b - sb)) & (2^sb - 1))
+#   b > ml: the overflow bucket (ml - sb + 2) * 2^sb
+JQ_BUCKET='
+def ilog2: . as $v | reduce range(0; 64) as $b (0; if pow(2; $b) <= $v then $b else . end);
+def bucket: floor as $v | pow(2; $sb) as $sub |
+	if $v < $sub then $v
+	else ($v | ilog2) as $b |
+		if $b > $ml then ($ml - $sb + 2) * $sub
+		else ($b - $sb + 1) * $sub + ((($v / pow(2; $b - $sb)) | floor) % $sub)
+		end
+	end;
+'
+
+# bucket NS: the bucket index of NS nanoseconds
+bucket()
+{
+	jq -n --argjson sb "$SUB_BITS" --argjson ml "$MAX_LOG2" --argjson v "$1" \
+		"$JQ_BUCKET"' $v | bucket'
+}
+
+# ---- attachment checks -------------------------------------------------------------------------
+
+# fileoff ELF SYMBOL: file offset of SYMBOL's code, through the executable PT_LOAD holding it
+fileoff()
+{
+	local vaddr
+
+	vaddr=$(readelf -sW "$1" | awk -v s="$2" '$8 == s && $4 == "FUNC" { print $2; exit }')
+	[ -n "$vaddr" ] || return 1
+	readelf -lW "$1" | awk '$1 == "LOAD" && $7 ~ /E/ { print $2, $3, $6 }' |
+		while read -r off va memsz; do
+			if (((16#$vaddr) >= va && (16#$vaddr) < va + memsz)); then
+				echo $(((16#$vaddr) - va + off))
+				break
+			fi
+		done
+}
+
+# code_byte PID FILE OFFSET: the byte at file OFFSET of FILE as mapped by PID, in hex. A
+# uprobe replaces it with int3 (cc) in every process it is installed in.
+code_byte()
+{
+	local pid=$1 file=$2 foff=$3 range perms off dev ino path s e
+
+	while read -r range perms off dev ino path; do
+		[ "$path" = "$file" ] || continue
+		s=$((16#${range%-*}))
+		e=$((16#${range#*-}))
+		off=$((16#$off))
+		if ((foff >= off && foff < off + e - s)); then
+			dd if="/proc/$pid/mem" bs=1 count=1 skip=$((s + foff - off)) iflag=skip_bytes \
+				2>/dev/null | od -An -tx1 | tr -d ' \n'
+			return 0
+		fi
+	done <"/proc/$pid/maps"
+	return 1
+}
+
+# hc_progs: ids of loaded BPF programs named hc_*, one a line
+hc_progs()
+{
+	bpftool prog show -j 2>/dev/null | jq -r '.[] | select(.name | startswith("hc_")) | .id' | sort
+}
+
+# uprobe_events: every tracefs uprobe_events file
+uprobe_events()
+{
+	local d
+
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -r "$d/uprobe_events" ] && cat "$d/uprobe_events"
+	done
+}
+
+# foreign_hotcanary: is a hotcanary we did not start running? Its programs are not leaks.
+foreign_hotcanary()
+{
+	local p mine
+
+	for p in $(pgrep -x hotcanary 2>/dev/null); do
+		mine=0
+		for q in "${bg_pids[@]}"; do
+			[ "$p" = "$q" ] && mine=1
+		done
+		[ $mine = 0 ] && return 0
+	done
+	return 1
+}
+
+# leaks_snapshot / leaks_since: what is attached now that was not before. BPF programs are
+# freed asynchronously after their last user exits, so new ones get up to 3 s to go.
+leaks_snapshot()
+{
+	base_progs=$(hc_progs)
+	base_events=$(uprobe_events)
+}
+
+leaks_since()
+{
+	local i new ev
+
+	for ((i = 0; i < 30; i++)); do
+		new=$(comm -13 <(printf '%s\n' "$base_progs") <(hc_progs) | tr '\n' ' ')
+		[ -z "$new" ] && break
+		sleep 0.1
+	done
+	if [ -n "$new" ] && foreign_hotcanary; then
+		new=
+	fi
+	ev=$(diff <(printf '%s\n' "$base_events") <(uprobe_events) | grep '^>' | tr '\n' ' ')
+	leaks=
+	[ -n "$new" ] && leaks="BPF programs named hc_* still loaded: ids $new"
+	[ -n "$ev" ] && leaks="$leaks${leaks:+; }new uprobe_events: $ev"
+	if [ -n "$sentinel" ]; then
+		local b1 b2
+
+		b1=$(code_byte "$sentinel" "$FX" "$off_work")
+		b2=$(code_byte "$sentinel" "$LIB" "$off_lib")
+		[ "$b1" = "$byte_work" ] ||
+			leaks="$leaks${leaks:+; }fixture_work code byte is $b1, was $byte_work (a uprobe is still installed)"
+		[ "$b2" = "$byte_lib" ] ||
+			leaks="$leaks${leaks:+; }fixture_lib_work code byte is $b2, was $byte_lib (a uprobe is still installed)"
+	fi
+	[ -z "$leaks" ]
+}
+
+# start_waiting VAR ARGS...: a fixture that waits on a fifo before running (-w); VAR_pid and
+# VAR_fd are set. The fifo is opened read-write here first, so the fixture's open does not
+# block and it is known to have mapped its binary and library when this returns.
+start_waiting()
+{
+	local var=$1 fd pid i
+
+	shift
+	rm -f "$tmp/$var.fifo"
+	mkfifo "$tmp/$var.fifo"
+	exec {fd}<>"$tmp/$var.fifo"
+	"$FX" -w "$@" <"$tmp/$var.fifo" >"$tmp/$var.json" 2>"$tmp/$var.stderr" &
+	pid=$!
+	bg_pids+=($pid)
+	printf -v "${var}_pid" '%s' "$pid"
+	printf -v "${var}_fd" '%s' "$fd"
+	for ((i = 0; i < 100; i++)); do
+		if grep -q "$LIB\$" "/proc/$pid/maps" 2>/dev/null &&
+			grep -q "$FX\$" "/proc/$pid/maps" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# release_waiting VAR: let it run, wait for it to end; sets rc
+release_waiting()
+{
+	local fdvar=${1}_fd pidvar=${1}_pid fd
+
+	fd=${!fdvar}
+	echo go >&"$fd"
+	exec {fd}>&-
+	wait_pid "${!pidvar}" 30
+}
+
+# ---- 1. exact counts ---------------------------------------------------------------------------
+
+t_counts()
+{
+	local n=1000 k=7 truth fin row f want_e=$((1000 / 7)) bad
+
+	if ! hc_start counts --json -i 200ms "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"; then
+		hc_failed_start counts counts
+		return
+	fi
+	truth=$(fx -n $n -k $k -s 20,20,20,100)
+	# one more interval, so the interval lines add up to the totals
+	sleep 0.5
+	hc_stop counts
+	fin=$(final counts)
+	if [ "$rc" -ne 0 ] || [ -z "$fin" ]; then
+		fail counts-exit "exit status $rc, final line '${fin:0:200}'; stderr: $(head -c 600 "$tmp/counts.err")"
+		return
+	fi
+	pass counts-exit "exit 0 after SIGINT with a final line; $(head -n 1 "$tmp/counts.err")"
+	if [ "$(field "$truth" calls)" != $n ] || [ "$(field "$truth" errors)" != $want_e ]; then
+		fail counts-fixture "the fixture itself did not do n=$n k=$k: $truth"
+	fi
+	for f in fixture_work fixture_lib_work; do
+		row=$(fn "$fin" $f)
+		bad=$(jq -r --argjson n $n --argjson e $want_e '
+			[ (if .calls_total != $n then "calls_total \(.calls_total) != \($n)" else empty end),
+			  (if .errors_total != $e then "errors_total \(.errors_total) != \($e)" else empty end),
+			  (if .orphan_exits != 0 then "orphan_exits \(.orphan_exits)" else empty end),
+			  (if .lost_exits != 0 then "lost_exits \(.lost_exits)" else empty end),
+			  (if .depth_overflows != 0 then "depth_overflows \(.depth_overflows)" else empty end)
+			] | join(", ")' <<<"${row:-null}" 2>&1)
+		if [ -z "$row" ]; then
+			fail "counts-$f" "no row for $f in the final line: ${fin:0:300}"
+		elif [ -n "$bad" ]; then
+			fail "counts-$f" "$bad (fixture: $truth)"
+		else
+			pass "counts-$f" "calls=$n errors=$want_e (floor($n/$k)), no orphan/lost/overflow"
+		fi
+	done
+	# every stdout line is a JSON object and the one final line is the last
+	bad=$(jq -rs 'if all(.[]; type == "object") | not then "a line is not a JSON object"
+		elif ([.[] | select(.final == true)] | length) != 1 then "\([.[] | select(.final == true)] | length) final lines"
+		elif (last | .final) != true then "the final line is not the last"
+		else empty end' "$tmp/counts.out" 2>&1)
+	if [ -n "$bad" ]; then
+		fail json-lines "$bad: $(head -c 400 "$tmp/counts.out")"
+	else
+		pass json-lines "$(wc -l <"$tmp/counts.out") lines, all JSON objects, one final line, last"
+	fi
+	# the per-interval lines are deltas: they must add up to the totals
+	bad=$(jq -rs '[.[] | select(.final != true) | .functions[]] | group_by(.name) |
+		map({name: .[0].name, calls: (map(.calls) | add), errors: (map(.errors) | add)}) as $sums |
+		(last | .functions | map({name, calls: .calls_total, errors: .errors_total})) as $tot |
+		if ($sums | sort_by(.name)) == ($tot | sort_by(.name)) then empty
+		else "interval sums \($sums | tojson) != totals \($tot | tojson)" end' \
+		"$tmp/counts.out" 2>&1)
+	if [ -n "$bad" ]; then
+		fail intervals-sum "$bad"
+	else
+		pass intervals-sum "$(grep -vc '"final":true' "$tmp/counts.out") interval lines add up to calls_total and errors_total"
+	fi
+}
+
+# ---- 2. latency --------------------------------------------------------------------------------
+
+t_latency()
+{
+	local truth fin row f p tp rp tb rb bad detail
+
+	if ! hc_start latency --json -i 1s "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"; then
+		hc_failed_start latency latency
+		return
+	fi
+	# 80% at 200 us, 20% at 2 ms: p50 and p99 sit in different powers of two
+	truth=$(fx -n 500 -k 0 -s 200,200,200,200,2000)
+	hc_stop latency
+	fin=$(final latency)
+	if [ -z "$fin" ] || [ -z "$truth" ]; then
+		fail latency "no final line or no fixture output; rc=$rc fixture: '$truth'" \
+			"stderr: $(head -c 400 "$tmp/latency.err")"
+		return
+	fi
+	for f in fixture_work fixture_lib_work; do
+		row=$(fn "$fin" $f)
+		bad=
+		detail=
+		for p in p50 p99; do
+			if [ $f = fixture_work ]; then
+				tp=$(field "$truth" ${p}_ns)
+			else
+				tp=$(field "$truth" lib_${p}_ns)
+			fi
+			rp=$(field "$row" ${p}_ns)
+			if [ -z "$tp" ] || [ -z "$rp" ]; then
+				bad="$bad no $p (fixture '$tp', hotcanary '$rp');"
+				continue
+			fi
+			tb=$(bucket "$tp")
+			rb=$(bucket "$rp")
+			detail="$detail $p: fixture ${tp}ns bucket $tb, hotcanary ${rp}ns bucket $rb;"
+			if ((rb - tb > 1 || tb - rb > 1)); then
+				bad="$bad $p off by $((rb - tb)) buckets;"
+			fi
+		done
+		if [ -n "$bad" ]; then
+			fail "latency-$f" "$bad$detail"
+		else
+			pass "latency-$f" "within one bucket:$detail"
+		fi
+	done
+	# the reported histogram uses exactly the boundaries of bpf/hist.h and holds every call
+	bad=$(jq -r --argjson sb "$SUB_BITS" --argjson ml "$MAX_LOG2" "$JQ_BUCKET"'
+		.functions[] | .name as $n | .calls_total as $c |
+		((.hist[] | select(.[1] < pow(2; 60)) | select(
+			(.[0] | bucket) != (.[1] - 1 | bucket) or
+			(.[1] | bucket) != (.[0] | bucket) + 1 or
+			(.[0] > 0 and (.[0] - 1 | bucket) != (.[0] | bucket) - 1))
+		  | "\($n): [\(.[0]), \(.[1])) is not a bucket of bpf/hist.h"),
+		 (if ([.hist[][2]] | add) != $c then "\($n): hist holds \([.hist[][2]] | add) of \($c) calls" else empty end))' \
+		<<<"$fin" 2>&1)
+	if [ -n "$bad" ]; then
+		fail hist-buckets "$bad"
+	else
+		pass hist-buckets "every [lower, upper) is one bucket of bpf/hist.h and the counts add up to calls_total"
+	fi
+}
+
+# ---- 3. error predicates -----------------------------------------------------------------------
+
+t_errors()
+{
+	local m truth fin_none fin_zero fin_non f n=300 k=4 c0 e0 cz ez cn en want=$((300 / 4))
+
+	# three watchers on the same run: each judges the same returns its own way
+	for m in none zero nonzero; do
+		hc_start "err-$m" --json -e $m "user:$FX:fixture_work" "user:$LIB:fixture_lib_work" ||
+			break
+	done
+	if [ "$(grep -l '^hotcanary: watching ' "$tmp"/err-*.err | wc -l)" != 3 ]; then
+		fail errors "a watcher did not attach: $(head -c 600 -q "$tmp"/err-*.err)"
+		for m in none zero nonzero; do
+			[ -n "${hcpid[err-$m]:-}" ] && hc_stop "err-$m"
+		done
+		return
+	fi
+	truth=$(fx -n $n -k $k -s 10)
+	for m in none zero nonzero; do
+		hc_stop "err-$m"
+	done
+	fin_none=$(final err-none)
+	fin_zero=$(final err-zero)
+	fin_non=$(final err-nonzero)
+	for f in fixture_work fixture_lib_work; do
+		c0=$(field "$(fn "$fin_none" $f)" calls_total)
+		e0=$(field "$(fn "$fin_none" $f)" errors_total)
+		if [ "$c0" = $n ] && [ "$e0" = 0 ]; then
+			pass "errors-none-$f" "calls=$c0 errors=0"
+		else
+			fail "errors-none-$f" "calls='$c0' errors='$e0', expected $n and 0"
+		fi
+		cz=$(field "$(fn "$fin_zero" $f)" calls_total)
+		ez=$(field "$(fn "$fin_zero" $f)" errors_total)
+		cn=$(field "$(fn "$fin_non" $f)" calls_total)
+		en=$(field "$(fn "$fin_non" $f)" errors_total)
+		if [ "$cz" = $n ] && [ "$cn" = $n ] && [ "$ez" = $((n - want)) ] && [ "$en" = $want ] &&
+			[ $((ez + en)) = "$cz" ]; then
+			pass "errors-zero-nonzero-$f" "zero=$ez nonzero=$en, sum $((ez + en)) = calls $cz"
+		else
+			fail "errors-zero-nonzero-$f" "zero: calls='$cz' errors='$ez', nonzero: calls='$cn'" \
+				"errors='$en'; expected calls $n, zero $((n - want)), nonzero $want (fixture: $truth)"
+		fi
+	done
+}
+
+# ---- 4. nesting and recursion ------------------------------------------------------------------
+
+t_nesting()
+{
+	local rounds=200 depth=12 truth fin f want got row bad po pr pi over detail c o orph lost
+
+	if ! hc_start nest --json "user:$NESTED:recurse" "user:$NESTED:inner" "user:$NESTED:outer"; then
+		hc_failed_start nesting nest
+		return
+	fi
+	truth=$(timeout 60 "$NESTED" $depth $rounds)
+	hc_stop nest
+	fin=$(final nest)
+	bad=
+	for f in outer recurse inner; do
+		want=$(field "$truth" $f)
+		got=$(field "$(fn "$fin" $f)" calls_total)
+		[ "$got" = "$want" ] || bad="$bad $f calls '$got' != '$want';"
+	done
+	if [ -z "$fin" ] || [ -n "$bad" ]; then
+		fail nesting-counts "depth $depth:$bad final: ${fin:0:300} nested: $truth"
+	else
+		pass nesting-counts "depth $depth x $rounds rounds: outer=$rounds recurse=$((rounds * (depth + 1))) inner=$((rounds * 2))"
+	fi
+	# -e neg: inner(-1) at the bottom fails once a round, and recurse(0) passes it up; outer
+	# and every other recurse frame return >= 0
+	bad=
+	for f in inner:$rounds recurse:$rounds outer:0; do
+		got=$(field "$(fn "$fin" "${f%%:*}")" errors_total)
+		[ "$got" = "${f#*:}" ] || bad="$bad ${f%%:*} errors '$got' != ${f#*:};"
+	done
+	if [ -n "$bad" ]; then
+		fail nesting-errors "$bad"
+	else
+		pass nesting-errors "inner=$rounds recurse=$rounds outer=0 errors"
+	fi
+	bad=$(jq -r '.functions[]? | select(.orphan_exits + .lost_exits + .depth_overflows != 0) |
+		"\(.name): orphan \(.orphan_exits) lost \(.lost_exits) overflow \(.depth_overflows)"' \
+		<<<"${fin:-null}" 2>&1)
+	if [ -n "$bad" ]; then
+		fail nesting-drops "depth $depth stays within $STACK_DEPTH frames, yet: $bad"
+	else
+		pass nesting-drops "no orphan, lost or overflowed frame at depth $depth ($((depth + 3)) frames)"
+	fi
+	# outer's time includes all of recurse's and an inner: its p50 cannot be smaller
+	po=$(field "$(fn "$fin" outer)" p50_ns)
+	pr=$(field "$(fn "$fin" recurse)" p50_ns)
+	pi=$(field "$(fn "$fin" inner)" p50_ns)
+	if [ -n "$po" ] && [ -n "$pr" ] && [ -n "$pi" ] && ((po >= pr && po >= pi && pr > 0)); then
+		pass nesting-latency "p50 outer ${po}ns >= recurse ${pr}ns, inner ${pi}ns"
+	else
+		fail nesting-latency "p50 outer '$po' recurse '$pr' inner '$pi': outer must be the largest"
+	fi
+
+	# deeper than the stack: see the header for the accounting
+	depth=20
+	if ! hc_start nest20 --json "user:$NESTED:recurse" "user:$NESTED:inner" "user:$NESTED:outer"; then
+		hc_failed_start nesting-overflow nest20
+		return
+	fi
+	truth=$(timeout 60 "$NESTED" $depth $rounds)
+	hc_stop nest20
+	fin=$(final nest20)
+	bad=
+	detail=
+	for f in outer recurse inner; do
+		case $f in
+		outer) over=$((1 > STACK_DEPTH ? 1 : 0)) ;;
+		recurse) over=$((depth + 2 - STACK_DEPTH)); ((over < 0)) && over=0; ((over > depth + 1)) && over=$((depth + 1)) ;;
+		inner) over=$((depth + 3 > STACK_DEPTH ? 1 : 0)) ;;
+		esac
+		over=$((over * rounds))
+		want=$(field "$truth" $f)
+		row=$(fn "$fin" $f)
+		got=$(jq -r '"\(.calls_total) \(.depth_overflows) \(.orphan_exits) \(.lost_exits)"' <<<"${row:-null}" 2>/dev/null)
+		read -r c o orph lost <<<"$got"
+		detail="$detail $f calls=$c overflows=$o;"
+		if [ -z "$row" ] || [ "$((c + o))" != "$want" ] || [ "$o" != "$over" ] ||
+			[ "$orph" != 0 ] || [ "$lost" != 0 ]; then
+			bad="$bad $f: calls $c + overflows $o (want $over) != $want, orphan $orph, lost $lost;"
+		fi
+	done
+	if [ -n "$bad" ]; then
+		fail nesting-overflow "depth $depth ($((depth + 3)) frames, limit $STACK_DEPTH):$bad nested: $truth"
+	else
+		pass nesting-overflow "depth $depth: calls_total + depth_overflows = true count for each;$detail"
+	fi
+}
+
+# ---- 5. PID filter -----------------------------------------------------------------------------
+
+t_pid()
+{
+	local fin a b bad f got rc_a rc_b ja
+
+	if ! start_waiting pa -n 300 -k 3 -s 10 || ! start_waiting pb -n 500 -k 5 -s 10; then
+		fail pid-filter "the waiting fixtures did not start"
+		return
+	fi
+	a=$pa_pid
+	b=$pb_pid
+	if ! hc_start pid --json "user:$FX:fixture_work@$a" "user:$LIB:fixture_lib_work@$a"; then
+		hc_failed_start pid-filter pid
+		release_waiting pa
+		release_waiting pb
+		return
+	fi
+	release_waiting pa
+	rc_a=$rc
+	release_waiting pb
+	rc_b=$rc
+	hc_stop pid
+	fin=$(final pid)
+	ja=$(cat "$tmp/pa.json")
+	bad=
+	for f in fixture_work@$a fixture_lib_work@$a; do
+		got=$(jq -r '"\(.calls_total) \(.errors_total)"' <<<"$(fn "$fin" "$f")" 2>/dev/null)
+		[ "$got" = "300 100" ] || bad="$bad $f: calls/errors '$got', expected '300 100';"
+	done
+	if [ "$rc_a" != 0 ] || [ "$rc_b" != 0 ]; then
+		fail pid-filter "the fixtures exited with $rc_a and $rc_b"
+	elif [ -n "$bad" ]; then
+		fail pid-filter "watching pid $a (300 calls) next to pid $b (500 calls):$bad fixture A: $ja"
+	else
+		pass pid-filter "only pid $a's 300 calls and 100 errors counted, not pid $b's 500"
+	fi
+}
+
+# ---- 6. fatal signals --------------------------------------------------------------------------
+
+# crash SIG: run a fixture that dies of SIG after its calls; prints its pid
+crash()
+{
+	{ "$FX" -n "${2:-5}" -k 0 -s 10 -c "$1" >"$tmp/crash$1.json"; } 2>/dev/null
+	field "$(cat "$tmp/crash$1.json")" pid
+}
+
+t_fatal()
+{
+	local p11 p6 p0 i ev sig name pid bad
+
+	if ! hc_start fatal --json "user:$FX:fixture_work"; then
+		hc_failed_start fatal fatal
+		return
+	fi
+	p11=$(crash 11)
+	p6=$(crash 6)
+	# a process that never ran the watched function is not watched: with only user functions
+	# the default is --signals watched, so its death is not reported
+	p0=$(crash 11 0)
+	# events reach the ring buffer at once, but user space reads it on its own schedule
+	for ((i = 0; i < 40; i++)); do
+		[ "$(jq -r 'select(.event == "fatal_exit") | .pid' "$tmp/fatal.out" 2>/dev/null | grep -cx -e "$p11" -e "$p6")" -ge 2 ] && break
+		sleep 0.05
+	done
+	hc_stop fatal
+	for ev in 11:SIGSEGV:$p11 6:SIGABRT:$p6; do
+		IFS=: read -r _ sig pid <<<"$ev"
+		name=fatal-$(tr 'A-Z' 'a-z' <<<"$sig")
+		if [ -z "$pid" ]; then
+			fail "$name" "the fixture printed no pid"
+			continue
+		fi
+		bad=$(jq -rs --arg sig "$sig" --argjson pid "$pid" '
+			([.[] | select(.event == "fatal_signal" and .pid == $pid)]) as $s |
+			([.[] | select(.event == "fatal_exit" and .pid == $pid)]) as $x |
+			if ($s | length) != 1 then "\($s | length) fatal_signal events for pid \($pid)"
+			elif $s[0].signal != $sig then "fatal_signal says \($s[0].signal)"
+			elif $s[0].watched != true then "fatal_signal has watched \($s[0].watched)"
+			elif ($x | length) != 1 then "\($x | length) fatal_exit events for pid \($pid)"
+			elif $x[0].signal != $sig then "fatal_exit says \($x[0].signal)"
+			elif $x[0].watched != true then "fatal_exit has watched \($x[0].watched)"
+			else empty end' "$tmp/fatal.out" 2>&1)
+		if [ -n "$bad" ]; then
+			fail "$name" "$bad; events: $(grep '"event"' "$tmp/fatal.out" | head -c 800)"
+		else
+			pass "$name" "fatal_signal $sig and fatal_exit for watched pid $pid"
+		fi
+	done
+	if [ -z "$p0" ]; then
+		fail fatal-unwatched "the fixture printed no pid"
+	elif grep '"event"' "$tmp/fatal.out" | jq -e --argjson p "$p0" 'select(.pid == $p)' >/dev/null 2>&1; then
+		fail fatal-unwatched "pid $p0 never ran a watched function, yet: $(grep "\"pid\":$p0" "$tmp/fatal.out")"
+	else
+		pass fatal-unwatched "no event for pid $p0, which never ran a watched function"
+	fi
+	if [ "$rc" -ne 0 ] || [ -z "$(final fatal)" ]; then
+		fail fatal-exit "hotcanary exited with $rc, final line: '$(final fatal | head -c 200)'"
+	fi
+}
+
+# ---- 7. bad input ------------------------------------------------------------------------------
+
+# expect_reject NAME RC NEEDLE [NEEDLE2] -- ARGS...: 'hotcanary watch ARGS' must exit RC with exactly one
+# stderr line holding NEEDLE (and NEEDLE2), print nothing on stdout and leave nothing attached
+expect_reject()
+{
+	local name=$1 want=$2 n1=$3 n2= lines line why=
+
+	shift 3
+	if [ "$1" != -- ]; then
+		n2=$1
+		shift
+	fi
+	shift
+	leaks_snapshot
+	timeout -k 5 20 "$HC" watch "$@" >"$tmp/bad.out" 2>"$tmp/bad.err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$tmp/bad.err")
+	line=$(head -n 1 "$tmp/bad.err")
+	[ "$rc" = "$want" ] || why="$why exit $rc, expected $want;"
+	[ "$lines" = 1 ] || why="$why $lines stderr lines, expected 1;"
+	grep -qF -- "$n1" "$tmp/bad.err" || why="$why stderr does not name '$n1';"
+	[ -z "$n2" ] || grep -qF -- "$n2" "$tmp/bad.err" || why="$why stderr does not say '$n2';"
+	[ -s "$tmp/bad.out" ] && why="$why stdout: $(head -c 200 "$tmp/bad.out");"
+	leaks_since || why="$why $leaks;"
+	if [ -n "$why" ]; then
+		fail "bad-$name" "$why stderr: $(head -c 600 "$tmp/bad.err")"
+	else
+		pass "bad-$name" "exit $rc: $line"
+	fi
+}
+
+t_badinput()
+{
+	local dead notelf data
+
+	# a fixture that sits waiting the whole time: any uprobe left on its functions shows as
+	# an int3 byte in its code
+	sentinel=
+	if ! start_waiting sent -n 1 -k 0 -s 1; then
+		fail badinput "the sentinel fixture did not start"
+		return
+	fi
+	off_work=$(fileoff "$FX" fixture_work)
+	off_lib=$(fileoff "$LIB" fixture_lib_work)
+	byte_work=$(code_byte "$sent_pid" "$FX" "$off_work")
+	byte_lib=$(code_byte "$sent_pid" "$LIB" "$off_lib")
+	if [ -z "$byte_work" ] || [ -z "$byte_lib" ] || [ "$byte_work" = cc ] || [ "$byte_lib" = cc ]; then
+		fail detach-control "cannot read the code of the sentinel (bytes '$byte_work' '$byte_lib')"
+	else
+		# the check must see a probe that is there, and see it go
+		if hc_start ctl --json "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"; then
+			local b1 b2
+
+			b1=$(code_byte "$sent_pid" "$FX" "$off_work")$(code_byte "$sent_pid" "$LIB" "$off_lib")
+			hc_stop ctl
+			b2=$(code_byte "$sent_pid" "$FX" "$off_work")$(code_byte "$sent_pid" "$LIB" "$off_lib")
+			if [ "$b1" = cccc ] && [ "$b2" = "$byte_work$byte_lib" ]; then
+				pass detach-control "code bytes $byte_work$byte_lib -> $b1 while watched -> $b2 after exit"
+				sentinel=$sent_pid
+			else
+				fail detach-control "code bytes $byte_work$byte_lib, $b1 while watched, $b2 after exit"
+			fi
+		else
+			hc_failed_start detach-control ctl
+		fi
+	fi
+
+	# a pid that existed a moment ago and is gone: pids are not reused this soon
+	sleep 0 &
+	dead=$!
+	wait $dead
+	notelf=$tmp/notelf.txt
+	echo 'not an ELF file' >"$notelf"
+	chmod 755 "$notelf"
+	data=_IO_stdin_used
+	readelf -sW "$FX" | awk -v s=$data '$8 == s && $4 == "OBJECT" { f = 1 } END { exit !f }' ||
+		fail bad-data-symbol-fixture "$FX has no OBJECT symbol $data to test with"
+
+	expect_reject missing-binary 1 "$tmp/no-such-binary" -- "user:$tmp/no-such-binary:main"
+	expect_reject missing-symbol 1 no_such_symbol_xyz -- "user:$FX:no_such_symbol_xyz"
+	expect_reject data-symbol 1 "$data" "not a function" -- "user:$FX:$data"
+	expect_reject not-elf 1 "$notelf" "not an ELF" -- "user:$notelf:main"
+	expect_reject directory 1 "$tmp" -- "user:$tmp:main"
+	expect_reject spec-no-kind 2 "fixture_work" -- fixture_work
+	expect_reject spec-path-no-kind 2 "$FX:fixture_work" -- "$FX:fixture_work"
+	expect_reject spec-kernel-empty 2 "kernel:" -- kernel:
+	expect_reject spec-user-no-symbol 2 "user:/bin/true" -- user:/bin/true
+	expect_reject spec-user-empty-symbol 2 "user:/bin/true:" -- user:/bin/true:
+	expect_reject spec-user-no-path 2 "user::main" -- user::main
+	expect_reject spec-empty-pid 2 "user:$FX:fixture_work@" -- "user:$FX:fixture_work@"
+	expect_reject spec-zero-pid 2 "kernel:vfs_read@0" -- kernel:vfs_read@0
+	expect_reject spec-kernel-bad-name 2 "kernel:vfs read" -- "kernel:vfs read"
+	expect_reject no-func 2 "FUNC" -- --json
+	expect_reject errors-value 2 "maybe" -- -e maybe "user:$FX:fixture_work"
+	expect_reject interval-value 2 "fast" -- -i fast "user:$FX:fixture_work"
+	expect_reject interval-too-short 2 "5ms" -- -i 5ms "user:$FX:fixture_work"
+	expect_reject interval-no-unit 2 "'10'" -- -i 10 "user:$FX:fixture_work"
+	expect_reject duration-value 2 "forever" -- -d forever "user:$FX:fixture_work"
+	expect_reject duration-zero 2 "'0s'" -- -d 0s "user:$FX:fixture_work"
+	expect_reject duration-negative 2 "'-1s'" -- -d -1s "user:$FX:fixture_work"
+	expect_reject mode-value 2 "turbo" -- --mode turbo "user:$FX:fixture_work"
+	expect_reject signals-value 2 "some" -- --signals some "user:$FX:fixture_work"
+	expect_reject kernel-missing 1 no_such_function_xyz -- kernel:no_such_function_xyz
+	expect_reject pid-gone 1 "$dead" -- "user:$FX:fixture_work@$dead"
+	expect_reject pid-not-mapping 1 "$$" "$FX" -- "user:$FX:fixture_work@$$"
+	expect_reject valid-then-invalid 1 no_such_symbol_xyz -- "user:$FX:fixture_work" "user:$LIB:no_such_symbol_xyz"
+	expect_reject invalid-then-valid 1 no_such_symbol_xyz -- "user:$LIB:no_such_symbol_xyz" "user:$FX:fixture_work"
+	expect_reject valid-then-malformed 2 "user:/bin/true" -- "user:$FX:fixture_work" user:/bin/true
+	expect_reject valid-then-gone-pid 1 "$dead" -- "user:$LIB:fixture_lib_work" "user:$FX:fixture_work@$dead"
+	# A kernel function is well-formed and exists, but this host traces none (no fentry, no
+	# kprobes): the BPF objects are loaded by then, so this is the case that must unload them.
+	# Where the kernel can trace it, there is nothing to check.
+	leaks_snapshot
+	timeout -k 5 20 "$HC" watch -d 200ms kernel:vfs_read >"$tmp/kv.out" 2>"$tmp/kv.err" </dev/null
+	rc=$?
+	if [ $rc = 0 ]; then
+		pass bad-kernel-untraceable "this kernel traces kernel:vfs_read; nothing to check"
+	elif [ "$rc" = 1 ] && [ "$(wc -l <"$tmp/kv.err")" = 1 ] && grep -qF vfs_read "$tmp/kv.err" &&
+		[ ! -s "$tmp/kv.out" ] && leaks_since; then
+		pass bad-kernel-untraceable "exit 1: $(cat "$tmp/kv.err")"
+	else
+		leaks_since
+		fail bad-kernel-untraceable "exit $rc, stderr: $(head -c 600 "$tmp/kv.err"); stdout: $(head -c 200 "$tmp/kv.out"); $leaks"
+	fi
+	release_waiting sent
+	sentinel=
+}
+
+# ---- 8. not root -------------------------------------------------------------------------------
+
+t_notroot()
+{
+	local lines
+
+	setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env \
+		timeout -k 5 20 "$HC" watch -d 1s "user:$FX:fixture_work" >"$tmp/nr.out" 2>"$tmp/nr.err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$tmp/nr.err")
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$lines" = 1 ] && grep -qw root "$tmp/nr.err"; then
+		pass notroot "exit $rc as uid 65534: $(cat "$tmp/nr.err")"
+	else
+		fail notroot "exit $rc as uid 65534, $lines stderr lines: $(head -c 600 "$tmp/nr.err")"
+	fi
+}
+
+# ---- 9. ending: SIGTERM, --duration -------------------------------------------------------------
+
+t_stop()
+{
+	local fin c t0 t1 el
+
+	if hc_start term --json "user:$FX:fixture_work"; then
+		fx -n 50 -k 0 -s 10 >/dev/null
+		hc_stop term TERM
+		fin=$(final term)
+		c=$(field "$(fn "$fin" fixture_work)" calls_total)
+		if [ "$rc" = 0 ] && [ "$c" = 50 ]; then
+			pass stop-sigterm "exit 0 with a final line, calls_total=50"
+		else
+			fail stop-sigterm "exit $rc, final line '${fin:0:300}'; stderr: $(head -c 400 "$tmp/term.err")"
+		fi
+	else
+		hc_failed_start stop-sigterm term
+	fi
+
+	t0=$(date +%s%N)
+	if hc_start dur --json -d 2s -i 500ms "user:$FX:fixture_work"; then
+		fx -n 50 -k 0 -s 10 >/dev/null
+		# it must end by itself: give it the rest of its 2 s and 5 s more
+		wait_pid "${hcpid[dur]}" 7
+		t1=$(date +%s%N)
+		fin=$(final dur)
+		el=$(field "$fin" elapsed_ns)
+		c=$(field "$(fn "$fin" fixture_work)" calls_total)
+		if [ "$rc" = 0 ] && [ "$c" = 50 ] && [ -n "$el" ] && ((el >= 2000000000 && el < 3000000000)) &&
+			[ "$(tail -n 1 "$tmp/dur.out" | jq -r .final)" = true ]; then
+			pass stop-duration "exit 0 by itself after $(((t1 - t0) / 1000000)) ms," \
+				"final line last with elapsed_ns=$el, calls_total=50"
+		else
+			fail stop-duration "exit $rc (124: had to be killed), elapsed_ns '$el', calls '$c';" \
+				"last line: $(tail -n 1 "$tmp/dur.out" | head -c 300)"
+		fi
+	else
+		hc_failed_start stop-duration dur
+	fi
+}
+
+# ---- 10. plain text ----------------------------------------------------------------------------
+
+t_text()
+{
+	local why=
+
+	if ! hc_start text -i 300ms "user:$FX:fixture_work"; then
+		hc_failed_start text text
+		return
+	fi
+	fx -n 77 -k 0 -s 10 >/dev/null
+	sleep 0.4
+	hc_stop text
+	# stdout is a file: a table per interval, no terminal control sequences
+	grep -qE '^FUNCTION +CALLS/s +ERRORS/s +P50 +P90 +P99 +MAX +CALLS$' "$tmp/text.out" ||
+		why="$why no table header;"
+	grep -qE '^drops: orphan exits [0-9]+, lost exits [0-9]+, too deep [0-9]+, no storage [0-9]+, missed runs [0-9]+, events dropped [0-9]+$' \
+		"$tmp/text.out" || why="$why no drops line;"
+	grep -q "$(printf '\033')" "$tmp/text.out" && why="$why terminal escape sequences;"
+	grep -q '(totals)' "$tmp/text.out" || why="$why no final (totals) table;"
+	# the last table's CALLS column is the total
+	[ "$(grep -F "user:$FX:fixture_work" "$tmp/text.out" | tail -n 1 | awk '{ print $NF }')" = 77 ] ||
+		why="$why the final CALLS is not 77;"
+	if [ "$rc" != 0 ] || [ -n "$why" ]; then
+		fail text "exit $rc;$why output: $(head -c 600 "$tmp/text.out")"
+	else
+		pass text "table header, drops line, final totals with CALLS 77, no escapes"
+	fi
+}
+
+# ---- main --------------------------------------------------------------------------------------
+
+groups="counts latency errors nesting pid fatal badinput notroot stop text"
+selected=
+for g in $groups; do
+	if [ $# -eq 0 ]; then
+		selected="$selected $g"
+		continue
+	fi
+	for pat in "$@"; do
+		# shellcheck disable=SC2254 # the pattern is meant to glob
+		case $g in
+		$pat) selected="$selected $g" && break ;;
+		esac
+	done
+done
+if [ -z "$selected" ]; then
+	echo "host: no group matches '$*'; groups: $groups" >&2
+	exit 2
+fi
+
+start=$(date +%s)
+for g in $selected; do
+	"t_$g"
+done
+# every watcher must be gone: a hotcanary that outlived its test is a failure of its own
+for p in "${hcpid[@]}"; do
+	if alive "$p"; then
+		fail leftover "hotcanary pid $p still running at the end"
+	fi
+done
+echo "host: took $(($(date +%s) - start)) s"
+echo "host: $npass passed, $nfail failed"
+[ $nfail -eq 0 ]
