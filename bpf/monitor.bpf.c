@@ -164,30 +164,35 @@ static __always_inline int on_exit(__u64 cookie, __u64 ret)
 		f->depth = d - 1;
 		return 0;
 	}
-	/*
-	 * Find our frame from the top down. Frames above it are calls whose exit never came
-	 * (longjmp, a uretprobe dropped past the kernel's depth limit): drop and count them.
-	 */
-	/* unrolled: constant indexes keep the verifier's bounds trivial */
+	/* the common case: the returning call is the innermost one */
+	if (f->id[(d - 1) & (HC_STACK_DEPTH - 1)] == id) {
+		found = (int)d - 1;
+	} else {
+		/*
+		 * Find our frame from the top down. Frames above it are calls whose exit never
+		 * came (longjmp, a uretprobe dropped past the kernel's depth limit): drop and
+		 * count them. Unrolled: constant indexes keep the verifier's bounds trivial.
+		 */
 #pragma unroll
-	for (i = HC_STACK_DEPTH - 1; (int)i >= 0; i--) {
-		if (found < 0 && i < d && f->id[i] == id)
-			found = i;
-	}
-	if (found < 0) {
-		/* entered before the probes were ready, or its entry was dropped */
-		s->orphan_exits++;
-		return 0;
-	}
+		for (i = HC_STACK_DEPTH - 1; (int)i >= 0; i--) {
+			if (found < 0 && i < d && f->id[i] == id)
+				found = i;
+		}
+		if (found < 0) {
+			/* entered before the probes were ready, or its entry was dropped */
+			s->orphan_exits++;
+			return 0;
+		}
 #pragma unroll
-	for (i = 1; i < HC_STACK_DEPTH; i++) {
-		struct hc_fstats *ls;
+		for (i = 1; i < HC_STACK_DEPTH; i++) {
+			struct hc_fstats *ls;
 
-		if ((int)i <= found || i >= d)
-			continue;
-		ls = fstats_of(f->id[i]);
-		if (ls)
-			ls->lost_exits++;
+			if ((int)i <= found || i >= d)
+				continue;
+			ls = fstats_of(f->id[i]);
+			if (ls)
+				ls->lost_exits++;
+		}
 	}
 	delta = now - f->ts[found & (HC_STACK_DEPTH - 1)];
 	f->depth = found;

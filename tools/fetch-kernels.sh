@@ -14,10 +14,41 @@ set -eu
 cache=${HOTCANARY_CACHE:-/var/cache/hotcanary}/kernels
 mkdir -p "$cache"
 
+# A private apt view of bookworm, bookworm-updates and bookworm-security: the current 6.1
+# and 6.12 cloud kernels live in the latter two, which a minimal system may not list, and
+# the host's own apt configuration is none of our business.
+mirror=${HOTCANARY_APT_MIRROR:-http://deb.debian.org/debian}
+security=${HOTCANARY_APT_SECURITY:-http://deb.debian.org/debian-security}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+apt=${HOTCANARY_CACHE:-/var/cache/hotcanary}/apt
+mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+cat >"$apt/sources.list.new" <<EOS
+deb [signed-by=$keyring] $mirror bookworm main
+deb [signed-by=$keyring] $mirror bookworm-updates main
+deb [signed-by=$keyring] $security bookworm-security main
+EOS
+APT_OPTS="-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/dev/null
+	-o Dir::State::Lists=$apt/lists -o Dir::Cache=$apt -o Dir::Cache::pkgcache=
+	-o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root"
+# refresh the lists daily, or when the sources changed, so new kernel ABIs are picked up
+if ! cmp -s "$apt/sources.list.new" "$apt/sources.list" ||
+   [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
+	mv "$apt/sources.list.new" "$apt/sources.list"
+	# shellcheck disable=SC2086 # APT_OPTS is a list of words
+	if ! apt-get $APT_OPTS -q update >"$apt/update.log" 2>&1; then
+		cat "$apt/update.log" >&2
+		echo "fetch-kernels: 'apt-get update' of the kernel sources failed; see above" >&2
+		exit 1
+	fi
+else
+	rm -f "$apt/sources.list.new"
+fi
+
 # what the meta package (or a versioned package) depends on, matching a pattern
 dep_of()
 {
-	apt-cache depends "$1" 2>/dev/null |
+	# shellcheck disable=SC2086
+	apt-cache $APT_OPTS depends "$1" 2>/dev/null |
 		sed -n "s/^ *|\{0,1\}Depends: \($2\)\$/\1/p" | head -n 1
 }
 
@@ -27,9 +58,9 @@ unpack()
 	root=$1
 	shift
 	tmp=$(mktemp -d)
-	chmod 755 "$tmp"	# apt's _apt user downloads into it
-	if ! (cd "$tmp" && apt-get download -q "$@" >/dev/null 2>&1); then
-		echo "fetch-kernels: 'apt-get download $*' failed; run 'apt-get update'" >&2
+	# shellcheck disable=SC2086
+	if ! (cd "$tmp" && apt-get $APT_OPTS download -q "$@" >/dev/null 2>&1); then
+		echo "fetch-kernels: 'apt-get download $*' failed; is $mirror reachable?" >&2
 		rm -rf "$tmp"
 		exit 1
 	fi
@@ -44,7 +75,7 @@ fetch()
 	meta=$1
 	pkg=$(dep_of "$meta" 'linux-image-[0-9][^ ]*-cloud-amd64')
 	if [ -z "$pkg" ]; then
-		echo "fetch-kernels: cannot resolve '$meta' to a kernel image; run 'apt-get update'" >&2
+		echo "fetch-kernels: cannot resolve '$meta' to a kernel image in $apt/sources.list" >&2
 		exit 1
 	fi
 	ver=${pkg#linux-image-}

@@ -41,10 +41,7 @@ else
 	echo "install-deps: all packages present"
 fi
 
-# kernels for the VM tests: needs the package lists, which a fresh system may not have yet
+# kernels and headers for the VM tests, unpacked into the cache, never installed
 here=$(dirname "$0")
-if ! sh "$here/fetch-kernels.sh" >/dev/null 2>&1; then
-	apt-get update -q
-	sh "$here/fetch-kernels.sh" >/dev/null
-fi
+sh "$here/fetch-kernels.sh" >/dev/null
 echo "install-deps: VM kernels in ${HOTCANARY_CACHE:-/var/cache/hotcanary}/kernels"
