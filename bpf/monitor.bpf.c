@@ -15,12 +15,24 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * A thread's open calls, innermost last. Return probes (uprobe, kprobe) also record the
+ * stack pointer at entry: the return of a call deeper than the stack holds, or of a call
+ * whose entry came before attach, is recognised by where its stack frame is, and frames
+ * deeper than a returning call are known to be lost (longjmp, the kernel's limit of 64
+ * pending uretprobes per thread). fexit never loses a return, so fentry frames go by id.
+ */
 struct frames {
 	__u64 ts[HC_STACK_DEPTH];
+	__u64 sp[HC_STACK_DEPTH];
 	__u16 id[HC_STACK_DEPTH];
 	__u32 depth;
+	__u32 untracked;	/* fentry: calls above the stack, not timed */
 	__u32 registered;	/* tgid already in watched_tgids */
 };
+
+/* x86-64 'ret' pops the return address: at the return probe, sp is 8 above the entry's */
+#define RET_SP_ADJ 8
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -67,7 +79,8 @@ static __always_inline struct hc_fstats *fstats_of(__u32 id)
 	return bpf_map_lookup_elem(&stats, &id);
 }
 
-static __always_inline int on_entry(__u64 cookie, bool user)
+/* @sp: the stack pointer at entry for return probes, 0 for fentry */
+static __always_inline int on_entry(__u64 cookie, bool user, __u64 sp)
 {
 	__u32 id = HC_COOKIE_ID(cookie), tgid = HC_COOKIE_TGID(cookie), d;
 	struct hc_fstats *s;
@@ -93,15 +106,16 @@ static __always_inline int on_entry(__u64 cookie, bool user)
 		f->registered = 1;
 	}
 	d = f->depth;
-	if (d >= HC_STACK_DEPTH) {
-		/* still counted in depth so the exits above stay matched */
-		f->depth = d + 1;
+	if (d >= HC_STACK_DEPTH || f->untracked) {
+		if (!sp)
+			f->untracked++;
 		s = fstats_of(id);
 		if (s)
 			s->depth_overflows++;
 		return 0;
 	}
 	f->id[d & (HC_STACK_DEPTH - 1)] = id;
+	f->sp[d & (HC_STACK_DEPTH - 1)] = sp;
 	f->ts[d & (HC_STACK_DEPTH - 1)] = bpf_ktime_get_ns();
 	f->depth = d + 1;
 	return 0;
@@ -137,14 +151,79 @@ static __always_inline bool ret_is_error(__u64 cookie, __u64 ret)
 	}
 }
 
-static __always_inline int on_exit(__u64 cookie, __u64 ret)
+static __always_inline void count_lost(struct frames *f, __u32 from, __u32 to)
+{
+	struct hc_fstats *ls;
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < HC_STACK_DEPTH; i++) {
+		if (i < from || i >= to)
+			continue;
+		ls = fstats_of(f->id[i]);
+		if (ls)
+			ls->lost_exits++;
+	}
+}
+
+/* fentry: the exit is the innermost open call of this id; calls above it lost their exit */
+static __always_inline int match_by_id(struct frames *f, __u32 id, __u32 d)
+{
+	int found = -1;
+	__u32 i;
+
+	if (f->id[(d - 1) & (HC_STACK_DEPTH - 1)] == id)
+		return (int)d - 1;
+	/* unrolled: constant indexes keep the verifier's bounds trivial */
+#pragma unroll
+	for (i = HC_STACK_DEPTH - 1; (int)i >= 0; i--) {
+		if (found < 0 && i < d && f->id[i] == id)
+			found = i;
+	}
+	if (found >= 0)
+		count_lost(f, found + 1, d);
+	return found;
+}
+
+/*
+ * Return probes: the frames entered deeper than the returning call (a lower stack pointer)
+ * can never return any more; drop and count them. The call itself is the frame left on top
+ * if its stack pointer matches; if not, its entry was never recorded (too deep, or before
+ * attach) and there is nothing to time.
+ */
+static __always_inline int match_by_sp(struct frames *f, __u32 id, __u32 d, __u64 ret_sp)
+{
+	__u32 i, keep = 0, top;
+
+	top = (d - 1) & (HC_STACK_DEPTH - 1);
+	if (f->sp[top] == ret_sp && f->id[top] == id)
+		return (int)d - 1;
+#pragma unroll
+	for (i = 0; i < HC_STACK_DEPTH; i++) {
+		if (i < d && f->sp[i] >= ret_sp)
+			keep = i + 1;
+	}
+	if (keep < d) {
+		count_lost(f, keep, d);
+		f->depth = keep;
+	}
+	top = (keep - 1) & (HC_STACK_DEPTH - 1);
+	if (keep && f->sp[top] == ret_sp && f->id[top] == id)
+		return (int)keep - 1;
+	/* deeper than every open frame: a call the full stack could not hold, already counted */
+	if (keep == d && f->sp[top] > ret_sp)
+		return -2;
+	return -1;
+}
+
+static __always_inline int on_exit(__u64 cookie, __u64 ret, __u64 sp)
 {
 	__u64 now = bpf_ktime_get_ns(), delta;
-	__u32 id = HC_COOKIE_ID(cookie), d, i, b, epoch;
+	__u32 id = HC_COOKIE_ID(cookie), d, b, epoch;
 	struct hc_fstats *s;
 	struct frames *f;
 	struct hc_ctl *c;
-	int found = -1;
+	int found;
 
 	c = ctl_ready();
 	if (!c)
@@ -155,46 +234,30 @@ static __always_inline int on_exit(__u64 cookie, __u64 ret)
 	if (!s)
 		return 0;
 	f = bpf_task_storage_get(&task_frames, bpf_get_current_task_btf(), 0, 0);
-	if (!f || f->depth == 0) {
+	if (!f) {
 		s->orphan_exits++;
 		return 0;
 	}
-	d = f->depth;
-	if (d > HC_STACK_DEPTH) {
-		f->depth = d - 1;
+	if (!sp && f->untracked) {
+		f->untracked--;
 		return 0;
 	}
-	/* the common case: the returning call is the innermost one */
-	if (f->id[(d - 1) & (HC_STACK_DEPTH - 1)] == id) {
-		found = (int)d - 1;
-	} else {
-		/*
-		 * Find our frame from the top down. Frames above it are calls whose exit never
-		 * came (longjmp, a uretprobe dropped past the kernel's depth limit): drop and
-		 * count them. Unrolled: constant indexes keep the verifier's bounds trivial.
-		 */
-#pragma unroll
-		for (i = HC_STACK_DEPTH - 1; (int)i >= 0; i--) {
-			if (found < 0 && i < d && f->id[i] == id)
-				found = i;
-		}
-		if (found < 0) {
-			/* entered before the probes were ready, or its entry was dropped */
-			s->orphan_exits++;
-			return 0;
-		}
-#pragma unroll
-		for (i = 1; i < HC_STACK_DEPTH; i++) {
-			struct hc_fstats *ls;
-
-			if ((int)i <= found || i >= d)
-				continue;
-			ls = fstats_of(f->id[i]);
-			if (ls)
-				ls->lost_exits++;
-		}
+	d = f->depth;
+	if (d == 0 || d > HC_STACK_DEPTH) {
+		s->orphan_exits++;
+		return 0;
 	}
-	delta = now - f->ts[found & (HC_STACK_DEPTH - 1)];
+	found = sp ? match_by_sp(f, id, d, sp - RET_SP_ADJ) : match_by_id(f, id, d);
+	if (found == -2)
+		return 0;
+	if (found < 0) {
+		/* entered before the probes were ready, or deeper than the stack holds */
+		s->orphan_exits++;
+		return 0;
+	}
+	/* the 6.1 verifier loses found's range through clang's sign juggling: mask it opaquely */
+	barrier_var(found);
+	delta = now - f->ts[(__u32)found & (HC_STACK_DEPTH - 1)];
 	f->depth = found;
 
 	s->calls++;
@@ -219,31 +282,31 @@ static __always_inline int on_exit(__u64 cookie, __u64 ret)
 SEC("uprobe")
 int hc_uprobe(struct pt_regs *ctx)
 {
-	return on_entry(bpf_get_attach_cookie(ctx), true);
+	return on_entry(bpf_get_attach_cookie(ctx), true, PT_REGS_SP(ctx));
 }
 
 SEC("uretprobe")
 int hc_uretprobe(struct pt_regs *ctx)
 {
-	return on_exit(bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx));
+	return on_exit(bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx), PT_REGS_SP(ctx));
 }
 
 SEC("kprobe")
 int hc_kprobe(struct pt_regs *ctx)
 {
-	return on_entry(bpf_get_attach_cookie(ctx), false);
+	return on_entry(bpf_get_attach_cookie(ctx), false, PT_REGS_SP(ctx));
 }
 
 SEC("kretprobe")
 int hc_kretprobe(struct pt_regs *ctx)
 {
-	return on_exit(bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx));
+	return on_exit(bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx), PT_REGS_SP(ctx));
 }
 
 SEC("fentry")
 int hc_fentry(void *ctx)
 {
-	return on_entry(bpf_get_attach_cookie(ctx), false);
+	return on_entry(bpf_get_attach_cookie(ctx), false, 0);
 }
 
 SEC("fexit")
@@ -253,5 +316,5 @@ int hc_fexit(void *ctx)
 
 	/* generic over the prototype: the return value sits after a variable number of args */
 	bpf_get_func_ret(ctx, &ret);
-	return on_exit(bpf_get_attach_cookie(ctx), ret);
+	return on_exit(bpf_get_attach_cookie(ctx), ret, 0);
 }

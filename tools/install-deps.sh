@@ -9,7 +9,7 @@ set -eu
 
 # build
 BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libjson-c-dev"
+	libjson-c-dev libyaml-dev libkmod-dev"
 # tests: cmocka, jq for the host tests, qemu and friends for the VM tests, gcc-12 for the
 # VM kernels' test modules (both were built with gcc 12)
 TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 util-linux procps"

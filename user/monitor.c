@@ -19,6 +19,8 @@
 struct monitor_func {
 	struct hc_funcspec spec;
 	char *path;			/* user: resolved path */
+	dev_t dev;			/* user: the file, however it was named */
+	ino_t ino;
 	struct hc_elfsym sym;		/* user: where the uprobe goes */
 	int kprobe_ok;			/* kernel: not on the kprobe blacklist */
 	uint64_t cookie;
@@ -86,6 +88,7 @@ static int pid_maps_file(pid_t pid, const char *path)
 static int add_user(struct monitor_func *fn, char *err, size_t errlen)
 {
 	char real[PATH_MAX];
+	struct stat st;
 	int ret;
 
 	if (!realpath(fn->spec.path, real)) {
@@ -96,6 +99,13 @@ static int add_user(struct monitor_func *fn, char *err, size_t errlen)
 	fn->path = strdup(real);
 	if (!fn->path)
 		return -ENOMEM;
+	if (stat(fn->path, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot stat '%s': %s", fn->path, strerror(errno));
+		return ret;
+	}
+	fn->dev = st.st_dev;
+	fn->ino = st.st_ino;
 	ret = elfsym__resolve(fn->path, fn->spec.symbol, &fn->sym, err, errlen);
 	if (ret)
 		return ret;
@@ -118,6 +128,7 @@ int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode
 {
 	struct monitor_func *funcs, *fn;
 	int ret, width = 4;
+	size_t i;
 
 	if (m->nr >= HC_MAX_FUNCS) {
 		snprintf(err, errlen, "too many functions; at most %d", HC_MAX_FUNCS);
@@ -155,6 +166,20 @@ int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode
 	}
 	if (ret)
 		goto err;
+	/* two probes on one address fire in the same order at entry and at return, not nested */
+	for (i = 0; i < m->nr; i++) {
+		const struct monitor_func *o = &funcs[i];
+
+		if (o->spec.kind != spec->kind || o->spec.pid != spec->pid)
+			continue;
+		if (spec->kind == HC_FUNC_KERNEL ? !strcmp(o->spec.symbol, spec->symbol) :
+		    o->ino == fn->ino && o->dev == fn->dev && o->sym.offset == fn->sym.offset) {
+			snprintf(err, errlen, "it is the same function as '%s', already watched",
+				 o->spec.text);
+			ret = -EEXIST;
+			goto err;
+		}
+	}
 	fn->cookie = HC_COOKIE(m->nr, err_mode, width == 8 ? 0 : width, spec->pid);
 	m->nr++;
 	return 0;

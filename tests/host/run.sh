@@ -7,8 +7,8 @@
 # that output is the truth every figure hotcanary reports is compared with.
 #
 # usage: OUTPUT=build bash tests/host/run.sh [GROUP...]
-#   GROUP is a shell glob over: counts latency errors nesting pid fatal badinput notroot stop
-#   text (default: all). Run as root; 'make check-host' builds everything first.
+#   GROUP is a shell glob over: counts latency errors nesting dup pid fatal badinput notroot
+#   stop text (default: all). Run as root; 'make check-host' builds everything first.
 #
 # Output: one "PASS name detail" or "FAIL name detail" line per case, then exactly
 # "host: N passed, N failed". Exit status 0 when every case passed, 1 otherwise. A missing
@@ -31,6 +31,11 @@
 #    instead of calls, while every frame above it is still timed and matched. So for each
 #    function calls_total + depth_overflows is exactly its true count, depth_overflows is
 #    exactly rounds times its frames beyond the limit, and nothing is orphaned or lost.
+#    Past the kernel's own limit of 64 return probes per task, the deepest frames' exits
+#    never come; the shallow HC_STACK_DEPTH frames of every round still return through
+#    delivered exits, so each round must still time exactly HC_STACK_DEPTH calls.
+#  - The same function watched twice (same spec, or another path to the same file) is either
+#    refused like any bad FUNC or counted fully in both rows; silently wrong rows are not.
 #
 # Everything runs on private copies of hotcanary and the fixtures in a temporary directory
 # below $OUTPUT: other people may rebuild or probe $OUTPUT's binaries at the same time, and a
@@ -82,6 +87,8 @@ hdr_define()
 SUB_BITS=$(hdr_define bpf/hist.h HC_HIST_SUB_BITS)
 MAX_LOG2=$(hdr_define bpf/hist.h HC_HIST_MAX_LOG2)
 STACK_DEPTH=$(hdr_define bpf/hotcanary.h HC_STACK_DEPTH)
+# the kernel's MAX_URETPROBE_DEPTH (kernel/events/uprobes.c), not exported anywhere
+URETPROBE_DEPTH=64
 if [ -z "$SUB_BITS" ] || [ -z "$MAX_LOG2" ] || [ -z "$STACK_DEPTH" ]; then
 	echo "host: FAILED: cannot read HC_HIST_SUB_BITS, HC_HIST_MAX_LOG2 or HC_STACK_DEPTH" \
 		"from bpf/hist.h and bpf/hotcanary.h" >&2
@@ -102,6 +109,8 @@ cd "$tmp" || exit 1
 
 declare -A hcpid
 bg_pids=()
+# pid of a fixture waiting through the bad-input cases, whose code the leak checks read
+sentinel=
 
 # alive PID: the process exists and is not a zombie
 alive()
@@ -179,6 +188,9 @@ hc_start()
 	local name=$1 i
 
 	shift
+	# created here, not by the child's redirections, which may come after the first grep
+	: >"$tmp/$name.out"
+	: >"$tmp/$name.err"
 	"$HC" watch "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	hcpid[$name]=$!
 	bg_pids+=($!)
@@ -231,6 +243,7 @@ fx()
 # jq functions for the latency buckets of bpf/hist.h, with $sb and $ml passed in:
 #   v < 2^sb: bucket v; 2^b <= v < 2^(b+1): (b - sb + 1) * 2^sb + ((v >> (b - sb)) & (2^sb - 1))
 #   b > ml: the overflow bucket (ml - sb + 2) * 2^sb
+# shellcheck disable=SC2016 # jq's variables, not the shell's
 JQ_BUCKET='
 def ilog2: . as $v | reduce range(0; 64) as $b (0; if pow(2; $b) <= $v then $b else . end);
 def bucket: floor as $v | pow(2; $sb) as $sub |
@@ -258,7 +271,8 @@ fileoff()
 
 	vaddr=$(readelf -sW "$1" | awk -v s="$2" '$8 == s && $4 == "FUNC" { print $2; exit }')
 	[ -n "$vaddr" ] || return 1
-	readelf -lW "$1" | awk '$1 == "LOAD" && $7 ~ /E/ { print $2, $3, $6 }' |
+	# the flags column is "R E" or "RWE": one or two fields before the alignment
+	readelf -lW "$1" | awk '$1 == "LOAD" { f = ""; for (i = 7; i < NF; i++) f = f $i; if (f ~ /E/) print $2, $3, $6 }' |
 		while read -r off va memsz; do
 			if (((16#$vaddr) >= va && (16#$vaddr) < va + memsz)); then
 				echo $(((16#$vaddr) - va + off))
@@ -271,9 +285,9 @@ fileoff()
 # uprobe replaces it with int3 (cc) in every process it is installed in.
 code_byte()
 {
-	local pid=$1 file=$2 foff=$3 range perms off dev ino path s e
+	local pid=$1 file=$2 foff=$3 range off path s e
 
-	while read -r range perms off dev ino path; do
+	while read -r range _ off _ _ path; do
 		[ "$path" = "$file" ] || continue
 		s=$((16#${range%-*}))
 		e=$((16#${range#*-}))
@@ -290,7 +304,7 @@ code_byte()
 # hc_progs: ids of loaded BPF programs named hc_*, one a line
 hc_progs()
 {
-	bpftool prog show -j 2>/dev/null | jq -r '.[] | select(.name | startswith("hc_")) | .id' | sort
+	bpftool prog show -j 2>/dev/null | jq -r '.[] | select((.name // "") | startswith("hc_")) | .id' | sort
 }
 
 # uprobe_events: every tracefs uprobe_events file
@@ -306,7 +320,7 @@ uprobe_events()
 # foreign_hotcanary: is a hotcanary we did not start running? Its programs are not leaks.
 foreign_hotcanary()
 {
-	local p mine
+	local p q mine
 
 	for p in $(pgrep -x hotcanary 2>/dev/null); do
 		mine=0
@@ -368,7 +382,7 @@ start_waiting()
 	exec {fd}<>"$tmp/$var.fifo"
 	"$FX" -w "$@" <"$tmp/$var.fifo" >"$tmp/$var.json" 2>"$tmp/$var.stderr" &
 	pid=$!
-	bg_pids+=($pid)
+	bg_pids+=("$pid")
 	printf -v "${var}_pid" '%s' "$pid"
 	printf -v "${var}_fd" '%s' "$fd"
 	for ((i = 0; i < 100; i++)); do
@@ -398,6 +412,8 @@ t_counts()
 {
 	local n=1000 k=7 truth fin row f want_e=$((1000 / 7)) bad
 
+	want_e=$((n / k))
+
 	if ! hc_start counts --json -i 200ms "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"; then
 		hc_failed_start counts counts
 		return
@@ -407,7 +423,7 @@ t_counts()
 	sleep 0.5
 	hc_stop counts
 	fin=$(final counts)
-	if [ "$rc" -ne 0 ] || [ -z "$fin" ]; then
+	if [ "$rc" -ne 0 ] || [ -z "$fin" ] || ! grep -q 'watching 2 functions (uprobe)' "$tmp/counts.err"; then
 		fail counts-exit "exit status $rc, final line '${fin:0:200}'; stderr: $(head -c 600 "$tmp/counts.err")"
 		return
 	fi
@@ -443,9 +459,9 @@ t_counts()
 		pass json-lines "$(wc -l <"$tmp/counts.out") lines, all JSON objects, one final line, last"
 	fi
 	# the per-interval lines are deltas: they must add up to the totals
-	bad=$(jq -rs '[.[] | select(.final != true) | .functions[]] | group_by(.name) |
+	bad=$(jq -rs '(last | .functions | map({name, calls: .calls_total, errors: .errors_total})) as $tot |
+		[.[] | select(.final != true) | .functions[]] | group_by(.name) |
 		map({name: .[0].name, calls: (map(.calls) | add), errors: (map(.errors) | add)}) as $sums |
-		(last | .functions | map({name, calls: .calls_total, errors: .errors_total})) as $tot |
 		if ($sums | sort_by(.name)) == ($tot | sort_by(.name)) then empty
 		else "interval sums \($sums | tojson) != totals \($tot | tojson)" end' \
 		"$tmp/counts.out" 2>&1)
@@ -511,12 +527,14 @@ t_latency()
 			(.[1] | bucket) != (.[0] | bucket) + 1 or
 			(.[0] > 0 and (.[0] - 1 | bucket) != (.[0] | bucket) - 1))
 		  | "\($n): [\(.[0]), \(.[1])) is not a bucket of bpf/hist.h"),
-		 (if ([.hist[][2]] | add) != $c then "\($n): hist holds \([.hist[][2]] | add) of \($c) calls" else empty end))' \
+		 (if ([.hist[][2]] | add) != $c then "\($n): hist holds \([.hist[][2]] | add) of \($c) calls" else empty end),
+		 (.max_ns as $m | .hist[-1] as $h |
+		  if $m < $h[0] or $m >= $h[1] then "\($n): max_ns \($m) is not in the highest bucket [\($h[0]), \($h[1]))" else empty end))' \
 		<<<"$fin" 2>&1)
 	if [ -n "$bad" ]; then
 		fail hist-buckets "$bad"
 	else
-		pass hist-buckets "every [lower, upper) is one bucket of bpf/hist.h and the counts add up to calls_total"
+		pass hist-buckets "every [lower, upper) is one bucket of bpf/hist.h, the counts add up to calls_total, max_ns is in the highest"
 	fi
 }
 
@@ -654,6 +672,78 @@ t_nesting()
 	else
 		pass nesting-overflow "depth $depth: calls_total + depth_overflows = true count for each;$detail"
 	fi
+
+	# Past the kernel's own limit: a task gets return probes for at most URETPROBE_DEPTH
+	# nested calls (MAX_URETPROBE_DEPTH, 64 since Linux 3.x; the kernel logs "omit uretprobe
+	# due to nestedness limit"), so the exits of the deepest frames never come. Those frames
+	# are all beyond HC_STACK_DEPTH anyway, but the outermost HC_STACK_DEPTH frames of every
+	# round are entered shallow and do get their exits: each round must time exactly those,
+	# the rest being too deep (or lost), and nothing may stay counted as deep in the next round.
+	# Only recurse is watched, so no shallower watched frame resynchronises the stack.
+	depth=70
+	rounds=20
+	if ! hc_start nest70 --json "user:$NESTED:recurse"; then
+		hc_failed_start nesting-uretprobe-limit nest70
+		return
+	fi
+	truth=$(timeout 60 "$NESTED" $depth $rounds)
+	hc_stop nest70
+	row=$(fn "$(final nest70)" recurse)
+	read -r c o orph lost <<<"$(jq -r '"\(.calls_total) \(.depth_overflows) \(.orphan_exits) \(.lost_exits)"' \
+		<<<"${row:-null}" 2>/dev/null)"
+	want=$(field "$truth" recurse)
+	if [ -n "$row" ] && [ "$c" = $((rounds * STACK_DEPTH)) ] && [ "$orph" = 0 ] &&
+		[ "$((c + o + lost))" = "$want" ]; then
+		pass nesting-uretprobe-limit "depth $depth x $rounds: $c timed ($STACK_DEPTH a round), $o too deep, $lost lost"
+	else
+		fail nesting-uretprobe-limit "depth $depth ($((depth + 1)) recurse frames, $((depth + 1 - URETPROBE_DEPTH))" \
+			"past the kernel's $URETPROBE_DEPTH) x $rounds rounds: calls_total $c, expected" \
+			"$((rounds * STACK_DEPTH)) (the $STACK_DEPTH shallow frames of each round, whose exits" \
+			"all come); depth_overflows $o, lost_exits $lost, orphan_exits $orph; true count $want"
+	fi
+}
+
+# ---- 4b. duplicates ----------------------------------------------------------------------------
+
+# The same function twice, by the same spec or through another path to the same file: either
+# refused (one stderr line naming it, nothing attached) or both rows count every call exactly.
+# Two probes on one address fire in the same order on entry and on return, not nested.
+dup_case()
+{
+	local name=$1 fin bad truth
+
+	shift
+	leaks_snapshot
+	if ! hc_start "$name" --json "$@"; then
+		wait_pid "${hcpid[$name]}" 5
+		if [ "$rc" != 0 ] && [ "$(wc -l <"$tmp/$name.err")" = 1 ] &&
+			grep -qF fixture_work "$tmp/$name.err" && [ ! -s "$tmp/$name.out" ] && leaks_since; then
+			pass "$name" "refused, exit $rc: $(cat "$tmp/$name.err")"
+		else
+			leaks_since
+			fail "$name" "exit $rc, stderr: $(head -c 600 "$tmp/$name.err"); $leaks"
+		fi
+		return
+	fi
+	truth=$(fx -n 200 -k 10 -s 10)
+	hc_stop "$name"
+	fin=$(final "$name")
+	bad=$(jq -r '.functions[] | select(.calls_total != 200 or .errors_total != 20 or
+		.orphan_exits != 0 or .lost_exits != 0) |
+		"\(.name): calls \(.calls_total) errors \(.errors_total) orphan \(.orphan_exits) lost \(.lost_exits);"' \
+		<<<"${fin:-null}" 2>&1)
+	if [ -z "$fin" ] || [ -n "$bad" ]; then
+		fail "$name" "accepted, but each row must count all 200 calls and 20 errors: $bad (fixture: $truth)"
+	else
+		pass "$name" "accepted, both rows count 200 calls and 20 errors"
+	fi
+}
+
+t_dup()
+{
+	ln -sf fixture "$tmp/fixture-alias"
+	dup_case dup-same-spec "user:$FX:fixture_work" "user:$FX:fixture_work"
+	dup_case dup-path-alias "user:$FX:fixture_work" "user:$tmp/fixture-alias:fixture_work"
 }
 
 # ---- 5. PID filter -----------------------------------------------------------------------------
@@ -666,8 +756,8 @@ t_pid()
 		fail pid-filter "the waiting fixtures did not start"
 		return
 	fi
-	a=$pa_pid
-	b=$pb_pid
+	# shellcheck disable=SC2154 # set by start_waiting
+	a=$pa_pid b=$pb_pid
 	if ! hc_start pid --json "user:$FX:fixture_work@$a" "user:$LIB:fixture_lib_work@$a"; then
 		hc_failed_start pid-filter pid
 		release_waiting pa
@@ -725,7 +815,7 @@ t_fatal()
 	hc_stop fatal
 	for ev in 11:SIGSEGV:$p11 6:SIGABRT:$p6; do
 		IFS=: read -r _ sig pid <<<"$ev"
-		name=fatal-$(tr 'A-Z' 'a-z' <<<"$sig")
+		name=fatal-$(tr '[:upper:]' '[:lower:]' <<<"$sig")
 		if [ -z "$pid" ]; then
 			fail "$name" "the fixture printed no pid"
 			continue
@@ -764,7 +854,7 @@ t_fatal()
 # stderr line holding NEEDLE (and NEEDLE2), print nothing on stdout and leave nothing attached
 expect_reject()
 {
-	local name=$1 want=$2 n1=$3 n2= lines line why=
+	local name=$1 want=$2 n1=$3 n2='' lines line why=''
 
 	shift 3
 	if [ "$1" != -- ]; then
@@ -803,6 +893,8 @@ t_badinput()
 	fi
 	off_work=$(fileoff "$FX" fixture_work)
 	off_lib=$(fileoff "$LIB" fixture_lib_work)
+	[ -n "$off_work" ] && [ -n "$off_lib" ] || off_work=-1
+	# shellcheck disable=SC2154 # set by start_waiting
 	byte_work=$(code_byte "$sent_pid" "$FX" "$off_work")
 	byte_lib=$(code_byte "$sent_pid" "$LIB" "$off_lib")
 	if [ -z "$byte_work" ] || [ -z "$byte_lib" ] || [ "$byte_work" = cc ] || [ "$byte_lib" = cc ]; then
@@ -868,9 +960,9 @@ t_badinput()
 	expect_reject invalid-then-valid 1 no_such_symbol_xyz -- "user:$LIB:no_such_symbol_xyz" "user:$FX:fixture_work"
 	expect_reject valid-then-malformed 2 "user:/bin/true" -- "user:$FX:fixture_work" user:/bin/true
 	expect_reject valid-then-gone-pid 1 "$dead" -- "user:$LIB:fixture_lib_work" "user:$FX:fixture_work@$dead"
-	# A kernel function is well-formed and exists, but this host traces none (no fentry, no
-	# kprobes): the BPF objects are loaded by then, so this is the case that must unload them.
-	# Where the kernel can trace it, there is nothing to check.
+	# An existing kernel function, on a host that traces none (no fentry, no kprobes; it may
+	# not even let root read available_filter_functions). Where the kernel can trace it,
+	# there is nothing to check.
 	leaks_snapshot
 	timeout -k 5 20 "$HC" watch -d 200ms kernel:vfs_read >"$tmp/kv.out" 2>"$tmp/kv.err" </dev/null
 	rc=$?
@@ -883,8 +975,49 @@ t_badinput()
 		leaks_since
 		fail bad-kernel-untraceable "exit $rc, stderr: $(head -c 600 "$tmp/kv.err"); stdout: $(head -c 200 "$tmp/kv.out"); $leaks"
 	fi
+	t_attach_fail
 	release_waiting sent
 	sentinel=
+}
+
+# A symbol that resolves but whose first instruction uprobes refuse (int3, on x86): the only
+# way to make attaching fail after the BPF objects are loaded and, with a valid function
+# first, after that function's exit probe is in. It must all be undone. The kernel checks
+# the instruction only once a process maps the file, so a copy of the helper waits.
+t_attach_fail()
+{
+	local trap=$tmp/trap trap_pid why='' lines
+
+	if [ "$(uname -m)" != x86_64 ]; then
+		return
+	fi
+	if ! printf '%s\n' '#include <unistd.h>' \
+		'__attribute__((naked)) void trap_insn(void) { __asm__ volatile("int3\n\tret"); }' \
+		'int main(void) { pause(); return 0; }' |
+		"${CC:-gcc}" -x c -O1 - -o "$trap" 2>"$tmp/trap.cc"; then
+		fail bad-attach-fails "cannot build the int3 helper: $(head -c 400 "$tmp/trap.cc")"
+		return
+	fi
+	"$trap" &
+	trap_pid=$!
+	bg_pids+=("$trap_pid")
+	leaks_snapshot
+	timeout -k 5 20 "$HC" watch --json -d 5s "user:$FX:fixture_work" "user:$LIB:fixture_lib_work" \
+		"user:$trap:trap_insn" >"$tmp/af.out" 2>"$tmp/af.err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$tmp/af.err")
+	[ "$rc" = 1 ] || why="$why exit $rc, expected 1;"
+	[ "$lines" = 1 ] || why="$why $lines stderr lines, expected 1;"
+	grep -qF "$trap:trap_insn" "$tmp/af.err" || why="$why stderr does not name '$trap:trap_insn';"
+	[ -s "$tmp/af.out" ] && why="$why stdout: $(head -c 200 "$tmp/af.out");"
+	leaks_since || why="$why $leaks;"
+	kill "$trap_pid" 2>/dev/null
+	wait "$trap_pid" 2>/dev/null
+	if [ -n "$why" ]; then
+		fail bad-attach-fails "$why stderr: $(head -c 600 "$tmp/af.err")"
+	else
+		pass bad-attach-fails "exit 1, valid probes undone: $(cat "$tmp/af.err")"
+	fi
 }
 
 # ---- 8. not root -------------------------------------------------------------------------------
@@ -978,7 +1111,7 @@ t_text()
 
 # ---- main --------------------------------------------------------------------------------------
 
-groups="counts latency errors nesting pid fatal badinput notroot stop text"
+groups="counts latency errors nesting dup pid fatal badinput notroot stop text"
 selected=
 for g in $groups; do
 	if [ $# -eq 0 ]; then
