@@ -27,7 +27,7 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 CFLAGS ?= -g -O2
 HC_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wshadow -I$(OUTPUT)/skel -Ibpf -Iuser $(CFLAGS)
-LIBS := -lbpf -lelf -lz -ljson-c -lm
+LIBS := -lbpf -lelf -lz -ljson-c -lyaml -lm
 BPF_CFLAGS := -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) \
 	-Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
@@ -57,7 +57,7 @@ STATIC_BINS := $(OUTPUT)/static/hotcanary
 
 all: $(OUTPUT)/hotcanary
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/hotcanary.h bpf/hist.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/hotcanary.h bpf/hist.h bpf/watched.bpf.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp

@@ -19,13 +19,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* the monitor's map, reused by fd: processes that ran a watched function or were named */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u8);
-} watched_tgids SEC(".maps");
+#include "watched.bpf.h"
 
 __u64 events_dropped = 0;
 

@@ -56,13 +56,7 @@ struct {
 	__type(value, struct frames);
 } task_frames SEC(".maps");
 
-/* processes that ran a watched user function; shared with the guardrail programs */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u8);
-} watched_tgids SEC(".maps");
+#include "watched.bpf.h"
 
 static __always_inline struct hc_ctl *ctl_ready(void)
 {
