@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * user/judge.c end to end: log-normal latencies bucketed with bpf/hist.h, per-call errors, in
+ * both designs (baseline before activation, and a concurrent control arm).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hist.h"
+#include "histogram.h"
+#include "judge.h"
+
+static uint64_t rng_state;
+
+static void rng_seed(uint64_t seed)
+{
+	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
+}
+
+static uint64_t rng_next(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static double rng_unit(void)
+{
+	return ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double rng_normal(void)
+{
+	return sqrt(-2 * log(rng_unit())) * cos(2 * M_PI * rng_unit());
+}
+
+/* what a function does in one window */
+struct load {
+	unsigned int calls;
+	double median_ns;	/* log-normal latency: median and sigma of the log */
+	double sigma;
+	double err_rate;
+	double add_ns;		/* added to every call, like the "slow" VM scenario */
+};
+
+static const struct load normal_load = { 1000, 50000, 0.5, 0.01, 0 };
+
+/* one window's counters, as snapshot__delta() would give them */
+static void make_window(struct hc_snapshot *s, const struct load *l)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < l->calls; i++) {
+		double ns = l->median_ns * exp(l->sigma * rng_normal()) + l->add_ns;
+
+		s->calls++;
+		s->errors += rng_unit() < l->err_rate;
+		s->sum_ns += (uint64_t)ns;
+		s->hist[hc_hist_bucket((uint64_t)ns)]++;
+	}
+}
+
+static struct hc_snapshot win_c, win_r;
+
+/*
+ * One stage: @nbase baseline windows of @base, then @nwin windows of @canary (and, in the
+ * concurrent design, of @base for the control arm). Returns the first window that FAILed,
+ * 0 if none; the end-of-stage result in @res.
+ */
+static unsigned int run_stage(struct judge *j, const struct load *base, const struct load *canary,
+			      unsigned int nbase, unsigned int nwin, struct judge_result *res)
+{
+	unsigned int w, first_fail = 0;
+
+	for (w = 0; w < nbase; w++) {
+		make_window(&win_r, base);
+		assert_int_equal(judge__add_baseline(j, &win_r), 0);
+	}
+	for (w = 1; w <= nwin; w++) {
+		bool concurrent = j->cfg.design == JUDGE_CONCURRENT;
+
+		make_window(&win_c, canary);
+		if (concurrent)
+			make_window(&win_r, base);
+		assert_int_equal(judge__window(j, &win_c, concurrent ? &win_r : NULL, res), 0);
+		if (res->verdict == JUDGE_FAIL && !first_fail)
+			first_fail = w;
+		if (res->verdict != JUDGE_FAIL)
+			assert_int_equal(res->verdict, JUDGE_PENDING);
+	}
+	assert_int_equal(judge__finish(j, res), 0);
+	return first_fail;
+}
+
+static void init(struct judge *j, enum judge_design design, const char *name)
+{
+	struct judge_config cfg;
+
+	judge__config_defaults(&cfg);
+	cfg.design = design;
+	assert_int_equal(judge__init(j, name, &cfg), 0);
+}
+
+static void show(const struct judge_result *res)
+{
+	int m;
+
+	for (m = 0; m < JUDGE_NMETRICS; m++) {
+		const struct judge_decision *d = &res->d[m];
+
+		print_message("    %-30s %-12s obs %-9.4g limit %-6.4g CI [%.4g, %.4g] p %.3g "
+			      "E %.3g/%.3g%s%s\n", judge__metric_name(d->metric),
+			      judge__verdict_name(d->verdict), d->observed, d->limit, d->ci_lo,
+			      d->ci_hi, d->p_value, d->e_value, d->e_bar, d->note ? " " : "",
+			      d->note ? d->note : "");
+	}
+}
+
+/* every decision names the function and its metric, and says what the evidence was */
+static void check_decisions(const struct judge_result *res, const char *name)
+{
+	int m;
+
+	for (m = 0; m < JUDGE_NMETRICS; m++) {
+		const struct judge_decision *d = &res->d[m];
+
+		assert_string_equal(d->function, name);
+		assert_int_equal(d->metric, m);
+		assert_false(isnan(d->limit));
+		if (d->verdict == JUDGE_NODATA)
+			continue;
+		if (m == JUDGE_ERRORS_SEQ || m == JUDGE_P90_SEQ || m == JUDGE_P99_SEQ) {
+			assert_false(isnan(d->e_value));
+			assert_false(isnan(d->e_bar));
+		}
+		if (m == JUDGE_P50 || m == JUDGE_P99 || m == JUDGE_ERRORS) {
+			assert_false(isnan(d->p_value));
+			assert_false(isnan(d->ci_lo));
+			assert_false(isnan(d->ci_hi));
+			assert_true(d->ci_lo <= d->ci_hi);
+		}
+		if (d->verdict == JUDGE_FAIL)
+			assert_true(d->observed > d->limit);
+	}
+}
+
+static void test_unchanged_passes(void **state)
+{
+	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
+	struct judge_result res;
+	struct judge j;
+	int i, m;
+
+	for (i = 0; i < 2; i++) {
+		rng_seed(1 + i);
+		init(&j, designs[i], "kernel:cmdline_proc_show");
+		assert_int_equal(run_stage(&j, &normal_load, &normal_load, 20, 30, &res), 0);
+		check_decisions(&res, "kernel:cmdline_proc_show");
+		assert_int_equal(res.verdict, JUDGE_PASS);
+		assert_int_equal(res.reason, -1);
+		for (m = 0; m < JUDGE_NMETRICS; m++)
+			assert_int_equal(res.d[m].verdict, JUDGE_PASS);
+		/* the p50 ratio is about 1, and its CI says so */
+		assert_true(res.d[JUDGE_P50].observed > 0.97 && res.d[JUDGE_P50].observed < 1.03);
+		assert_true(res.d[JUDGE_P50].ci_lo < 1 && res.d[JUDGE_P50].ci_hi > 1);
+		assert_true(res.d[JUDGE_P50].ci_hi < 1.10);
+		/* the edges sit near the baseline's p90 / p99: e^{0.5 z} 50 us, z = 1.28, 2.33 */
+		assert_true(res.d[JUDGE_P90_SEQ].ref_edge_ns > 85000 &&
+			    res.d[JUDGE_P90_SEQ].ref_edge_ns < 105000);
+		assert_true(res.d[JUDGE_P99_SEQ].ref_edge_ns > 150000 &&
+			    res.d[JUDGE_P99_SEQ].ref_edge_ns < 185000);
+		assert_true(res.d[JUDGE_P90_SEQ].canary_edge_ns >=
+			    1.10 * res.d[JUDGE_P90_SEQ].ref_edge_ns);
+		assert_true(res.d[JUDGE_P99_SEQ].canary_edge_ns >=
+			    1.25 * res.d[JUDGE_P99_SEQ].ref_edge_ns);
+		judge__free(&j);
+	}
+}
+
+/* 20% slower against max_p50_ratio 1.10: the end-of-stage p50 test shows it beyond the limit */
+static void test_slower_fails(void **state)
+{
+	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
+	struct load slow = normal_load;
+	struct judge_result res;
+	struct judge j;
+	int i;
+
+	slow.median_ns *= 1.20;
+	for (i = 0; i < 2; i++) {
+		rng_seed(10 + i);
+		init(&j, designs[i], "kernel:slow");
+		run_stage(&j, &normal_load, &slow, 20, 30, &res);
+		show(&res);
+		check_decisions(&res, "kernel:slow");
+		assert_int_equal(res.verdict, JUDGE_FAIL);
+		assert_int_equal(res.d[JUDGE_P50].verdict, JUDGE_FAIL);
+		assert_true(res.d[JUDGE_P50].observed > 1.15 && res.d[JUDGE_P50].observed < 1.25);
+		assert_true(res.d[JUDGE_P50].ci_lo > 1.10);
+		assert_true(res.d[JUDGE_P50].p_value <= res.d[JUDGE_P50].alpha);
+		assert_true(res.d[JUDGE_P50].limit == 1.10);
+		/* nothing else is wrong */
+		assert_int_equal(res.d[JUDGE_ERRORS].verdict, JUDGE_PASS);
+		assert_int_equal(res.d[JUDGE_ERRORS_SEQ].verdict, JUDGE_PASS);
+		judge__free(&j);
+	}
+}
+
+/* 5% slower is within max_p50_ratio 1.10: no test may call it a failure */
+static void test_within_limit_passes(void **state)
+{
+	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
+	struct load bit_slow = normal_load;
+	struct judge_result res;
+	struct judge j;
+	int i;
+
+	bit_slow.median_ns *= 1.05;
+	for (i = 0; i < 2; i++) {
+		rng_seed(20 + i);
+		init(&j, designs[i], "kernel:bit_slow");
+		assert_int_equal(run_stage(&j, &normal_load, &bit_slow, 20, 30, &res), 0);
+		assert_int_equal(res.verdict, JUDGE_PASS);
+		assert_true(res.d[JUDGE_P50].observed > 1.02 && res.d[JUDGE_P50].observed < 1.08);
+		judge__free(&j);
+	}
+}
+
+/* the "slow" VM scenario: +1 ms on a 50 us function fails in the first windows, not at the end */
+static void test_gross_regression_fails_fast(void **state)
+{
+	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
+	struct load ms = normal_load;
+	struct judge_result res;
+	struct judge j;
+	unsigned int first;
+	int i;
+
+	ms.add_ns = 1e6;
+	for (i = 0; i < 2; i++) {
+		rng_seed(30 + i);
+		init(&j, designs[i], "kernel:ms");
+		first = run_stage(&j, &normal_load, &ms, 20, 30, &res);
+		print_message("    +1 ms: first FAIL in window %u\n", first);
+		assert_true(first == 1);
+		assert_int_equal(res.verdict, JUDGE_FAIL);
+		assert_int_equal(res.d[JUDGE_P90_SEQ].verdict, JUDGE_FAIL);
+		assert_int_equal(res.d[JUDGE_P99_SEQ].verdict, JUDGE_FAIL);
+		assert_true(res.d[JUDGE_P90_SEQ].e_value >= res.d[JUDGE_P90_SEQ].e_bar);
+		judge__free(&j);
+	}
+	/*
+	 * Concurrent with no baseline window: the edges come from control windows before the
+	 * current one, never from the window being tested, so window 1 cannot test the tail and
+	 * the FAIL comes in window 2 (1000 control calls place both edges).
+	 */
+	rng_seed(32);
+	init(&j, JUDGE_CONCURRENT, "kernel:ms");
+	first = run_stage(&j, &normal_load, &ms, 0, 30, &res);
+	assert_int_equal(first, 2);
+	assert_int_equal(res.d[JUDGE_P90_SEQ].verdict, JUDGE_FAIL);
+	assert_int_equal(res.d[JUDGE_P90_SEQ].windows, 29);
+	judge__free(&j);
+}
+
+/*
+ * Twice the errors against max_error_ratio 1.5. FAIL needs evidence that the ratio is above
+ * 1.5, not merely above 1, at the test's share of alpha (0.01 / 6): with a 1% baseline rate
+ * the power depends on the error counts. Normal approximation of the conditional test,
+ * z = ln(2 / 1.5) / sqrt(1 / xb + 1 / xc) against z_{1 - 0.01/6} = 2.94:
+ *   1000 calls a window: 200 baseline, 600 canary errors, z = 3.5, power 72%;
+ *   3000 calls a window: 600 baseline, 1800 canary errors, z = 6.1, power 99.9%.
+ * So 3000 calls must FAIL; 1000 calls must FAIL or be INCONCLUSIVE (estimate above the limit,
+ * not yet shown), never PASS.
+ */
+static void test_double_errors_fail(void **state)
+{
+	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
+	struct load base = normal_load, errs = normal_load;
+	struct judge_result res;
+	struct judge j;
+	unsigned int first;
+	int i;
+
+	base.calls = errs.calls = 3000;
+	errs.err_rate = 0.02;
+	for (i = 0; i < 2; i++) {
+		rng_seed(40 + i);
+		init(&j, designs[i], "kernel:errs");
+		first = run_stage(&j, &base, &errs, 20, 30, &res);
+		print_message("    2x errors: first FAIL in window %u\n", first);
+		show(&res);
+		check_decisions(&res, "kernel:errs");
+		assert_int_equal(res.verdict, JUDGE_FAIL);
+		assert_int_equal(res.d[JUDGE_ERRORS].verdict, JUDGE_FAIL);
+		assert_true(res.d[JUDGE_ERRORS].observed > 1.7);
+		assert_true(res.d[JUDGE_ERRORS].observed < 2.3);
+		assert_true(res.d[JUDGE_ERRORS].ci_lo > 1.5);
+		/* the latency did not change */
+		assert_int_equal(res.d[JUDGE_P50].verdict, JUDGE_PASS);
+		assert_int_equal(res.d[JUDGE_P99].verdict, JUDGE_PASS);
+		judge__free(&j);
+	}
+	errs.calls = 1000;
+	for (i = 0; i < 10; i++) {
+		rng_seed(140 + i);
+		init(&j, designs[i % 2], "kernel:errs");
+		run_stage(&j, &normal_load, &errs, 20, 30, &res);
+		assert_true(res.verdict == JUDGE_FAIL || res.verdict == JUDGE_INCONCLUSIVE);
+		assert_true(res.d[JUDGE_ERRORS].verdict != JUDGE_PASS);
+		judge__free(&j);
+	}
+	/* the "errors" VM scenario: -EIO on 20% of calls fails in the first window */
+	errs.err_rate = 0.20;
+	for (i = 0; i < 2; i++) {
+		rng_seed(42 + i);
+		init(&j, designs[i], "kernel:eio");
+		first = run_stage(&j, &normal_load, &errs, 20, 30, &res);
+		assert_int_equal(first, 1);
+		assert_int_equal(res.d[JUDGE_ERRORS_SEQ].verdict, JUDGE_FAIL);
+		judge__free(&j);
+	}
+}
+
+static void test_too_few_calls(void **state)
+{
+	struct load rare = normal_load;
+	struct judge_result res;
+	struct judge j;
+	int m;
+
+	/* 5 calls a window for 30 windows: 150 < min_calls 200 */
+	rare.calls = 5;
+	rng_seed(50);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:rare");
+	assert_int_equal(run_stage(&j, &normal_load, &rare, 20, 30, &res), 0);
+	assert_int_equal(res.verdict, JUDGE_NODATA);
+	assert_int_equal(res.reason, JUDGE_CALLS);
+	assert_int_equal(res.d[JUDGE_CALLS].observed, 150);
+	assert_int_equal(res.d[JUDGE_CALLS].limit, 200);
+	for (m = JUDGE_P50; m < JUDGE_NMETRICS; m++)
+		assert_int_equal(res.d[m].verdict, JUDGE_NODATA);
+	judge__free(&j);
+
+	/* a baseline too thin to judge against is no data either, whatever the canary does */
+	rng_seed(51);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:thin");
+	assert_int_equal(run_stage(&j, &rare, &normal_load, 20, 30, &res), 0);
+	assert_int_equal(res.verdict, JUDGE_NODATA);
+	assert_string_equal(res.d[JUDGE_CALLS].note, "fewer reference calls than min_calls");
+	/* the edges could not be placed from 50 calls: those tests say so */
+	assert_int_equal(res.d[JUDGE_P99_SEQ].verdict, JUDGE_NODATA);
+	assert_non_null(res.d[JUDGE_P99_SEQ].note);
+	judge__free(&j);
+}
+
+/*
+ * A/A at the level of the whole judge: 100 stages per design with the policy's shape (20
+ * baseline + 30 stage windows of 300 calls), judge alpha 0.05 over its six tests. A stage
+ * FAILs only on a false alarm; the Bonferroni split makes that rarer than alpha, so more than
+ * 5 of 100 (binomial 99% upper bound at 5%: 11) would be a bug; the run shows 0 or 1.
+ */
+static void test_judge_aa(void **state)
+{
+	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
+	struct load small = normal_load;
+	struct judge_result res;
+	struct judge j;
+	struct judge_config cfg;
+	unsigned int run, fails, inconclusive;
+	int i;
+
+	small.calls = 300;
+	for (i = 0; i < 2; i++) {
+		fails = inconclusive = 0;
+		rng_seed(60 + i);
+		for (run = 0; run < 100; run++) {
+			judge__config_defaults(&cfg);
+			cfg.design = designs[i];
+			cfg.alpha = 0.05;
+			assert_int_equal(judge__init(&j, "aa", &cfg), 0);
+			run_stage(&j, &small, &small, 20, 30, &res);
+			fails += res.verdict == JUDGE_FAIL;
+			inconclusive += res.verdict == JUDGE_INCONCLUSIVE;
+			judge__free(&j);
+		}
+		print_message("    A/A judge (%s): %u FAIL, %u INCONCLUSIVE of 100 stages\n",
+			      i ? "concurrent" : "before/after", fails, inconclusive);
+		assert_true(fails <= 5);
+	}
+}
+
+static void test_api(void **state)
+{
+	struct judge_config cfg;
+	struct judge_result res;
+	struct judge j;
+	unsigned int w;
+
+	judge__config_defaults(&cfg);
+	cfg.alpha = 0;
+	assert_int_equal(judge__init(&j, "f", &cfg), -EINVAL);
+	judge__config_defaults(&cfg);
+	cfg.max_finish = 0;
+	assert_int_equal(judge__init(&j, "f", &cfg), -EINVAL);
+	judge__config_defaults(&cfg);
+	cfg.max_finish = 2;	/* on_inconclusive: extend */
+	assert_int_equal(judge__init(&j, "f", &cfg), 0);
+	/* the stage-end tests share their alpha between the two looks */
+	rng_seed(70);
+	make_window(&win_r, &normal_load);
+	assert_int_equal(judge__add_baseline(&j, &win_r), 0);
+	make_window(&win_r, &normal_load);
+	assert_int_equal(judge__add_baseline(&j, &win_r), 0);
+	make_window(&win_c, &normal_load);
+	/* before/after takes no reference window */
+	assert_int_equal(judge__window(&j, &win_c, &win_r, &res), -EINVAL);
+	assert_int_equal(judge__window(&j, &win_c, NULL, &res), 0);
+	assert_int_equal(res.verdict, JUDGE_PENDING);
+	assert_int_equal(res.d[JUDGE_P50].verdict, JUDGE_PENDING);
+	/* the baseline is closed once the stage runs */
+	assert_int_equal(judge__add_baseline(&j, &win_r), -EBUSY);
+	assert_int_equal(judge__finish(&j, &res), 0);
+	assert_true(fabs(res.d[JUDGE_P50].alpha - 0.01 / JUDGE_NTESTS / 2) < 1e-15);
+	assert_true(fabs(res.d[JUDGE_ERRORS_SEQ].alpha - 0.01 / JUDGE_NTESTS) < 1e-15);
+	for (w = 0; w < 3; w++) {
+		make_window(&win_c, &normal_load);
+		assert_int_equal(judge__window(&j, &win_c, NULL, &res), 0);
+	}
+	assert_int_equal(judge__finish(&j, &res), 0);
+	assert_int_equal(judge__finish(&j, &res), -ERANGE);
+	/* the next stage starts clean against the same baseline */
+	judge__next_stage(&j);
+	assert_int_equal(j.windows, 0);
+	assert_int_equal(j.base_windows, 2);
+	assert_int_equal(judge__finish(&j, &res), 0);
+	assert_int_equal(res.verdict, JUDGE_NODATA);
+	judge__free(&j);
+
+	/* the concurrent design needs the control's window */
+	init(&j, JUDGE_CONCURRENT, "g");
+	assert_int_equal(judge__window(&j, &win_c, NULL, &res), -EINVAL);
+	assert_int_equal(judge__window(&j, &win_c, &win_r, &res), 0);
+	judge__free(&j);
+
+	assert_string_equal(judge__verdict_name(JUDGE_INCONCLUSIVE), "inconclusive");
+	assert_string_equal(judge__verdict_name(JUDGE_NODATA), "no data");
+	assert_string_equal(judge__metric_name(JUDGE_P99), "p99");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unchanged_passes),
+		cmocka_unit_test(test_slower_fails),
+		cmocka_unit_test(test_within_limit_passes),
+		cmocka_unit_test(test_gross_regression_fails_fast),
+		cmocka_unit_test(test_double_errors_fail),
+		cmocka_unit_test(test_too_few_calls),
+		cmocka_unit_test(test_judge_aa),
+		cmocka_unit_test(test_api),
+	};
+
+	return cmocka_run_group_tests_name("judge", tests, NULL, NULL);
+}

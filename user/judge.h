@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-function judge of one stage: a sequential test every window on the error rate and on
+ * the share of slow calls, and at the end of the stage Mann-Whitney / Hodges-Lehmann on
+ * per-window log p50 and log p99 and an exact test on the error ratio (issue 3, "The judge";
+ * ../shared/research/canary-analysis.md section 8). No I/O: every decision is a struct the
+ * report prints.
+ *
+ * Use, per watched function:
+ *   judge__init(&j, "kernel:foo", &cfg);
+ *   judge__add_baseline(&j, &w) for every baseline window (before activation);
+ *   judge__window(&j, &canary, ref, &res) for every stage window: FAIL means roll back now;
+ *   judge__finish(&j, &res) at the end of the stage;
+ *   judge__next_stage(&j) to judge the next stage against the same baseline;
+ *   judge__free(&j).
+ */
+#ifndef HC_JUDGE_H
+#define HC_JUDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "histogram.h"
+#include "stats.h"
+
+enum judge_design {
+	/*
+	 * The klp path: the reference is the baseline measured on this host before activation.
+	 * judge__window() takes ref = NULL. Weaker: anything else that changed since the baseline
+	 * (load, time of day) is blamed on the patch.
+	 */
+	JUDGE_BEFORE_AFTER,
+	/* the ulp path: a control arm measured in the same windows; ref is its window */
+	JUDGE_CONCURRENT,
+};
+
+enum judge_verdict {
+	JUDGE_PENDING,		/* the stage is still running and nothing has failed */
+	JUDGE_PASS,
+	JUDGE_FAIL,
+	JUDGE_INCONCLUSIVE,
+	JUDGE_NODATA,
+};
+
+enum judge_metric {
+	JUDGE_CALLS,		/* enough calls in both arms to judge at all (min_calls) */
+	JUDGE_ERRORS_SEQ,	/* error rate, sequential, every window */
+	JUDGE_P90_SEQ,		/* share of calls above the baseline's p90 edge, sequential */
+	JUDGE_P99_SEQ,		/* share of calls above the baseline's p99 edge, sequential */
+	JUDGE_P50,		/* end of stage: per-window log p50, Mann-Whitney and HL */
+	JUDGE_P99,		/* end of stage: per-window log p99 */
+	JUDGE_ERRORS,		/* end of stage: error-rate ratio, conditional exact test */
+	JUDGE_NMETRICS,
+};
+
+/* the statistical tests among the metrics, which share alpha (JUDGE_CALLS is not one) */
+#define JUDGE_NTESTS		(JUDGE_NMETRICS - 1)
+#define JUDGE_NAME_MAX		128
+/* a window's p99 is its maximum below this many calls; such windows give no p99 */
+#define JUDGE_P99_WINDOW_CALLS	100
+
+struct judge_config {
+	enum judge_design design;
+	/*
+	 * This judge's false-FAIL budget: the run's alpha divided by the functions and stages
+	 * judged (Bonferroni). The judge splits it evenly over its JUDGE_NTESTS tests.
+	 */
+	double alpha;
+	uint64_t min_calls;	/* fewer in the canary's stage or the reference: NODATA */
+	double max_p50_ratio;
+	double max_p90_ratio;		/* tolerance at the p90 edge; 0 means max_p50_ratio */
+	double max_p99_ratio;
+	double max_error_ratio;
+	/* judge__finish() calls allowed per stage: 2 when on_inconclusive may extend once */
+	unsigned int max_finish;
+	uint64_t min_window_calls;	/* a window with fewer calls gives no per-window p50 */
+};
+
+struct judge_decision {
+	char function[JUDGE_NAME_MAX];
+	enum judge_metric metric;
+	enum judge_verdict verdict;
+	/*
+	 * The canary against the reference, as a ratio: latency (exp of the Hodges-Lehmann shift
+	 * of log quantiles), error rate, or share of calls above the edges; canary calls for
+	 * JUDGE_CALLS. FAIL needs evidence that it exceeds limit.
+	 */
+	double observed;
+	double limit;
+	double ci_lo, ci_hi;		/* CI of observed at conf; NAN when not computed */
+	double conf;
+	double p_value;			/* end of stage: p of H0 observed <= limit, or NAN */
+	double e_value;			/* sequential: the largest e-value so far, or NAN */
+	double e_bar;			/* ... and the e-value that rejects */
+	double alpha;			/* this test's share of the budget */
+	/* what the evidence rests on: events and calls, or windows for JUDGE_P50 / JUDGE_P99 */
+	uint64_t canary_bad, canary_n, ref_bad, ref_n;
+	/* JUDGE_P90_SEQ, JUDGE_P99_SEQ: calls at or above these count as slow */
+	uint64_t ref_edge_ns, canary_edge_ns;
+	double tolerance;		/* canary_edge_ns >= tolerance * ref_edge_ns */
+	unsigned int windows;
+	const char *note;		/* why a test gave no data or passed trivially, or NULL */
+};
+
+struct judge_result {
+	enum judge_verdict verdict;
+	int reason;			/* index in d[] behind the verdict, or -1 */
+	struct judge_decision d[JUDGE_NMETRICS];	/* indexed by enum judge_metric */
+};
+
+struct judge_series {
+	double *v;
+	size_t n, cap;
+};
+
+struct judge_edge {
+	bool ok;
+	unsigned int ref_idx;		/* first bucket counted as slow for the reference */
+	unsigned int canary_idx;	/* ... and for the canary */
+	double tolerance;
+	uint64_t ref_bad, ref_n;	/* JUDGE_BEFORE_AFTER: the held-out baseline counts */
+	const char *note;
+};
+
+struct judge {
+	char name[JUDGE_NAME_MAX];
+	struct judge_config cfg;
+	double alpha_seq, alpha_end;
+	/* the baseline */
+	unsigned int base_windows;
+	uint64_t base_calls, base_errors;
+	uint64_t thr_hist[HC_HIST_BUCKETS];	/* where the p90 / p99 edges are taken from */
+	uint64_t held_hist[HC_HIST_BUCKETS];	/* JUDGE_BEFORE_AFTER: the other windows */
+	bool started;				/* a stage window came: baseline closed */
+	struct judge_edge edge[2];		/* p90, p99 */
+	/* the stage */
+	struct seqtest seq[3];			/* errors, p90, p99 */
+	bool seq_used[3];
+	unsigned int windows, finishes;
+	uint64_t can_calls, can_errors, ref_calls, ref_errors;
+	uint64_t can_slow[2], can_timed[2], ref_slow[2], ref_timed[2];
+	struct judge_series can_q[2], ref_q[2];	/* per-window log p50, log p99 */
+};
+
+/* the policy example's judge block: alpha 0.01, min_calls 200, 1.10 / 1.25 / 1.5 */
+void judge__config_defaults(struct judge_config *cfg);
+/* 0, or -EINVAL for a bad configuration */
+int judge__init(struct judge *j, const char *function, const struct judge_config *cfg);
+void judge__free(struct judge *j);
+/* one baseline window, before the first judge__window(); -EBUSY after it */
+int judge__add_baseline(struct judge *j, const struct hc_snapshot *w);
+/*
+ * One stage window of the canary, and of the control arm (JUDGE_CONCURRENT) or NULL
+ * (JUDGE_BEFORE_AFTER). @res gets FAIL as soon as a sequential test rejects, else PENDING.
+ * 0, -EINVAL for a @ref that does not fit the design, -ENOMEM.
+ */
+int judge__window(struct judge *j, const struct hc_snapshot *canary,
+		  const struct hc_snapshot *ref, struct judge_result *res);
+/* the end-of-stage verdict; -ERANGE past cfg.max_finish calls, -ENOMEM */
+int judge__finish(struct judge *j, struct judge_result *res);
+/* forget the stage, keep the baseline and the edges */
+void judge__next_stage(struct judge *j);
+
+const char *judge__verdict_name(enum judge_verdict v);
+const char *judge__metric_name(enum judge_metric m);
+
+#endif

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Statistics for the canary judge: pure functions and one small state machine, no I/O and no
+ * printing. "[CA 5.x]" cites ../shared/research/canary-analysis.md, which gives the formulas
+ * and their sources.
+ */
+#ifndef HC_STATS_H
+#define HC_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- distributions ------------------------------------------------------------------------ */
+
+/* standard normal P(Z <= z) and P(Z > z), through erfc so that both tails keep their digits */
+double stats__norm_cdf(double z);
+double stats__norm_sf(double z);
+/* the z with P(Z <= z) = p; -inf for p <= 0, +inf for p >= 1 */
+double stats__norm_quantile(double p);
+
+/* regularized incomplete beta I_x(a, b), a, b > 0; NAN on bad arguments */
+double stats__beta_inc(double a, double b, double x);
+/* the x with I_x(a, b) = p */
+double stats__beta_quantile(double a, double b, double p);
+/* binomial tails: P(X >= k) and P(X <= k) for X ~ Binomial(n, p) */
+double stats__binom_sf(uint64_t k, uint64_t n, double p);
+double stats__binom_cdf(uint64_t k, uint64_t n, double p);
+/* one-sided Clopper-Pearson upper bound: P(true p > bound) <= alpha; 1 when x = n */
+double stats__binom_upper(uint64_t x, uint64_t n, double alpha);
+
+/* ---- Mann-Whitney U and Hodges-Lehmann ---------------------------------------------------- */
+
+/* force the normal approximation even where the exact distribution would be used */
+#define STATS_MW_NORMAL		(1U << 0)
+/* exact null distribution when both samples are smaller than this and have no ties (as R) */
+#define STATS_MW_EXACT_MAX	50
+
+struct stats_mw {
+	uint64_t nx, ny;
+	double u;		/* pairs with x > y, ties counting 1/2 (R's W) */
+	double auc;		/* u / (nx ny) = P(X > Y) + P(X = Y) / 2 [CA 5.3] */
+	double sigma;		/* null sd of u, tie-corrected; 0 when every value is tied */
+	double z;		/* (u - nx ny / 2) / sigma, no continuity correction */
+	double p_greater;	/* H1: x tends to be larger than y */
+	double p_less;
+	double p_two;
+	bool exact;		/* p from the exact null distribution, else the normal one */
+	bool ties;
+};
+
+/*
+ * Mann-Whitney U of x against y with midranks. The normal approximation uses the tie-corrected
+ * variance and a continuity correction, which is R's wilcox.test(x, y, exact = FALSE,
+ * correct = TRUE). 0, -EINVAL for an empty or non-finite sample, -ENOMEM.
+ */
+int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
+			unsigned int flags, struct stats_mw *out);
+/*
+ * The same test on two histograms over the same ordered buckets, each bucket a tie group
+ * [CA 5.3]: x is the canary, y the reference. Always the normal approximation.
+ */
+int stats__mann_whitney_hist(const uint64_t *x, const uint64_t *y, size_t nbuckets,
+			     struct stats_mw *out);
+
+struct stats_hl {
+	double shift;		/* median of the nx * ny differences x_i - y_j */
+	double lo, hi;		/* distribution-free CI; +-inf with too few data */
+	double conf;
+	bool exact;		/* CI ranks from the exact U distribution */
+};
+
+/* Hodges-Lehmann shift of x against y with the Moses CI at level @conf (two-sided) */
+int stats__hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny, double conf,
+			  struct stats_hl *out);
+
+/* ---- rates ---------------------------------------------------------------------------------- */
+
+struct stats_rate {
+	double ratio;		/* (xc / nc) / (xb / nb); inf if xb = 0 < xc, NAN if both 0 */
+	double lo, hi;		/* CI of the rate ratio at conf, conditional exact [CA 5.6] */
+	double conf;
+	double p;		/* one-sided exact conditional p-value of H0: ratio <= r0 */
+	double z;		/* pooled two-proportion z of xc/nc - xb/nb */
+	double p_z;		/* one-sided normal p of z, H0: equal proportions */
+};
+
+/*
+ * Compare the canary's xc bad events in nc calls with the reference's xb in nb. 0, or -EINVAL
+ * when a count exceeds its calls, a side has no calls, r0 <= 0 or conf is not in (0, 1).
+ */
+int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double r0,
+		      double conf, struct stats_rate *out);
+
+/* ---- the always-valid sequential test ------------------------------------------------------ */
+
+enum seqtest_design {
+	/* a control arm measured in the same windows as the canary (the ulp path) */
+	SEQTEST_CONCURRENT,
+	/* one reference measured before activation and reused for every window (the klp path) */
+	SEQTEST_BASELINE,
+};
+
+/* the alternatives mixed over: rate ratios 1.1, 1.25, 1.5, 2 and 4 against the null [CA 5.7.3] */
+#define SEQTEST_NALT		5
+
+/*
+ * H0: the canary's rate of bad events is at most r0 times the reference's. The state is an
+ * e-process E_t over windows; H0 is rejected the first time E_t >= 1 / alpha (or 2 / alpha in
+ * the baseline design) and stays rejected. See stats.c for why each design is valid.
+ */
+struct seqtest {
+	enum seqtest_design design;
+	double alpha;		/* the whole budget of this test */
+	double r0;
+	double log_bar;		/* reject when ln E_t >= log_bar */
+	double logl[SEQTEST_NALT];	/* ln of each alternative's likelihood ratio */
+	double log_e;		/* ln E_t */
+	double log_e_max;	/* ln max_{s <= t} E_s */
+	/* SEQTEST_BASELINE: the frozen reference and the null rate derived from it */
+	bool have_ref;
+	bool disabled;		/* the null covers every rate: the test can never reject */
+	uint64_t base_bad, base_n;
+	double p0;
+	/* totals over the windows seen, for reports */
+	uint64_t canary_bad, canary_n, ref_bad, ref_n;
+	unsigned int windows;
+	unsigned int reject_window;	/* 1-based window of the first rejection, 0 if none */
+};
+
+/* 0, or -EINVAL unless 0 < alpha < 1 and r0 > 0 */
+int seqtest__init(struct seqtest *t, double alpha, enum seqtest_design design, double r0);
+/*
+ * One window: the canary's bad events and calls, and the reference's. In the concurrent design
+ * the reference is the control arm's same window; in the baseline design it is the baseline
+ * totals, which must be the same in every call (-EINVAL otherwise, or if ref_n is 0).
+ * -EINVAL also when bad > n.
+ */
+int seqtest__update(struct seqtest *t, uint64_t canary_bad, uint64_t canary_n, uint64_t ref_bad,
+		    uint64_t ref_n);
+bool seqtest__rejected(const struct seqtest *t);
+/* E_t, the current e-value (1 before any data) */
+double seqtest__evalue(const struct seqtest *t);
+/* the largest E_s so far: what rejection is decided on */
+double seqtest__evalue_max(const struct seqtest *t);
+/* the e-value that rejects: 1 / alpha, or 2 / alpha in the baseline design */
+double seqtest__bar(const struct seqtest *t);
+
+#endif
