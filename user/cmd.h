@@ -9,6 +9,8 @@
 #define HC_EXIT_OK		0
 #define HC_EXIT_ERROR		1	/* failed, system left as it was */
 #define HC_EXIT_USAGE		2	/* bad usage or bad input */
+#define HC_EXIT_ROLLED_BACK	3	/* the patch was applied, then rolled back */
+#define HC_EXIT_REFUSED		4	/* refused by a check, before any change */
 
 struct cmd {
 	const char *name;
@@ -27,5 +29,6 @@ void libbpf_setup(void);
 int require_bpf_privileges(void);
 
 int cmd_watch(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -80,6 +80,7 @@ static int cmd_version(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "watch", cmd_watch, "measure functions and report guardrail events" },
+	{ "run", cmd_run, "apply a patch in stages, judge it, commit or roll back" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 	{ 0 },

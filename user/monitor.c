@@ -430,6 +430,23 @@ int monitor__read(struct monitor *m, size_t i, uint32_t epoch, struct hc_snapsho
 	return 0;
 }
 
+int monitor__sample(struct monitor *m, struct hc_snapshot *prev, struct hc_snapshot *delta)
+{
+	uint32_t epoch = monitor__next_epoch(m);
+	struct hc_snapshot cur;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < m->nr; i++) {
+		ret = monitor__read(m, i, epoch, &cur);
+		if (ret)
+			return ret;
+		snapshot__delta(&delta[i], &cur, &prev[i]);
+		prev[i] = cur;
+	}
+	return 0;
+}
+
 static uint64_t prog_misses(const struct bpf_program *p)
 {
 	struct bpf_prog_info info = {};

@@ -47,6 +47,11 @@ const char *monitor__mode_name(const struct monitor *m);
 uint32_t monitor__next_epoch(struct monitor *m);
 /* the summed counters of function @i; max_ns is that of interval @epoch */
 int monitor__read(struct monitor *m, size_t i, uint32_t epoch, struct hc_snapshot *out);
+/*
+ * Close the current interval: read every function and write what it did since the last
+ * sample into @delta[i], moving @prev[i] on. Both arrays hold monitor__func_cnt() entries.
+ */
+int monitor__sample(struct monitor *m, struct hc_snapshot *prev, struct hc_snapshot *delta);
 void monitor__health(struct monitor *m, struct monitor_health *h);
 /* fd of the map of watched processes, shared with the guardrail programs */
 int monitor__watched_fd(const struct monitor *m);

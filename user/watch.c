@@ -82,17 +82,13 @@ static void on_event(const struct guard_event *ev, void *ctx)
 /* close interval: read every function, diff against the previous read, render */
 static void watch_tick(struct watch *w, int final)
 {
-	uint32_t epoch = monitor__next_epoch(w->mon);
 	uint64_t now = now_ns();
 	struct render_frame f = { 0 };
-	struct hc_snapshot cur;
 	size_t i;
 
+	if (monitor__sample(w->mon, w->prev, w->delta))
+		memset(w->delta, 0, w->nr * sizeof(*w->delta));
 	for (i = 0; i < w->nr; i++) {
-		if (monitor__read(w->mon, i, epoch, &cur))
-			continue;
-		snapshot__delta(&w->delta[i], &cur, &w->prev[i]);
-		w->prev[i] = cur;
 		snapshot__accumulate(&w->total[i], &w->delta[i]);
 		w->rows[i].name = monitor__func_name(w->mon, i);
 		w->rows[i].interval = final ? &w->total[i] : &w->delta[i];

@@ -98,7 +98,8 @@ fi
 tmp=$(mktemp -d "$out/host.XXXXXX") || exit 1
 # the not-root case runs the copy of hotcanary from here as nobody
 chmod 755 "$tmp"
-cp "$out/hotcanary" "$out/tests/fixture" "$out/tests/libfixture.so" "$out/tests/nested" "$tmp/"
+cp "$out/hotcanary" "$out/tests/fixture" "$out/tests/libfixture.so" "$out/tests/nested" \
+	"$out/demo" "$tmp/"
 HC=$tmp/hotcanary
 FX=$tmp/fixture
 LIB=$tmp/libfixture.so
@@ -1109,9 +1110,100 @@ t_text()
 	fi
 }
 
+# ---- run: the staged lifecycle with an exec patch on the demo server ---------------------------
+
+# run_policy NAME APPLY-ARGV: a short exec policy that watches the demo's parse_request
+run_policy()
+{
+	cat >"$tmp/$1.yaml" <<EOF
+name: $1
+patch:
+  type: exec
+  apply: $2
+  revert: [rm, -f, $tmp/tune]
+  timeout: 5s
+watch:
+  - function: user:$tmp/demo:parse_request
+baseline:
+  duration: 4s
+stages:
+  - name: canary
+    duration: 5s
+judge:
+  min_calls: 200
+  on_inconclusive: extend
+EOF
+	chmod 600 "$tmp/$1.yaml"
+}
+
+# run_case NAME: run the policy against a fresh demo server; sets rc
+run_case()
+{
+	rm -f "$tmp/tune"
+	"$tmp/demo" 60 "$tmp/tune" &
+	local demo=$!
+	bg_pids+=("$demo")
+	"$HC" run "$tmp/$1.yaml" --report "$tmp/$1.json" >"$tmp/$1.out" 2>"$tmp/$1.err"
+	rc=$?
+	kill "$demo" 2>/dev/null
+	wait "$demo" 2>/dev/null
+}
+
+t_run()
+{
+	local d why
+
+	# the patch changes nothing: committed, exit 0
+	run_policy run-good '[/bin/true]'
+	run_case run-good
+	d=$(jq -r .decision "$tmp/run-good.json" 2>/dev/null)
+	if [ "$rc" = 0 ] && [ "$d" = committed ]; then
+		pass run-good "exit 0, decision committed"
+	else
+		fail run-good "exit $rc, decision '$d': $(cat "$tmp/run-good.err" "$tmp/run-good.out")"
+	fi
+
+	# the patch makes parse_request 40 us slower (about 2x): rolled back in the canary
+	run_policy run-slow "[sh, -c, \"echo 40 2 > $tmp/tune\"]"
+	run_case run-slow
+	d=$(jq -r .decision "$tmp/run-slow.json" 2>/dev/null)
+	why=
+	[ "$rc" = 3 ] || why="$why exit $rc, not 3;"
+	[ "$d" = rolled-back ] || why="$why decision '$d';"
+	[ -e "$tmp/tune" ] && why="$why the revert did not run;"
+	jq -e '.timeline | map(.what) | index("rollback") != null' "$tmp/run-slow.json" \
+		>/dev/null 2>&1 || why="$why no rollback in the timeline;"
+	if [ -z "$why" ]; then
+		pass run-slow "exit 3, rolled back: $(jq -r .reason "$tmp/run-slow.json" | cut -c1-120)"
+	else
+		fail run-slow "$why $(cat "$tmp/run-slow.err" "$tmp/run-slow.out" | head -c 600)"
+	fi
+
+	# 30% of calls fail instead of 2%: rolled back
+	run_policy run-errors "[sh, -c, \"echo 0 30 > $tmp/tune\"]"
+	run_case run-errors
+	d=$(jq -r .decision "$tmp/run-errors.json" 2>/dev/null)
+	if [ "$rc" = 3 ] && [ "$d" = rolled-back ]; then
+		pass run-errors "exit 3: $(jq -r .reason "$tmp/run-errors.json" | cut -c1-120)"
+	else
+		fail run-errors "exit $rc, decision '$d': $(head -c 400 "$tmp/run-errors.err")"
+	fi
+
+	# a policy error names file, line, column and key, exit 2, before anything is loaded
+	printf 'name: bad\npatch:\n  type: exec\n  apply: [true]\n  revert: [true]\nstages:\n  - name: canary\n    duration: 5 parsecs\nwatch:\n  - function: user:/bin/true:main\n' \
+		>"$tmp/bad.yaml"
+	"$HC" run "$tmp/bad.yaml" >"$tmp/bad.out" 2>"$tmp/bad.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q 'bad.yaml:8:[0-9]*: stages\[0\].duration' "$tmp/bad.err"; then
+		pass run-bad-policy "exit 2: $(cat "$tmp/bad.err")"
+	else
+		fail run-bad-policy "exit $rc: $(cat "$tmp/bad.err")"
+	fi
+}
+
 # ---- main --------------------------------------------------------------------------------------
 
-groups="counts latency errors nesting dup pid fatal badinput notroot stop text"
+groups="counts latency errors nesting dup pid fatal badinput notroot stop text run"
 selected=
 for g in $groups; do
 	if [ $# -eq 0 ]; then

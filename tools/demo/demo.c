@@ -3,7 +3,11 @@
  * Bundled demo workload: a toy request server that parses and handles requests in a loop,
  * with realistic latency spread and an occasional malformed request. hotcanary's quick start
  * watches parse_request() and handle_request() in it.
- *   demo [SECONDS]   run for SECONDS (default: until killed)
+ *   demo [SECONDS [TUNE_FILE]]   run for SECONDS (default: until killed)
+ *
+ * TUNE_FILE, when given, stands in for a patch that changes parse_request(): it holds
+ * "EXTRA_US ERROR_PERCENT" and is read again every 100 requests, so a test or a demo can
+ * make the function slower or failing while hotcanary judges it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,26 @@ struct request {
 };
 
 static unsigned int rng = 2463534242u;
+static long extra_ns;
+static unsigned int error_pct = 2;
+
+static void read_tune(const char *path)
+{
+	long us = 0;
+	unsigned int pct = 2;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		extra_ns = 0;
+		error_pct = 2;
+		return;
+	}
+	if (fscanf(f, "%ld %u", &us, &pct) >= 1) {
+		extra_ns = us * 1000;
+		error_pct = pct;
+	}
+	fclose(f);
+}
 
 static unsigned int next_rand(void)
 {
@@ -36,14 +60,14 @@ static void work_ns(long ns)
 	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < ns);
 }
 
-/* returns the request length, or -1 for a malformed request (about 2%) */
+/* returns the request length, or -1 for a malformed request (2% unless tuned) */
 __attribute__((noinline)) int parse_request(struct request *r)
 {
 	unsigned int x = next_rand();
 
 	r->len = snprintf(r->line, sizeof(r->line), "GET /item/%u HTTP/1.1", x % 1000);
-	work_ns(20000 + (x % 16) * 2000);
-	return x % 50 == 0 ? -1 : r->len;
+	work_ns(20000 + (x % 16) * 2000 + extra_ns);
+	return (x >> 8) % 100 < error_pct ? -1 : r->len;
 }
 
 /* 0 on success; a slow path every 100th request */
@@ -57,10 +81,14 @@ __attribute__((noinline)) int handle_request(const struct request *r)
 
 int main(int argc, char **argv)
 {
-	time_t end = argc > 1 ? time(NULL) + atoi(argv[1]) : 0;
+	time_t end = argc > 1 && atoi(argv[1]) > 0 ? time(NULL) + atoi(argv[1]) : 0;
+	const char *tune = argc > 2 ? argv[2] : NULL;
+	unsigned long n = 0;
 	struct request r;
 
 	while (!end || time(NULL) < end) {
+		if (tune && n++ % 100 == 0)
+			read_tune(tune);
 		if (parse_request(&r) >= 0)
 			handle_request(&r);
 		usleep(200);
