@@ -575,6 +575,8 @@ uint64_t rollout__remaining_ns(const struct rollout *r)
 {
 	uint64_t now = mono_ns();
 
+	if (r->phase == ROLLOUT_PHASE_DONE || r->phase == ROLLOUT_PHASE_ROLLBACK)
+		return 0;
 	return r->phase_end_ns > now ? r->phase_end_ns - now : 0;
 }
 

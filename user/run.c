@@ -187,6 +187,12 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 	return o;
 }
 
+/* a test the rollout never reached (it rolled back first) has no verdict to show */
+static const char *verdict_text(enum judge_verdict v)
+{
+	return v == JUDGE_PENDING ? "-" : judge__verdict_name(v);
+}
+
 /* too few windows give an unbounded interval: say so rather than print 0..inf */
 static void ci_text(const struct judge_decision *d, char *buf, size_t len)
 {
@@ -224,7 +230,7 @@ static void report_table(const struct rollout *r)
 			printf("%-36.36s %-12s %10s %10s %7.3fx %17s %9s  %s\n", j ? "" : f->name,
 			       qs[j].name, duration__format(bq, a, sizeof(a)),
 			       duration__format(cq, b, sizeof(b)), ratio((double)cq, (double)bq), ci,
-			       pe, judge__verdict_name(d->verdict));
+			       pe, verdict_text(d->verdict));
 		}
 		{
 			const struct judge_decision *d = &f->last.d[JUDGE_ERRORS];
@@ -236,7 +242,7 @@ static void report_table(const struct rollout *r)
 			printf("%-36s %-12s %9.3f%% %9.3f%% %7.3fx %17s %9s  %s\n", "", "errors",
 			       100 * error_rate(bs), 100 * error_rate(cs),
 			       ratio(error_rate(cs), error_rate(bs)), ci, pe,
-			       judge__verdict_name(d->verdict));
+			       verdict_text(d->verdict));
 		}
 		printf("%-36s %-12s %10llu %10llu\n", "", "calls",
 		       (unsigned long long)bs->calls, (unsigned long long)cs->calls);
