@@ -132,7 +132,8 @@ $(OUTPUT)/demo: tools/demo/demo.c | $(OUTPUT)
 
 check: check-unit check-host check-vm
 
-check-unit: $(UNIT_BINS)
+# some unit tests read the test modules that vm-modules builds (modinfo of real .ko files)
+check-unit: $(UNIT_BINS) vm-modules
 	$(Q)sh tests/unit/run.sh $(UNIT_BINS)
 
 check-host: $(OUTPUT)/hotcanary $(FIXTURES)

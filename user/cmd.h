@@ -30,5 +30,9 @@ int require_bpf_privileges(void);
 
 int cmd_watch(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_revert(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 
 #endif

@@ -80,7 +80,11 @@ static int cmd_version(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "watch", cmd_watch, "measure functions and report guardrail events" },
+	{ "check", cmd_check, "run the compatibility checks of a policy; change nothing" },
 	{ "run", cmd_run, "apply a patch in stages, judge it, commit or roll back" },
+	{ "status", cmd_status, "what hotcanary has applied: journals and kernel, mismatches" },
+	{ "revert", cmd_revert, "take out a rollout by name" },
+	{ "recover", cmd_recover, "finish what an interrupted run left: roll it back" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 	{ 0 },

@@ -455,7 +455,7 @@ again:
 
 int rollout__run(struct rollout *r, const struct patch_driver *drv)
 {
-	char err[512];
+	char err[400];
 	int ret;
 
 	ret = baseline(r);
@@ -474,9 +474,16 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	progress(r);
 	ret = drv->apply(drv->ctx, err, sizeof(err));
 	if (ret) {
+		char rerr[256];
+
 		r->outcome = ROLLOUT_ROLLED_BACK;
 		snprintf(r->reason, sizeof(r->reason), "apply failed and was undone: %s", err);
-		mark(r, "decision", "rolled-back: %s", r->reason);
+		if (drv->revert_failed_apply && drv->revert(drv->ctx, rerr, sizeof(rerr))) {
+			r->outcome = ROLLOUT_FAILED;
+			snprintf(r->reason, sizeof(r->reason), "apply failed (%s), and so did the "
+				 "revert: %s", err, rerr);
+		}
+		mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
 		r->phase = ROLLOUT_PHASE_DONE;
 		return 0;
 	}

@@ -43,6 +43,8 @@ struct patch_driver {
 	/* take it out again; @err says what is left if it fails */
 	int (*revert)(void *ctx, char *err, size_t len);
 	void *ctx;
+	/* a failed apply may have changed something (an external patcher): revert it too */
+	bool revert_failed_apply;
 };
 
 struct rollout_mark {

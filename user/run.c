@@ -13,9 +13,12 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "cmd.h"
-#include "exec_driver.h"
+#include "checks.h"
+#include "ksym.h"
+#include "journal.h"
 #include "policy.h"
 #include "rollout.h"
+#include "steps.h"
 #include "units.h"
 
 struct run_ctx {
@@ -32,26 +35,60 @@ static void usage(FILE *out)
 		"  --dry-run            check the policy and the host, measure nothing, change nothing\n"
 		"  --report FILE        write the report (decision, timeline, statistics) as JSON\n"
 		"  --json               print the report as JSON instead of a table\n"
-		"  -m, --mode MODE      kernel probes: auto (default), fentry, kprobe\n"
+		"  -m, --mode MODE      kernel probes: auto (the checks' choice), fentry, kprobe\n"
+		"  --state-dir DIR      where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
 		"  -h, --help           this help\n"
 		"\n"
 		"exit status: 0 committed, 3 rolled back, 4 refused before any change,\n"
 		"             2 bad usage or policy, 1 any other error (system left consistent)\n");
 }
 
-/* exec patches: the policy's argv lists */
+/* how a patch goes in and out; every step is journaled (user/steps.c) */
+struct driver_ctx {
+	const struct hc_policy *pol;
+	struct steps steps;
+	char module_name[KLP_NAME_MAX];
+	char prev_name[KLP_NAME_MAX];
+};
+
 static int exec_apply(void *ctx, char *err, size_t len)
 {
-	const struct hc_policy *p = ctx;
+	struct driver_ctx *d = ctx;
+	const struct hc_policy *p = d->pol;
 
-	return exec__run(p->patch.exec.apply, p->patch.exec.timeout_ns, err, len);
+	return steps__exec(&d->steps, JOURNAL_ACT_EXEC_APPLY, p->patch.exec.apply,
+			   p->patch.exec.revert, p->patch.exec.timeout_ns, err, len);
 }
 
 static int exec_revert(void *ctx, char *err, size_t len)
 {
-	const struct hc_policy *p = ctx;
+	struct driver_ctx *d = ctx;
+	const struct hc_policy *p = d->pol;
 
-	return exec__run(p->patch.exec.revert, p->patch.exec.timeout_ns, err, len);
+	return steps__exec(&d->steps, JOURNAL_ACT_EXEC_REVERT, p->patch.exec.revert, NULL,
+			   p->patch.exec.timeout_ns, err, len);
+}
+
+static int klp_apply(void *ctx, char *err, size_t len)
+{
+	struct driver_ctx *d = ctx;
+
+	return steps__klp_load(&d->steps, d->pol->patch.klp.module, d->module_name, false, err,
+			       len);
+}
+
+static int klp_revert(void *ctx, char *err, size_t len)
+{
+	struct driver_ctx *d = ctx;
+	int ret;
+
+	/* a previous cumulative patch takes over atomically: no unpatched window */
+	if (d->pol->patch.klp.replaces)
+		ret = steps__klp_replace(&d->steps, d->pol->patch.klp.replaces, d->prev_name,
+					 d->module_name, err, len);
+	else
+		ret = steps__klp_disable(&d->steps, d->module_name, err, len);
+	return ret ?: steps__klp_unload(&d->steps, d->module_name, err, len);
 }
 
 static double ratio(double a, double b)
@@ -279,6 +316,106 @@ static int write_report(const char *path, struct json_object *o)
 	return 0;
 }
 
+/* print the checks as a table, or nothing with --json (the report carries them) */
+static void checks_print(const struct checks_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < CHECK_NR; i++)
+		printf("%-4s %2d %-12s %s\n", check_status__name(rep->r[i].status), rep->r[i].id,
+		       rep->r[i].name, rep->r[i].reason);
+}
+
+static struct json_object *checks_json(const struct checks_report *rep)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < CHECK_NR; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int(rep->r[i].id));
+		json_object_object_add(o, "name", json_object_new_string(rep->r[i].name));
+		json_object_object_add(o, "status",
+				       json_object_new_string(check_status__name(rep->r[i].status)));
+		json_object_object_add(o, "reason", json_object_new_string(rep->r[i].reason));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* run the compatibility checks of a klp or exec policy: 0, or the exit code to stop with */
+static int precheck(const struct hc_policy *pol, struct checks_report *rep, int quiet)
+{
+	struct klp_sys sys;
+	int ret;
+
+	ksym__tracefs();
+	ret = klp_sys__init(&sys, NULL);
+	ret = ret ?: checks__run(pol, &sys, rep);
+	if (ret) {
+		p_err("cannot run the compatibility checks for '%s': %s", pol->source,
+		      strerror(-ret));
+		return HC_EXIT_ERROR;
+	}
+	if (!quiet)
+		checks_print(rep);
+	if (checks__worst(rep) == CHECK_FAIL) {
+		p_err("refused by the compatibility checks above; nothing was changed");
+		return HC_EXIT_REFUSED;
+	}
+	return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct checks_report rep = { 0 };
+	struct hc_policy *pol = NULL;
+	struct policy_err perr;
+	char err[1024];
+	int rc, json = argc > 2 && !strcmp(argv[2], "--json");
+
+	if (argc < 2 || argc > 3 || (argc == 3 && !json)) {
+		p_err("usage: hotcanary check POLICY [--json]");
+		return HC_EXIT_USAGE;
+	}
+	if (policy__load(argv[1], &pol, &perr)) {
+		p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
+		return HC_EXIT_USAGE;
+	}
+	if (pol->patch.type == HC_PATCH_ULP) {
+		p_err("'%s' is a ulp policy; its checks run per process in 'run'", pol->source);
+		policy__free(pol);
+		return HC_EXIT_USAGE;
+	}
+	rc = precheck(pol, &rep, json);
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "policy", json_object_new_string(pol->source));
+		json_object_object_add(o, "checks", checks_json(&rep));
+		json_object_object_add(o, "result", json_object_new_string(
+			rc == HC_EXIT_REFUSED ? "refused" : rc ? "error" : "passed"));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	checks__free(&rep);
+	policy__free(pol);
+	return rc;
+}
+
+static int journal_note(struct journal *j, enum journal_action a, struct json_object *d)
+{
+	char jerr[512];
+	int ret = journal__note(j, a, d, jerr, sizeof(jerr));
+
+	if (ret)
+		p_err("cannot write the journal: %s", jerr);
+	json_object_put(d);
+	return ret;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -286,19 +423,23 @@ int cmd_run(int argc, char **argv)
 		{ "report", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct rollout_hooks hooks = { .progress = progress };
+	const char *report = NULL, *state_dir = JOURNAL_DEFAULT_DIR;
 	enum hc_probe_mode mode = HC_MODE_AUTO;
-	const char *report = NULL;
+	struct checks_report rep = { 0 };
+	struct driver_ctx dctx = { 0 };
+	struct patch_driver drv = { 0 };
 	struct run_ctx ctx = { 0 };
 	struct hc_policy *pol = NULL;
-	struct patch_driver drv = { 0 };
+	struct journal *j = NULL;
 	struct rollout *r = NULL;
-	struct json_object *rep;
+	struct json_object *o, *rj;
 	struct policy_err perr;
-	int dry = 0, c, ret, rc = HC_EXIT_ERROR;
+	int dry = 0, c, ret, rc = HC_EXIT_ERROR, mode_set = 0;
 	char err[1024];
 
 	optind = 1;
@@ -307,7 +448,9 @@ int cmd_run(int argc, char **argv)
 		case 'n': dry = 1; break;
 		case 'r': report = optarg; break;
 		case 'j': ctx.json = 1; break;
+		case 's': state_dir = optarg; break;
 		case 'm':
+			mode_set = 1;
 			if (!strcmp(optarg, "fentry"))
 				mode = HC_MODE_FENTRY;
 			else if (!strcmp(optarg, "kprobe"))
@@ -330,19 +473,67 @@ int cmd_run(int argc, char **argv)
 		p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
 		return HC_EXIT_USAGE;
 	}
-	if (pol->patch.type == HC_PATCH_EXEC) {
-		drv = (struct patch_driver){ "exec", exec_apply, exec_revert, pol };
-	} else {
-		p_err("patch type '%s' in '%s' is not supported by 'run' yet",
-		      policy__patch_type_name(pol->patch.type), pol->source);
-		goto out;
-	}
-	if (dry) {
-		printf("policy '%s' is valid; --dry-run changes nothing\n", pol->source);
-		rc = HC_EXIT_OK;
+	if (pol->patch.type == HC_PATCH_ULP) {
+		p_err("patch type 'ulp' in '%s' is not supported by this version", pol->source);
 		goto out;
 	}
 	if (require_bpf_privileges())
+		goto out;
+	rc = precheck(pol, &rep, ctx.json);
+	if (rc)
+		goto out;
+	if (!mode_set && pol->patch.type == HC_PATCH_KLP)
+		mode = rep.probe_mode;
+	if (dry) {
+		printf("dry run: the policy and the checks pass; nothing was changed\n");
+		goto out;
+	}
+	rc = HC_EXIT_ERROR;
+	ret = journal__open(state_dir, pol->name, JOURNAL_CREATE, &j, err, sizeof(err));
+	if (ret) {
+		p_err("cannot open the journal of '%s': %s", pol->name, err);
+		goto out;
+	}
+	if (journal__check_resolved(journal__current(j), err, sizeof(err))) {
+		p_err("%s", err);
+		goto out;
+	}
+	dctx.pol = pol;
+	ret = steps__init(&dctx.steps, j, pol->patch.type == HC_PATCH_KLP ?
+			  pol->patch.klp.transition_timeout_ns / 1000000 : 30000);
+	if (pol->patch.type == HC_PATCH_KLP) {
+		struct klp_mod prev = { 0 };
+
+		snprintf(dctx.module_name, sizeof(dctx.module_name), "%s", rep.mod.name);
+		if (pol->patch.klp.replaces) {
+			if (klp_mod__read(pol->patch.klp.replaces, &prev, err, sizeof(err))) {
+				p_err("cannot read the previous patch: %s", err);
+				goto out;
+			}
+			snprintf(dctx.prev_name, sizeof(dctx.prev_name), "%s", prev.name);
+			klp_mod__free(&prev);
+		}
+		drv = (struct patch_driver){ "klp", klp_apply, klp_revert, &dctx, false };
+	} else {
+		drv = (struct patch_driver){ "exec", exec_apply, exec_revert, &dctx, true };
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string(
+		policy__patch_type_name(pol->patch.type)));
+	json_object_object_add(o, "policy", json_object_new_string(pol->source));
+	if (pol->patch.type == HC_PATCH_KLP) {
+		json_object_object_add(o, "module", json_object_new_string(pol->patch.klp.module));
+		json_object_object_add(o, "module_name", json_object_new_string(dctx.module_name));
+		if (pol->patch.klp.replaces) {
+			json_object_object_add(o, "replaces",
+					       json_object_new_string(pol->patch.klp.replaces));
+			json_object_object_add(o, "replaces_name",
+					       json_object_new_string(dctx.prev_name));
+		}
+	}
+	if (rep.sha256[0])
+		json_object_object_add(o, "artifact_sha256", json_object_new_string(rep.sha256));
+	if (journal_note(j, JOURNAL_ACT_RUN_START, o))
 		goto out;
 	ctx.pol = pol;
 	ctx.tty = !ctx.json && isatty(STDOUT_FILENO);
@@ -350,19 +541,27 @@ int cmd_run(int argc, char **argv)
 	ret = rollout__new(&r, pol, mode, &hooks);
 	if (ret) {
 		p_err("cannot set up the rollout: %s", strerror(-ret));
-		goto out;
+		goto end;
 	}
 	ret = rollout__prepare(r, err, sizeof(err));
 	if (ret) {
 		p_err("%s; nothing was changed", err);
 		rc = HC_EXIT_REFUSED;
-		goto out;
+		goto end;
 	}
 	ret = rollout__run(r, &drv);
 	rc = outcome_exit(rollout__outcome(r));
-	rep = report_json(r, pol, rc);
+	if (rollout__outcome(r) == ROLLOUT_COMMITTED || rollout__outcome(r) == ROLLOUT_ROLLED_BACK) {
+		o = json_object_new_object();
+		json_object_object_add(o, "outcome", json_object_new_string(
+			rollout__outcome_name(rollout__outcome(r))));
+		json_object_object_add(o, "reason", json_object_new_string(rollout__reason(r)));
+		journal_note(j, JOURNAL_ACT_DECISION, o);
+	}
+	rj = report_json(r, pol, rc);
+	json_object_object_add(rj, "checks", checks_json(&rep));
 	if (ctx.json) {
-		printf("%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN |
+		printf("%s\n", json_object_to_json_string_ext(rj, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		report_table(r);
@@ -370,13 +569,21 @@ int cmd_run(int argc, char **argv)
 		       rollout__reason(r));
 	}
 	if (report) {
-		ret = write_report(report, rep);
+		ret = write_report(report, rj);
 		if (ret)
 			p_err("cannot write the report '%s': %s", report, strerror(-ret));
 	}
-	json_object_put(rep);
+	json_object_put(rj);
+	if (rollout__outcome(r) == ROLLOUT_FAILED)
+		p_err("the rollback did not complete; run 'hotcanary recover' to finish it");
+end:
+	/* a run that failed before its decision stays unresolved for 'recover' to settle */
+	if (rc != HC_EXIT_ERROR)
+		journal_note(j, JOURNAL_ACT_RUN_END, json_object_new_object());
 out:
 	rollout__free(r);
+	journal__close(j);
+	checks__free(&rep);
 	policy__free(pol);
 	return rc;
 }

@@ -1143,7 +1143,8 @@ run_case()
 	"$tmp/demo" 60 "$tmp/tune" &
 	local demo=$!
 	bg_pids+=("$demo")
-	"$HC" run "$tmp/$1.yaml" --report "$tmp/$1.json" >"$tmp/$1.out" 2>"$tmp/$1.err"
+	"$HC" run "$tmp/$1.yaml" --state-dir "$tmp/state" --report "$tmp/$1.json" \
+		>"$tmp/$1.out" 2>"$tmp/$1.err"
 	rc=$?
 	kill "$demo" 2>/dev/null
 	wait "$demo" 2>/dev/null
@@ -1198,6 +1199,58 @@ t_run()
 		pass run-bad-policy "exit 2: $(cat "$tmp/bad.err")"
 	else
 		fail run-bad-policy "exit $rc: $(cat "$tmp/bad.err")"
+	fi
+
+	# a committed rollout taken out by hand: 'revert NAME' runs the revert argv
+	run_policy run-mark "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
+	run_case run-mark
+	if [ "$rc" = 0 ] && [ -e "$tmp/tune" ]; then
+		"$HC" revert --state-dir "$tmp/state" run-mark >"$tmp/revert.out" 2>&1
+		rc=$?
+		if [ "$rc" = 3 ] && [ ! -e "$tmp/tune" ]; then
+			pass run-revert "committed, then 'revert run-mark' exit 3 and the patch is out"
+		else
+			fail run-revert "revert exit $rc, tune file still there: $(cat "$tmp/revert.out")"
+		fi
+	else
+		fail run-revert "the run to revert did not commit: exit $rc"
+	fi
+
+	# the controller SIGKILLed mid-stage: status flags it, recover rolls it back
+	run_policy run-killed "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
+	sed -i 's/duration: 5s/duration: 60s/' "$tmp/run-killed.yaml"
+	rm -f "$tmp/tune"
+	"$tmp/demo" 90 "$tmp/tune" &
+	local demo=$! i=0 hc
+	bg_pids+=("$demo")
+	"$HC" run "$tmp/run-killed.yaml" --state-dir "$tmp/state" >"$tmp/killed.out" 2>&1 &
+	hc=$!
+	while [ $i -lt 200 ] && ! grep -q '"result","action":"exec_apply"' \
+		"$tmp/state/run-killed.journal" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -KILL "$hc"
+	wait "$hc" 2>/dev/null
+	why=
+	[ -e "$tmp/tune" ] || why="$why the patch was not applied before the kill;"
+	"$HC" status --state-dir "$tmp/state" >"$tmp/status1.out" 2>&1
+	grep -q '^run-killed .* NO ' "$tmp/status1.out" || why="$why status does not flag it unresolved;"
+	"$HC" recover --state-dir "$tmp/state" >"$tmp/recover.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || why="$why recover exit $rc;"
+	[ -e "$tmp/tune" ] && why="$why the revert did not run;"
+	"$HC" status --state-dir "$tmp/state" >"$tmp/status2.out" 2>&1
+	grep -q '^run-killed .*rolled-back *yes' "$tmp/status2.out" || why="$why not resolved after recover;"
+	"$HC" recover --state-dir "$tmp/state" >"$tmp/recover2.out" 2>&1 ||
+		why="$why a second recover failed;"
+	kill "$demo" 2>/dev/null
+	wait "$demo" 2>/dev/null
+	if [ -z "$why" ]; then
+		pass run-killed "SIGKILL mid-stage: status flagged it, recover reverted, again a no-op"
+	else
+		fail run-killed "$why $(cat "$tmp/status1.out" "$tmp/recover.out" "$tmp/status2.out")"
 	fi
 }
 

@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * user/checks.c: the 12 compatibility checks, each passing on a good fake system and failing
+ * (or warning) when the one thing it looks at is changed. The system is a tree of sysfs- and
+ * procfs-like files in a temporary directory; the livepatch module is an ELF object that gcc
+ * makes at test time with the kernel's klp structure layout and a .modinfo section.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "checks.h"
+#include "sha256.h"
+
+#define KREL		"6.1.0-56-cloud-amd64"
+#define KVERMAGIC	KREL " SMP preempt mod_unload modversions "
+
+static char root[PATH_MAX];
+static struct klp_sys sys;
+static struct checks_report rep;
+static struct hc_policy *pol;
+
+/* ---- the fake tree (as in test_klp.c) --------------------------------------------------- */
+
+static void mkdirs(const char *rel)
+{
+	char path[PATH_MAX + 200], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static void __attribute__((format(printf, 2, 3))) put(const char *rel, const char *fmt, ...)
+{
+	char path[PATH_MAX + 200], dir[PATH_MAX + 200], *slash;
+	va_list ap;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdirs(dir);
+	}
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	if (!f)
+		fail_msg("cannot write %s", path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static char *at(const char *rel)
+{
+	static char path[4][PATH_MAX + 200];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", root, rel);
+	return path[i];
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+struct genmod {
+	const char *vermagic;
+	bool no_livepatch;
+	bool replace;
+	bool target_module;	/* also patches hc_target:hc_target_fn */
+	bool sign;
+	const char *func;	/* the vmlinux function patched; NULL: cmdline_proc_show */
+};
+
+static bool gen_module(const char *rel, const struct genmod *g)
+{
+	char src[PATH_MAX + 200], cmd[3 * PATH_MAX], dir[PATH_MAX], *slash;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdirs(dir);
+	}
+	snprintf(src, sizeof(src), "%s/gen-%d.c", root, getpid());
+	f = fopen(src, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"struct module;\n"
+		"extern struct module __this_module;\n"
+		"struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
+		" void *internal[12]; };\n"
+		"struct klp_object { const char *name; struct klp_func *funcs; void *cb[4];"
+		" void *internal[12]; };\n"
+		"struct klp_patch { struct module *mod; struct klp_object *objs; void *states;"
+		" _Bool replace; void *internal[12]; };\n"
+		"static int new_fn(void) { return 0; }\n"
+		"static struct klp_func funcs[] = { { .old_name = \"%s\", .new_func = new_fn }, "
+		"{ 0 } };\n"
+		"static struct klp_func tfuncs[] = { { .old_name = \"hc_target_fn\", .new_func = "
+		"new_fn }, { 0 } };\n"
+		"static struct klp_object objs[] = { { .funcs = funcs }, %s { 0 } };\n"
+		"static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module, "
+		".objs = objs, .replace = %d };\n"
+		"static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
+		"	\"license=GPL\\0\" %s \"vermagic=%s\\0name=klp_test\";\n",
+		g->func ? g->func : "cmdline_proc_show",
+		g->target_module ? "{ .name = \"hc_target\", .funcs = tfuncs }," : "",
+		g->replace, g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
+		g->vermagic ? g->vermagic : KVERMAGIC);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cc -c -O2 -w -o '%s' '%s' 2>/dev/null", at(rel), src);
+	if (system(cmd)) {
+		unlink(src);
+		return false;
+	}
+	unlink(src);
+	chmod(at(rel), 0644);
+	if (g->sign) {
+		static const unsigned char ms[12] = { 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 64 };
+
+		f = fopen(at(rel), "ab");
+		assert_non_null(f);
+		for (int i = 0; i < 64; i++)
+			fputc(0x30, f);
+		fwrite(ms, 1, sizeof(ms), f);
+		fputs("~Module signature appended~\n", f);
+		fclose(f);
+	}
+	return true;
+}
+
+#define MODULE_REL	"lib/hc/fix.ko"
+
+#define GEN_OR_SKIP(...) do {							\
+	struct genmod __g = { __VA_ARGS__ };					\
+	if (!gen_module(MODULE_REL, &__g))					\
+		skip();								\
+} while (0)
+
+/*
+ * The policy, written to ROOT/etc/policy.yaml and loaded: @patch_extra goes into patch:,
+ * @watch is the list of kernel functions (comma-separated), @guard into guardrails:.
+ */
+static void policy(const char *type_block, const char *watch, const char *guard)
+{
+	char text[4096], one[256], *w, *save = NULL, list[512];
+	struct policy_err err;
+	size_t n = 0;
+
+	snprintf(list, sizeof(list), "%s", watch);
+	text[0] = '\0';
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "name: fix\npatch:\n%s\nwatch:\n",
+			      type_block);
+	for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		snprintf(one, sizeof(one), "  - function: kernel:%s\n", w);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", one);
+	}
+	snprintf(text + n, sizeof(text) - n, "guardrails:\n  taint: true\n%s\nstages:\n"
+		 "  - name: canary\n    duration: 1s\n", guard);
+	put("etc/policy.yaml", "%s", text);
+	chmod(at("etc/policy.yaml"), 0644);
+	if (pol)
+		policy__free(pol);
+	pol = NULL;
+	if (policy__load(at("etc/policy.yaml"), &pol, &err))
+		fail_msg("policy refused: %s:%d:%d: %s: %s\n%s", err.file, err.line, err.column,
+			 err.key, err.msg, text);
+}
+
+static const char *klp_block(const char *extra)
+{
+	static char b[1024];
+
+	snprintf(b, sizeof(b), "  type: klp\n  module: %s\n%s", at(MODULE_REL), extra ? extra : "");
+	return b;
+}
+
+/* a 6.1 system where every check passes for a patch of cmdline_proc_show */
+static void good_system(void)
+{
+	put("proc/sys/kernel/osrelease", KREL "\n");
+	put("proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)\n");
+	put("proc/sys/kernel/ftrace_enabled", "1\n");
+	put("proc/sys/kernel/tainted", "0\n");
+	put("proc/cmdline", "BOOT_IMAGE=/vmlinuz console=ttyS0 quiet\n");
+	put("proc/kallsyms",
+	    "ffffffff81300000 t cmdline_proc_show\n"
+	    "ffffffff81300100 T vfs_read\n"
+	    "ffffffff81300200 t dup_fn\n"
+	    "ffffffff81300300 t dup_fn\n"
+	    "ffffffff81300400 t notrace_fn\n"
+	    "ffffffff81300500 d not_text\n"
+	    "ffffffffc0000000 t hc_target_fn\t[hc_target]\n");
+	put("sys/kernel/tracing/available_filter_functions",
+	    "cmdline_proc_show\nvfs_read\ndup_fn\ndup_fn\nhc_target_fn [hc_target]\n");
+	put("sys/kernel/tracing/enabled_functions", "%s", "");
+	put("sys/kernel/tracing/kprobe_events", "%s", "");
+	put("sys/module/module/parameters/sig_enforce", "N\n");
+	put("sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
+	put("dev/kmsg", "6,1,100,-;Linux version " KREL "\n");
+	mkdirs("sys/kernel/livepatch");
+	mkdirs("proc/1/task/1");
+	put("proc/1/task/1/patch_state", "-1\n");
+}
+
+static int setup(void **state)
+{
+	umask(022);
+	snprintf(root, sizeof(root), "/tmp/hc-checks.XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	chmod(root, 0755);
+	if (klp_sys__init(&sys, root))
+		return -1;
+	sys.trusted_uid = getuid();
+	good_system();
+	memset(&rep, 0, sizeof(rep));
+	pol = NULL;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	checks__free(&rep);
+	if (pol)
+		policy__free(pol);
+	pol = NULL;
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void run(void)
+{
+	checks__free(&rep);
+	assert_int_equal(checks__run(pol, &sys, &rep), 0);
+}
+
+static void dump(void)
+{
+	size_t i;
+
+	for (i = 0; i < CHECK_NR; i++)
+		print_message("  %2d %-10s %s: %s\n", rep.r[i].id, rep.r[i].name,
+			      check_status__name(rep.r[i].status), rep.r[i].reason);
+}
+
+/* check @id has @st, and its reason contains @needle (if not NULL) */
+static void expect(enum check_id id, enum check_status st, const char *needle)
+{
+	const struct check_result *r = &rep.r[id - 1];
+
+	assert_int_equal(r->id, id);
+	if (r->status != st || (needle && !strstr(r->reason, needle))) {
+		dump();
+		fail_msg("check %d (%s): %s '%s', expected %s with '%s'", id, r->name,
+			 check_status__name(r->status), r->reason, check_status__name(st),
+			 needle ? needle : "");
+	}
+	assert_null(strchr(r->reason, '\n'));
+}
+
+/* ---- everything passes ------------------------------------------------------------------ */
+
+static void test_all_pass(void **state)
+{
+	size_t i;
+
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	if (getenv("HC_TEST_VERBOSE"))
+		dump();
+	for (i = 0; i < CHECK_NR; i++) {
+		if (rep.r[i].status != CHECK_PASS) {
+			dump();
+			fail_msg("check %zu did not pass", i + 1);
+		}
+		assert_non_null(rep.r[i].name);
+		assert_true(rep.r[i].reason[0] != '\0');
+	}
+	assert_int_equal(checks__worst(&rep), CHECK_PASS);
+	assert_true(rep.have_mod);
+	assert_string_equal(rep.mod.name, "klp_test");
+	assert_true(rep.have_taint);
+	assert_int_equal(rep.taint_baseline, 0);
+	assert_int_equal(rep.probe_mode, HC_MODE_KPROBE);
+	assert_int_equal(strlen(rep.sha256), 64);
+	assert_string_equal(rep.r[0].name, "livepatch");
+	assert_string_equal(rep.r[CHECK_KILLSWITCH - 1].name, "killswitch");
+	assert_string_equal(check_status__name(CHECK_WARN), "warn");
+	assert_string_equal(check_status__name(CHECK_FAIL), "fail");
+}
+
+/* ---- 1 ---------------------------------------------------------------------------------- */
+
+static void test_1_livepatch(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	rmdir(at("sys/kernel/livepatch"));
+	run();
+	expect(CHECK_LIVEPATCH, CHECK_FAIL, "CONFIG_LIVEPATCH");
+	assert_int_equal(checks__worst(&rep), CHECK_FAIL);
+	mkdirs("sys/kernel/livepatch");
+	put("proc/sys/kernel/ftrace_enabled", "0\n");
+	run();
+	expect(CHECK_LIVEPATCH, CHECK_FAIL, "ftrace_enabled=1");
+}
+
+/* ---- 2 ---------------------------------------------------------------------------------- */
+
+static void test_2_not_livepatch(void **state)
+{
+	GEN_OR_SKIP(.no_livepatch = true);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "livepatch=Y");
+}
+
+static void test_2_vermagic(void **state)
+{
+	GEN_OR_SKIP(.vermagic = "6.12.117+deb12-cloud-amd64 SMP preempt mod_unload modversions ");
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "built for kernel 6.12.117+deb12-cloud-amd64");
+	assert_non_null(strstr(rep.r[1].reason, "rebuild"));
+}
+
+static void test_2_unreadable(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	unlink(at(MODULE_REL));
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "cannot read");
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "cannot hash");
+	assert_false(rep.have_mod);
+}
+
+static void test_2_target_objects(void **state)
+{
+	GEN_OR_SKIP(.target_module = true);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "target module 'hc_target' is not loaded");
+	put("sys/module/hc_target/refcnt", "0\n");
+	run();
+	expect(CHECK_MODULE, CHECK_PASS, "patches 2 functions in 2 objects");
+}
+
+static void test_2_functions_and_loaded(void **state)
+{
+	GEN_OR_SKIP(.func = "no_such_fn");
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "vmlinux:no_such_fn is not in");
+	GEN_OR_SKIP(.func = "dup_fn");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "ambiguous");
+	GEN_OR_SKIP(.func = "not_text");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "not_text is not in");
+	GEN_OR_SKIP(0);
+	put("sys/module/klp_test/refcnt", "1\n");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL, "already loaded");
+}
+
+static void test_2_exec(void **state)
+{
+	policy("  type: exec\n  apply: [kpatch, load, fix.ko]\n  revert: [kpatch, unload, fix]",
+	       "cmdline_proc_show", "");
+	run();
+	expect(CHECK_MODULE, CHECK_PASS, "not applicable");
+	expect(CHECK_ARTIFACT, CHECK_PASS, "policy owned");
+	expect(CHECK_CONFLICT, CHECK_PASS, "not applicable");
+	expect(CHECK_SIGNATURE, CHECK_PASS, "not applicable");
+	/* unknown patched functions: the watched ones stand in */
+	expect(CHECK_PROBES, CHECK_PASS, "kprobes");
+	assert_int_equal(rep.probe_mode, HC_MODE_KPROBE);
+}
+
+/* ---- 3 ---------------------------------------------------------------------------------- */
+
+static void test_3_sha256(void **state)
+{
+	uint8_t d[SHA256_DIGEST_LEN];
+	char hex[65], extra[128];
+
+	GEN_OR_SKIP(0);
+	assert_int_equal(sha256__file(at(MODULE_REL), d), 0);
+	snprintf(extra, sizeof(extra), "  sha256: %s\n", sha256__hex(d, hex));
+	policy(klp_block(extra), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_ARTIFACT, CHECK_PASS, "matches the pin");
+	assert_string_equal(rep.sha256, hex);
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	snprintf(extra, sizeof(extra), "  sha256: %s\n", hex);
+	policy(klp_block(extra), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "the policy pins");
+}
+
+static void test_3_ownership(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	chmod(at(MODULE_REL), 0666);
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "chmod go-w");
+	chmod(at(MODULE_REL), 0644);
+	chmod(at("etc/policy.yaml"), 0620);
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "policy");
+	chmod(at("etc/policy.yaml"), 0644);
+	chmod(at("lib/hc"), 0777);
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "without the sticky bit");
+	chmod(at("lib/hc"), 01777);
+	run();
+	expect(CHECK_ARTIFACT, CHECK_PASS, NULL);
+	chmod(at("lib/hc"), 0755);
+	sys.trusted_uid = getuid() + 4242;
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "chown");
+}
+
+/* ---- 4 ---------------------------------------------------------------------------------- */
+
+static void test_4_functions(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show,vfs_read", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_PASS, "2 watched kernel functions");
+	policy(klp_block(NULL), "cmdline_proc_show,no_such_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "kernel:no_such_fn is not a function");
+	policy(klp_block(NULL), "dup_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "ambiguous: 2 functions");
+	policy(klp_block(NULL), "notrace_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "not traceable");
+	unlink(at("sys/kernel/tracing/available_filter_functions"));
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "mount -t tracefs");
+}
+
+/* ---- 5 ---------------------------------------------------------------------------------- */
+
+static void test_5_transition(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "vfs_read", "");
+	put("sys/kernel/livepatch/klp_busy/enabled", "1\n");
+	put("sys/kernel/livepatch/klp_busy/transition", "1\n");
+	mkdirs("sys/kernel/livepatch/klp_busy/vmlinux/do_exit,1");
+	put("proc/77/task/78/patch_state", "0\n");
+	put("proc/77/task/78/comm", "kworker/stuck\n");
+	run();
+	expect(CHECK_TRANSITION, CHECK_FAIL, "'klp_busy' is in transition");
+	expect(CHECK_TRANSITION, CHECK_FAIL, "1 task not switched yet, e.g. kworker/stuck");
+	expect(CHECK_TRANSITION, CHECK_FAIL, "writing 0 to its enabled");
+	put("sys/kernel/livepatch/klp_busy/transition", "0\n");
+	run();
+	expect(CHECK_TRANSITION, CHECK_PASS, NULL);
+}
+
+/* ---- 6 ---------------------------------------------------------------------------------- */
+
+static void other_patch(const char *name, const char *replace)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "sys/kernel/livepatch/%s/enabled", name);
+	put(rel, "1\n");
+	snprintf(rel, sizeof(rel), "sys/kernel/livepatch/%s/transition", name);
+	put(rel, "0\n");
+	if (replace) {
+		snprintf(rel, sizeof(rel), "sys/kernel/livepatch/%s/replace", name);
+		put(rel, "%s\n", replace);
+	}
+	snprintf(rel, sizeof(rel), "sys/kernel/livepatch/%s/vmlinux/cmdline_proc_show,1", name);
+	mkdirs(rel);
+}
+
+static void test_6_conflict(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "vfs_read", "");
+	other_patch("klp_other", NULL);		/* 6.1: no replace attribute */
+	run();
+	expect(CHECK_CONFLICT, CHECK_FAIL, "'klp_other' (no replace attribute before 6.11");
+	expect(CHECK_CONFLICT, CHECK_FAIL, "vmlinux:cmdline_proc_show");
+	put("sys/kernel/livepatch/klp_other/replace", "0\n");
+	run();
+	expect(CHECK_CONFLICT, CHECK_FAIL, "non-replace livepatch 'klp_other' already patches");
+	/* an enabled replace patch is not a conflict */
+	put("sys/kernel/livepatch/klp_other/replace", "1\n");
+	run();
+	expect(CHECK_CONFLICT, CHECK_PASS, "none of the 1 enabled livepatch (klp_other)");
+	/* a patch of another function is not either */
+	put("sys/kernel/livepatch/klp_other/replace", "0\n");
+	rmdir(at("sys/kernel/livepatch/klp_other/vmlinux/cmdline_proc_show,1"));
+	mkdirs("sys/kernel/livepatch/klp_other/vmlinux/vfs_read,1");
+	run();
+	expect(CHECK_CONFLICT, CHECK_PASS, NULL);
+}
+
+static void test_6_replace_module(void **state)
+{
+	GEN_OR_SKIP(.replace = true);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_CONFLICT, CHECK_PASS, "replace patch; no livepatch is enabled");
+	other_patch("klp_other", NULL);
+	run();
+	expect(CHECK_CONFLICT, CHECK_WARN, "disables the 1 enabled livepatch (klp_other)");
+}
+
+/* ---- 7 ---------------------------------------------------------------------------------- */
+
+static void test_7_ftrace(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	/* a kprobe without post_handler: R only */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show (1) R       \ttramp: 0xffffffffc0201000 "
+	    "(kprobe_ftrace_handler+0x0/0x160) ->kprobe_ftrace_handler+0x0/0x160\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_PASS, "no foreign IPMODIFY");
+	/* IPMODIFY by someone else */
+	put("sys/kernel/tracing/enabled_functions",
+	    "vfs_read (1)    \n"
+	    "cmdline_proc_show (1) R I     \ttramp: 0xffffffffc0201000 "
+	    "(kprobe_ftrace_handler+0x0/0x160) ->kprobe_ftrace_handler+0x0/0x160\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_FAIL, "cmdline_proc_show has a foreign IP-modifying");
+	/* IPMODIFY by a livepatch (its handler on the line) is check 6's business */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show (1) R I     \ttramp: 0xffffffffc0201000 "
+	    "(klp_ftrace_handler+0x0/0x1c0) ->klp_ftrace_handler+0x0/0x1c0\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_PASS, NULL);
+	/* as 6.12 prints it, with the M(odified) flag */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show (1)   I     M \ttramp: 0xffffffffc04d3000 "
+	    "(klp_ftrace_handler+0x0/0x100) ->klp_ftrace_handler+0x0/0x100\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_PASS, NULL);
+	/* a function name after "->" is not a flag */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show (2) R       ->I D\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_PASS, NULL);
+	/* ... also when two users share the record and no handler is printed */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show (2) R I   ->arch_ftrace_ops_list_func+0x0/0x1d0\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_FAIL, "foreign");
+	other_patch("klp_other", "1");
+	run();
+	expect(CHECK_FTRACE, CHECK_PASS, NULL);
+	/* a BPF trampoline: a warning from 6.0 on */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show (1)     D   \n\tdirect-->bpf_trampoline_6442501234+0x0/0xf1\n");
+	run();
+	expect(CHECK_FTRACE, CHECK_WARN, "56b3c85e153b");
+	/* a module function of the same name is another function */
+	put("sys/kernel/tracing/enabled_functions",
+	    "cmdline_proc_show [other_mod] (1) R I     \n");
+	run();
+	expect(CHECK_FTRACE, CHECK_PASS, NULL);
+	unlink(at("sys/kernel/tracing/enabled_functions"));
+	run();
+	expect(CHECK_FTRACE, CHECK_WARN, "cannot read");
+}
+
+static void test_7_direct_before_6_0(void **state)
+{
+	GEN_OR_SKIP(.vermagic = "5.15.0-1-amd64 SMP mod_unload ");
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	put("proc/sys/kernel/osrelease", "5.15.0-1-amd64\n");
+	put("sys/kernel/tracing/enabled_functions", "cmdline_proc_show (1)     D \n");
+	run();
+	expect(CHECK_FTRACE, CHECK_FAIL, "before 6.0");
+}
+
+/* ---- 8 ---------------------------------------------------------------------------------- */
+
+static void test_8_probes(void **state)
+{
+	GEN_OR_SKIP(0);
+	/* a watched function the patch does not touch: the monitor's usual choice */
+	policy(klp_block(NULL), "vfs_read", "");
+	run();
+	expect(CHECK_PROBES, CHECK_PASS, "probe mode auto");
+	assert_int_equal(rep.probe_mode, HC_MODE_AUTO);
+	/* a patched one: kprobes */
+	policy(klp_block(NULL), "vfs_read,cmdline_proc_show", "");
+	run();
+	expect(CHECK_PROBES, CHECK_PASS, "kprobes on the 1 patched watched function "
+	       "(cmdline_proc_show)");
+	assert_int_equal(rep.probe_mode, HC_MODE_KPROBE);
+	/* on the kprobe blacklist: fentry, with a warning, on 6.0+ */
+	put("sys/kernel/debug/kprobes/blacklist",
+	    "0xffffffff81300000-0xffffffff81300080\tcmdline_proc_show\n");
+	run();
+	expect(CHECK_PROBES, CHECK_WARN, "kprobe blacklist");
+	assert_int_equal(rep.probe_mode, HC_MODE_FENTRY);
+	/* no kprobes at all */
+	unlink(at("sys/kernel/debug/kprobes/blacklist"));
+	unlink(at("sys/kernel/tracing/kprobe_events"));
+	run();
+	expect(CHECK_PROBES, CHECK_WARN, "no kprobes");
+	assert_int_equal(rep.probe_mode, HC_MODE_FENTRY);
+	/* and before 6.0 nothing is safe */
+	put("proc/sys/kernel/osrelease", "5.15.0-1-amd64\n");
+	run();
+	expect(CHECK_PROBES, CHECK_FAIL, "before 6.0");
+	/* the kprobe PMU counts as kprobes */
+	put("sys/bus/event_source/devices/kprobe/type", "6\n");
+	run();
+	expect(CHECK_PROBES, CHECK_PASS, NULL);
+	assert_int_equal(rep.probe_mode, HC_MODE_KPROBE);
+}
+
+/* ---- 9 ---------------------------------------------------------------------------------- */
+
+static void test_9_signature(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_SIGNATURE, CHECK_PASS, "unsigned, which this kernel allows");
+	put("sys/module/module/parameters/sig_enforce", "Y\n");
+	run();
+	expect(CHECK_SIGNATURE, CHECK_FAIL, "sign-file");
+	expect(CHECK_SIGNATURE, CHECK_FAIL, "module.sig_enforce=Y");
+	put("sys/module/module/parameters/sig_enforce", "N\n");
+	put("sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	run();
+	expect(CHECK_SIGNATURE, CHECK_FAIL, "lockdown integrity");
+	GEN_OR_SKIP(.sign = true);
+	run();
+	expect(CHECK_SIGNATURE, CHECK_PASS, "PKCS#7 signature, 64 bytes");
+}
+
+/* ---- 10 --------------------------------------------------------------------------------- */
+
+static void test_10_taint(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	put("proc/sys/kernel/tainted", "%lu\n", (1UL << 12) | (1UL << 13) | (1UL << 15));
+	run();
+	expect(CHECK_TAINT, CHECK_PASS, "baseline 45056 (OEK)");
+	assert_true(rep.have_taint);
+	assert_int_equal(rep.taint_baseline, 45056);
+	put("proc/sys/kernel/tainted", "%lu\n", (1UL << 7) | (1UL << 9));
+	run();
+	expect(CHECK_TAINT, CHECK_FAIL, "allow_tainted_die");
+	assert_int_equal(rep.taint_baseline, 640);	/* recorded all the same */
+	policy(klp_block(NULL), "cmdline_proc_show", "  allow_tainted_die: true");
+	run();
+	expect(CHECK_TAINT, CHECK_WARN, "(DW)");
+	unlink(at("proc/sys/kernel/tainted"));
+	run();
+	expect(CHECK_TAINT, CHECK_WARN, "no taint baseline");
+	assert_false(rep.have_taint);
+}
+
+/* ---- 11 --------------------------------------------------------------------------------- */
+
+static void test_11_forced(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	put("dev/kmsg", "4,9,900,-;livepatch: forcing remaining tasks to the patched state\n");
+	run();
+	expect(CHECK_FORCED, CHECK_FAIL, "reboot");
+	put("dev/kmsg", "6,1,100,-;nothing\n");
+	put("sys/module/klp_old/taint", "OEK\n");
+	put("sys/module/klp_old/refcnt", "1\n");
+	run();
+	expect(CHECK_FORCED, CHECK_FAIL, "klp_old");
+	put("sys/module/klp_old/refcnt", "0\n");
+	run();
+	expect(CHECK_FORCED, CHECK_PASS, NULL);
+}
+
+/* ---- 12 --------------------------------------------------------------------------------- */
+
+static void test_12_killswitch(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	put("proc/cmdline", "console=ttyS0 hotcanary.disable=1 quiet\n");
+	run();
+	expect(CHECK_KILLSWITCH, CHECK_FAIL, "hotcanary.disable=1");
+	put("proc/cmdline", "hotcanary.disable=1\n");
+	run();
+	expect(CHECK_KILLSWITCH, CHECK_FAIL, "hotcanary.disable=1");
+	put("proc/cmdline", "hotcanary.disable=10 xhotcanary.disable=1 hotcanary.disable=0\n");
+	run();
+	expect(CHECK_KILLSWITCH, CHECK_PASS, NULL);
+	put("etc/hotcanary/disable", "%s", "");
+	run();
+	expect(CHECK_KILLSWITCH, CHECK_FAIL, "/etc/hotcanary/disable exists");
+}
+
+static void test_ulp_refused(void **state)
+{
+	struct hc_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.patch.type = HC_PATCH_ULP;
+	assert_int_equal(checks__run(&p, &sys, &rep), -EINVAL);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_all_pass),
+		T(test_1_livepatch),
+		T(test_2_not_livepatch),
+		T(test_2_vermagic),
+		T(test_2_unreadable),
+		T(test_2_target_objects),
+		T(test_2_functions_and_loaded),
+		T(test_2_exec),
+		T(test_3_sha256),
+		T(test_3_ownership),
+		T(test_4_functions),
+		T(test_5_transition),
+		T(test_6_conflict),
+		T(test_6_replace_module),
+		T(test_7_ftrace),
+		T(test_7_direct_before_6_0),
+		T(test_8_probes),
+		T(test_9_signature),
+		T(test_10_taint),
+		T(test_11_forced),
+		T(test_12_killswitch),
+		T(test_ulp_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

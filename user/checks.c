@@ -1,0 +1,994 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The compatibility checks of "hotcanary check"; what each looks at is in checks.h. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "checks.h"
+#include "sha256.h"
+#include "taint.h"
+
+#define TAINT_DIE_BIT	7
+
+static const struct {
+	const char *name;
+	const char *title;
+} check_names[CHECK_NR] = {
+	{ "livepatch", "livepatch is supported" },
+	{ "module", "the module is a livepatch for this kernel" },
+	{ "artifact", "the artefact is pinned and owned by root" },
+	{ "functions", "the watched functions exist and are traceable" },
+	{ "transition", "no livepatch transition is in progress" },
+	{ "conflict", "no other non-replace patch patches the same functions" },
+	{ "ftrace", "no foreign IP-modifying ftrace user on the functions" },
+	{ "probes", "probes and livepatch are safe together" },
+	{ "signature", "signature enforcement and lockdown allow the module" },
+	{ "taint", "taint baseline" },
+	{ "forced", "no livepatch was forced on this boot" },
+	{ "killswitch", "the boot kill switch is off" },
+};
+
+const char *check_status__name(enum check_status s)
+{
+	switch (s) {
+	case CHECK_PASS:
+		return "pass";
+	case CHECK_WARN:
+		return "warn";
+	case CHECK_FAIL:
+		return "fail";
+	}
+	return "?";
+}
+
+static void __attribute__((format(printf, 3, 4)))
+set(struct check_result *r, enum check_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = st;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* append to a reason; a status only ever gets worse */
+static void __attribute__((format(printf, 3, 4)))
+add(struct check_result *r, enum check_status st, const char *fmt, ...)
+{
+	size_t n = strlen(r->reason);
+	va_list ap;
+
+	if (st > r->status)
+		r->status = st;
+	if (n + 3 >= sizeof(r->reason))
+		return;
+	if (n) {
+		memcpy(r->reason + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(r->reason + n, sizeof(r->reason) - n, fmt, ap);
+	va_end(ap);
+}
+
+static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len, const char *fmt,
+							 ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* ---- symbol tables: one pass over a file answers every query ---------------------------- */
+
+struct symq {
+	const char *name;
+	const char *obj;	/* NULL: any object; "vmlinux": the kernel proper; else a module */
+	int count;
+	bool flag_i, flag_d, klp;	/* enabled_functions: IPMODIFY, direct, klp handler */
+};
+
+static int symq_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct symq *const *)a)->name, (*(struct symq *const *)b)->name);
+}
+
+/* the queries named @name among the sorted @idx (pointers into the queries) */
+static void symq_match(struct symq **idx, size_t n, const char *name, const char *mod,
+		       void (*fn)(struct symq *q, void *arg), void *arg)
+{
+	size_t lo = 0, hi = n, mid, i;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(idx[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < n && !strcmp(idx[i]->name, name); i++) {
+		struct symq *q = idx[i];
+
+		if (q->obj && (strcmp(q->obj, "vmlinux") ? !mod || strcmp(q->obj, mod) : !!mod))
+			continue;
+		fn(q, arg);
+	}
+}
+
+static void count_one(struct symq *q, void *arg)
+{
+	q->count++;
+}
+
+enum symfile {
+	SYM_KALLSYMS,		/* "addr t name\t[mod]": text symbols only */
+	SYM_FILTER,		/* available_filter_functions: "name [mod]" */
+	SYM_BLACKLIST,		/* kprobes/blacklist: "start-end\tname [mod]" */
+};
+
+/* count in @path the lines for each query; -errno if the file cannot be read */
+static int symfile_count(const char *path, enum symfile kind, struct symq *q, size_t n)
+{
+	char *line = NULL, name[512], type, *mod, *end;
+	struct symq **idx;
+	size_t cap = 0, i;
+	FILE *f;
+
+	for (i = 0; i < n; i++)
+		q[i].count = 0;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	idx = malloc((n ? n : 1) * sizeof(*idx));
+	if (!idx) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = &q[i];
+	qsort(idx, n, sizeof(*idx), symq_cmp);
+	while (getline(&line, &cap, f) > 0) {
+		switch (kind) {
+		case SYM_KALLSYMS:
+			if (sscanf(line, "%*s %c %511s", &type, name) != 2 ||
+			    (type != 't' && type != 'T'))
+				continue;
+			break;
+		case SYM_FILTER:
+			if (sscanf(line, "%511s", name) != 1)
+				continue;
+			break;
+		case SYM_BLACKLIST:
+			if (sscanf(line, "%*s %511s", name) != 1)
+				continue;
+			break;
+		}
+		mod = strchr(line, '[');
+		if (mod) {
+			mod++;
+			end = strchr(mod, ']');
+			if (end)
+				*end = '\0';
+		}
+		symq_match(idx, n, name, mod, count_one, NULL);
+	}
+	free(line);
+	free(idx);
+	fclose(f);
+	return 0;
+}
+
+struct ef_line {
+	bool i, d, klp;
+};
+
+static void ef_one(struct symq *q, void *arg)
+{
+	const struct ef_line *l = arg;
+
+	q->count++;
+	q->flag_i |= l->i;
+	q->flag_d |= l->d;
+	q->klp |= l->klp;
+}
+
+/*
+ * tracefs enabled_functions (kernel/trace/ftrace.c t_show()):
+ *   "name [mod] (refs) R I D O M \ttramp: ... (handler+0x0/0x..)", continuation lines start
+ * with a tab ("\tdirect-->..."). A flag column is blank when the flag is off.
+ */
+static int enabled_functions(const char *path, struct symq *q, size_t n)
+{
+	char *line = NULL, name[512], mod[128], *p, *tab;
+	struct symq **idx;
+	struct ef_line l;
+	size_t cap = 0, i;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		q[i].count = 0;
+		q[i].flag_i = q[i].flag_d = q[i].klp = false;
+	}
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	idx = malloc((n ? n : 1) * sizeof(*idx));
+	if (!idx) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = &q[i];
+	qsort(idx, n, sizeof(*idx), symq_cmp);
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == ' ' || line[0] == '\t' || sscanf(line, "%511s", name) != 1)
+			continue;
+		mod[0] = '\0';
+		p = line + strlen(name);
+		if (sscanf(p, " [%127[^]]]", mod) == 1)
+			p = strchr(p, ']') + 1;
+		p = strchr(p, ')');	/* after "(refs)" */
+		if (!p)
+			continue;
+		p++;
+		memset(&l, 0, sizeof(l));
+		l.klp = strstr(p, "klp_ftrace_handler") != NULL;
+		tab = strchr(p, '\t');
+		if (tab)
+			*tab = '\0';
+		/* the flags are one-letter words; " ->func" or the tab ends them */
+		for (; *p && *p != '\n'; p++) {
+			if (*p == ' ')
+				continue;
+			if (p[1] != ' ' && p[1] != '\0' && p[1] != '\n')
+				break;
+			l.i |= *p == 'I';
+			l.d |= *p == 'D';
+		}
+		symq_match(idx, n, name, mod[0] ? mod : NULL, ef_one, &l);
+	}
+	free(line);
+	free(idx);
+	fclose(f);
+	return 0;
+}
+
+/* ---- the functions the checks are about ------------------------------------------------- */
+
+struct target {
+	const char *obj;	/* NULL when only the name is known (a watched function) */
+	const char *name;
+	unsigned long sympos;
+};
+
+/* the functions the module patches, else the watched kernel functions; *@from_module says */
+static int targets(const struct hc_policy *p, const struct checks_report *rep,
+		   struct target **out, size_t *n, bool *from_module)
+{
+	struct target *t;
+	size_t i, cnt = 0;
+
+	*from_module = rep->have_mod && rep->mod.funcs_known;
+	t = calloc((*from_module ? rep->mod.nr_funcs : p->nr_watch) + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	if (*from_module) {
+		for (i = 0; i < rep->mod.nr_funcs; i++) {
+			t[cnt].obj = rep->mod.funcs[i].obj;
+			t[cnt].name = rep->mod.funcs[i].name;
+			t[cnt++].sympos = rep->mod.funcs[i].sympos;
+		}
+	} else {
+		for (i = 0; i < p->nr_watch; i++) {
+			if (p->watch[i].func.kind != HC_FUNC_KERNEL)
+				continue;
+			t[cnt++].name = p->watch[i].func.symbol;
+		}
+	}
+	*out = t;
+	*n = cnt;
+	return 0;
+}
+
+static bool is_klp(const struct hc_policy *p)
+{
+	return p->patch.type == HC_PATCH_KLP;
+}
+
+/* ---- 1 ---------------------------------------------------------------------------------- */
+
+static void check_livepatch(const struct hc_policy *p, const struct klp_sys *sys,
+			    struct checks_report *rep, struct check_result *r)
+{
+	const struct klp_kernel *k = &rep->kernel;
+	char path[PATH_MAX];
+
+	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/livepatch");
+	/* an external patcher may bring its own mechanism (kcarectl does): its business */
+	if (!k->livepatch && !is_klp(p)) {
+		set(r, CHECK_WARN, "%s does not exist on kernel %s; the exec patcher must not "
+		    "need kernel livepatch", path, k->release);
+		return;
+	}
+	if (!k->livepatch) {
+		set(r, CHECK_FAIL, "%s does not exist: kernel %s has no livepatch support; it "
+		    "needs CONFIG_LIVEPATCH=y (and sysfs mounted)", path, k->release);
+		return;
+	}
+	if (k->ftrace_enabled == 0) {
+		set(r, CHECK_FAIL, "/proc/sys/kernel/ftrace_enabled is 0: a livepatch cannot load; "
+		    "run 'sysctl kernel.ftrace_enabled=1'");
+		return;
+	}
+	set(r, CHECK_PASS, "%s present on kernel %s", path, k->release);
+}
+
+/* ---- 2 ---------------------------------------------------------------------------------- */
+
+static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
+			 struct checks_report *rep, struct check_result *r)
+{
+	struct klp_mod *m = &rep->mod;
+	char why[1024], path[PATH_MAX];
+	struct symq *q;
+	size_t i;
+	int ret;
+
+	if (!is_klp(p)) {
+		set(r, CHECK_PASS, "not applicable: patch.type %s loads no module itself",
+		    policy__patch_type_name(p->patch.type));
+		return;
+	}
+	if (!rep->have_mod) {
+		set(r, CHECK_FAIL, "%s", rep->mod_err);
+		return;
+	}
+	if (!m->has_modinfo) {
+		set(r, CHECK_FAIL, "%s has no .modinfo section: not a kernel module", m->path);
+		return;
+	}
+	if (!m->livepatch) {
+		set(r, CHECK_FAIL, "%s: modinfo has no livepatch=Y, so '%s' is not a livepatch; "
+		    "build it with MODULE_INFO(livepatch, \"Y\") (kpatch-build and klp-build do)",
+		    m->path, m->name);
+		return;
+	}
+	ret = klp__vermagic_match(&rep->kernel, m->vermagic, why, sizeof(why));
+	if (ret < 0) {
+		set(r, CHECK_FAIL, "%s: %s; rebuild it against the headers of %s", m->path, why,
+		    rep->kernel.release);
+		return;
+	}
+	set(r, CHECK_PASS, "%s: livepatch=Y, %s", m->path, why);
+	if (klp__loaded(sys, m->name)) {
+		add(r, CHECK_FAIL, "a module named '%s' is already loaded (/sys/module/%s): unload "
+		    "it, or run 'hotcanary recover' if an earlier run left it", m->name, m->name);
+		return;
+	}
+	if (!m->nr_objs) {
+		add(r, CHECK_WARN, "the patched objects cannot be read from the file (no static "
+		    "struct klp_patch, no .klp.rela sections): they are checked only at load");
+		return;
+	}
+	for (i = 0; i < m->nr_objs; i++) {
+		if (!strcmp(m->objs[i], "vmlinux") || klp__loaded(sys, m->objs[i]))
+			continue;
+		klp_sys__path(sys, path, sizeof(path), "/sys/module/%s", m->objs[i]);
+		add(r, CHECK_FAIL, "target module '%s' is not loaded (%s missing): load it first, "
+		    "or the patch applies only when it loads", m->objs[i], path);
+	}
+	if (!m->funcs_known) {
+		add(r, CHECK_WARN, "objects %zu, but the patched functions are built at module "
+		    "init (kpatch-build/klp-build style): they are checked only at load",
+		    m->nr_objs);
+		return;
+	}
+	q = calloc(m->nr_funcs + 1, sizeof(*q));
+	if (!q) {
+		add(r, CHECK_FAIL, "out of memory");
+		return;
+	}
+	for (i = 0; i < m->nr_funcs; i++) {
+		q[i].name = m->funcs[i].name;
+		q[i].obj = m->funcs[i].obj;
+	}
+	klp_sys__path(sys, path, sizeof(path), "/proc/kallsyms");
+	ret = symfile_count(path, SYM_KALLSYMS, q, m->nr_funcs);
+	if (ret) {
+		add(r, CHECK_WARN, "cannot read %s (%s): patched functions not verified", path,
+		    strerror(-ret));
+		free(q);
+		return;
+	}
+	for (i = 0; i < m->nr_funcs; i++) {
+		const struct klp_func_ref *f = &m->funcs[i];
+
+		if (strcmp(f->obj, "vmlinux") && !klp__loaded(sys, f->obj))
+			continue;
+		if (!q[i].count)
+			add(r, CHECK_FAIL, "patched function %s:%s is not in %s: "
+			    "klp_enable_patch() would fail", f->obj, f->name, path);
+		else if (!f->sympos && q[i].count > 1)
+			add(r, CHECK_FAIL, "patched function %s:%s is ambiguous (%d in %s) and the "
+			    "patch gives no old_sympos", f->obj, f->name, q[i].count, path);
+		else if (f->sympos > (unsigned long)q[i].count)
+			add(r, CHECK_FAIL, "patched function %s:%s,%lu: only %d in %s", f->obj,
+			    f->name, f->sympos, q[i].count, path);
+	}
+	if (r->status == CHECK_PASS)
+		add(r, CHECK_PASS, "patches %zu function%s in %zu object%s, all found",
+		    m->nr_funcs, m->nr_funcs == 1 ? "" : "s", m->nr_objs,
+		    m->nr_objs == 1 ? "" : "s");
+	free(q);
+}
+
+/* ---- 3 ---------------------------------------------------------------------------------- */
+
+static void check_owner(const struct klp_sys *sys, const char *what, const char *path,
+			struct check_result *r)
+{
+	char *copy, *dir;
+	struct stat st;
+
+	if (stat(path, &st)) {
+		add(r, CHECK_FAIL, "cannot stat %s %s: %s", what, path, strerror(errno));
+		return;
+	}
+	if (st.st_uid != sys->trusted_uid)
+		add(r, CHECK_FAIL, "%s %s is owned by uid %u, not %u: 'chown %u %s'", what, path,
+		    (unsigned int)st.st_uid, (unsigned int)sys->trusted_uid,
+		    (unsigned int)sys->trusted_uid, path);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		add(r, CHECK_FAIL, "%s %s is group- or world-writable (mode %04o): 'chmod go-w %s'",
+		    what, path, (unsigned int)(st.st_mode & 07777), path);
+	copy = strdup(path);
+	if (!copy)
+		return;
+	dir = dirname(copy);
+	if (!stat(dir, &st) && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		add(r, CHECK_FAIL, "the directory %s of %s %s is group- or world-writable without "
+		    "the sticky bit: anyone could replace the file; 'chmod go-w %s'", dir, what,
+		    path, dir);
+	free(copy);
+}
+
+static void check_artifact(const struct hc_policy *p, const struct klp_sys *sys,
+			   struct checks_report *rep, struct check_result *r)
+{
+	uint8_t digest[SHA256_DIGEST_LEN];
+	char want[65];
+	int ret;
+
+	set(r, CHECK_PASS, "%s", "");
+	if (is_klp(p)) {
+		ret = sha256__file(p->patch.klp.module, digest);
+		if (ret) {
+			add(r, CHECK_FAIL, "cannot hash %s: %s", p->patch.klp.module,
+			    strerror(-ret));
+		} else {
+			sha256__hex(digest, rep->sha256);
+			if (!p->patch.has_sha256) {
+				add(r, CHECK_PASS, "no sha256 pin in the policy (the module's "
+				    "is %s)", rep->sha256);
+			} else if (memcmp(digest, p->patch.sha256, sizeof(digest))) {
+				add(r, CHECK_FAIL, "sha256 of %s is %s, the policy pins %s: the "
+				    "wrong file, or it changed", p->patch.klp.module, rep->sha256,
+				    sha256__hex(p->patch.sha256, want));
+			} else {
+				add(r, CHECK_PASS, "sha256 %s matches the pin", rep->sha256);
+			}
+		}
+	}
+	if (p->source && p->source[0] != '<')
+		check_owner(sys, "policy", p->source, r);
+	if (is_klp(p)) {
+		check_owner(sys, "module", p->patch.klp.module, r);
+		if (p->patch.klp.replaces)
+			check_owner(sys, "patch.replaces module", p->patch.klp.replaces, r);
+	}
+	if (r->status == CHECK_PASS)
+		add(r, CHECK_PASS, "policy%s owned by uid %u and not group/world-writable",
+		    is_klp(p) ? " and module" : "", (unsigned int)sys->trusted_uid);
+}
+
+/* ---- 4 ---------------------------------------------------------------------------------- */
+
+static void check_functions(const struct hc_policy *p, const struct klp_sys *sys,
+			    struct check_result *r)
+{
+	char kallsyms[PATH_MAX], filter[PATH_MAX + 40];
+	size_t i, nk = 0, nq = 0;
+	struct symq *q, *qf;
+	int ret;
+
+	set(r, CHECK_PASS, "%s", "");
+	q = calloc(p->nr_watch + 1, sizeof(*q));
+	qf = calloc(p->nr_watch + 1, sizeof(*qf));
+	if (!q || !qf) {
+		set(r, CHECK_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < p->nr_watch; i++) {
+		if (p->watch[i].func.kind != HC_FUNC_KERNEL)
+			continue;
+		q[nq].name = qf[nq].name = p->watch[i].func.symbol;
+		nq++;
+	}
+	if (!nq) {
+		set(r, CHECK_PASS, "no kernel function watched (user functions are checked by the "
+		    "monitor when it resolves them)");
+		goto out;
+	}
+	klp_sys__path(sys, kallsyms, sizeof(kallsyms), "/proc/kallsyms");
+	ret = symfile_count(kallsyms, SYM_KALLSYMS, q, nq);
+	if (ret) {
+		set(r, CHECK_FAIL, "cannot read %s: %s", kallsyms, strerror(-ret));
+		goto out;
+	}
+	pathf(filter, sizeof(filter), "%s/available_filter_functions", sys->tracefs);
+	ret = symfile_count(filter, SYM_FILTER, qf, nq);
+	if (ret) {
+		set(r, CHECK_FAIL, "cannot read %s (%s): mount tracefs with 'mount -t tracefs "
+		    "tracefs /sys/kernel/tracing'", filter, strerror(-ret));
+		goto out;
+	}
+	for (i = 0; i < nq; i++) {
+		if (!q[i].count) {
+			add(r, CHECK_FAIL, "watched kernel:%s is not a function in %s", q[i].name,
+			    kallsyms);
+		} else if (q[i].count > 1) {
+			add(r, CHECK_FAIL, "watched kernel:%s is ambiguous: %d functions in %s "
+			    "have that name and the monitor probes by name; watch another function",
+			    q[i].name, q[i].count, kallsyms);
+		} else if (!qf[i].count) {
+			add(r, CHECK_FAIL, "watched kernel:%s is not traceable (not in %s: "
+			    "notrace, inlined or init code); watch a caller", q[i].name, filter);
+		} else {
+			nk++;
+		}
+	}
+	if (r->status == CHECK_PASS)
+		set(r, CHECK_PASS, "%zu watched kernel function%s in %s, once each, and traceable",
+		    nk, nk == 1 ? "" : "s", kallsyms);
+out:
+	free(q);
+	free(qf);
+}
+
+/* ---- 5 ---------------------------------------------------------------------------------- */
+
+static void check_transition(const struct klp_sys *sys, struct check_result *r)
+{
+	struct klp_blocker *b = NULL;
+	char name[KLP_NAME_MAX];
+	size_t nb = 0;
+	int ret, target;
+
+	ret = klp__in_transition(sys, name, sizeof(name));
+	if (ret < 0) {
+		set(r, ret == -ENOENT ? CHECK_PASS : CHECK_WARN,
+		    "cannot read /sys/kernel/livepatch: %s", strerror(-ret));
+		return;
+	}
+	if (!ret) {
+		set(r, CHECK_PASS, "no /sys/kernel/livepatch/*/transition reads 1");
+		return;
+	}
+	target = klp__enabled(sys, name);
+	if (target >= 0)
+		klp__blockers(sys, target, &b, &nb);
+	set(r, CHECK_FAIL, "livepatch '%s' is in transition (/sys/kernel/livepatch/%s/transition "
+	    "is 1; %zu task%s not switched yet%s%s): wait for it, or reverse it by writing %d to "
+	    "its enabled; never force", name, name, nb, nb == 1 ? "" : "s",
+	    nb ? ", e.g. " : "", nb ? b[0].comm : "", target == 1 ? 0 : 1);
+	klp__blockers_free(b, nb);
+}
+
+/* ---- 6 ---------------------------------------------------------------------------------- */
+
+static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
+			   struct checks_report *rep, struct check_result *r)
+{
+	struct klp_patch *pl = NULL;
+	struct target *t = NULL;
+	size_t np = 0, nt = 0, i, j, k, others = 0;
+	char err[256], names[256] = "";
+	bool from_module;
+	int ret;
+
+	if (!is_klp(p)) {
+		set(r, CHECK_PASS, "not applicable: patch.type %s",
+		    policy__patch_type_name(p->patch.type));
+		return;
+	}
+	ret = klp__list(sys, &pl, &np, err, sizeof(err));
+	if (ret == -ENOENT) {
+		set(r, CHECK_PASS, "no /sys/kernel/livepatch: nothing is enabled (see check 1)");
+		return;
+	}
+	if (ret) {
+		set(r, CHECK_WARN, "%s", err);
+		return;
+	}
+	for (i = 0; i < np; i++) {
+		if (!pl[i].enabled)
+			continue;
+		others++;
+		if (strlen(names) + strlen(pl[i].name) + 3 < sizeof(names))
+			sprintf(names + strlen(names), "%s%s", names[0] ? ", " : "", pl[i].name);
+	}
+	if (rep->have_mod && rep->mod.replace == 1) {
+		if (others)
+			set(r, CHECK_WARN, "'%s' is a replace patch: enabling it disables the %zu "
+			    "enabled livepatch%s (%s)", rep->mod.name, others,
+			    others == 1 ? "" : "es", names);
+		else
+			set(r, CHECK_PASS, "'%s' is a replace patch; no livepatch is enabled",
+			    rep->mod.name);
+		goto out;
+	}
+	if (targets(p, rep, &t, &nt, &from_module)) {
+		set(r, CHECK_FAIL, "out of memory");
+		goto out;
+	}
+	set(r, CHECK_PASS, "%s", "");
+	for (i = 0; i < np; i++) {
+		if (!pl[i].enabled || pl[i].replace == 1)
+			continue;
+		for (j = 0; j < nt; j++) {
+			for (k = 0; k < pl[i].nr_funcs; k++) {
+				const struct klp_func_ref *f = &pl[i].funcs[k];
+				unsigned long a = f->sympos ? f->sympos : 1;
+				unsigned long b = t[j].sympos ? t[j].sympos : 1;
+
+				if (strcmp(f->name, t[j].name) || (t[j].obj &&
+				    (strcmp(f->obj, t[j].obj) || a != b)))
+					continue;
+				add(r, CHECK_FAIL, "enabled non-replace livepatch '%s'%s already "
+				    "patches %s:%s (/sys/kernel/livepatch/%s/%s/%s,%lu): disable "
+				    "it first, or ship one cumulative replace patch", pl[i].name,
+				    pl[i].replace < 0 ? " (no replace attribute before 6.11: taken "
+				    "as non-replace)" : "", f->obj, f->name, pl[i].name, f->obj,
+				    f->name, a);
+			}
+		}
+	}
+	if (r->status == CHECK_PASS) {
+		if (from_module && !others)
+			set(r, CHECK_PASS, "no livepatch is enabled");
+		else if (from_module)
+			set(r, CHECK_PASS, "none of the %zu enabled livepatch%s (%s) patches the "
+			    "module's functions", others, others == 1 ? "" : "es", names);
+		else
+			set(r, CHECK_WARN, "the module's functions are unknown before loading; "
+			    "none of the %zu enabled livepatch%s patches the watched functions",
+			    others, others == 1 ? "" : "es");
+	}
+out:
+	free(t);
+	klp__list_free(pl, np);
+}
+
+/* ---- 7 ---------------------------------------------------------------------------------- */
+
+static void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys,
+			 struct checks_report *rep, struct check_result *r)
+{
+	unsigned int kver = rep->kernel.version;
+	struct klp_patch *pl = NULL;
+	struct target *t = NULL;
+	size_t np = 0, nt = 0, i, j;
+	char path[PATH_MAX + 40], err[256];
+	struct symq *q = NULL;
+	bool from_module, ours;
+	int ret;
+
+	if (targets(p, rep, &t, &nt, &from_module)) {
+		set(r, CHECK_FAIL, "out of memory");
+		return;
+	}
+	if (!nt) {
+		set(r, CHECK_PASS, "no kernel function to look at");
+		goto out;
+	}
+	q = calloc(nt, sizeof(*q));
+	if (!q) {
+		set(r, CHECK_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nt; i++) {
+		q[i].name = t[i].name;
+		q[i].obj = t[i].obj;
+	}
+	pathf(path, sizeof(path), "%s/enabled_functions", sys->tracefs);
+	ret = enabled_functions(path, q, nt);
+	if (ret) {
+		set(r, CHECK_WARN, "cannot read %s (%s): ftrace users of the functions unknown",
+		    path, strerror(-ret));
+		goto out;
+	}
+	if (klp__list(sys, &pl, &np, err, sizeof(err)))
+		np = 0;
+	set(r, CHECK_PASS, "%s", "");
+	for (i = 0; i < nt; i++) {
+		const char *obj = t[i].obj ? t[i].obj : "vmlinux";
+
+		ours = q[i].klp;
+		for (j = 0; j < np && !ours; j++)
+			ours = pl[j].enabled &&
+			       klp_patch__patches(&pl[j], obj, t[i].name, t[i].sympos);
+		if (q[i].flag_i && !ours)
+			add(r, CHECK_FAIL, "%s has a foreign IP-modifying ftrace user ('I' in %s; "
+			    "a kprobe with a post_handler, fail_function or another patching "
+			    "tool): the livepatch would fail with -EBUSY; remove it first",
+			    t[i].name, path);
+		if (q[i].flag_d && kver && kver < KLP_KVER(6, 0, 0))
+			add(r, CHECK_FAIL, "%s has a BPF trampoline ('D' in %s): before 6.0 a "
+			    "livepatch and fentry/fexit exclude each other (fixed by "
+			    "53cd885bc5c3); detach that BPF program first", t[i].name, path);
+		else if (q[i].flag_d)
+			add(r, CHECK_WARN, "%s has a BPF trampoline ('D' in %s) that is not ours: "
+			    "fexit + livepatch fails on 6.6+ without 56b3c85e153b, and on x86 "
+			    "before 6.19 its frames make stacks unreliable and can stall the "
+			    "transition", t[i].name, path);
+	}
+	if (r->status == CHECK_PASS)
+		set(r, CHECK_PASS, "no foreign IPMODIFY or direct ftrace user on the %s (%zu) "
+		    "in %s", from_module ? "patched functions" : "watched functions", nt, path);
+out:
+	klp__list_free(pl, np);
+	free(q);
+	free(t);
+}
+
+/* ---- 8 ---------------------------------------------------------------------------------- */
+
+static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
+			 struct checks_report *rep, struct check_result *r)
+{
+	unsigned int kver = rep->kernel.version;
+	size_t i, j, nt = 0, nw = 0, nbl = 0;
+	char path[PATH_MAX], first[KLP_SYM_MAX] = "";
+	struct target *t = NULL;
+	struct symq *q = NULL;
+	bool from_module;
+
+	rep->probe_mode = HC_MODE_AUTO;
+	if (targets(p, rep, &t, &nt, &from_module)) {
+		set(r, CHECK_FAIL, "out of memory");
+		return;
+	}
+	q = calloc(p->nr_watch + 1, sizeof(*q));
+	if (!q) {
+		set(r, CHECK_FAIL, "out of memory");
+		goto out;
+	}
+	/* the watched kernel functions that the patch touches */
+	for (i = 0; i < p->nr_watch; i++) {
+		const char *w = p->watch[i].func.symbol;
+
+		if (p->watch[i].func.kind != HC_FUNC_KERNEL)
+			continue;
+		for (j = 0; j < nt; j++) {
+			if (strcmp(w, t[j].name))
+				continue;
+			q[nw++].name = w;
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", w);
+			break;
+		}
+	}
+	if (!nw) {
+		set(r, CHECK_PASS, "no watched function is patched: probe mode auto (fentry where "
+		    "the kernel allows it, else kprobes)");
+		goto out;
+	}
+	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/debug/kprobes/blacklist");
+	if (!symfile_count(path, SYM_BLACKLIST, q, nw))
+		for (i = 0; i < nw; i++)
+			nbl += q[i].count > 0;
+	if (rep->kernel.kprobes && !nbl) {
+		rep->probe_mode = HC_MODE_KPROBE;
+		set(r, CHECK_PASS, "kprobes on the %zu patched watched function%s (%s%s): entry "
+		    "kprobes coexist with livepatch; fentry/fexit share a function with it only "
+		    "from 6.0 (53cd885bc5c3), fexit fails on 6.6+ without 56b3c85e153b, and BPF "
+		    "frames make stacks unreliable on x86 before 6.19 (01bc3b6db18d); never "
+		    "fmod_ret or override", nw, nw == 1 ? "" : "s", first, nw > 1 ? ", ..." : "");
+		goto out;
+	}
+	if (kver >= KLP_KVER(6, 0, 0)) {
+		rep->probe_mode = HC_MODE_FENTRY;
+		set(r, CHECK_WARN, "%s on %s: fentry/fexit instead, allowed with livepatch from "
+		    "6.0 (53cd885bc5c3); fexit fails on 6.6+ without 56b3c85e153b and BPF frames "
+		    "can stall the transition on x86 before 6.19 (01bc3b6db18d)",
+		    nbl ? "a patched watched function is on the kprobe blacklist" :
+		    "no kprobes on this kernel", rep->kernel.release);
+		goto out;
+	}
+	set(r, CHECK_FAIL, "%s, and before 6.0 fentry/fexit cannot share a function with a "
+	    "livepatch (53cd885bc5c3): no safe way to watch %s; watch a caller instead",
+	    nbl ? "a patched watched function is on the kprobe blacklist" :
+	    "no kprobes on this kernel", first);
+out:
+	free(q);
+	free(t);
+}
+
+/* ---- 9 ---------------------------------------------------------------------------------- */
+
+static void check_signature(const struct hc_policy *p, struct checks_report *rep,
+			    struct check_result *r)
+{
+	const struct klp_kernel *k = &rep->kernel;
+	bool locked = k->lockdown[0] && strcmp(k->lockdown, "none");
+	char state[128];
+
+	snprintf(state, sizeof(state), "module.sig_enforce=%s, lockdown %s",
+		 k->sig_enforce < 0 ? "absent" : k->sig_enforce ? "Y" : "N",
+		 k->lockdown[0] ? k->lockdown : "absent");
+	if (!is_klp(p)) {
+		set(r, CHECK_PASS, "not applicable: patch.type %s (%s)",
+		    policy__patch_type_name(p->patch.type), state);
+		return;
+	}
+	if (!rep->have_mod) {
+		set(r, CHECK_WARN, "module unreadable (see check 2); %s", state);
+		return;
+	}
+	if (rep->mod.signed_) {
+		set(r, CHECK_PASS, "%s carries a %s (verified by the kernel at load, not here); %s",
+		    rep->mod.path, rep->mod.sig_info, state);
+		return;
+	}
+	if (k->sig_enforce == 1 || locked) {
+		set(r, CHECK_FAIL, "%s is unsigned and the kernel refuses unsigned modules (%s): "
+		    "sign it with a key the kernel trusts (scripts/sign-file sha256 KEY.pem "
+		    "CERT.der %s) or boot without module.sig_enforce/lockdown",
+		    rep->mod.path, state, rep->mod.path);
+		return;
+	}
+	set(r, CHECK_PASS, "%s is unsigned, which this kernel allows (%s): loading it taints E",
+	    rep->mod.path, state);
+}
+
+/* ---- 10 --------------------------------------------------------------------------------- */
+
+static void check_taint(const struct hc_policy *p, struct checks_report *rep,
+			struct check_result *r)
+{
+	char letters[80];
+
+	if (!rep->kernel.have_taint) {
+		set(r, CHECK_WARN, "cannot read /proc/sys/kernel/tainted: no taint baseline, the "
+		    "taint guardrail cannot work");
+		return;
+	}
+	rep->have_taint = true;
+	rep->taint_baseline = rep->kernel.taint;
+	taint__letters(rep->kernel.taint, letters, sizeof(letters));
+	if (rep->kernel.taint & (1UL << TAINT_DIE_BIT)) {
+		set(r, p->guardrails.allow_tainted_die ? CHECK_WARN : CHECK_FAIL,
+		    "baseline %lu (%s): the kernel already died once (D: oops or BUG) on this "
+		    "boot%s", rep->kernel.taint, letters, p->guardrails.allow_tainted_die ?
+		    "; allowed by guardrails.allow_tainted_die" : "; reboot, or set "
+		    "guardrails.allow_tainted_die: true to go on anyway");
+		return;
+	}
+	set(r, CHECK_PASS, "baseline %lu (%s) recorded from /proc/sys/kernel/tainted",
+	    rep->kernel.taint, letters[0] ? letters : "not tainted");
+}
+
+/* ---- 11, 12 ----------------------------------------------------------------------------- */
+
+static void check_forced(const struct klp_sys *sys, struct check_result *r)
+{
+	char why[512];
+	int ret;
+
+	ret = klp__forced(sys, why, sizeof(why));
+	if (ret > 0) {
+		set(r, CHECK_FAIL, "a livepatch transition was forced on this boot (%s): forced "
+		    "patch modules can never be removed; reboot before applying more livepatches",
+		    why);
+		return;
+	}
+	set(r, CHECK_PASS, "no forced transition in the kernel log or the livepatch modules' "
+	    "refcnt%s", ret < 0 ? " (kernel log unreadable)" : "");
+}
+
+static void check_killswitch(const struct klp_sys *sys, struct checks_report *rep,
+			     struct check_result *r)
+{
+	const char *c = rep->kernel.cmdline, *hit = NULL, *s;
+	char path[PATH_MAX];
+
+	for (s = c; (s = strstr(s, "hotcanary.disable=1")); s++) {
+		if ((s == c || s[-1] == ' ') && (s[19] == ' ' || s[19] == '\0')) {
+			hit = s;
+			break;
+		}
+	}
+	klp_sys__path(sys, path, sizeof(path), "/etc/hotcanary/disable");
+	if (hit) {
+		set(r, CHECK_FAIL, "/proc/cmdline has hotcanary.disable=1: hotcanary is switched "
+		    "off for this boot; reboot without it");
+		if (!access(path, F_OK))
+			add(r, CHECK_FAIL, "%s exists too", path);
+		return;
+	}
+	if (!access(path, F_OK)) {
+		set(r, CHECK_FAIL, "%s exists: hotcanary is switched off; remove the file to allow "
+		    "patching", path);
+		return;
+	}
+	set(r, CHECK_PASS, "no hotcanary.disable=1 in /proc/cmdline and no %s", path);
+}
+
+/* ---- all -------------------------------------------------------------------------------- */
+
+int checks__run(const struct hc_policy *p, const struct klp_sys *sys,
+		struct checks_report *rep)
+{
+	size_t i;
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->probe_mode = HC_MODE_AUTO;
+	for (i = 0; i < CHECK_NR; i++) {
+		rep->r[i].id = (enum check_id)(i + 1);
+		rep->r[i].name = check_names[i].name;
+		rep->r[i].title = check_names[i].title;
+	}
+	if (p->patch.type == HC_PATCH_ULP)
+		return -EINVAL;
+	ret = klp_kernel__read(sys, &rep->kernel);
+	if (ret)
+		return ret;
+	if (is_klp(p)) {
+		ret = klp_mod__read(p->patch.klp.module, &rep->mod, rep->mod_err,
+				    sizeof(rep->mod_err));
+		if (ret == -ENOMEM)
+			return ret;
+		rep->have_mod = !ret;	/* else check 2 reports mod_err */
+	}
+	check_livepatch(p, sys, rep, &rep->r[CHECK_LIVEPATCH - 1]);
+	check_module(p, sys, rep, &rep->r[CHECK_MODULE - 1]);
+	check_artifact(p, sys, rep, &rep->r[CHECK_ARTIFACT - 1]);
+	check_functions(p, sys, &rep->r[CHECK_FUNCTIONS - 1]);
+	check_transition(sys, &rep->r[CHECK_TRANSITION - 1]);
+	check_conflict(p, sys, rep, &rep->r[CHECK_CONFLICT - 1]);
+	check_ftrace(p, sys, rep, &rep->r[CHECK_FTRACE - 1]);
+	check_probes(p, sys, rep, &rep->r[CHECK_PROBES - 1]);
+	check_signature(p, rep, &rep->r[CHECK_SIGNATURE - 1]);
+	check_taint(p, rep, &rep->r[CHECK_TAINT - 1]);
+	check_forced(sys, &rep->r[CHECK_FORCED - 1]);
+	check_killswitch(sys, rep, &rep->r[CHECK_KILLSWITCH - 1]);
+	return 0;
+}
+
+void checks__free(struct checks_report *rep)
+{
+	if (rep->have_mod)
+		klp_mod__free(&rep->mod);
+	rep->have_mod = false;
+}
+
+enum check_status checks__worst(const struct checks_report *rep)
+{
+	enum check_status w = CHECK_PASS;
+	size_t i;
+
+	for (i = 0; i < CHECK_NR; i++)
+		if (rep->r[i].status > w)
+			w = rep->r[i].status;
+	return w;
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hotcanary status | revert NAME | recover: what hotcanary has applied, by its journals and
+ * by the kernel, and taking it out again. recover finishes what a dead controller left;
+ * revert takes out a committed (or any) rollout by hand. Both replay the journal's plan,
+ * journaling every step, so they can themselves be interrupted and run again.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "cmd.h"
+#include "journal.h"
+#include "klp.h"
+#include "steps.h"
+
+/* exec patchers and transitions are given this long when replayed without their policy */
+#define REPLAY_TIMEOUT_NS	(60ULL * 1000000000ULL)
+
+static const char *state_dir_arg(int argc, char **argv, int *first)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = JOURNAL_DEFAULT_DIR;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 's') {
+			dir = optarg;
+		} else {
+			*first = -1;
+			return NULL;
+		}
+	}
+	*first = optind;
+	return dir;
+}
+
+/* replay the plan of an open journal, then close the rollout as rolled back */
+static int replay(struct journal *j, const char *name, int quiet)
+{
+	struct journal_plan plan = { 0 };
+	struct json_object *o;
+	struct steps s;
+	char err[1024];
+	size_t i;
+	int ret, failed = 0;
+
+	ret = journal_plan__copy(&journal__current(j)->plan, &plan);
+	if (ret)
+		return ret;
+	steps__init(&s, j, REPLAY_TIMEOUT_NS / 1000000);
+	for (i = 0; i < plan.nr_steps; i++) {
+		const struct journal_step *st = &plan.steps[i];
+
+		ret = steps__replay(&s, st, REPLAY_TIMEOUT_NS, err, sizeof(err));
+		if (ret) {
+			p_err("%s: %s failed: %s", name, journal__action_name(st->action), err);
+			failed = ret;
+			break;
+		}
+		if (!quiet)
+			printf("%s: %s %s\n", name, journal__action_name(st->action),
+			       json_object_to_json_string_ext(st->detail, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	journal_plan__free(&plan);
+	if (failed)
+		return failed;
+	if (journal__current(j)->outcome == JOURNAL_OUTCOME_NONE ||
+	    journal__current(j)->phase == JOURNAL_PHASE_ROLLING_BACK) {
+		o = json_object_new_object();
+		json_object_object_add(o, "outcome", json_object_new_string("rolled-back"));
+		json_object_object_add(o, "reason", json_object_new_string("recovered"));
+		journal__note(j, JOURNAL_ACT_DECISION, o, err, sizeof(err));
+		json_object_put(o);
+	}
+	o = json_object_new_object();
+	ret = journal__note(j, JOURNAL_ACT_RUN_END, o, err, sizeof(err));
+	json_object_put(o);
+	if (ret)
+		p_err("%s: cannot close the journal: %s", name, err);
+	return ret;
+}
+
+int cmd_recover(int argc, char **argv)
+{
+	struct journal_entry *e = NULL;
+	const char *dir;
+	size_t n = 0, i, done = 0;
+	int first, rc = HC_EXIT_OK;
+	char err[512];
+
+	dir = state_dir_arg(argc, argv, &first);
+	if (!dir || first != argc) {
+		p_err("usage: hotcanary recover [--state-dir DIR]");
+		return HC_EXIT_USAGE;
+	}
+	if (journal__list(dir, &e, &n, err, sizeof(err))) {
+		p_err("cannot read the journals in '%s': %s", dir, err);
+		return HC_EXIT_ERROR;
+	}
+	for (i = 0; i < n; i++) {
+		struct journal *j;
+
+		if (e[i].error) {
+			p_err("%s", e[i].msg);
+			rc = HC_EXIT_ERROR;
+			continue;
+		}
+		if (e[i].state.resolved)
+			continue;
+		if (journal__open(dir, e[i].name, 0, &j, err, sizeof(err))) {
+			/* a live controller holds it: its own run will settle it */
+			p_err("cannot recover '%s': %s", e[i].name, err);
+			rc = HC_EXIT_ERROR;
+			continue;
+		}
+		if (replay(j, e[i].name, 0))
+			rc = HC_EXIT_ERROR;
+		else
+			printf("%s: recovered: rolled back\n", e[i].name);
+		journal__close(j);
+		done++;
+	}
+	if (!done && rc == HC_EXIT_OK)
+		printf("nothing to recover in %s\n", dir);
+	journal__list_free(e, n);
+	return rc;
+}
+
+int cmd_revert(int argc, char **argv)
+{
+	struct json_object *o;
+	struct journal *j;
+	const char *dir;
+	char err[512];
+	int first, ret;
+
+	dir = state_dir_arg(argc, argv, &first);
+	if (!dir || first != argc - 1) {
+		p_err("usage: hotcanary revert [--state-dir DIR] NAME");
+		return HC_EXIT_USAGE;
+	}
+	ret = journal__open(dir, argv[first], 0, &j, err, sizeof(err));
+	if (ret) {
+		p_err("cannot revert '%s': %s", argv[first], err);
+		return ret == -ENOENT ? HC_EXIT_USAGE : HC_EXIT_ERROR;
+	}
+	if (!journal__current(j)->nr_items) {
+		printf("%s: nothing of it is applied\n", argv[first]);
+		journal__close(j);
+		return HC_EXIT_OK;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "reason", json_object_new_string("hotcanary revert"));
+	ret = journal__note(j, JOURNAL_ACT_REVERT_START, o, err, sizeof(err));
+	json_object_put(o);
+	if (ret) {
+		p_err("cannot write the journal of '%s': %s", argv[first], err);
+		journal__close(j);
+		return HC_EXIT_ERROR;
+	}
+	ret = replay(j, argv[first], 0);
+	journal__close(j);
+	if (ret)
+		return HC_EXIT_ERROR;
+	printf("%s: reverted\n", argv[first]);
+	return HC_EXIT_ROLLED_BACK;
+}
+
+/* is @name enabled in the kernel's list? */
+static const struct klp_patch *live_patch(const struct klp_patch *p, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(p[i].name, name))
+			return &p[i];
+	return NULL;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct klp_patch *live = NULL;
+	struct journal_entry *e = NULL;
+	size_t n = 0, nl = 0, i, k;
+	struct klp_sys sys;
+	const char *dir;
+	char err[512];
+	int first, rc = HC_EXIT_OK, have_live;
+
+	dir = state_dir_arg(argc, argv, &first);
+	if (!dir || first != argc) {
+		p_err("usage: hotcanary status [--state-dir DIR]");
+		return HC_EXIT_USAGE;
+	}
+	if (journal__list(dir, &e, &n, err, sizeof(err))) {
+		p_err("cannot read the journals in '%s': %s", dir, err);
+		return HC_EXIT_ERROR;
+	}
+	klp_sys__init(&sys, NULL);
+	have_live = !klp__list(&sys, &live, &nl, err, sizeof(err));
+	printf("%-24s %-13s %-9s %-5s %s\n", "NAME", "PHASE", "RESOLVED", "TYPE", "APPLIED");
+	for (i = 0; i < n; i++) {
+		const struct journal_state *st = &e[i].state;
+
+		if (e[i].error) {
+			printf("%-24s %s\n", e[i].name, e[i].msg);
+			rc = HC_EXIT_ERROR;
+			continue;
+		}
+		printf("%-24s %-13s %-9s %-5s", e[i].name, journal__phase_name(st->phase),
+		       st->resolved ? "yes" : e[i].holder ? "running" : "NO", st->type ? st->type : "-");
+		for (k = 0; k < st->nr_items; k++) {
+			const struct journal_item *it = &st->items[k];
+
+			if (it->kind == JOURNAL_ITEM_KLP)
+				printf(" klp:%s(%s)", it->module_name, journal__tri_name(it->active));
+			else if (it->kind == JOURNAL_ITEM_EXEC)
+				printf(" exec(%s)", journal__tri_name(it->active));
+			else if (it->kind == JOURNAL_ITEM_ULP)
+				printf(" pid:%d(%s)", it->pid, journal__tri_name(it->active));
+		}
+		printf("\n");
+		/* the journal and the kernel must agree on every livepatch it applied */
+		for (k = 0; have_live && k < st->nr_items; k++) {
+			const struct journal_item *it = &st->items[k];
+			const struct klp_patch *p;
+
+			if (it->kind != JOURNAL_ITEM_KLP)
+				continue;
+			p = live_patch(live, nl, it->module_name);
+			if (it->active == JOURNAL_YES && (!p || !p->enabled)) {
+				printf("  MISMATCH: the journal has '%s' enabled, the kernel does not\n",
+				       it->module_name);
+				rc = HC_EXIT_ERROR;
+			} else if (it->active == JOURNAL_NO && p && p->enabled) {
+				printf("  MISMATCH: '%s' is enabled in the kernel, not in the journal\n",
+				       it->module_name);
+				rc = HC_EXIT_ERROR;
+			}
+		}
+	}
+	if (have_live) {
+		for (i = 0; i < nl; i++)
+			printf("%-24s %-13s %-9s %-5s kernel livepatch, enabled=%d transition=%d\n",
+			       live[i].name, "-", "-", "klp", live[i].enabled, live[i].transition);
+		klp__list_free(live, nl);
+	}
+	journal__list_free(e, n);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every action that changes the system, journaled: an intent record before it, a result
+ * after it. Shared by the patch drivers of 'run' and by 'recover' / 'revert', which replay
+ * the journal's plan with the same functions.
+ */
+#ifndef HC_STEPS_H
+#define HC_STEPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "journal.h"
+#include "klp.h"
+
+struct steps {
+	struct journal *j;	/* NULL: nothing is journaled (dry runs, tests) */
+	struct klp_sys sys;
+	uint64_t timeout_ms;	/* for transitions */
+};
+
+int steps__init(struct steps *s, struct journal *j, uint64_t timeout_ms);
+
+/* load a livepatch and wait for its transition; on timeout reverse it, unload, -ETIMEDOUT */
+int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
+		    char *err, size_t len);
+/* disable and wait until the patch is gone; "already disabled or gone" is success */
+int steps__klp_disable(struct steps *s, const char *name, char *err, size_t len);
+/* rmmod, retried while the module is still busy; "not loaded" is success */
+int steps__klp_unload(struct steps *s, const char *name, char *err, size_t len);
+/*
+ * Load the previous cumulative patch @path (module @name) so that it replaces the current
+ * one atomically, with no unpatched window; wait until @ours (may be NULL) is gone. The
+ * caller unloads @ours.
+ */
+int steps__klp_replace(struct steps *s, const char *path, const char *name, const char *ours,
+		       char *err, size_t len);
+/* run an exec patcher's argv (NULL-terminated) as @action (exec_apply or exec_revert) */
+int steps__exec(struct steps *s, enum journal_action action, char *const *argv,
+		char *const *revert, uint64_t timeout_ns, char *err, size_t len);
+/* carry out one step of a journal plan; a target already gone counts as done */
+int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exec_timeout_ns,
+		  char *err, size_t len);
+
+#endif
