@@ -490,6 +490,8 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	r->applied = true;
 	r->applied_ns = mono_ns();
 	mark(r, "applied", "%s", drv->name);
+	/* calls made while the patch went in belong to neither side: the stage starts clean */
+	sample(r);
 	ret = stages(r);
 	if (!ret) {
 		r->outcome = ROLLOUT_COMMITTED;

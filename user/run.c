@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include "cmd.h"
@@ -276,9 +278,13 @@ static void report_table(const struct rollout *r)
 			ci_text(d, ci, sizeof(ci));
 			if (!isnan(d->p_value))
 				snprintf(pe, sizeof(pe), "p=%.2g", d->p_value);
-			printf("%-36s %-12s %9.3f%% %9.3f%% %7.3fx %17s %9s  %s\n", "", "errors",
-			       100 * error_rate(bs), 100 * error_rate(cs),
-			       ratio(error_rate(cs), error_rate(bs)), ci, pe,
+			double er = ratio(error_rate(cs), error_rate(bs));
+			char rt[16] = "-";
+
+			if (!isnan(er) && !isinf(er))
+				snprintf(rt, sizeof(rt), "%.3fx", er);
+			printf("%-36s %-12s %9.3f%% %9.3f%% %8s %17s %9s  %s\n", "", "errors",
+			       100 * error_rate(bs), 100 * error_rate(cs), rt, ci, pe,
 			       verdict_text(d->verdict));
 		}
 		printf("%-36s %-12s %10llu %10llu\n", "", "calls",
@@ -405,6 +411,19 @@ int cmd_check(int argc, char **argv)
 	return rc;
 }
 
+/* the journal creates its own directory; a minimal system may lack /var/lib itself */
+static void mkdir_parents(const char *dir)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (p = path + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+}
+
 static int journal_note(struct journal *j, enum journal_action a, struct json_object *d)
 {
 	char jerr[512];
@@ -489,6 +508,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = HC_EXIT_ERROR;
+	mkdir_parents(state_dir);
 	ret = journal__open(state_dir, pol->name, JOURNAL_CREATE, &j, err, sizeof(err));
 	if (ret) {
 		p_err("cannot open the journal of '%s': %s", pol->name, err);
