@@ -99,7 +99,7 @@ $(OUTPUT)/static/hotcanary: $(OUTPUT)/obj/main.o $(OUTPUT)/libhotcanary.a | $(OU
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libhotcanary.a $(FIXTURES) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(HC_CFLAGS) -DFIXTURE_DIR='"$(abspath $(OUTPUT)/tests)"' \
+	$(Q)$(CC) $(HC_CFLAGS) -Itests/unit -DFIXTURE_DIR='"$(abspath $(OUTPUT)/tests)"' \
 		-DSRC_DIR='"$(CURDIR)"' $< $(OUTPUT)/libhotcanary.a $(LIBS) -lcmocka -o $@
 
 # The fixtures keep frame pointers and no inlining so each probed function is a real call.

@@ -22,68 +22,15 @@
 #include <zlib.h>
 #include <cmocka.h>
 
+#include "fake_tree.h"
 #include "klp.h"
 
 #define KREL		"6.1.0-56-cloud-amd64"
 #define KVERMAGIC	KREL " SMP preempt mod_unload modversions "
 
-static char root[PATH_MAX];
 static struct klp_sys sys;
 
-/* ---- the fake tree ---------------------------------------------------------------------- */
-
-static void mkdirs(const char *rel)
-{
-	char path[PATH_MAX + 200], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
-}
-
-/* write ROOT/@rel (creating its directories) with printf-style content */
-static void __attribute__((format(printf, 2, 3))) put(const char *rel, const char *fmt, ...)
-{
-	char path[PATH_MAX + 200], dir[PATH_MAX + 200], *slash;
-	va_list ap;
-	FILE *f;
-
-	snprintf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(dir);
-	}
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	if (!f)
-		fail_msg("cannot write %s", path);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-}
-
-static char *at(const char *rel)
-{
-	static char path[4][PATH_MAX + 200];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(path[i], sizeof(path[i]), "%s/%s", root, rel);
-	return path[i];
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
+/* ---- the fake tree (helpers in fake_tree.h) ------------------------------------------- */
 
 static int setup(void **state)
 {
