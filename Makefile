@@ -51,7 +51,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all static check check-unit check-host check-vm vm-modules bench deps demo clean
+.PHONY: all static check check-unit check-host check-vm vm-modules bench bench-vm deps demo clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -143,8 +143,19 @@ check-host: $(OUTPUT)/hotcanary $(FIXTURES)
 vm-modules:
 	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/build-modules.sh
 
+# Qemu 7.2's TCG now and then runs stale code after 6.12 rewrites its cond_resched call
+# sites during a livepatch transition (an int3 oops, never seen on 6.1): a scenario whose VM
+# crashed is run again, at most twice, and every crash is still counted and printed.
 check-vm: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) bash tests/vm/run.sh
+	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/run-scenario --kernel all --retry-crashed 2 \
+		tests/vm/livepatch/*/
+
+# the good patch 10 times and every bad one 5 times per kernel: false rollbacks, detect_ms
+bench-vm: static
+	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/run-scenario --kernel all --retry-crashed 2 --summary \
+		--repeat 10 tests/vm/livepatch/good \
+		--repeat 5 $(filter-out tests/vm/livepatch/good/,$(wildcard tests/vm/livepatch/*/))
 
 bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor
 	$(Q)OUTPUT=$(OUTPUT) bash tests/bench/bench.sh

@@ -411,6 +411,32 @@ int cmd_check(int argc, char **argv)
 	return rc;
 }
 
+/* a refusal is a decision too: the report says which checks refused */
+static void write_refusal(const char *path, const struct hc_policy *pol,
+			  const struct checks_report *rep, int rc)
+{
+	struct json_object *o = json_object_new_object();
+	char reason[1200] = "refused by the compatibility checks:";
+	size_t i;
+	int ret;
+
+	for (i = 0; i < CHECK_NR; i++)
+		if (rep->r[i].status == CHECK_FAIL)
+			snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), " %s: %s;",
+				 rep->r[i].name, rep->r[i].reason);
+	json_object_object_add(o, "name", json_object_new_string(pol->name));
+	json_object_object_add(o, "policy", json_object_new_string(pol->source));
+	json_object_object_add(o, "decision", json_object_new_string("refused"));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_object_add(o, "exit_code", json_object_new_int(rc));
+	json_object_object_add(o, "checks", checks_json(rep));
+	json_object_object_add(o, "timeline", json_object_new_array());
+	ret = write_report(path, o);
+	if (ret)
+		p_err("cannot write the report '%s': %s", path, strerror(-ret));
+	json_object_put(o);
+}
+
 /* the journal creates its own directory; a minimal system may lack /var/lib itself */
 static void mkdir_parents(const char *dir)
 {
@@ -499,8 +525,11 @@ int cmd_run(int argc, char **argv)
 	if (require_bpf_privileges())
 		goto out;
 	rc = precheck(pol, &rep, ctx.json);
-	if (rc)
+	if (rc) {
+		if (report && rc == HC_EXIT_REFUSED)
+			write_refusal(report, pol, &rep, rc);
 		goto out;
+	}
 	if (!mode_set && pol->patch.type == HC_PATCH_KLP)
 		mode = rep.probe_mode;
 	if (dry) {

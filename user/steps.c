@@ -108,26 +108,32 @@ out:
 	return ret;
 }
 
-int steps__klp_unload(struct steps *s, const char *name, char *err, size_t len)
+/* rmmod; the module reference of a disabled patch is dropped by a worker, shortly after */
+static int unload_retry(struct steps *s, const char *name, char *err, size_t len)
 {
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
-	struct json_object *d = klp_detail(NULL, name);
-	int ret, tries;
+	int ret = 0, tries;
 
-	ret = intent(s, JOURNAL_ACT_UNLOAD, d, err, len);
-	if (ret)
-		goto out;
-	/* the module reference of a disabled patch is dropped by a worker, shortly after */
 	for (tries = 0; tries < 100; tries++) {
 		ret = klp__unload(name, err, len);
-		if (ret == -ENOENT || !klp__loaded(&s->sys, name)) {
-			ret = 0;
-			break;
-		}
+		if (ret == -ENOENT || !klp__loaded(&s->sys, name))
+			return 0;
 		if (ret != -EWOULDBLOCK && ret != -EBUSY && ret != -EAGAIN)
 			break;
 		nanosleep(&tick, NULL);
 	}
+	return ret;
+}
+
+int steps__klp_unload(struct steps *s, const char *name, char *err, size_t len)
+{
+	struct json_object *d = klp_detail(NULL, name);
+	int ret;
+
+	ret = intent(s, JOURNAL_ACT_UNLOAD, d, err, len);
+	if (ret)
+		goto out;
+	ret = unload_retry(s, name, err, len);
 	ret = result(s, JOURNAL_ACT_UNLOAD, d, ret, err, err, len);
 out:
 	json_object_put(d);
@@ -179,9 +185,15 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 	ret = intent(s, JOURNAL_ACT_REPLACE_LOAD, d, err, len);
 	if (ret)
 		goto out;
-	ret = klp__load(path, NULL, err, len);
-	if (ret == -EEXIST)
-		ret = 0;	/* replayed: it is loaded already */
+	/*
+	 * A patch that was replaced stays loaded, disabled, until someone unloads it: its module
+	 * must go before it can be loaded again. One that is enabled already (a replayed step)
+	 * is left alone.
+	 */
+	if (klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1)
+		ret = unload_retry(s, name, err, len);
+	if (!ret && klp__enabled(&s->sys, name) != 1)
+		ret = klp__load(path, NULL, err, len);
 	if (!ret)
 		ret = klp__wait_transition(&s->sys, name, s->timeout_ms, err, len);
 	/* the replaced patch is disabled by the kernel; its directory goes when it is freed */

@@ -6,7 +6,8 @@
 # HCTEST results. The interface for scenarios is described in tests/vm/README.md.
 #
 # usage: tests/vm/run.sh [--kernel PATTERN]... [--scenario NAME]... [--timeout SECS]
-#                        [--scenario-timeout SECS] [--verbose]
+#                        [--scenario-timeout SECS] [--scenario-dir DIR] [--vm-dir DIR]
+#                        [--verbose]
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,10 @@ usage: tests/vm/run.sh [options]
   --timeout SECS          limit for each whole VM run (default \$HCTEST_TIMEOUT or 600)
   --scenario-timeout SECS default limit for each scenario inside the VM
                           (default \$HCTEST_SCENARIO_TIMEOUT or 120)
+  --scenario-dir DIR      take the scenarios from DIR instead of tests/vm/scenarios
+                          (tests/vm/run-scenario generates its own there)
+  --vm-dir DIR            stage the initramfs and write the serial logs in DIR
+                          (default \$OUTPUT/vm)
   --verbose               copy the serial console to stdout while the VM runs
 environment: OUTPUT (build directory, default build), CI, HOTCANARY_CACHE, QEMU, BUSYBOX
 EOF
@@ -52,6 +57,8 @@ kernels=
 scenarios=
 timeout_s=${HCTEST_TIMEOUT:-600}
 scen_timeout_s=${HCTEST_SCENARIO_TIMEOUT:-120}
+scen_dir=
+vm_dir=
 verbose=0
 nl='
 '
@@ -75,6 +82,16 @@ while [ $# -gt 0 ]; do
 	--scenario-timeout)
 		[ $# -ge 2 ] || die "--scenario-timeout needs SECS; see --help"
 		scen_timeout_s=$2
+		shift 2
+		;;
+	--scenario-dir)
+		[ $# -ge 2 ] || die "--scenario-dir needs a DIR; see --help"
+		scen_dir=$2
+		shift 2
+		;;
+	--vm-dir)
+		[ $# -ge 2 ] || die "--vm-dir needs a DIR; see --help"
+		vm_dir=$2
 		shift 2
 		;;
 	-v | --verbose)
@@ -101,6 +118,19 @@ out=${OUTPUT:-build}
 case $out in
 /*) ;;
 *) out=$root/$out ;;
+esac
+# The defaults keep the messages naming tests/vm/scenarios as before.
+if [ -z "$scen_dir" ]; then
+	scen_dir=$here/scenarios
+	scen_label=tests/vm/scenarios
+else
+	[ -d "$scen_dir" ] || die "--scenario-dir '$scen_dir' is not a directory"
+	scen_label=$scen_dir
+fi
+vm_dir=${vm_dir:-$out/vm}
+case $vm_dir in
+/*) ;;
+*) vm_dir=$PWD/$vm_dir ;;
 esac
 
 # --- prerequisites -------------------------------------------------------------------
@@ -188,15 +218,15 @@ done
 
 scen_files=
 scen_names=
-for f in "$here"/scenarios/*.sh; do
+for f in "$scen_dir"/*.sh; do
 	[ -f "$f" ] || continue
 	name=$(basename "$f" .sh)
 	scenario_matches "$name" || continue
 	scen_files="$scen_files $f"
 	scen_names="$scen_names $name"
 done
-[ -n "$scen_files" ] || die "no scenario in tests/vm/scenarios matches" \
-	"--scenario $(words "$scenarios"); see ls tests/vm/scenarios"
+[ -n "$scen_files" ] || die "no scenario in $scen_label matches" \
+	"--scenario $(words "$scenarios"); see ls $scen_label"
 
 # --- one kernel ----------------------------------------------------------------------
 
@@ -205,10 +235,10 @@ now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# $1 = kernel version: stage and pack the initramfs in $out/vm/$1/initrd.gz.
+# $1 = kernel version: stage and pack the initramfs in $vm_dir/$1/initrd.gz.
 build_initramfs()
 {
-	dir=$out/vm/$1
+	dir=$vm_dir/$1
 	stage=$dir/root
 	rm -rf "$stage"
 	mkdir -p "$stage/bin" "$stage/lib" "$stage/etc" "$stage/scenarios"
@@ -357,8 +387,8 @@ total_pass=0
 total_fail=0
 for v in $selected; do
 	kver=$(basename "$(dirname "$v")")
-	dir=$out/vm/$kver
-	log=$out/vm/$kver.log
+	dir=$vm_dir/$kver
+	log=$vm_dir/$kver.log
 	mkdir -p "$dir"
 	if ! build_initramfs "$kver"; then
 		echo "vm: $kver: could not build the initramfs in $dir; see the errors above" >&2
@@ -388,7 +418,7 @@ done
 status=0
 [ "$total_fail" -eq 0 ] || status=1
 if [ $((total_pass + total_fail)) -eq 0 ]; then
-	echo "vm: no test ran; check the logs in $out/vm/" >&2
+	echo "vm: no test ran; check the logs in $vm_dir/" >&2
 	status=1
 fi
 echo "vm: $total_pass passed, $total_fail failed"
