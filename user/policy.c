@@ -502,49 +502,23 @@ static int parse_min_calls(struct ctx *c, yaml_node_t *node, const char *path, v
 	return 0;
 }
 
-static int parse_type(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	int v, ret;
-
-	ret = take_choice(c, node, path, type_names, ARRAY_SIZE(type_names), &v);
-	if (ret)
-		return ret;
-	*(enum hc_patch_type *)dst = v;
-	return 0;
+/* one parser per enum: the index of the choice in its name table is the enum value */
+#define DEFINE_CHOICE_PARSER(fn, names, type)						\
+static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)		\
+{											\
+	int v, ret;									\
+											\
+	ret = take_choice(c, node, path, names, ARRAY_SIZE(names), &v);			\
+	if (ret)									\
+		return ret;								\
+	*(type *)dst = v;								\
+	return 0;									\
 }
 
-static int parse_errors(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	int v, ret;
-
-	ret = take_choice(c, node, path, err_mode_names, ARRAY_SIZE(err_mode_names), &v);
-	if (ret)
-		return ret;
-	*(enum hc_err_mode *)dst = v;
-	return 0;
-}
-
-static int parse_consistency(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	int v, ret;
-
-	ret = take_choice(c, node, path, consistency_names, ARRAY_SIZE(consistency_names), &v);
-	if (ret)
-		return ret;
-	*(enum hc_consistency *)dst = v;
-	return 0;
-}
-
-static int parse_inconclusive(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	int v, ret;
-
-	ret = take_choice(c, node, path, inconclusive_names, ARRAY_SIZE(inconclusive_names), &v);
-	if (ret)
-		return ret;
-	*(enum hc_inconclusive *)dst = v;
-	return 0;
-}
+DEFINE_CHOICE_PARSER(parse_type, type_names, enum hc_patch_type)
+DEFINE_CHOICE_PARSER(parse_errors, err_mode_names, enum hc_err_mode)
+DEFINE_CHOICE_PARSER(parse_consistency, consistency_names, enum hc_consistency)
+DEFINE_CHOICE_PARSER(parse_inconclusive, inconclusive_names, enum hc_inconclusive)
 
 static int parse_sha256(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
 {

@@ -32,7 +32,9 @@ for vmlinuz in $kernels; do
 		mkdir -p "$work"
 		cp "$src"* "$work/"
 		# "Skipping BTF generation": the headers carry no vmlinux for 6.1; not needed
-		if ! make -s -C "$kdir" M="$work" modules >"$work/build.log" 2>&1; then
+		# the livepatch boilerplate is shared with the scenarios (cmdline_patch.h)
+		if ! make -s -C "$kdir" M="$work" KCFLAGS="-I$root/tests/vm/livepatch" modules \
+			>"$work/build.log" 2>&1; then
 			cat "$work/build.log" >&2
 			echo "build-modules: building '$name' for $ver failed; see above" >&2
 			exit 1
