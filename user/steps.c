@@ -145,31 +145,40 @@ int steps__klp_load(struct steps *s, const char *path, const char *name, bool re
 {
 	struct json_object *d = klp_detail(path, name);
 	char why[600], tmp[256];
-	int ret;
+	int ret, load_err;
 
 	json_object_object_add(d, "replace", json_object_new_boolean(replace));
 	ret = intent(s, JOURNAL_ACT_LOAD, d, err, len);
 	if (ret)
 		goto out;
-	ret = klp__load(path, NULL, err, len);
-	ret = result(s, JOURNAL_ACT_LOAD, d, ret, err, err, len);
-	if (ret)
+	load_err = klp__load(path, NULL, err, len);
+	ret = result(s, JOURNAL_ACT_LOAD, d, load_err, err, err, len);
+	if (load_err)
 		goto out;
-	ret = intent(s, JOURNAL_ACT_TRANSITION_WAIT, d, err, len);
-	if (ret)
-		goto out;
-	ret = klp__wait_transition(&s->sys, name, s->timeout_ms, err, len);
-	if (ret == -ETIMEDOUT)
-		describe_blockers(s, why, sizeof(why));
-	result(s, JOURNAL_ACT_TRANSITION_WAIT, d, ret, err, tmp, sizeof(tmp));
-	if (ret == -ETIMEDOUT) {
+	/* the patch is live from here on: any failure below must take it out again */
+	ret = ret ?: intent(s, JOURNAL_ACT_TRANSITION_WAIT, d, err, len);
+	if (!ret) {
+		ret = klp__wait_transition(&s->sys, name, s->timeout_ms, err, len);
+		if (ret == -ETIMEDOUT)
+			describe_blockers(s, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", err);
+		result(s, JOURNAL_ACT_TRANSITION_WAIT, d, ret, err, tmp, sizeof(tmp));
+	} else {
+		snprintf(why, sizeof(why), "%s", err);
+	}
+	if (ret) {
 		/* never 'force': reverse the transition, then take the module out again */
 		int r2 = steps__klp_disable(s, name, tmp, sizeof(tmp));
 
 		r2 = r2 ?: steps__klp_unload(s, name, tmp, sizeof(tmp));
-		snprintf(err, len, "transition of '%s' did not finish within %.1f s, blocked by: "
-			 "%s; %s", name, s->timeout_ms / 1e3, why,
-			 r2 ? tmp : "reversed and unloaded");
+		if (ret == -ETIMEDOUT)
+			snprintf(err, len, "transition of '%s' did not finish within %.1f s, "
+				 "blocked by: %s; %s", name, s->timeout_ms / 1e3, why,
+				 r2 ? tmp : "reversed and unloaded");
+		else
+			snprintf(err, len, "'%s' was loaded, then: %s; %s", name, why,
+				 r2 ? tmp : "reversed and unloaded");
 	}
 out:
 	json_object_put(d);
