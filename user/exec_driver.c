@@ -7,14 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "exec_driver.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "units.h"
 
 /* reap @pid by @deadline; 1 when it exited, 0 on timeout */
 static int reap(pid_t pid, uint64_t deadline, int *status)
@@ -28,7 +21,7 @@ static int reap(pid_t pid, uint64_t deadline, int *status)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (mono_ns() >= deadline)
+		if (time__mono_ns() >= deadline)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
@@ -55,10 +48,10 @@ int exec__run(char *const *argv, uint64_t timeout_ns, char *err, size_t len)
 		fprintf(stderr, "hotcanary: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	ret = reap(pid, mono_ns() + timeout_ns, &status);
+	ret = reap(pid, time__mono_ns() + timeout_ns, &status);
 	if (ret == 0) {
 		kill(pid, SIGTERM);
-		if (reap(pid, mono_ns() + 1000000000ULL, &status) == 0) {
+		if (reap(pid, time__mono_ns() + 1000000000ULL, &status) == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 		}

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "guard.h"
+#include "units.h"
 #include "guard.skel.h"
 #include "kmsg.h"
 #include "ksym.h"
@@ -38,14 +39,6 @@ int guard__new(struct guard **gp, int watched_fd, int all_processes, guard_cb cb
 	g->ctx = ctx;
 	*gp = g;
 	return 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static int on_bpf_event(void *ctx, void *data, size_t len)
@@ -180,7 +173,7 @@ static void poll_taint(struct guard *g)
 	if (!g->taint_ok || taint__read(&now) || !(now & ~g->taint))
 		return;
 	ev.kind = GUARD_TAINT;
-	ev.ts_ns = now_ns();
+	ev.ts_ns = time__mono_ns();
 	ev.taint_new = now & ~g->taint;
 	ev.taint_all = now;
 	g->taint = now;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "journal.h"
+#include "units.h"
 
 /* ---- the action table ----------------------------------------------------------------- */
 
@@ -1656,15 +1657,10 @@ const char *journal__path(const struct journal *j)
 static void now(struct journal_rec *r)
 {
 	struct timespec ts;
-	struct tm tm;
-	size_t n;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r->mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	r->mono_ns = time__mono_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(r->wall, sizeof(r->wall), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(r->wall + n, sizeof(r->wall) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	time__rfc3339(&ts, r->wall, sizeof(r->wall));
 }
 
 static struct json_object *rec_to_json(const struct journal_rec *r)

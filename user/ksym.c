@@ -141,7 +141,12 @@ int ksym__ret_width(const char *name)
 	__s64 size;
 	int id, width = 0;
 
-	btf = btf__load_vmlinux_btf();
+	/* parsed once: several MB, and every kernel function of a run asks */
+	static struct btf *vmlinux_btf;
+
+	if (!vmlinux_btf)
+		vmlinux_btf = btf__load_vmlinux_btf();
+	btf = vmlinux_btf;
 	if (!btf)
 		return 0;
 	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
@@ -155,6 +160,5 @@ int ksym__ret_width(const char *name)
 	if (size == 1 || size == 2 || size == 4 || size == 8)
 		width = (int)size;
 out:
-	btf__free(btf);
 	return width;
 }

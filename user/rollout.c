@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "rollout.h"
+#include "units.h"
 #include "taint.h"
 
 /* taint bits a livepatch itself sets (K, O, E): expected, never a reason to roll back */
@@ -41,14 +42,6 @@ struct rollout {
 	size_t nr_marks;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void mark(struct rollout *r, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -60,7 +53,7 @@ static void mark(struct rollout *r, const char *what, const char *fmt, ...)
 	if (r->nr_marks == ROLLOUT_MAX_TIMELINE)
 		return;
 	m = &r->marks[r->nr_marks++];
-	m->mono_ns = mono_ns();
+	m->mono_ns = time__mono_ns();
 	clock_gettime(CLOCK_REALTIME, &m->wall);
 	snprintf(m->what, sizeof(m->what), "%s", what);
 	va_start(ap, fmt);
@@ -249,7 +242,7 @@ static bool wait_until(struct rollout *r, uint64_t until)
 
 	while (!r->tripped) {
 		struct epoll_event evs[4];
-		uint64_t now = mono_ns();
+		uint64_t now = time__mono_ns();
 		int n, i;
 
 		guard__poll(r->guard);
@@ -276,14 +269,14 @@ static void sample(struct rollout *r)
 
 static int baseline(struct rollout *r)
 {
-	uint64_t end = mono_ns() + r->pol->baseline.duration_ns, next;
+	uint64_t end = time__mono_ns() + r->pol->baseline.duration_ns, next;
 	size_t i;
 
 	r->phase = ROLLOUT_PHASE_BASELINE;
 	r->phase_end_ns = end;
 	mark(r, "baseline", "start, %.1f s", r->pol->baseline.duration_ns / 1e9);
 	progress(r);
-	for (next = mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
+	for (next = time__mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
 	     next += ROLLOUT_WINDOW_NS) {
 		if (!wait_until(r, next))
 			return -EINTR;
@@ -412,13 +405,13 @@ static int stages(struct rollout *r)
 		uint64_t end, next;
 
 		r->stage = st->name;
-		end = mono_ns() + st->duration_ns;
+		end = time__mono_ns() + st->duration_ns;
 again:
 		r->phase_end_ns = end;
 		mark(r, "stage", "%s%s, %.1f s", st->name, extended ? " (extended)" : "",
 		     st->duration_ns / 1e9);
 		progress(r);
-		for (next = mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
+		for (next = time__mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
 		     next += ROLLOUT_WINDOW_NS)
 			if (!stage_window(r, next))
 				return -EAGAIN;
@@ -434,7 +427,7 @@ again:
 			case HC_INCONCLUSIVE_EXTEND:
 				if (!extended) {
 					extended = true;
-					end = mono_ns() + st->duration_ns;
+					end = time__mono_ns() + st->duration_ns;
 					goto again;
 				}
 				/* extended once already */
@@ -488,7 +481,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		return 0;
 	}
 	r->applied = true;
-	r->applied_ns = mono_ns();
+	r->applied_ns = time__mono_ns();
 	mark(r, "applied", "%s", drv->name);
 	/* calls made while the patch went in belong to neither side: the stage starts clean */
 	sample(r);
@@ -502,7 +495,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		return 0;
 	}
 	r->phase = ROLLOUT_PHASE_ROLLBACK;
-	r->rollback_ns = mono_ns();
+	r->rollback_ns = time__mono_ns();
 	snprintf(r->reason, sizeof(r->reason), "%s", r->trip);
 	mark(r, "rollback", "%s", r->trip);
 	progress(r);
@@ -582,7 +575,7 @@ const char *rollout__stage_name(const struct rollout *r)
 
 uint64_t rollout__remaining_ns(const struct rollout *r)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = time__mono_ns();
 
 	if (r->phase == ROLLOUT_PHASE_DONE || r->phase == ROLLOUT_PHASE_ROLLBACK)
 		return 0;

@@ -210,12 +210,8 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 	for (i = 0; i < n; i++) {
 		struct json_object *e = json_object_new_object();
 		char wall[64];
-		struct tm tm;
 
-		gmtime_r(&m[i].wall.tv_sec, &tm);
-		strftime(wall, sizeof(wall), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(wall + strlen(wall), sizeof(wall) - strlen(wall), ".%03ldZ",
-			 m[i].wall.tv_nsec / 1000000);
+		time__rfc3339(&m[i].wall, wall, sizeof(wall));
 		json_object_object_add(e, "mono_ns", json_object_new_uint64(m[i].mono_ns));
 		json_object_object_add(e, "wall", json_object_new_string(wall));
 		json_object_object_add(e, "what", json_object_new_string(m[i].what));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "units.h"
 
 int duration__parse(const char *text, uint64_t *ns)
@@ -56,4 +57,23 @@ const char *duration__format(uint64_t ns, char *buf, size_t len)
 	if (ns < 999500000)
 		return format_scaled(ns / 1e6, "ms", buf, len);
 	return format_scaled(ns / 1e9, "s", buf, len);
+}
+
+uint64_t time__mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+const char *time__rfc3339(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03ldZ", ts->tv_nsec / 1000000);
+	return buf;
 }

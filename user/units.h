@@ -8,6 +8,11 @@
 
 /* parse "<number><ms|s|m|h>" into nanoseconds; 0 or -EINVAL/-ERANGE */
 int duration__parse(const char *text, uint64_t *ns);
+/* CLOCK_MONOTONIC in nanoseconds: the clock of every interval, window and deadline */
+uint64_t time__mono_ns(void);
+struct timespec;
+/* @ts (CLOCK_REALTIME) as RFC 3339 UTC with milliseconds, "2026-11-26T11:40:03.123Z" */
+const char *time__rfc3339(const struct timespec *ts, char *buf, size_t len);
 /* "812ns", "3.41us", "12.0ms", "1.50s" into @buf */
 const char *duration__format(uint64_t ns, char *buf, size_t len);
 

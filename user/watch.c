@@ -50,14 +50,6 @@ static void usage(FILE *out)
 		"  DURATION is a number with ms, s, m or h, e.g. 500ms, 10s.\n");
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int parse_err_mode(const char *s)
 {
 	static const char *const names[] = {
@@ -82,7 +74,7 @@ static void on_event(const struct guard_event *ev, void *ctx)
 /* close interval: read every function, diff against the previous read, render */
 static void watch_tick(struct watch *w, int final)
 {
-	uint64_t now = now_ns();
+	uint64_t now = time__mono_ns();
 	struct render_frame f = { 0 };
 	size_t i;
 
@@ -146,7 +138,7 @@ static int watch_loop(struct watch *w, uint64_t interval_ns, uint64_t duration_n
 	while (!stop) {
 		struct epoll_event evs[8];
 		int n, i, timeout = -1;
-		uint64_t now = now_ns();
+		uint64_t now = time__mono_ns();
 
 		if (deadline) {
 			if (now >= deadline)
@@ -167,7 +159,7 @@ static int watch_loop(struct watch *w, uint64_t interval_ns, uint64_t duration_n
 				uint64_t ticks;
 
 				if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) &&
-				    (!deadline || now_ns() < deadline))
+				    (!deadline || time__mono_ns() < deadline))
 					watch_tick(w, 0);
 			}
 		}
@@ -304,7 +296,7 @@ int cmd_watch(int argc, char **argv)
 										: RENDER_TEXT, stdout);
 	if (ret)
 		goto out;
-	t0 = now_ns();
+	t0 = time__mono_ns();
 	ret = monitor__load(w.mon, err, sizeof(err));
 	if (ret) {
 		p_err("%s", err);
@@ -332,8 +324,8 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	p_info("watching %zu function%s (%s), attached in %.1f ms; Ctrl-C to stop", w.nr,
-	       w.nr == 1 ? "" : "s", monitor__mode_name(w.mon), (double)(now_ns() - t0) / 1e6);
-	w.start_ns = w.last_ns = now_ns();
+	       w.nr == 1 ? "" : "s", monitor__mode_name(w.mon), (double)(time__mono_ns() - t0) / 1e6);
+	w.start_ns = w.last_ns = time__mono_ns();
 	ret = watch_loop(&w, interval_ns, duration_ns);
 	rc = ret ? HC_EXIT_ERROR : HC_EXIT_OK;
 out:

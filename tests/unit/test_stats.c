@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
+#include "rng.h"
 #include "hist.h"
 #include "stats.h"
 
@@ -34,33 +35,6 @@ static void near_abs(double got, double want, double tol, const char *what)
 {
 	if (!(fabs(got - want) <= tol))
 		fail_msg("%s: got %.17g, want %.17g (+- %.3g)", what, got, want, tol);
-}
-
-/* xorshift64*, as in test_hist.c: fixed seeds make every run check the same samples */
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t seed)
-{
-	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
-}
-
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* uniform in (0, 1) */
-static double rng_unit(void)
-{
-	return ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double rng_normal(void)
-{
-	return sqrt(-2 * log(rng_unit())) * cos(2 * M_PI * rng_unit());
 }
 
 /*
