@@ -33,7 +33,6 @@ struct rollout {
 	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
 	bool tripped;
 	char trip[512];
-	bool applied;
 	uint64_t applied_ns, rollback_ns;
 	/* fatal signals: counted in the baseline and per stage window, judged as a rate */
 	uint64_t base_fatal, fatal_window;
@@ -480,7 +479,6 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		r->phase = ROLLOUT_PHASE_DONE;
 		return 0;
 	}
-	r->applied = true;
 	r->applied_ns = time__mono_ns();
 	mark(r, "applied", "%s", drv->name);
 	/* calls made while the patch went in belong to neither side: the stage starts clean */
