@@ -5,6 +5,7 @@
 #   make static     build/static/hotcanary (and static fixtures), for the VM tests
 #   make check      unit, host (real uprobes) and VM (real kernels under qemu) tests
 #   make bench      per-call overhead against an empty probe pair and bpftrace
+#   make docs       the README's example comparison picture, into tools/docs/ (root)
 #   make deps       install every build and test dependency from Debian's archive
 #   V=1             show full commands
 
@@ -27,7 +28,9 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 CFLAGS ?= -g -O2
 HC_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wshadow -I$(OUTPUT)/skel -Ibpf -Iuser $(CFLAGS)
-LIBS := -lbpf -lelf -lz -ljson-c -lyaml -lm
+# libunwind-ptrace's static archive needs the generic unwinder and liblzma after it
+LIBS := -lbpf -lelf -lz -ljson-c -lyaml -lcapstone -lunwind-ptrace -lunwind-x86_64 -lunwind \
+	-llzma -lm
 BPF_CFLAGS := -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) \
 	-Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
@@ -47,11 +50,15 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+ULP_FIXTURES := $(OUTPUT)/tests/ulp_target $(OUTPUT)/tests/ulp_asm_target \
+	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv)
+ULP_PROGS := $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/ulp_bench
 FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
-	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target
+	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all static check check-unit check-host check-vm vm-modules bench bench-vm deps demo clean
+.PHONY: all ulp static check check-unit check-host check-vm vm-modules bench bench-vm deps demo docs \
+	clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -122,6 +129,34 @@ $(OUTPUT)/tests/bench_target: tests/bench/bench_target.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 -g -O2 -Wall $< -o $@
 
+# userspace hotpatching: a PIE service with endbr64 and its symbol table, fixes for it, and
+# hand-written functions the site checks must refuse
+ULP_CFLAGS := -std=gnu11 -g -O2 -fcf-protection -Wall -pthread
+
+$(OUTPUT)/tests/ulp_target: tests/fixtures/ulp_target.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -fPIE -pie $< -o $@
+
+$(OUTPUT)/tests/ulp_fix_%.so: tests/fixtures/ulp_fix_%.c tests/fixtures/ulp_fix_common.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUTPUT)/tests/ulp_asm_target: tests/fixtures/ulp_asm_target.c tests/fixtures/ulp_asm.S | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -fPIE -pie $^ -o $@
+
+$(OUTPUT)/tests/ulp_%: tests/host/ulp_%.c $(OUTPUT)/libhotcanary.a $(ULP_FIXTURES) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) -DFIXTURE_DIR='"$(abspath $(OUTPUT)/tests)"' $< \
+		$(OUTPUT)/libhotcanary.a $(LIBS) -o $@
+
+$(OUTPUT)/tests/ulp_%: tests/bench/ulp_%.c $(OUTPUT)/libhotcanary.a $(ULP_FIXTURES) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) -DFIXTURE_DIR='"$(abspath $(OUTPUT)/tests)"' $< \
+		$(OUTPUT)/libhotcanary.a $(LIBS) -o $@
+
+ulp: $(ULP_FIXTURES) $(ULP_PROGS)
+
 $(OUTPUT)/tests/bench_floor: tests/bench/bench_floor.c $(OUTPUT)/skel/bench_floor.skel.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(HC_CFLAGS) $< $(LIBS) -o $@
@@ -130,14 +165,19 @@ $(OUTPUT)/demo: tools/demo/demo.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) $< -o $@
 
+$(OUTPUT)/demo-%.so: tools/demo/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared $< -o $@
+
 check: check-unit check-host check-vm
 
 # some unit tests read the test modules that vm-modules builds (modinfo of real .ko files)
 check-unit: $(UNIT_BINS) vm-modules
 	$(Q)sh tests/unit/run.sh $(UNIT_BINS)
 
-check-host: $(OUTPUT)/hotcanary $(FIXTURES)
+check-host: $(OUTPUT)/hotcanary $(FIXTURES) $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/test_prom
 	$(Q)OUTPUT=$(OUTPUT) bash tests/host/run.sh
+	$(Q)OUTPUT=$(OUTPUT) bash tests/host/ulp.sh
 
 # test modules (a kernel WARN, later livepatches) built against each VM kernel's headers
 vm-modules:
@@ -157,13 +197,19 @@ bench-vm: static
 		--repeat 10 tests/vm/livepatch/good \
 		--repeat 5 $(filter-out tests/vm/livepatch/good/,$(wildcard tests/vm/livepatch/*/))
 
-bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor
+bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor \
+		$(OUTPUT)/tests/ulp_bench
 	$(Q)OUTPUT=$(OUTPUT) bash tests/bench/bench.sh
 
 deps:
 	$(Q)sh tools/install-deps.sh
 
-demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo
+# the README's example: the fixture recorded before and after a 20% slowdown, compared and
+# drawn into tools/docs/compare.{txt,svg,png}, which are committed (needs root: uprobes)
+docs: $(OUTPUT)/hotcanary $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so
+	$(Q)OUTPUT=$(OUTPUT) sh tools/docs/make-docs.sh
+
+demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo $(OUTPUT)/demo-fix_good.so $(OUTPUT)/demo-fix_bad.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static:

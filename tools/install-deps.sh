@@ -9,10 +9,12 @@ set -eu
 
 # build
 BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libjson-c-dev libyaml-dev libkmod-dev"
+	libjson-c-dev libyaml-dev libkmod-dev libcapstone-dev libunwind-dev liblzma-dev"
 # tests: cmocka, jq for the host tests, qemu and friends for the VM tests, gcc-12 for the
-# VM kernels' test modules (both were built with gcc 12; pahole for their BTF on 6.12)
-TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 dwarves util-linux procps"
+# VM kernels' test modules (both were built with gcc 12; pahole for their BTF on 6.12);
+# rsvg-convert, xmllint and python3 check compare's SVG, promtool watch's Prometheus file
+TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 dwarves util-linux procps
+	librsvg2-bin libxml2-utils python3 prometheus"
 # benchmark
 BENCH="bpftrace"
 

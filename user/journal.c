@@ -847,6 +847,10 @@ static int plan_item(struct journal_plan *plan, const struct journal_item *it, b
 	case JOURNAL_ITEM_ULP:
 		if (it->active == JOURNAL_NO)
 			return 0;
+		/* the ulp_patch record's detail: the sites and bytes the revert restores */
+		if (it->detail)
+			return add_step(plan, JOURNAL_ACT_ULP_REVERT, json_object_get(it->detail),
+					maybe);
 		o = json_object_new_object();
 		if (add_int(o, "pid", it->pid) || add_int(o, "start_time", it->start_time)) {
 			json_object_put(o);

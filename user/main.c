@@ -80,7 +80,10 @@ static int cmd_version(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "watch", cmd_watch, "measure functions and report guardrail events" },
+	{ "record", cmd_record, "record functions' latency per window into a file" },
+	{ "compare", cmd_compare, "compare two recordings: deltas, intervals, p-values" },
 	{ "check", cmd_check, "run the compatibility checks of a policy; change nothing" },
+	{ "ab", cmd_ab, "switch a patch off and on in turns; compare the on and off periods" },
 	{ "run", cmd_run, "apply a patch in stages, judge it, commit or roll back" },
 	{ "status", cmd_status, "what hotcanary has applied: journals and kernel, mismatches" },
 	{ "revert", cmd_revert, "take out a rollout by name" },

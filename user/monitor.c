@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct monitor_func {
 	struct monitor_bpf *inst;	/* fentry: the instance whose programs target this one */
 	struct bpf_link *entry;
 	struct bpf_link *exit;
+	bool deferred;			/* attached by monitor__attach_func() only */
 };
 
 struct monitor {
@@ -85,7 +87,8 @@ static int pid_maps_file(pid_t pid, const char *path)
 	return found;
 }
 
-static int add_user(struct monitor_func *fn, char *err, size_t errlen)
+/* @deferred: the process may map the file only later (a patch library not yet loaded) */
+static int add_user(struct monitor_func *fn, char *err, size_t errlen, bool deferred)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -109,7 +112,7 @@ static int add_user(struct monitor_func *fn, char *err, size_t errlen)
 	ret = elfsym__resolve(fn->path, fn->spec.symbol, &fn->sym, err, errlen);
 	if (ret)
 		return ret;
-	if (fn->spec.pid) {
+	if (fn->spec.pid && !deferred) {
 		ret = pid_maps_file(fn->spec.pid, fn->path);
 		if (ret < 0) {
 			snprintf(err, errlen, "no process %d (%s)", fn->spec.pid, strerror(-ret));
@@ -125,6 +128,12 @@ static int add_user(struct monitor_func *fn, char *err, size_t errlen)
 
 int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode, char *err,
 		 size_t errlen)
+{
+	return monitor__add_flags(m, spec, err_mode, 0, err, errlen);
+}
+
+int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int err_mode,
+		       unsigned int flags, char *err, size_t errlen)
 {
 	struct monitor_func *funcs, *fn;
 	int ret, width = 4;
@@ -148,8 +157,9 @@ int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode
 		ret = -ENOMEM;
 		goto err;
 	}
+	fn->deferred = flags & MONITOR_DEFERRED;
 	if (spec->kind == HC_FUNC_USER) {
-		ret = add_user(fn, err, errlen);
+		ret = add_user(fn, err, errlen, fn->deferred);
 		/*
 		 * Without debug info the C return type is unknown: judge the low 32 bits, the
 		 * int that error-returning C functions overwhelmingly use.
@@ -199,6 +209,16 @@ size_t monitor__func_cnt(const struct monitor *m)
 const char *monitor__func_name(const struct monitor *m, size_t i)
 {
 	return i < m->nr ? m->funcs[i].spec.text : NULL;
+}
+
+const char *monitor__func_path(const struct monitor *m, size_t i)
+{
+	return i < m->nr && m->funcs[i].spec.kind == HC_FUNC_USER ? m->funcs[i].path : NULL;
+}
+
+const char *monitor__func_build_id(const struct monitor *m, size_t i)
+{
+	return i < m->nr && m->funcs[i].spec.kind == HC_FUNC_USER ? m->funcs[i].sym.build_id : NULL;
 }
 
 const char *monitor__mode_name(const struct monitor *m)
@@ -373,7 +393,11 @@ int monitor__attach(struct monitor *m, char *err, size_t errlen)
 	for (pass = 1; pass >= 0; pass--) {
 		for (i = 0; i < m->nr; i++) {
 			struct monitor_func *fn = &m->funcs[i];
-			struct bpf_link *l = attach_one(m, fn, pass);
+			struct bpf_link *l;
+
+			if (fn->deferred)
+				continue;
+			l = attach_one(m, fn, pass);
 
 			if (!l) {
 				ret = -errno;
@@ -408,6 +432,40 @@ void monitor__detach(struct monitor *m)
 		bpf_link__destroy(m->funcs[i].exit);
 		m->funcs[i].exit = NULL;
 	}
+}
+
+int monitor__attach_func(struct monitor *m, size_t i, char *err, size_t errlen)
+{
+	struct monitor_func *fn;
+	int ret;
+
+	if (i >= m->nr || !m->skel)
+		return -EINVAL;
+	fn = &m->funcs[i];
+	if (fn->entry)
+		return 0;
+	/* exit first, as in monitor__attach() */
+	fn->exit = attach_one(m, fn, 1);
+	fn->entry = fn->exit ? attach_one(m, fn, 0) : NULL;
+	if (!fn->entry) {
+		ret = -errno;
+		bpf_link__destroy(fn->exit);
+		fn->exit = NULL;
+		snprintf(err, errlen, "cannot attach probes to '%s': %s", fn->spec.text,
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+void monitor__detach_func(struct monitor *m, size_t i)
+{
+	if (i >= m->nr)
+		return;
+	bpf_link__destroy(m->funcs[i].entry);
+	m->funcs[i].entry = NULL;
+	bpf_link__destroy(m->funcs[i].exit);
+	m->funcs[i].exit = NULL;
 }
 
 uint32_t monitor__next_epoch(struct monitor *m)

@@ -31,6 +31,11 @@ int monitor__new(struct monitor **m, enum hc_probe_mode mode);
  */
 int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode, char *err,
 		 size_t errlen);
+/* monitor__add_flags(): not attached by monitor__attach(), nor checked against the PID's
+ * mappings; monitor__attach_func() attaches it later (a patch library's function) */
+#define MONITOR_DEFERRED	0x1
+int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int err_mode,
+		       unsigned int flags, char *err, size_t errlen);
 /* load the programs and pick the kernel probe mode; @err as above */
 int monitor__load(struct monitor *m, char *err, size_t errlen);
 /* attach every probe, exits before entries, then open the gate; all or nothing */
@@ -38,9 +43,19 @@ int monitor__attach(struct monitor *m, char *err, size_t errlen);
 /* close the gate and destroy every link, entries first; safe to call twice */
 void monitor__detach(struct monitor *m);
 void monitor__free(struct monitor *m);
+/*
+ * Attach or detach the probes of function @i alone, after monitor__attach(): how a process
+ * moves between the arms of a ulp rollout. Attaching twice is a no-op.
+ */
+int monitor__attach_func(struct monitor *m, size_t i, char *err, size_t errlen);
+void monitor__detach_func(struct monitor *m, size_t i);
 
 size_t monitor__func_cnt(const struct monitor *m);
 const char *monitor__func_name(const struct monitor *m, size_t i);
+/* user functions: the binary as resolved, and its GNU build-id in hex ("" if none); NULL for
+ * kernel functions */
+const char *monitor__func_path(const struct monitor *m, size_t i);
+const char *monitor__func_build_id(const struct monitor *m, size_t i);
 /* the mode used for kernel functions after load ("fentry", "kprobe"), or "uprobe" */
 const char *monitor__mode_name(const struct monitor *m);
 /* start a new interval; returns the epoch of the interval that just ended */

@@ -67,6 +67,9 @@ static const char *const err_mode_names[] = {
 static const char *const consistency_names[] = {
 	[HC_CONSISTENCY_STRICT] = "strict", [HC_CONSISTENCY_RELAXED] = "relaxed",
 };
+static const char *const ab_end_names[] = {
+	[HC_AB_END_REMOVED] = "removed", [HC_AB_END_APPLIED] = "applied",
+};
 static const char *const inconclusive_names[] = {
 	[HC_INCONCLUSIVE_EXTEND] = "extend", [HC_INCONCLUSIVE_ROLLBACK] = "rollback",
 	[HC_INCONCLUSIVE_COMMIT] = "commit",
@@ -519,6 +522,7 @@ DEFINE_CHOICE_PARSER(parse_type, type_names, enum hc_patch_type)
 DEFINE_CHOICE_PARSER(parse_errors, err_mode_names, enum hc_err_mode)
 DEFINE_CHOICE_PARSER(parse_consistency, consistency_names, enum hc_consistency)
 DEFINE_CHOICE_PARSER(parse_inconclusive, inconclusive_names, enum hc_inconclusive)
+DEFINE_CHOICE_PARSER(parse_ab_end, ab_end_names, enum hc_ab_end)
 
 static int parse_sha256(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
 {
@@ -1033,6 +1037,7 @@ static const struct field patch_fields[] = {
 	FIELD("build_id", T_ULP, T_ULP, parse_build_id, 0, "the target's GNU build-id"),
 	FIELD("functions", T_ULP, T_ULP, parse_functions, 0, "a list of {old, new}"),
 	FIELD("consistency", T_ULP, 0, parse_consistency, P(patch.ulp.consistency), NULL),
+	FIELD("deadline", T_ULP, 0, parse_duration, P(patch.ulp.deadline_ns), NULL),
 };
 
 static int parse_patch(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -1081,6 +1086,16 @@ static int parse_judge(struct ctx *c, yaml_node_t *node, const char *path, void 
 			    ARRAY_SIZE(judge_fields), c->pol, NULL);
 }
 
+static const struct field ab_fields[] = {
+	FIELD("end", T_ALL, 0, parse_ab_end, P(ab.end), NULL),
+};
+
+static int parse_ab(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
+{
+	return walk_mapping(c, node, path, "a mapping of 'hotcanary ab' settings", ab_fields,
+			    ARRAY_SIZE(ab_fields), c->pol, NULL);
+}
+
 static const struct field root_fields[] = {
 	FIELD("name", T_ALL, T_ALL, parse_name, P(name), "[a-z0-9-]+, names the journal"),
 	FIELD("patch", T_ALL, T_ALL, parse_patch, 0, "a mapping with type: klp, exec or ulp"),
@@ -1090,6 +1105,7 @@ static const struct field root_fields[] = {
 	FIELD("baseline", T_ALL, 0, parse_baseline, 0, NULL),
 	FIELD("stages", T_ALL, T_ALL, parse_stages, 0, "a list of {name, duration}"),
 	FIELD("judge", T_ALL, 0, parse_judge, 0, NULL),
+	FIELD("ab", T_ALL, 0, parse_ab, 0, NULL),
 };
 
 /*
@@ -1132,6 +1148,7 @@ static void policy__defaults(struct hc_policy *pol)
 	pol->patch.klp.transition_timeout_ns = 30ULL * 1000000000;
 	pol->patch.exec.timeout_ns = 60ULL * 1000000000;
 	pol->patch.ulp.consistency = HC_CONSISTENCY_STRICT;
+	pol->patch.ulp.deadline_ns = 5ULL * 1000000000;
 	pol->guardrails.kernel_log = true;
 	pol->guardrails.taint = true;
 	pol->guardrails.fatal_signals = true;

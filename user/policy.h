@@ -24,6 +24,8 @@
  *           functions     req   non-empty list of {old, new, errors}: symbols in target and
  *                               library; errors as in watch (an addition, default neg)
  *           consistency   strict  strict | relaxed
+ *           deadline      5s    how long a process may stay busy (a thread in the old
+ *                               function) before it is left unpatched; > 0
  *   processes             ulp: req, others: refused.  Exactly one of:
  *     exe                       every process mapping the target with this executable
  *     pids                      non-empty list of distinct PIDs
@@ -52,6 +54,8 @@
  *     max_p99_ratio       1.25  > 1
  *     max_error_ratio     1.5   > 1
  *     on_inconclusive     rollback  extend | rollback | commit
+ *   ab                    all defaults; read by "hotcanary ab" only
+ *     end                 removed   removed | applied: the patch's state when ab ends
  *
  * Durations are a number with ms, s, m or h ("500ms", "1.5s", "2m"). Booleans are true or
  * false (also True/TRUE/False/FALSE); YAML 1.1's yes/no/on/off are refused, as they are
@@ -90,6 +94,11 @@ enum hc_inconclusive {
 	HC_INCONCLUSIVE_EXTEND,		/* once, by the stage's duration */
 	HC_INCONCLUSIVE_ROLLBACK,
 	HC_INCONCLUSIVE_COMMIT,
+};
+
+enum hc_ab_end {
+	HC_AB_END_REMOVED,
+	HC_AB_END_APPLIED,
 };
 
 enum hc_targets_kind {
@@ -143,6 +152,7 @@ struct hc_policy {
 			struct hc_policy_func *functions;
 			size_t nr_functions;
 			enum hc_consistency consistency;
+			uint64_t deadline_ns;
 		} ulp;
 	} patch;
 	struct {				/* ulp only: exactly one of exe and pids */
@@ -172,6 +182,9 @@ struct hc_policy {
 		double max_error_ratio;
 		enum hc_inconclusive on_inconclusive;
 	} judge;
+	struct {
+		enum hc_ab_end end;
+	} ab;
 };
 
 /*

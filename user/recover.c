@@ -59,13 +59,20 @@ static int replay(struct journal *j, const char *name, int quiet)
 	for (i = 0; i < plan.nr_steps; i++) {
 		const struct journal_step *st = &plan.steps[i];
 
+		err[0] = '\0';
 		ret = steps__replay(&s, st, REPLAY_TIMEOUT_NS, err, sizeof(err));
 		if (ret) {
 			p_err("%s: %s failed: %s", name, journal__action_name(st->action), err);
 			failed = ret;
 			break;
 		}
-		if (!quiet)
+		if (quiet)
+			continue;
+		if (st->action == JOURNAL_ACT_ULP_REVERT)
+			printf("%s: %s pid %d: %s\n", name, journal__action_name(st->action),
+			       json_object_get_int(json_object_object_get(st->detail, "pid")),
+			       err[0] ? err : "original bytes restored and read back");
+		else
 			printf("%s: %s %s\n", name, journal__action_name(st->action),
 			       json_object_to_json_string_ext(st->detail, JSON_C_TO_STRING_PLAIN |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -186,6 +193,46 @@ static const struct klp_patch *live_patch(const struct klp_patch *p, size_t n, c
 	return NULL;
 }
 
+/*
+ * One journaled process: is it still the one we patched, and do its sites hold what the
+ * journal says? -EIO on a mismatch.
+ */
+static int ulp_status(const struct journal_item *it)
+{
+	unsigned int patched = 0, orig = 0;
+	struct ulp_proc p;
+	char err[256];
+	int ret;
+
+	if (steps__ulp_proc_from_detail(it->detail, &p, err, sizeof(err))) {
+		printf("  pid %d: %s\n", it->pid, err);
+		return -EINVAL;
+	}
+	ret = ulp_proc__probe(&p, &patched, &orig);
+	free(p.sites);
+	if (ret == -ESRCH) {
+		printf("  pid %d: gone (exited, or the PID is another process now); nothing of the "
+		       "patch is left\n", it->pid);
+		return 0;
+	}
+	if (ret) {
+		printf("  pid %d: cannot read its memory: %s\n", it->pid, strerror(-ret));
+		return ret;
+	}
+	printf("  pid %d: %s, %u of %zu site%s patched%s\n", it->pid,
+	       it->committed ? "committed" : "uncommitted", patched, p.nr_sites,
+	       p.nr_sites == 1 ? "" : "s", patched + orig < p.nr_sites ?
+	       ", others hold bytes that are neither ours nor the original" : "");
+	if ((it->active == JOURNAL_YES && patched != p.nr_sites) ||
+	    (it->active == JOURNAL_NO && patched) || patched + orig < p.nr_sites) {
+		printf("  MISMATCH: the journal has pid %d %s\n", it->pid,
+		       it->active == JOURNAL_YES ? "patched" : it->active == JOURNAL_NO ?
+		       "unpatched" : "maybe patched");
+		return it->active == JOURNAL_MAYBE ? 0 : -EIO;
+	}
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct klp_patch *live = NULL;
@@ -229,6 +276,9 @@ int cmd_status(int argc, char **argv)
 				printf(" pid:%d(%s)", it->pid, journal__tri_name(it->active));
 		}
 		printf("\n");
+		for (k = 0; k < st->nr_items; k++)
+			if (st->items[k].kind == JOURNAL_ITEM_ULP && ulp_status(&st->items[k]))
+				rc = HC_EXIT_ERROR;
 		/* the journal and the kernel must agree on every livepatch it applied */
 		for (k = 0; have_live && k < st->nr_items; k++) {
 			const struct journal_item *it = &st->items[k];

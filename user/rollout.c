@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <limits.h>
 #include <unistd.h>
 #include "rollout.h"
 #include "units.h"
@@ -28,6 +30,7 @@ struct rollout {
 	enum rollout_outcome outcome;
 	enum rollout_phase phase;
 	const char *stage;
+	unsigned int stage_idx;		/* 1-based, 0 before the first stage */
 	uint64_t phase_end_ns;
 	char reason[1024];
 	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
@@ -39,7 +42,24 @@ struct rollout {
 	struct seqtest fatal;
 	struct rollout_mark marks[ROLLOUT_MAX_TIMELINE];
 	size_t nr_marks;
+	/*
+	 * ulp: funcs[0..nr_patched) are the policy's functions; monitor function
+	 * ARM_ID(f, p, side) watches function f of process p, in the target (side 0, control) or
+	 * in the library (side 1, canary). The watch entries follow, one monitor id each.
+	 */
+	struct rollout_proc *procs;
+	size_t nr_procs, nr_patched, nr_mon;
+	char **arm_names;			/* "old -> new", per patched function */
+	struct hc_snapshot *control_window;	/* per patched function, the last window */
+	const struct patch_driver *drv;
+	/* ab */
+	struct rollout_period *periods;
+	size_t nr_periods;
 };
+
+#define ARM_ID(r, f, p, side)	(((f) * (r)->nr_procs + (p)) * 2 + (side))
+/* epoll tags: a process's pidfd carries its index with this bit */
+#define EV_PROC			(1ULL << 40)
 
 static void mark(struct rollout *r, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -83,6 +103,40 @@ static void trip(struct rollout *r, const char *what, const char *fmt, ...)
 	mark(r, what, "%s", r->trip);
 }
 
+static struct rollout_proc *proc_find(struct rollout *r, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_procs; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	return NULL;
+}
+
+/* a patched process that dies or exits takes the whole rollout back: @sig 0 for an exit */
+static void proc_died(struct rollout *r, pid_t pid, int sig)
+{
+	struct rollout_proc *p = proc_find(r, pid);
+
+	if (!p)
+		return;
+	if (p->state == ROLLOUT_PROC_CANARY) {
+		p->state = ROLLOUT_PROC_LOST;
+		if (sig)
+			snprintf(p->note, sizeof(p->note), "died of signal %d (%s) while patched",
+				 sig, strsignal(sig));
+		else
+			snprintf(p->note, sizeof(p->note), "exited while patched");
+		trip(r, "guardrail", "canary pid %d %s", pid, p->note);
+	} else if (p->state == ROLLOUT_PROC_CONTROL || p->state == ROLLOUT_PROC_BUSY ||
+		   p->state == ROLLOUT_PROC_REVERTED) {
+		p->state = ROLLOUT_PROC_GONE;
+		snprintf(p->note, sizeof(p->note), sig ? "died of signal %d, unpatched" :
+			 "exited, unpatched", sig);
+		mark(r, "process", "control pid %d %s", pid, p->note);
+	}
+}
+
 static void on_guard(const struct guard_event *ev, void *ctx)
 {
 	const struct hc_policy *pol;
@@ -106,6 +160,7 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 		snprintf(sig, sizeof(sig), "%d", ev->bpf->sig);
 		mark(r, "fatal_exit", "pid %u (%.16s) died of signal %s", ev->bpf->pid,
 		     ev->bpf->comm, sig);
+		proc_died(r, (pid_t)ev->bpf->pid, ev->bpf->sig);
 		if (r->phase == ROLLOUT_PHASE_BASELINE)
 			r->base_fatal++;
 		else
@@ -142,13 +197,125 @@ int rollout__new(struct rollout **rp, const struct hc_policy *pol, enum hc_probe
 	return 0;
 }
 
+/* the monitor id of watch entry @i (i >= nr_patched), or of function @i without arms */
+static size_t mon_id(const struct rollout *r, size_t i)
+{
+	return 2 * r->nr_patched * r->nr_procs + (i - r->nr_patched);
+}
+
+/* ulp: every policy function, per process, in the target (control) and the library */
+static int add_arms(struct rollout *r, char *err, size_t len)
+{
+	const struct hc_policy *p = r->pol;
+	size_t f, i;
+	int side, ret;
+
+	if (!r->nr_procs)
+		return 0;
+	if (2 * p->patch.ulp.nr_functions * r->nr_procs + p->nr_watch > HC_MAX_FUNCS) {
+		snprintf(err, len, "%zu functions in %zu processes need %zu probes; at most %d: "
+			 "list fewer processes under 'processes.pids'", p->patch.ulp.nr_functions,
+			 r->nr_procs, 2 * p->patch.ulp.nr_functions * r->nr_procs, HC_MAX_FUNCS);
+		return -E2BIG;
+	}
+	r->nr_patched = p->patch.ulp.nr_functions;
+	r->arm_names = calloc(r->nr_patched, sizeof(*r->arm_names));
+	r->control_window = calloc(r->nr_patched, sizeof(*r->control_window));
+	if (!r->arm_names || !r->control_window)
+		return -ENOMEM;
+	for (f = 0; f < r->nr_patched; f++) {
+		const struct hc_policy_func *pf = &p->patch.ulp.functions[f];
+
+		if (asprintf(&r->arm_names[f], "%s -> %s", pf->old_sym, pf->new_sym) < 0) {
+			r->arm_names[f] = NULL;
+			return -ENOMEM;
+		}
+		for (i = 0; i < r->nr_procs; i++) {
+			for (side = 0; side < 2; side++) {
+				char text[PATH_MAX + 160];
+				struct hc_funcspec spec = {
+					.kind = HC_FUNC_USER,
+					.text = text,
+					.path = side ? p->patch.ulp.library : p->patch.ulp.target,
+					.symbol = side ? pf->new_sym : pf->old_sym,
+					.pid = r->procs[i].pid,
+				};
+
+				snprintf(text, sizeof(text), "user:%s:%s@%d", spec.path, spec.symbol,
+					 spec.pid);
+				/* the library's side is attached when the process is patched */
+				ret = monitor__add_flags(r->mon, &spec, pf->errors,
+							 side ? MONITOR_DEFERRED : 0, err, len);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+/* a pidfd per process: the exit of a patched one rolls back at once, not a window later */
+static int watch_procs(struct rollout *r, char *err, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_procs; i++) {
+		struct rollout_proc *pr = &r->procs[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_PROC | i };
+
+		pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
+		if (pr->pidfd < 0) {
+			int ret = -errno;
+
+			snprintf(err, len, "cannot watch pid %d: %s", pr->pid, strerror(-ret));
+			return ret;
+		}
+		if (epoll_ctl(r->ep, EPOLL_CTL_ADD, pr->pidfd, &ev)) {
+			int ret = -errno;
+
+			snprintf(err, len, "cannot set up the event loop: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void proc_exited(struct rollout *r, size_t i)
+{
+	struct rollout_proc *pr = &r->procs[i];
+
+	epoll_ctl(r->ep, EPOLL_CTL_DEL, pr->pidfd, NULL);
+	/* the exit tracepoint fires before the pidfd wakes: take its signal first */
+	guard__poll(r->guard);
+	proc_died(r, pr->pid, 0);
+}
+
+int rollout__set_procs(struct rollout *r, const pid_t *pids, const uint64_t *start_times,
+		       size_t n)
+{
+	size_t i;
+
+	if (!n || r->procs)
+		return -EINVAL;
+	r->procs = calloc(n, sizeof(*r->procs));
+	if (!r->procs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		r->procs[i].pid = pids[i];
+		r->procs[i].start_time = start_times[i];
+		r->procs[i].pidfd = -1;
+	}
+	r->nr_procs = n;
+	return 0;
+}
+
 static int judge_config(const struct rollout *r, struct judge_config *cfg)
 {
 	const struct hc_policy *p = r->pol;
 	size_t tests = r->nr * (p->nr_stages ? p->nr_stages : 1);
 
 	judge__config_defaults(cfg);
-	cfg->design = JUDGE_BEFORE_AFTER;
+	cfg->design = r->nr_procs ? JUDGE_CONCURRENT : JUDGE_BEFORE_AFTER;
 	/* the run's false-rollback budget, split over every function and stage (Bonferroni) */
 	cfg->alpha = p->judge.alpha / (double)(tests + 1);
 	cfg->min_calls = p->judge.min_calls;
@@ -167,23 +334,37 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	size_t i;
 	int ret;
 
+	ret = add_arms(r, err, len);
+	if (ret)
+		return ret;
 	for (i = 0; i < p->nr_watch; i++) {
 		ret = monitor__add(r->mon, &p->watch[i].func, p->watch[i].errors, err, len);
 		if (ret)
 			return ret;
 	}
-	r->nr = monitor__func_cnt(r->mon);
+	r->nr_mon = monitor__func_cnt(r->mon);
+	r->nr = r->nr_patched + p->nr_watch;
 	r->funcs = calloc(r->nr, sizeof(*r->funcs));
-	r->prev = calloc(r->nr, sizeof(*r->prev));
-	r->delta = calloc(r->nr, sizeof(*r->delta));
+	r->prev = calloc(r->nr_mon, sizeof(*r->prev));
+	r->delta = calloc(r->nr_mon, sizeof(*r->delta));
 	if (!r->funcs || !r->prev || !r->delta)
 		return -ENOMEM;
 	judge_config(r, &cfg);
 	for (i = 0; i < r->nr; i++) {
-		r->funcs[i].name = monitor__func_name(r->mon, i);
-		ret = judge__init(&r->funcs[i].judge, r->funcs[i].name, &cfg);
+		struct rollout_func *f = &r->funcs[i];
+		struct judge_config solo = cfg;
+
+		f->patched = i < r->nr_patched;
+		f->name = f->patched ? r->arm_names[i] :
+			  monitor__func_name(r->mon, mon_id(r, i));
+		/* a watch entry of a ulp policy has no control arm: before/after */
+		if (!f->patched)
+			cfg.design = JUDGE_BEFORE_AFTER;
+		solo.design = JUDGE_BEFORE_AFTER;
+		ret = judge__init(&f->judge, f->name, &cfg);
+		ret = ret ?: f->patched ? judge__init(&f->solo, f->name, &solo) : 0;
 		if (ret) {
-			snprintf(err, len, "invalid judge settings for '%s'", r->funcs[i].name);
+			snprintf(err, len, "invalid judge settings for '%s'", f->name);
 			return ret;
 		}
 	}
@@ -215,7 +396,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		int fds[3] = { r->sfd, guard__ringbuf_fd(r->guard), guard__kmsg_fd(r->guard) };
 
 		for (i = 0; i < 3; i++) {
-			struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)fds[i] };
 
 			if (fds[i] >= 0 && epoll_ctl(r->ep, EPOLL_CTL_ADD, fds[i], &ev)) {
 				ret = -errno;
@@ -224,13 +405,21 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 			}
 		}
 	}
+	ret = watch_procs(r, err, len);
+	if (ret)
+		return ret;
 	ret = monitor__attach(r->mon, err, len);
 	if (ret)
 		return ret;
 	/* the first sample only sets the starting point */
 	monitor__sample(r->mon, r->prev, r->delta);
-	mark(r, "monitor", "%zu function%s, probes %s", r->nr, r->nr == 1 ? "" : "s",
-	     monitor__mode_name(r->mon));
+	if (r->nr_procs)
+		mark(r, "monitor", "%zu function%s in %zu process%s, probes %s", r->nr_patched,
+		     r->nr_patched == 1 ? "" : "s", r->nr_procs, r->nr_procs == 1 ? "" : "es",
+		     monitor__mode_name(r->mon));
+	else
+		mark(r, "monitor", "%zu function%s, probes %s", r->nr, r->nr == 1 ? "" : "s",
+		     monitor__mode_name(r->mon));
 	return 0;
 }
 
@@ -249,8 +438,13 @@ static bool wait_until(struct rollout *r, uint64_t until)
 			break;
 		n = epoll_wait(r->ep, evs, 4, (int)((until - now + 999999) / 1000000));
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == r->sfd &&
-			    read(r->sfd, &si, sizeof(si)) == sizeof(si))
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag & EV_PROC) {
+				proc_exited(r, tag & ~EV_PROC);
+				continue;
+			}
+			if ((int)tag == r->sfd && read(r->sfd, &si, sizeof(si)) == sizeof(si))
 				trip(r, "operator", "stopped by %s", strsignal((int)si.ssi_signo));
 		}
 	}
@@ -259,11 +453,34 @@ static bool wait_until(struct rollout *r, uint64_t until)
 
 static void sample(struct rollout *r)
 {
-	size_t i;
+	size_t i, p;
 
 	monitor__sample(r->mon, r->prev, r->delta);
-	for (i = 0; i < r->nr; i++)
-		r->funcs[i].window = r->delta[i];
+	for (p = 0; p < r->nr_procs; p++)
+		r->procs[p].window_calls = 0;
+	for (i = 0; i < r->nr; i++) {
+		struct rollout_func *f = &r->funcs[i];
+
+		if (!f->patched) {
+			f->window = r->delta[mon_id(r, i)];
+			continue;
+		}
+		/* the arms as they are now: processes move only between windows */
+		memset(&f->window, 0, sizeof(f->window));
+		memset(&r->control_window[i], 0, sizeof(r->control_window[i]));
+		for (p = 0; p < r->nr_procs; p++) {
+			struct rollout_proc *pr = &r->procs[p];
+
+			if (pr->state == ROLLOUT_PROC_CANARY) {
+				snapshot__accumulate(&f->window, &r->delta[ARM_ID(r, i, p, 1)]);
+				pr->window_calls += r->delta[ARM_ID(r, i, p, 1)].calls;
+			} else {
+				snapshot__accumulate(&r->control_window[i],
+						     &r->delta[ARM_ID(r, i, p, 0)]);
+				pr->window_calls += r->delta[ARM_ID(r, i, p, 0)].calls;
+			}
+		}
+	}
 }
 
 static int baseline(struct rollout *r)
@@ -282,11 +499,17 @@ static int baseline(struct rollout *r)
 		sample(r);
 		for (i = 0; i < r->nr; i++) {
 			struct rollout_func *f = &r->funcs[i];
+			/* before any change every process is in the control arm */
+			const struct hc_snapshot *w = f->patched ? &r->control_window[i] : &f->window;
 
-			snapshot__accumulate(&f->baseline, &r->delta[i]);
+			snapshot__accumulate(&f->baseline, w);
 			f->base_windows++;
-			judge__add_baseline(&f->judge, &r->delta[i]);
+			judge__add_baseline(&f->judge, w);
+			if (f->patched)
+				judge__add_baseline(&f->solo, w);
 		}
+		for (i = 0; i < r->nr_procs; i++)
+			r->procs[i].base_calls += r->procs[i].window_calls;
 		progress(r);
 	}
 	mark(r, "baseline", "end");
@@ -311,17 +534,65 @@ static void format_decision(const struct judge_decision *d, char *buf, size_t le
 		snprintf(buf + n, len - n, " (%s)", d->note);
 }
 
+/*
+ * A patched process whose calls stop while the others' go on is hung or lost its callers.
+ * Each process is held to its own baseline rate (a supervisor that never calls the function
+ * is never expected to), scaled by how busy the control processes are now against their
+ * baseline, so that a drop in load everywhere is not blamed on the patch.
+ */
+static void proc_guardrails(struct rollout *r)
+{
+	const struct hc_policy *p = r->pol;
+	const double ratio = p->guardrails.min_call_ratio;
+	uint64_t ctl_now = 0, ctl_base = 0;
+	double windows, drift = 1;
+	size_t i;
+
+	if (!r->nr_procs || !ratio || !r->nr_patched || !r->funcs[0].base_windows)
+		return;
+	windows = r->funcs[0].base_windows;
+	for (i = 0; i < r->nr_procs; i++) {
+		const struct rollout_proc *pr = &r->procs[i];
+
+		if (pr->state == ROLLOUT_PROC_CONTROL || pr->state == ROLLOUT_PROC_BUSY) {
+			ctl_now += pr->window_calls;
+			ctl_base += pr->base_calls;
+		}
+	}
+	if (ctl_base) {
+		drift = ctl_now / (ctl_base / windows);
+		/* the controls stopped too: nothing the patch did */
+		if (drift < ratio)
+			return;
+	}
+	for (i = 0; i < r->nr_procs; i++) {
+		const struct rollout_proc *pr = &r->procs[i];
+		double expect = pr->base_calls / windows * fmin(drift, 1);
+
+		/* below a few calls per window silence is normal, not a stall */
+		if (pr->state != ROLLOUT_PROC_CANARY || expect * ratio < 2)
+			continue;
+		if ((double)pr->window_calls < ratio * expect)
+			trip(r, "guardrail", "canary pid %d made %llu calls in the last window, below "
+			     "%.2g x the %.1f expected from its baseline%s", pr->pid,
+			     (unsigned long long)pr->window_calls, ratio, expect,
+			     ctl_base ? " and the control processes' load now" : "");
+	}
+}
+
 /* guardrails that need no statistics, checked on every stage window */
 static void window_guardrails(struct rollout *r)
 {
 	const struct hc_policy *p = r->pol;
 	size_t i;
 
+	proc_guardrails(r);
 	for (i = 0; i < r->nr; i++) {
 		const struct rollout_func *f = &r->funcs[i];
 		double mean;
 
-		if (!f->base_windows || f->baseline.calls < p->judge.min_calls)
+		/* the arms change size from stage to stage: proc_guardrails() judges them */
+		if (f->patched || !f->base_windows || f->baseline.calls < p->judge.min_calls)
 			continue;
 		mean = (double)f->baseline.calls / f->base_windows;
 		if ((double)f->window.calls < p->guardrails.min_call_ratio * mean)
@@ -341,6 +612,167 @@ static void window_guardrails(struct rollout *r)
 	}
 }
 
+static size_t stage_targets(const struct rollout *r, size_t s)
+{
+	const struct hc_policy_stage *st = &r->pol->stages[s];
+	size_t k = st->targets;
+
+	if (st->targets_kind == HC_TARGETS_PERCENT)
+		k = (st->targets * r->nr_procs + 99) / 100;
+	return k > r->nr_procs ? r->nr_procs : k ? k : 1;
+}
+
+/*
+ * Move process @i into the canary arm. Its probes on the old function go first: the kernel
+ * would execute the file's original instruction under a uprobe, not our jump (research 6.7).
+ * The library's probes go in before the jump, so no patched call is missed.
+ */
+static int proc_patch(struct rollout *r, size_t i, char *err, size_t len)
+{
+	struct rollout_proc *pr = &r->procs[i];
+	char aerr[200];
+	size_t f;
+	int ret = 0;
+
+	for (f = 0; f < r->nr_patched; f++)
+		monitor__detach_func(r->mon, ARM_ID(r, f, i, 0));
+	for (f = 0; f < r->nr_patched && !ret; f++)
+		ret = monitor__attach_func(r->mon, ARM_ID(r, f, i, 1), err, len);
+	ret = ret ?: r->drv->patch_one(r->drv->ctx, i, err, len);
+	if (!ret) {
+		pr->state = ROLLOUT_PROC_CANARY;
+		pr->was_patched = true;
+		return 0;
+	}
+	for (f = 0; f < r->nr_patched; f++)
+		monitor__detach_func(r->mon, ARM_ID(r, f, i, 1));
+	for (f = 0; f < r->nr_patched; f++)
+		if (monitor__attach_func(r->mon, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+			mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+	return ret;
+}
+
+/* the mirror: the library's probes out, the original bytes back, then the old probes */
+static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
+{
+	struct rollout_proc *pr = &r->procs[i];
+	char aerr[200];
+	size_t f;
+	int ret;
+
+	for (f = 0; f < r->nr_patched; f++)
+		monitor__detach_func(r->mon, ARM_ID(r, f, i, 1));
+	ret = r->drv->revert_one(r->drv->ctx, i, err, len);
+	if (ret) {
+		pr->state = ROLLOUT_PROC_FAILED;
+		snprintf(pr->note, sizeof(pr->note), "revert failed: %s", err);
+		return ret;
+	}
+	pr->state = ROLLOUT_PROC_REVERTED;
+	for (f = 0; f < r->nr_patched; f++)
+		if (monitor__attach_func(r->mon, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+			mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+	return 0;
+}
+
+/*
+ * Make stage @s's share of the patch live: the whole patch at stage 0 for klp and exec; for
+ * ulp, patch processes in order until the stage's target count is reached. A process busy
+ * past the deadline stays unpatched in the control arm; any other failure is returned.
+ */
+static int activate(struct rollout *r, size_t s, char *err, size_t len)
+{
+	size_t i, k, n = 0, busy = 0;
+	char perr[400];
+	int pass, ret;
+
+	if (!r->nr_procs)
+		return s ? 0 : r->drv->apply(r->drv->ctx, err, len);
+	k = stage_targets(r, s);
+	for (i = 0; i < r->nr_procs; i++)
+		n += r->procs[i].state == ROLLOUT_PROC_CANARY;
+	/*
+	 * Processes that called the functions in the baseline first: a canary that makes no
+	 * calls (a supervisor) gives the judge nothing. A process that was busy before is tried
+	 * again last.
+	 */
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < r->nr_procs && n < k && !r->tripped; i++) {
+			struct rollout_proc *pr = &r->procs[i];
+
+			if (pass < 2 ? pr->state != ROLLOUT_PROC_CONTROL ||
+				       !pr->base_calls != (pass == 1) :
+				       pr->state != ROLLOUT_PROC_BUSY)
+				continue;
+			ret = proc_patch(r, i, perr, sizeof(perr));
+			if (ret == -EBUSY) {
+				pr->state = ROLLOUT_PROC_BUSY;
+				snprintf(pr->note, sizeof(pr->note), "%s", perr);
+				mark(r, "busy", "%s", perr);
+				busy++;
+				continue;
+			}
+			if (ret) {
+				snprintf(err, len, "%s", perr);
+				return ret;
+			}
+			n++;
+			mark(r, "patched", "pid %d (%zu of %zu in the canary)", pr->pid, n, k);
+		}
+	}
+	if (!n) {
+		snprintf(err, len, "no process could be patched%s%.360s", busy ? ": " : "",
+			 busy ? perr : "");
+		return -EBUSY;
+	}
+	if (n < k)
+		mark(r, "stage", "%zu of %zu processes patched; %zu busy, left unpatched", n, k,
+		     busy);
+	return 0;
+}
+
+/* take every patched process back, newest first; all are tried even if one fails */
+static int deactivate(struct rollout *r, char *err, size_t len)
+{
+	char perr[400];
+	size_t i, failed = 0;
+	int ret, first = 0;
+
+	if (!r->nr_procs)
+		return r->drv->revert(r->drv->ctx, err, len);
+	for (i = r->nr_procs; i-- > 0;) {
+		if (r->procs[i].state != ROLLOUT_PROC_CANARY)
+			continue;
+		ret = proc_revert(r, i, perr, sizeof(perr));
+		if (ret) {
+			if (!failed++)
+				snprintf(err, len, "%s", perr);
+			first = first ?: ret;
+		} else {
+			mark(r, "reverted", "pid %d", r->procs[i].pid);
+		}
+	}
+	if (failed > 1)
+		snprintf(err + strlen(err), len - strlen(err), " (and %zu more processes)",
+			 failed - 1);
+	return first;
+}
+
+/* each patched function is judged against the control arm while it has a process */
+static void arms_begin_stage(struct rollout *r)
+{
+	size_t i, nctl = 0;
+
+	for (i = 0; i < r->nr_procs; i++)
+		nctl += r->procs[i].state == ROLLOUT_PROC_CONTROL ||
+			r->procs[i].state == ROLLOUT_PROC_BUSY;
+	for (i = 0; i < r->nr_patched; i++)
+		r->funcs[i].concurrent = nctl > 0;
+	if (r->nr_procs && !nctl)
+		mark(r, "judge", "no control process left: stage %s is judged against the baseline",
+		     r->stage);
+}
+
 /* one stage window; false when the rollout must roll back now */
 static bool stage_window(struct rollout *r, uint64_t until)
 {
@@ -353,8 +785,14 @@ static bool stage_window(struct rollout *r, uint64_t until)
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 
-		snapshot__accumulate(&f->canary, &r->delta[i]);
-		judge__window(&f->judge, &r->delta[i], NULL, &f->last);
+		snapshot__accumulate(&f->canary, &f->window);
+		if (f->patched && f->concurrent) {
+			snapshot__accumulate(&f->control, &r->control_window[i]);
+			judge__window(&f->judge, &f->window, &r->control_window[i], &f->last);
+		} else {
+			judge__window(f->patched ? &f->solo : &f->judge, &f->window, NULL,
+				      &f->last);
+		}
 		if (f->last.verdict == JUDGE_FAIL && f->last.reason >= 0) {
 			format_decision(&f->last.d[f->last.reason], why, sizeof(why));
 			trip(r, "judge", "%s", why);
@@ -379,7 +817,7 @@ static enum judge_verdict stage_verdict(struct rollout *r, char *why, size_t len
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 
-		if (judge__finish(&f->judge, &f->last))
+		if (judge__finish(f->patched && !f->concurrent ? &f->solo : &f->judge, &f->last))
 			continue;
 		if (rank[f->last.verdict] > rank[worst]) {
 			worst = f->last.verdict;
@@ -396,6 +834,7 @@ static int stages(struct rollout *r)
 	enum judge_verdict v;
 	char why[400];
 	size_t s, i;
+	int ret;
 
 	r->phase = ROLLOUT_PHASE_STAGE;
 	for (s = 0; s < p->nr_stages; s++) {
@@ -404,6 +843,17 @@ static int stages(struct rollout *r)
 		uint64_t end, next;
 
 		r->stage = st->name;
+		r->stage_idx = (unsigned int)s + 1;
+		if (s) {
+			ret = activate(r, s, why, sizeof(why));
+			if (ret) {
+				trip(r, "apply", "stage %s: %s", st->name, why);
+				return -EAGAIN;
+			}
+			/* calls made while processes moved belong to neither arm */
+			sample(r);
+		}
+		arms_begin_stage(r);
 		end = time__mono_ns() + st->duration_ns;
 again:
 		r->phase_end_ns = end;
@@ -439,8 +889,11 @@ again:
 				break;
 			}
 		}
-		for (i = 0; i < r->nr; i++)
+		for (i = 0; i < r->nr; i++) {
 			judge__next_stage(&r->funcs[i].judge);
+			if (r->funcs[i].patched)
+				judge__next_stage(&r->funcs[i].solo);
+		}
 	}
 	return 0;
 }
@@ -450,6 +903,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	char err[400];
 	int ret;
 
+	r->drv = drv;
 	ret = baseline(r);
 	if (ret || r->tripped) {
 		/* the host was unhealthy before anything changed: do not make it worse */
@@ -462,15 +916,28 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	}
 	r->phase = ROLLOUT_PHASE_ACTIVATE;
 	r->phase_end_ns = 0;
+	r->stage = r->pol->nr_stages ? r->pol->stages[0].name : NULL;
 	mark(r, "apply", "%s", drv->name);
 	progress(r);
-	ret = drv->apply(drv->ctx, err, sizeof(err));
+	ret = activate(r, 0, err, sizeof(err));
 	if (ret) {
+		bool any = false;
 		char rerr[256];
+		size_t i;
 
+		for (i = 0; i < r->nr_procs; i++)
+			any |= r->procs[i].was_patched;
+		if (ret == -EBUSY && r->nr_procs && !any) {
+			/* every process was left untouched: a refusal, not a rollback */
+			r->outcome = ROLLOUT_REFUSED;
+			snprintf(r->reason, sizeof(r->reason), "%s", err);
+			mark(r, "decision", "refused: %s", r->reason);
+			r->phase = ROLLOUT_PHASE_DONE;
+			return 0;
+		}
 		r->outcome = ROLLOUT_ROLLED_BACK;
 		snprintf(r->reason, sizeof(r->reason), "apply failed and was undone: %s", err);
-		if (drv->revert_failed_apply && drv->revert(drv->ctx, rerr, sizeof(rerr))) {
+		if ((drv->revert_failed_apply || any) && deactivate(r, rerr, sizeof(rerr))) {
 			r->outcome = ROLLOUT_FAILED;
 			snprintf(r->reason, sizeof(r->reason), "apply failed (%s), and so did the "
 				 "revert: %s", err, rerr);
@@ -497,7 +964,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	snprintf(r->reason, sizeof(r->reason), "%s", r->trip);
 	mark(r, "rollback", "%s", r->trip);
 	progress(r);
-	ret = drv->revert(drv->ctx, err, sizeof(err));
+	ret = deactivate(r, err, sizeof(err));
 	r->phase = ROLLOUT_PHASE_DONE;
 	if (ret) {
 		r->outcome = ROLLOUT_FAILED;
@@ -512,16 +979,176 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	return 0;
 }
 
+/* ab: every process in (on) or out; a process that stays busy fails the switch */
+static int ab_switch(struct rollout *r, bool on, char *err, size_t len)
+{
+	size_t i;
+	int ret;
+
+	if (!on)
+		return deactivate(r, err, len);
+	if (!r->nr_procs)
+		return r->drv->apply(r->drv->ctx, err, len);
+	for (i = 0; i < r->nr_procs; i++) {
+		enum rollout_proc_state st = r->procs[i].state;
+
+		/* ab: a process reverted by the last off-switch goes in again */
+		if (st != ROLLOUT_PROC_CONTROL && st != ROLLOUT_PROC_BUSY &&
+		    st != ROLLOUT_PROC_REVERTED)
+			continue;
+		ret = proc_patch(r, i, err, len);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
+{
+	struct rollout_period *p, *np;
+	uint64_t next, end;
+	size_t i;
+
+	np = realloc(r->periods, (r->nr_periods + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	r->periods = np;
+	p = &np[r->nr_periods];
+	p->funcs = calloc(r->nr ? r->nr : 1, sizeof(*p->funcs));
+	if (!p->funcs)
+		return -ENOMEM;
+	r->nr_periods++;
+	p->on = on;
+	p->start_ns = time__mono_ns();
+	end = p->start_ns + period_ns;
+	r->phase_end_ns = end;
+	mark(r, "period", "%s, %.1f s", on ? "on" : "off", period_ns / 1e9);
+	progress(r);
+	/* 1 s windows, so that guardrail events and dead processes are seen as they happen */
+	for (next = p->start_ns + ROLLOUT_WINDOW_NS; ; next += ROLLOUT_WINDOW_NS) {
+		if (next > end)
+			next = end;
+		if (!wait_until(r, next))
+			return -EINTR;
+		sample(r);
+		for (i = 0; i < r->nr; i++) {
+			const struct rollout_func *f = &r->funcs[i];
+
+			snapshot__accumulate(&p->funcs[i], f->patched && !on ? &r->control_window[i] :
+					     &f->window);
+		}
+		progress(r);
+		if (next >= end)
+			break;
+	}
+	p->duration_ns = time__mono_ns() - p->start_ns;
+	return 0;
+}
+
+int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int rounds,
+		uint64_t period_ns, bool end_on)
+{
+	bool on_now = false;
+	char err[400];
+	unsigned int i;
+	int k, ret = 0;
+
+	r->drv = drv;
+	r->phase = ROLLOUT_PHASE_STAGE;
+	r->stage = "ab";
+	for (i = 0; i < rounds && !r->tripped && !ret; i++) {
+		for (k = 0; k < 2 && !r->tripped && !ret; k++) {
+			/* off-on, then on-off: ABBA order cancels a linear drift */
+			bool on = (i % 2) ? k == 0 : k == 1;
+
+			if (on != on_now) {
+				r->phase = ROLLOUT_PHASE_ACTIVATE;
+				mark(r, on ? "apply" : "revert", "round %u of %u", i + 1, rounds);
+				ret = ab_switch(r, on, err, sizeof(err));
+				r->phase = ROLLOUT_PHASE_STAGE;
+				if (ret) {
+					trip(r, on ? "apply" : "revert", "round %u: %s", i + 1, err);
+					if (on)
+						on_now = true;	/* partly in: take it out below */
+					break;
+				}
+				on_now = on;
+				/* the switch's own calls belong to neither side */
+				sample(r);
+			}
+			ret = ab_period(r, on, period_ns);
+			if (ret == -EINTR)
+				ret = 0;
+		}
+	}
+	if (ret && ret != -ENOMEM)
+		ret = 0;
+	r->phase = ROLLOUT_PHASE_ROLLBACK;
+	if (r->tripped || !end_on) {
+		if (on_now && deactivate(r, err, sizeof(err))) {
+			r->outcome = ROLLOUT_FAILED;
+			snprintf(r->reason, sizeof(r->reason), "%s; taking the patch out FAILED: %s",
+				 r->tripped ? r->trip : "ab done", err);
+			mark(r, "decision", "failed: %s", err);
+			r->phase = ROLLOUT_PHASE_DONE;
+			return -EIO;
+		}
+		r->outcome = ROLLOUT_ROLLED_BACK;
+		if (r->tripped)
+			snprintf(r->reason, sizeof(r->reason), "%s", r->trip);
+		else
+			snprintf(r->reason, sizeof(r->reason), "%u rounds done; the patch ends "
+				 "removed, as the policy's ab.end says", rounds);
+	} else {
+		if (!on_now && ab_switch(r, true, err, sizeof(err))) {
+			char rerr[256];
+
+			/* could not end applied: end removed, the state that is known to be safe */
+			r->outcome = deactivate(r, rerr, sizeof(rerr)) ? ROLLOUT_FAILED :
+				     ROLLOUT_ROLLED_BACK;
+			snprintf(r->reason, sizeof(r->reason), "%u rounds done, but the patch could "
+				 "not be put back: %s", rounds, err);
+		} else {
+			r->outcome = ROLLOUT_COMMITTED;
+			snprintf(r->reason, sizeof(r->reason), "%u rounds done; the patch ends "
+				 "applied, as the policy's ab.end says", rounds);
+		}
+	}
+	mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
+	r->phase = ROLLOUT_PHASE_DONE;
+	progress(r);
+	return r->outcome == ROLLOUT_FAILED ? -EIO : ret;
+}
+
+size_t rollout__periods(const struct rollout *r, const struct rollout_period **periods)
+{
+	*periods = r->periods;
+	return r->nr_periods;
+}
+
 void rollout__free(struct rollout *r)
 {
 	size_t i;
 
 	if (!r)
 		return;
+	for (i = 0; i < r->nr_periods; i++)
+		free(r->periods[i].funcs);
+	free(r->periods);
 	monitor__free(r->mon);
 	guard__free(r->guard);
-	for (i = 0; r->funcs && i < r->nr; i++)
+	for (i = 0; r->funcs && i < r->nr; i++) {
 		judge__free(&r->funcs[i].judge);
+		judge__free(&r->funcs[i].solo);
+	}
+	for (i = 0; r->arm_names && i < r->nr_patched; i++)
+		free(r->arm_names[i]);
+	for (i = 0; i < r->nr_procs; i++)
+		if (r->procs[i].pidfd >= 0)
+			close(r->procs[i].pidfd);
+	free(r->arm_names);
+	free(r->control_window);
+	free(r->procs);
 	if (r->sfd >= 0)
 		close(r->sfd);
 	if (r->ep >= 0)
@@ -554,6 +1181,11 @@ const char *rollout__reason(const struct rollout *r)
 	return r->reason;
 }
 
+bool rollout__tripped(const struct rollout *r)
+{
+	return r->tripped;
+}
+
 enum rollout_phase rollout__phase(const struct rollout *r)
 {
 	return r->phase;
@@ -569,6 +1201,16 @@ const char *rollout__stage_name(const struct rollout *r)
 	case ROLLOUT_PHASE_DONE: return "done";
 	}
 	return "?";
+}
+
+const char *rollout__last_stage(const struct rollout *r)
+{
+	return r->stage;
+}
+
+unsigned int rollout__stage_index(const struct rollout *r)
+{
+	return r->stage_idx;
 }
 
 uint64_t rollout__remaining_ns(const struct rollout *r)
@@ -604,4 +1246,28 @@ const char *rollout__probe_mode(const struct rollout *r)
 uint64_t rollout__detect_ns(const struct rollout *r)
 {
 	return r->rollback_ns && r->applied_ns ? r->rollback_ns - r->applied_ns : 0;
+}
+
+size_t rollout__proc_cnt(const struct rollout *r)
+{
+	return r->nr_procs;
+}
+
+const struct rollout_proc *rollout__proc(const struct rollout *r, size_t i)
+{
+	return i < r->nr_procs ? &r->procs[i] : NULL;
+}
+
+const char *rollout__proc_state_name(enum rollout_proc_state s)
+{
+	switch (s) {
+	case ROLLOUT_PROC_CONTROL: return "unpatched";
+	case ROLLOUT_PROC_REVERTED: return "reverted";
+	case ROLLOUT_PROC_CANARY: return "patched";
+	case ROLLOUT_PROC_BUSY: return "busy";
+	case ROLLOUT_PROC_GONE: return "gone";
+	case ROLLOUT_PROC_LOST: return "lost";
+	case ROLLOUT_PROC_FAILED: return "revert-failed";
+	}
+	return "?";
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 #include "guard.h"
 #include "judge.h"
 #include "monitor.h"
@@ -45,6 +46,35 @@ struct patch_driver {
 	void *ctx;
 	/* a failed apply may have changed something (an external patcher): revert it too */
 	bool revert_failed_apply;
+	/*
+	 * Per-process patches (ulp), instead of apply and revert: patch or restore process
+	 * @proc of rollout__set_procs(). patch_one's -EBUSY means "busy past the deadline,
+	 * left untouched": that process stays in the control arm.
+	 */
+	int (*patch_one)(void *ctx, size_t proc, char *err, size_t len);
+	int (*revert_one)(void *ctx, size_t proc, char *err, size_t len);
+};
+
+enum rollout_proc_state {
+	ROLLOUT_PROC_CONTROL,		/* unpatched, in the control arm */
+	ROLLOUT_PROC_CANARY,		/* patched */
+	ROLLOUT_PROC_REVERTED,		/* patched, then restored: unpatched, not in an arm */
+	ROLLOUT_PROC_BUSY,		/* could not be patched in time: left untouched, control */
+	ROLLOUT_PROC_GONE,		/* exited while unpatched */
+	ROLLOUT_PROC_LOST,		/* exited or died while patched */
+	ROLLOUT_PROC_FAILED,		/* its revert failed: 'hotcanary recover' owes it */
+};
+
+struct rollout_proc {
+	pid_t pid;
+	uint64_t start_time;
+	enum rollout_proc_state state;
+	bool was_patched;		/* patched at some point of the run */
+	char note[448];			/* why it is busy, lost or failed */
+	/* private to the rollout */
+	int pidfd;
+	uint64_t window_calls;		/* its calls in the last window, in either arm */
+	uint64_t base_calls;		/* its calls in the baseline */
 };
 
 struct rollout_mark {
@@ -63,6 +93,11 @@ struct rollout_func {
 	struct hc_snapshot window;	/* the last window */
 	unsigned int base_windows;
 	struct judge_result last;	/* the latest verdicts */
+	/* ulp: a redirected function, judged against the control arm in the same windows */
+	bool patched;
+	struct hc_snapshot control;	/* the control arm, summed over every stage window */
+	struct judge solo;		/* a stage without control processes: before/after */
+	bool concurrent;		/* the last stage judged had a control arm */
 };
 
 struct rollout;
@@ -75,6 +110,16 @@ struct rollout_hooks {
 
 int rollout__new(struct rollout **r, const struct hc_policy *pol, enum hc_probe_mode mode,
 		 const struct rollout_hooks *hooks);
+/*
+ * A ulp rollout: the processes whose arms the stages move (in this order), before prepare.
+ * Each policy function is then watched in the target for the control processes and in the
+ * library for the canary ones. @pids and @start_times are copied.
+ */
+int rollout__set_procs(struct rollout *r, const pid_t *pids, const uint64_t *start_times,
+		       size_t n);
+size_t rollout__proc_cnt(const struct rollout *r);
+const struct rollout_proc *rollout__proc(const struct rollout *r, size_t i);
+const char *rollout__proc_state_name(enum rollout_proc_state s);
 /* load and attach the monitor and the guardrails; nothing on the system changes */
 int rollout__prepare(struct rollout *r, char *err, size_t len);
 /*
@@ -84,11 +129,37 @@ int rollout__prepare(struct rollout *r, char *err, size_t len);
 int rollout__run(struct rollout *r, const struct patch_driver *drv);
 void rollout__free(struct rollout *r);
 
+/* 'hotcanary ab': one period with the patch in (on) or out, every function's figures */
+struct rollout_period {
+	bool on;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC */
+	uint64_t duration_ns;
+	struct hc_snapshot *funcs;	/* rollout__func_cnt() of them */
+};
+
+/*
+ * Switchback instead of stages: after prepare, take the patch out and in, @rounds times
+ * each, measuring @period_ns after every switch (the calls made while it switches belong to
+ * neither). Rounds alternate off-on and on-off, so that a linear drift cancels. Ends with the
+ * patch in (@end_on) or out. A guardrail ends it early with the patch out: outcome
+ * rolled-back. Else committed (@end_on) or rolled-back with an "as the policy says" reason.
+ * Returns 0, or -errno when even taking the patch out failed.
+ */
+int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int rounds,
+		uint64_t period_ns, bool end_on);
+size_t rollout__periods(const struct rollout *r, const struct rollout_period **periods);
+
 enum rollout_outcome rollout__outcome(const struct rollout *r);
 const char *rollout__outcome_name(enum rollout_outcome o);
 const char *rollout__reason(const struct rollout *r);
+/* a guardrail, the judge or the operator stopped it */
+bool rollout__tripped(const struct rollout *r);
 enum rollout_phase rollout__phase(const struct rollout *r);
 const char *rollout__stage_name(const struct rollout *r);
+/* the name of the stage running or last run, NULL before the first */
+const char *rollout__last_stage(const struct rollout *r);
+/* the stage running or last run, 1-based; 0 before the first */
+unsigned int rollout__stage_index(const struct rollout *r);
 /* time left in the current phase */
 uint64_t rollout__remaining_ns(const struct rollout *r);
 size_t rollout__func_cnt(const struct rollout *r);

@@ -21,12 +21,18 @@
 #include "policy.h"
 #include "rollout.h"
 #include "steps.h"
+#include "ulp_driver.h"
+#include "prom.h"
+#include "run.h"
+#include "svg.h"
 #include "units.h"
 
 struct run_ctx {
 	const struct hc_policy *pol;
 	int tty;
 	int json;
+	const char *prom_file;	/* node_exporter textfile, rewritten after every window */
+	int prom_err;		/* reported once */
 };
 
 static void usage(FILE *out)
@@ -36,6 +42,8 @@ static void usage(FILE *out)
 		"\n"
 		"  --dry-run            check the policy and the host, measure nothing, change nothing\n"
 		"  --report FILE        write the report (decision, timeline, statistics) as JSON\n"
+		"  --svg FILE           draw each function's latency, reference against canary\n"
+		"  --prom-file PATH     keep Prometheus metrics in PATH (node_exporter textfile)\n"
 		"  --json               print the report as JSON instead of a table\n"
 		"  -m, --mode MODE      kernel probes: auto (the checks' choice), fentry, kprobe\n"
 		"  --state-dir DIR      where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
@@ -103,12 +111,88 @@ static double error_rate(const struct hc_snapshot *s)
 	return s->calls ? (double)s->errors / (double)s->calls : 0;
 }
 
+/* what a function did in the whole run, every arm and phase: a monotonic counter */
+static void func_total(const struct rollout_func *f, struct hc_snapshot *t)
+{
+	*t = f->baseline;
+	snapshot__accumulate(t, &f->canary);
+	if (f->patched)
+		snapshot__accumulate(t, &f->control);
+}
+
+/* the last verdict or decision of the timeline, and when it was taken */
+static const struct rollout_mark *last_decision(const struct rollout *r)
+{
+	const struct rollout_mark *m;
+	size_t n = rollout__timeline(r, &m);
+
+	while (n-- > 0)
+		if (!strcmp(m[n].what, "verdict") || !strcmp(m[n].what, "decision"))
+			return &m[n];
+	return NULL;
+}
+
+static void prom_write(const struct rollout *r, struct run_ctx *c)
+{
+	static const char *const states[] = { "baseline", "activate", "stage", "rollback",
+					      "committed", "rolled-back", "refused", "failed" };
+	size_t i, n = rollout__func_cnt(r);
+	struct hc_snapshot *tot = calloc(n ? n : 1, sizeof(*tot));
+	struct prom_func *pf = calloc(n ? n : 1, sizeof(*pf));
+	const struct rollout_mark *dm = last_decision(r);
+	char decision[64] = "";
+	struct prom_rollout pr = {
+		.name = c->pol->name,
+		.stage_count = (unsigned int)c->pol->nr_stages,
+		.states = states,
+		.nr_states = sizeof(states) / sizeof(states[0]),
+	};
+	int ret;
+
+	if (!tot || !pf)
+		goto out;
+	for (i = 0; i < n; i++) {
+		func_total(rollout__func(r, i), &tot[i]);
+		pf[i].name = rollout__func(r, i)->name;
+		pf[i].total = &tot[i];
+	}
+	switch (rollout__phase(r)) {
+	case ROLLOUT_PHASE_BASELINE: pr.state = "baseline"; break;
+	case ROLLOUT_PHASE_ACTIVATE: pr.state = "activate"; break;
+	case ROLLOUT_PHASE_STAGE: pr.state = "stage"; break;
+	case ROLLOUT_PHASE_ROLLBACK: pr.state = "rollback"; break;
+	case ROLLOUT_PHASE_DONE: pr.state = rollout__outcome_name(rollout__outcome(r)); break;
+	}
+	pr.stage_index = rollout__stage_index(r);
+	pr.stage = pr.stage_index ? c->pol->stages[pr.stage_index - 1].name : NULL;
+	if (dm) {
+		/* "stage canary: pass: ..." or "committed": the verdict word alone */
+		const char *v = strncmp(dm->detail, "stage ", 6) ? dm->detail :
+				strchr(dm->detail, ':') ? strchr(dm->detail, ':') + 2 : dm->detail;
+
+		snprintf(decision, sizeof(decision), "%.*s", (int)strcspn(v, ": "), v);
+		pr.decision = decision;
+		pr.decision_unix_s = dm->wall.tv_sec + dm->wall.tv_nsec / 1e9;
+	}
+	ret = prom__write_file(c->prom_file, pf, n, &pr);
+	if (ret && !c->prom_err) {
+		c->prom_err = ret;
+		p_err("cannot write the metrics file '%s': %s; the rollout goes on without it",
+		      c->prom_file, strerror(-ret));
+	}
+out:
+	free(tot);
+	free(pf);
+}
+
 static void progress(const struct rollout *r, void *ctx)
 {
 	struct run_ctx *c = ctx;
 	char a[16], b[16], d[16], e[16];
 	size_t i;
 
+	if (c->prom_file)
+		prom_write(r, c);
 	if (!c->tty)
 		return;
 	fputs("\033[H\033[2J", stdout);
@@ -198,6 +282,11 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 		json_object_object_add(fo, "name", json_object_new_string(f->name));
 		json_object_object_add(fo, "baseline", snapshot_json(&f->baseline));
 		json_object_object_add(fo, "canary", snapshot_json(&f->canary));
+		if (f->patched) {
+			json_object_object_add(fo, "control", snapshot_json(&f->control));
+			json_object_object_add(fo, "reference", json_object_new_string(
+				f->concurrent ? "control" : "baseline"));
+		}
 		for (j = 0; j < JUDGE_NMETRICS; j++)
 			json_object_array_add(da, decision_json(&f->last.d[j]));
 		json_object_object_add(fo, "verdict",
@@ -237,17 +326,23 @@ static void ci_text(const struct judge_decision *d, char *buf, size_t len)
 		snprintf(buf, len, "%.3f..%.3f", d->ci_lo, d->ci_hi);
 }
 
-/* the before/after table: what each function did under the patch against its baseline */
+/*
+ * What each function did under the patch against its reference: the baseline, or for a ulp
+ * function the control processes in the same windows (CONTROL) while there were some.
+ */
 static void report_table(const struct rollout *r)
 {
 	char a[16], b[16];
 	size_t i, j;
 
-	printf("\n%-36s %-12s %10s %10s %8s %17s %9s  %s\n", "FUNCTION", "METRIC", "BASELINE",
-	       "CANARY", "RATIO", "CI", "P/E", "VERDICT");
+	printf("\n%-36s %-12s %10s %10s %8s %17s %9s  %s\n", "FUNCTION", "METRIC",
+	       rollout__proc_cnt(r) ? "REFERENCE" : "BASELINE", "CANARY", "RATIO", "CI", "P/E",
+	       "VERDICT");
 	for (i = 0; i < rollout__func_cnt(r); i++) {
 		const struct rollout_func *f = rollout__func(r, i);
-		const struct hc_snapshot *bs = &f->baseline, *cs = &f->canary;
+		const struct hc_snapshot *bs = f->patched && f->concurrent ? &f->control :
+					       &f->baseline;
+		const struct hc_snapshot *cs = &f->canary;
 		static const struct {
 			const char *name;
 			double q;
@@ -283,9 +378,38 @@ static void report_table(const struct rollout *r)
 			       100 * error_rate(bs), 100 * error_rate(cs), rt, ci, pe,
 			       verdict_text(d->verdict));
 		}
-		printf("%-36s %-12s %10llu %10llu\n", "", "calls",
-		       (unsigned long long)bs->calls, (unsigned long long)cs->calls);
+		printf("%-36s %-12s %10llu %10llu%s\n", "", "calls",
+		       (unsigned long long)bs->calls, (unsigned long long)cs->calls,
+		       !f->patched ? "" : f->concurrent ? "   (reference: control processes)" :
+		       "   (reference: baseline, no control process left)");
 	}
+}
+
+/* the report's picture: per function, the reference (baseline or control) against the canary */
+static int write_svg(const char *path, const struct rollout *r, const struct hc_policy *pol)
+{
+	size_t i, n = rollout__func_cnt(r);
+	struct svg_panel *pa = calloc(n ? n : 1, sizeof(*pa));
+	char title[160];
+	int ret;
+
+	if (!pa)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct rollout_func *f = rollout__func(r, i);
+		bool ctl = f->patched && f->concurrent;
+
+		pa[i].title = f->name;
+		pa[i].a = (struct svg_dist){ ctl ? "control processes" : "baseline",
+					     ctl ? f->control.hist : f->baseline.hist,
+					     ctl ? f->control.max_ns : f->baseline.max_ns };
+		pa[i].b = (struct svg_dist){ "canary", f->canary.hist, f->canary.max_ns };
+	}
+	snprintf(title, sizeof(title), "hotcanary run %s: %s", pol->name,
+		 rollout__outcome_name(rollout__outcome(r)));
+	ret = svg__write_file(path, title, pa, n);
+	free(pa);
+	return ret;
 }
 
 static int outcome_exit(enum rollout_outcome o)
@@ -369,6 +493,65 @@ static int precheck(const struct hc_policy *pol, struct checks_report *rep, int 
 	return 0;
 }
 
+/* a refusal is a decision too: the report says which checks refused (@rep) or why */
+static void write_refusal(const char *path, const struct hc_policy *pol,
+			  const struct checks_report *rep, const char *why, int rc)
+{
+	struct json_object *o = json_object_new_object();
+	char reason[1200] = "refused by the compatibility checks:";
+	size_t i;
+	int ret;
+
+	for (i = 0; rep && i < CHECK_NR; i++)
+		if (rep->r[i].status == CHECK_FAIL)
+			snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), " %s: %s;",
+				 rep->r[i].name, rep->r[i].reason);
+	if (why)
+		snprintf(reason, sizeof(reason), "%s", why);
+	json_object_object_add(o, "name", json_object_new_string(pol->name));
+	json_object_object_add(o, "policy", json_object_new_string(pol->source));
+	json_object_object_add(o, "decision", json_object_new_string("refused"));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_object_add(o, "exit_code", json_object_new_int(rc));
+	if (rep)
+		json_object_object_add(o, "checks", checks_json(rep));
+	json_object_object_add(o, "timeline", json_object_new_array());
+	ret = write_report(path, o);
+	if (ret)
+		p_err("cannot write the report '%s': %s", path, strerror(-ret));
+	json_object_put(o);
+}
+
+/*
+ * Pre-flight a ulp policy: the target and library, and every process it names. 0, or the
+ * exit code of the refusal (nothing was changed).
+ */
+static int ulp_open(struct ulp_driver *ud, const struct hc_policy *pol, struct steps *steps,
+		    const char *report, int quiet)
+{
+	char err[1024];
+	size_t i;
+	int ret;
+
+	ret = ulp_driver__open(ud, pol, steps, err, sizeof(err));
+	if (ret == -ENOMEM) {
+		p_err("out of memory");
+		return HC_EXIT_ERROR;
+	}
+	if (ret) {
+		p_err("%s; nothing was changed", err);
+		if (report)
+			write_refusal(report, pol, NULL, err, HC_EXIT_REFUSED);
+		return HC_EXIT_REFUSED;
+	}
+	if (!quiet)
+		for (i = 0; i < ud->nr; i++)
+			printf("ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
+			       ud->procs[i]->pid, ud->procs[i]->comm, ud->procs[i]->nr_sites,
+			       ud->procs[i]->nr_sites == 1 ? "" : "s");
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct checks_report rep = { 0 };
@@ -386,9 +569,24 @@ int cmd_check(int argc, char **argv)
 		return HC_EXIT_USAGE;
 	}
 	if (pol->patch.type == HC_PATCH_ULP) {
-		p_err("'%s' is a ulp policy; its checks run per process in 'run'", pol->source);
+		struct ulp_driver ud = { 0 };
+
+		/* the same pre-flight as 'run': every process, nothing changed */
+		rc = require_bpf_privileges() ? HC_EXIT_ERROR : ulp_open(&ud, pol, NULL, NULL, json);
+		if (json) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "policy", json_object_new_string(pol->source));
+			json_object_object_add(o, "processes", json_object_new_int((int)ud.nr));
+			json_object_object_add(o, "result", json_object_new_string(
+				rc == HC_EXIT_REFUSED ? "refused" : rc ? "error" : "passed"));
+			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		}
+		ulp_driver__free(&ud);
 		policy__free(pol);
-		return HC_EXIT_USAGE;
+		return rc;
 	}
 	rc = precheck(pol, &rep, json);
 	if (json) {
@@ -405,32 +603,6 @@ int cmd_check(int argc, char **argv)
 	checks__free(&rep);
 	policy__free(pol);
 	return rc;
-}
-
-/* a refusal is a decision too: the report says which checks refused */
-static void write_refusal(const char *path, const struct hc_policy *pol,
-			  const struct checks_report *rep, int rc)
-{
-	struct json_object *o = json_object_new_object();
-	char reason[1200] = "refused by the compatibility checks:";
-	size_t i;
-	int ret;
-
-	for (i = 0; i < CHECK_NR; i++)
-		if (rep->r[i].status == CHECK_FAIL)
-			snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), " %s: %s;",
-				 rep->r[i].name, rep->r[i].reason);
-	json_object_object_add(o, "name", json_object_new_string(pol->name));
-	json_object_object_add(o, "policy", json_object_new_string(pol->source));
-	json_object_object_add(o, "decision", json_object_new_string("refused"));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_object_add(o, "exit_code", json_object_new_int(rc));
-	json_object_object_add(o, "checks", checks_json(rep));
-	json_object_object_add(o, "timeline", json_object_new_array());
-	ret = write_report(path, o);
-	if (ret)
-		p_err("cannot write the report '%s': %s", path, strerror(-ret));
-	json_object_put(o);
 }
 
 /* the journal creates its own directory; a minimal system may lack /var/lib itself */
@@ -457,74 +629,110 @@ static int journal_note(struct journal *j, enum journal_action a, struct json_ob
 	return ret;
 }
 
-int cmd_run(int argc, char **argv)
+static void ulp_run_detail(struct json_object *o, const struct ulp_driver *ud)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "library", json_object_new_string(ud->spec.library));
+	json_object_object_add(o, "target", json_object_new_string(ud->spec.target));
+	for (i = 0; i < ud->nr; i++) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "pid", json_object_new_int(ud->pids[i]));
+		json_object_object_add(p, "start_time", json_object_new_uint64(ud->start_times[i]));
+		json_object_array_add(a, p);
+	}
+	json_object_object_add(o, "pids", a);
+}
+
+/* per process: what the rollout left it as, how long it was frozen; newcomers last */
+static void ulp_report(const struct rollout *r, const struct ulp_driver *ud,
+		       struct json_object *rj, int quiet)
+{
+	struct json_object *pa = json_object_new_array(), *na = json_object_new_array();
+	pid_t *late = NULL;
+	size_t i, nlate = 0;
+	char fz[16];
+
+	if (!quiet)
+		printf("\n%-8s %-16s %-13s %10s %8s  %s\n", "PID", "COMM", "STATE", "FROZEN",
+		       "STOPS", "NOTE");
+	for (i = 0; i < rollout__proc_cnt(r); i++) {
+		const struct rollout_proc *p = rollout__proc(r, i);
+		const struct ulp_proc *up = ud->procs[i];
+		struct json_object *o = json_object_new_object();
+		const char *state = rollout__proc_state_name(p->state);
+
+		json_object_object_add(o, "pid", json_object_new_int(p->pid));
+		json_object_object_add(o, "start_time", json_object_new_uint64(p->start_time));
+		json_object_object_add(o, "comm", json_object_new_string(up->comm));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "was_patched", json_object_new_boolean(p->was_patched));
+		json_object_object_add(o, "freeze_ns", json_object_new_uint64(up->freeze_ns));
+		json_object_object_add(o, "stops", json_object_new_int(up->attempts));
+		if (p->note[0])
+			json_object_object_add(o, "note", json_object_new_string(p->note));
+		json_object_array_add(pa, o);
+		if (!quiet)
+			printf("%-8d %-16s %-13s %10s %8u  %s\n", p->pid, up->comm, state,
+			       up->freeze_ns ? duration__format(up->freeze_ns, fz, sizeof(fz)) : "-",
+			       up->attempts, p->note);
+	}
+	json_object_object_add(rj, "processes", pa);
+	if (!ulp_driver__newcomers(ud, &late, &nlate)) {
+		for (i = 0; i < nlate; i++) {
+			json_object_array_add(na, json_object_new_int(late[i]));
+			if (!quiet)
+				printf("%-8d %-16s %-13s %10s %8s  %s\n", late[i], "", "unpatched", "-",
+				       "-", "started during the rollout: not patched");
+		}
+		free(late);
+	}
+	json_object_object_add(rj, "newcomers", na);
+}
+
+/*
+ * What 'run' and 'ab' share: the checks, the journal, the drivers, the rollout and its
+ * report. @o->ab selects the switchback of 'ab' instead of the stages.
+ */
+int run__execute(const struct run_opts *opt)
+{
 	struct rollout_hooks hooks = { .progress = progress };
-	const char *report = NULL, *state_dir = JOURNAL_DEFAULT_DIR;
-	enum hc_probe_mode mode = HC_MODE_AUTO;
+	enum hc_probe_mode mode = opt->mode;
 	struct checks_report rep = { 0 };
 	struct driver_ctx dctx = { 0 };
 	struct patch_driver drv = { 0 };
-	struct run_ctx ctx = { 0 };
+	struct ulp_driver ud = { 0 };
+	struct run_ctx ctx = { .json = opt->json, .prom_file = opt->prom_file };
+	const char *report = opt->report, *svg = opt->svg, *state_dir = opt->state_dir;
 	struct hc_policy *pol = NULL;
 	struct journal *j = NULL;
 	struct rollout *r = NULL;
 	struct json_object *o, *rj;
 	struct policy_err perr;
-	int dry = 0, c, ret, rc = HC_EXIT_ERROR, mode_set = 0;
+	int dry = opt->dry, ret, rc = HC_EXIT_ERROR, mode_set = opt->mode_set;
 	char err[1024];
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': dry = 1; break;
-		case 'r': report = optarg; break;
-		case 'j': ctx.json = 1; break;
-		case 's': state_dir = optarg; break;
-		case 'm':
-			mode_set = 1;
-			if (!strcmp(optarg, "fentry"))
-				mode = HC_MODE_FENTRY;
-			else if (!strcmp(optarg, "kprobe"))
-				mode = HC_MODE_KPROBE;
-			else if (strcmp(optarg, "auto")) {
-				p_err("invalid mode '%s': expected auto, fentry or kprobe", optarg);
-				return HC_EXIT_USAGE;
-			}
-			break;
-		case 'h': usage(stdout); return HC_EXIT_OK;
-		default: usage(stderr); return HC_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		p_err("expected one POLICY file; see 'hotcanary run -h'");
-		return HC_EXIT_USAGE;
-	}
-	ret = policy__load(argv[optind], &pol, &perr);
+	ret = policy__load(opt->policy, &pol, &perr);
 	if (ret) {
 		p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
 		return HC_EXIT_USAGE;
 	}
-	if (pol->patch.type == HC_PATCH_ULP) {
-		p_err("patch type 'ulp' in '%s' is not supported by this version", pol->source);
-		goto out;
-	}
 	if (require_bpf_privileges())
 		goto out;
-	rc = precheck(pol, &rep, ctx.json);
-	if (rc) {
-		if (report && rc == HC_EXIT_REFUSED)
-			write_refusal(report, pol, &rep, rc);
-		goto out;
+	if (pol->patch.type == HC_PATCH_ULP) {
+		/* the ulp checks are per process: pre-flight every one, change nothing */
+		rc = ulp_open(&ud, pol, &dctx.steps, report, ctx.json);
+		if (rc)
+			goto out;
+	} else {
+		rc = precheck(pol, &rep, ctx.json);
+		if (rc) {
+			if (report && rc == HC_EXIT_REFUSED)
+				write_refusal(report, pol, &rep, NULL, rc);
+			goto out;
+		}
 	}
 	if (!mode_set && pol->patch.type == HC_PATCH_KLP)
 		mode = rep.probe_mode;
@@ -546,7 +754,10 @@ int cmd_run(int argc, char **argv)
 	dctx.pol = pol;
 	ret = steps__init(&dctx.steps, j, pol->patch.type == HC_PATCH_KLP ?
 			  pol->patch.klp.transition_timeout_ns / 1000000 : 30000);
-	if (pol->patch.type == HC_PATCH_KLP) {
+	if (pol->patch.type == HC_PATCH_ULP) {
+		drv = (struct patch_driver){ .name = "ulp", .patch_one = ulp_driver__patch_one,
+					     .revert_one = ulp_driver__revert_one, .ctx = &ud };
+	} else if (pol->patch.type == HC_PATCH_KLP) {
 		struct klp_mod prev = { 0 };
 
 		snprintf(dctx.module_name, sizeof(dctx.module_name), "%s", rep.mod.name);
@@ -558,9 +769,12 @@ int cmd_run(int argc, char **argv)
 			snprintf(dctx.prev_name, sizeof(dctx.prev_name), "%s", prev.name);
 			klp_mod__free(&prev);
 		}
-		drv = (struct patch_driver){ "klp", klp_apply, klp_revert, &dctx, false };
+		drv = (struct patch_driver){ .name = "klp", .apply = klp_apply,
+					     .revert = klp_revert, .ctx = &dctx };
 	} else {
-		drv = (struct patch_driver){ "exec", exec_apply, exec_revert, &dctx, true };
+		drv = (struct patch_driver){ .name = "exec", .apply = exec_apply,
+					     .revert = exec_revert, .ctx = &dctx,
+					     .revert_failed_apply = true };
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string(
@@ -576,6 +790,8 @@ int cmd_run(int argc, char **argv)
 					       json_object_new_string(dctx.prev_name));
 		}
 	}
+	if (pol->patch.type == HC_PATCH_ULP)
+		ulp_run_detail(o, &ud);
 	if (rep.sha256[0])
 		json_object_object_add(o, "artifact_sha256", json_object_new_string(rep.sha256));
 	if (journal_note(j, JOURNAL_ACT_RUN_START, o))
@@ -584,6 +800,8 @@ int cmd_run(int argc, char **argv)
 	ctx.tty = !ctx.json && isatty(STDOUT_FILENO);
 	hooks.ctx = &ctx;
 	ret = rollout__new(&r, pol, mode, &hooks);
+	if (!ret && pol->patch.type == HC_PATCH_ULP)
+		ret = rollout__set_procs(r, ud.pids, ud.start_times, ud.nr);
 	if (ret) {
 		p_err("cannot set up the rollout: %s", strerror(-ret));
 		goto end;
@@ -594,8 +812,15 @@ int cmd_run(int argc, char **argv)
 		rc = HC_EXIT_REFUSED;
 		goto end;
 	}
-	ret = rollout__run(r, &drv);
+	if (opt->ab)
+		ret = rollout__ab(r, &drv, opt->rounds, opt->period_ns,
+				  pol->ab.end == HC_AB_END_APPLIED);
+	else
+		ret = rollout__run(r, &drv);
 	rc = outcome_exit(rollout__outcome(r));
+	/* ab ending removed as the policy says is its normal end, not a rollback */
+	if (opt->ab && rollout__outcome(r) == ROLLOUT_ROLLED_BACK && !rollout__tripped(r))
+		rc = HC_EXIT_OK;
 	if (rollout__outcome(r) == ROLLOUT_COMMITTED || rollout__outcome(r) == ROLLOUT_ROLLED_BACK) {
 		o = json_object_new_object();
 		json_object_object_add(o, "outcome", json_object_new_string(
@@ -604,14 +829,27 @@ int cmd_run(int argc, char **argv)
 		journal_note(j, JOURNAL_ACT_DECISION, o);
 	}
 	rj = report_json(r, pol, rc);
-	json_object_object_add(rj, "checks", checks_json(&rep));
-	if (ctx.json) {
+	if (pol->patch.type == HC_PATCH_ULP)
+		ulp_report(r, &ud, rj, ctx.json);
+	else
+		json_object_object_add(rj, "checks", checks_json(&rep));
+	if (opt->ab) {
+		json_object_object_add(rj, "ab", ab__report(r, pol, opt));
+		if (!ctx.json)
+			printf("\ndecision: %s: %s\n", rollout__outcome_name(rollout__outcome(r)),
+			       rollout__reason(r));
+	} else if (ctx.json) {
 		printf("%s\n", json_object_to_json_string_ext(rj, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		report_table(r);
-		printf("\ndecision: %s: %s\n", rollout__outcome_name(rollout__outcome(r)),
-		       rollout__reason(r));
+		if (rollout__detect_ns(r) && rollout__last_stage(r))
+			printf("\ndecision: %s in stage %s, %.1f s after the patch went in: %s\n",
+			       rollout__outcome_name(rollout__outcome(r)), rollout__last_stage(r),
+			       rollout__detect_ns(r) / 1e9, rollout__reason(r));
+		else
+			printf("\ndecision: %s: %s\n", rollout__outcome_name(rollout__outcome(r)),
+			       rollout__reason(r));
 	}
 	if (report) {
 		ret = write_report(report, rj);
@@ -619,6 +857,11 @@ int cmd_run(int argc, char **argv)
 			p_err("cannot write the report '%s': %s", report, strerror(-ret));
 	}
 	json_object_put(rj);
+	if (svg && !opt->ab) {
+		ret = write_svg(svg, r, pol);
+		if (ret)
+			p_err("cannot write the picture '%s': %s", svg, strerror(-ret));
+	}
 	if (rollout__outcome(r) == ROLLOUT_FAILED)
 		p_err("the rollback did not complete; run 'hotcanary recover' to finish it");
 end:
@@ -627,8 +870,55 @@ end:
 		journal_note(j, JOURNAL_ACT_RUN_END, json_object_new_object());
 out:
 	rollout__free(r);
+	ulp_driver__free(&ud);
 	journal__close(j);
 	checks__free(&rep);
 	policy__free(pol);
 	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "svg", required_argument, NULL, 'S' },
+		{ "prom-file", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct run_opts o = { .state_dir = JOURNAL_DEFAULT_DIR, .mode = HC_MODE_AUTO };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.dry = 1; break;
+		case 'r': o.report = optarg; break;
+		case 'S': o.svg = optarg; break;
+		case 'P': o.prom_file = optarg; break;
+		case 'j': o.json = 1; break;
+		case 's': o.state_dir = optarg; break;
+		case 'm':
+			o.mode_set = 1;
+			c = probe_mode__parse(optarg);
+			if (c < 0) {
+				p_err("invalid mode '%s': expected auto, fentry or kprobe", optarg);
+				return HC_EXIT_USAGE;
+			}
+			o.mode = c;
+			break;
+		case 'h': usage(stdout); return HC_EXIT_OK;
+		default: usage(stderr); return HC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		p_err("expected one POLICY file; see 'hotcanary run -h'");
+		return HC_EXIT_USAGE;
+	}
+	o.policy = argv[optind];
+	return run__execute(&o);
 }

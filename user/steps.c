@@ -214,6 +214,183 @@ out:
 	return ret;
 }
 
+static const char *detail_str(const struct json_object *d, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(d, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct json_object *hex_json(const uint8_t *b, size_t n)
+{
+	char buf[2 * ULP_JMP_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < n && i < ULP_JMP_LEN; i++)
+		snprintf(buf + 2 * i, 3, "%02x", b[i]);
+	buf[2 * i] = '\0';
+	return json_object_new_string(buf);
+}
+
+static struct json_object *addr_json(uint64_t a)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)a);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *ulp_detail(const struct ulp_proc *p, const char *const *names,
+				      const char *library)
+{
+	struct json_object *d = json_object_new_object(), *sa = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(d, "pid", json_object_new_int(p->pid));
+	json_object_object_add(d, "start_time", json_object_new_uint64(p->start_time));
+	json_object_object_add(d, "comm", json_object_new_string(p->comm));
+	if (library)
+		json_object_object_add(d, "library", json_object_new_string(library));
+	for (i = 0; i < p->nr_sites; i++) {
+		const struct ulp_site *st = &p->sites[i];
+		struct json_object *o = json_object_new_object();
+
+		if (names && names[i])
+			json_object_object_add(o, "function", json_object_new_string(names[i]));
+		json_object_object_add(o, "func", addr_json(st->func));
+		json_object_object_add(o, "func_size", json_object_new_uint64(st->func_size));
+		json_object_object_add(o, "addr", addr_json(st->addr));
+		json_object_object_add(o, "orig", hex_json(st->orig, ULP_JMP_LEN));
+		json_object_object_add(o, "patched", hex_json(st->patched, ULP_JMP_LEN));
+		json_object_object_add(o, "new_func", addr_json(st->new_func));
+		json_object_object_add(o, "new_size", json_object_new_uint64(st->new_size));
+		json_object_object_add(o, "slot", addr_json(st->slot));
+		json_object_array_add(sa, o);
+	}
+	json_object_object_add(d, "sites", sa);
+	return d;
+}
+
+static int detail_u64(const struct json_object *d, const char *key, uint64_t *out)
+{
+	struct json_object *v;
+	const char *str;
+	char *end;
+
+	if (!json_object_object_get_ex(d, key, &v))
+		return -EINVAL;
+	if (json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_uint64(v);
+		return 0;
+	}
+	str = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) || strncmp(str, "0x", 2))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(str, &end, 16);
+	return errno || *end || end == str + 2 ? -EINVAL : 0;
+}
+
+static int detail_hex(const struct json_object *d, const char *key, uint8_t *b)
+{
+	const char *str = detail_str(d, key);
+	size_t i;
+
+	if (!str || strlen(str) != 2 * ULP_JMP_LEN)
+		return -EINVAL;
+	for (i = 0; i < ULP_JMP_LEN; i++) {
+		unsigned int v;
+
+		if (sscanf(str + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		b[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p, char *err,
+				size_t len)
+{
+	struct json_object *sa;
+	uint64_t pid;
+	size_t i, n;
+
+	memset(p, 0, sizeof(*p));
+	if (detail_u64(d, "pid", &pid) || detail_u64(d, "start_time", &p->start_time) ||
+	    !json_object_object_get_ex(d, "sites", &sa) ||
+	    !json_object_is_type(sa, json_type_array) || !(n = json_object_array_length(sa))) {
+		snprintf(err, len, "the journal's ulp_patch record has no pid, start_time or sites");
+		return -EINVAL;
+	}
+	p->pid = (pid_t)pid;
+	p->sites = calloc(n, sizeof(*p->sites));
+	if (!p->sites)
+		return -ENOMEM;
+	p->nr_sites = n;
+	p->injected = p->patched = true;
+	for (i = 0; i < n; i++) {
+		const struct json_object *o = json_object_array_get_idx(sa, i);
+		struct ulp_site *st = &p->sites[i];
+
+		if (detail_u64(o, "func", &st->func) || detail_u64(o, "func_size", &st->func_size) ||
+		    detail_u64(o, "addr", &st->addr) || detail_hex(o, "orig", st->orig) ||
+		    detail_hex(o, "patched", st->patched) ||
+		    detail_u64(o, "new_func", &st->new_func) ||
+		    detail_u64(o, "new_size", &st->new_size) || detail_u64(o, "slot", &st->slot)) {
+			snprintf(err, len, "site %zu of pid %d in the journal is incomplete", i,
+				 p->pid);
+			free(p->sites);
+			p->sites = NULL;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		     const char *const *names, const char *library, char *err, size_t len)
+{
+	struct json_object *d = ulp_detail(p, names, library);
+	int ret;
+
+	ret = intent(s, JOURNAL_ACT_ULP_PATCH, d, err, len);
+	if (!ret) {
+		ret = ulp_proc__patch(img, p, err, len);
+		if (!ret) {
+			json_object_object_add(d, "freeze_ns", json_object_new_uint64(p->freeze_ns));
+			json_object_object_add(d, "attempts", json_object_new_int(p->attempts));
+		}
+		ret = result(s, JOURNAL_ACT_ULP_PATCH, d, ret, err, err, len);
+	}
+	json_object_put(d);
+	return ret;
+}
+
+int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		      const char *const *names, const char *library, char *err, size_t len)
+{
+	struct json_object *d = ulp_detail(p, names, library);
+	int ret;
+
+	ret = intent(s, JOURNAL_ACT_ULP_REVERT, d, err, len);
+	if (!ret) {
+		ret = ulp_proc__unpatch(img, p, err, len);
+		if (ret == -ESRCH) {
+			/* nothing of ours is left in a process that is gone */
+			json_object_object_add(d, "note", json_object_new_string(err));
+			ret = 0;
+		} else if (!ret) {
+			json_object_object_add(d, "freeze_ns", json_object_new_uint64(p->freeze_ns));
+			err[0] = '\0';
+		}
+		ret = result(s, JOURNAL_ACT_ULP_REVERT, d, ret, err, err, len);
+	}
+	json_object_put(d);
+	return ret;
+}
+
 static struct json_object *argv_json(char *const *argv)
 {
 	struct json_object *a = json_object_new_array();
@@ -241,14 +418,6 @@ int steps__exec(struct steps *s, enum journal_action action, char *const *argv,
 	return ret;
 }
 
-static const char *detail_str(const struct json_object *d, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(d, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exec_timeout_ns,
 		  char *err, size_t len)
@@ -286,6 +455,17 @@ int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exe
 		ret = steps__exec(s, JOURNAL_ACT_EXEC_REVERT, argv, NULL, exec_timeout_ns, err, len);
 		free(argv);
 		return ret;
+	case JOURNAL_ACT_ULP_REVERT: {
+		struct ulp_proc p;
+
+		ret = steps__ulp_proc_from_detail(step->detail, &p, err, len);
+		if (ret)
+			return ret;
+		ret = steps__ulp_revert(s, NULL, &p, NULL, detail_str(step->detail, "library"),
+					err, len);
+		free(p.sites);
+		return ret;
+	}
 	default:
 		snprintf(err, len, "'%s' steps cannot be replayed by this version",
 			 journal__action_name(step->action));

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include "journal.h"
 #include "klp.h"
+#include "ulp.h"
 
 struct steps {
 	struct journal *j;	/* NULL: nothing is journaled (dry runs, tests) */
@@ -39,7 +40,26 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 /* run an exec patcher's argv (NULL-terminated) as @action (exec_apply or exec_revert) */
 int steps__exec(struct steps *s, enum journal_action action, char *const *argv,
 		char *const *revert, uint64_t timeout_ns, char *err, size_t len);
-/* carry out one step of a journal plan; a target already gone counts as done */
+/*
+ * ulp: redirect or restore the functions of one process (user/ulp.h). The intent carries
+ * everything recover needs to restore the bytes without the policy: pid, start_time, the
+ * library and, per site, the function @names[i], addresses and original and patched bytes.
+ */
+int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		     const char *const *names, const char *library, char *err, size_t len);
+/*
+ * "Already restored" and "the process is gone" are success; the latter's note, also in the
+ * journal's detail.note, is left in @err (else @err is empty)
+ */
+int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		      const char *const *names, const char *library, char *err, size_t len);
+/* the struct ulp_proc a ulp_patch detail describes, for ulp_proc__unpatch(NULL, ...) */
+int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p, char *err,
+				size_t len);
+/*
+ * Carry out one step of a journal plan; a target already gone counts as done (a ulp_revert
+ * then says so in @err)
+ */
 int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exec_timeout_ns,
 		  char *err, size_t len);
 

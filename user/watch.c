@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "guard.h"
 #include "monitor.h"
+#include "prom.h"
 #include "render.h"
 #include "units.h"
 
@@ -29,6 +30,9 @@ struct watch {
 	struct hc_snapshot *total;	/* since the start */
 	struct render_row *rows;
 	uint64_t start_ns, last_ns;
+	const char *prom_path;		/* --prom-file */
+	struct prom_func *prom;
+	int prom_err;			/* the last write's error, reported once per change */
 };
 
 static void usage(FILE *out)
@@ -45,12 +49,14 @@ static void usage(FILE *out)
 		"  -m, --mode MODE           kernel probes: auto (default), fentry, kprobe\n"
 		"  -s, --signals WHICH       fatal signals of: all processes, or watched ones\n"
 		"                            (default: all if a kernel function is watched)\n"
+		"  -p, --prom-file PATH      write Prometheus metrics to PATH every interval, for\n"
+		"                            node_exporter's textfile collector (PATH ends in .prom)\n"
 		"  -h, --help                this help\n"
 		"\n"
 		"  DURATION is a number with ms, s, m or h, e.g. 500ms, 10s.\n");
 }
 
-static int parse_err_mode(const char *s)
+int err_mode__parse(const char *s)
 {
 	static const char *const names[] = {
 		[HC_ERR_NONE] = "none", [HC_ERR_NEG] = "neg",
@@ -62,6 +68,36 @@ static int parse_err_mode(const char *s)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -EINVAL;
+}
+
+int probe_mode__parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return HC_MODE_AUTO;
+	if (!strcmp(s, "fentry"))
+		return HC_MODE_FENTRY;
+	if (!strcmp(s, "kprobe"))
+		return HC_MODE_KPROBE;
+	return -EINVAL;
+}
+
+/* the counters since the start, for Prometheus: a failed write is reported, not fatal */
+static void watch_prom(struct watch *w)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < w->nr; i++) {
+		w->prom[i].name = monitor__func_name(w->mon, i);
+		w->prom[i].total = &w->total[i];
+	}
+	ret = prom__write_file(w->prom_path, w->prom, w->nr, NULL);
+	if (ret && ret != w->prom_err)
+		p_err("cannot write '%s': %s; will try again every interval", w->prom_path,
+		      strerror(-ret));
+	else if (!ret && w->prom_err)
+		p_info("wrote '%s' again", w->prom_path);
+	w->prom_err = ret;
 }
 
 static void on_event(const struct guard_event *ev, void *ctx)
@@ -96,6 +132,8 @@ static void watch_tick(struct watch *w, int final)
 	f.events_dropped = guard__dropped(w->guard);
 	w->last_ns = now;
 	render__frame(w->render, &f);
+	if (w->prom_path)
+		watch_prom(w);
 }
 
 static int epoll_add(int ep, int fd)
@@ -185,6 +223,7 @@ int cmd_watch(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "signals", required_argument, NULL, 's' },
+		{ "prom-file", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -198,7 +237,7 @@ int cmd_watch(int argc, char **argv)
 	int nspecs = 0, rc = HC_EXIT_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:d:e:jm:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:e:jm:s:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (duration__parse(optarg, &interval_ns) || interval_ns < 10000000ULL) {
@@ -214,7 +253,7 @@ int cmd_watch(int argc, char **argv)
 			}
 			break;
 		case 'e':
-			err_mode = parse_err_mode(optarg);
+			err_mode = err_mode__parse(optarg);
 			if (err_mode < 0) {
 				p_err("invalid error predicate '%s': expected none, neg, zero or nonzero",
 				      optarg);
@@ -225,16 +264,12 @@ int cmd_watch(int argc, char **argv)
 			json = 1;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "auto"))
-				mode = HC_MODE_AUTO;
-			else if (!strcmp(optarg, "fentry"))
-				mode = HC_MODE_FENTRY;
-			else if (!strcmp(optarg, "kprobe"))
-				mode = HC_MODE_KPROBE;
-			else {
+			ret = probe_mode__parse(optarg);
+			if (ret < 0) {
 				p_err("invalid mode '%s': expected auto, fentry or kprobe", optarg);
 				return HC_EXIT_USAGE;
 			}
+			mode = ret;
 			break;
 		case 's':
 			if (!strcmp(optarg, "all"))
@@ -245,6 +280,9 @@ int cmd_watch(int argc, char **argv)
 				p_err("invalid --signals '%s': expected all or watched", optarg);
 				return HC_EXIT_USAGE;
 			}
+			break;
+		case 'p':
+			w.prom_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -290,7 +328,8 @@ int cmd_watch(int argc, char **argv)
 	w.delta = calloc(w.nr, sizeof(*w.delta));
 	w.total = calloc(w.nr, sizeof(*w.total));
 	w.rows = calloc(w.nr, sizeof(*w.rows));
-	if (!w.prev || !w.delta || !w.total || !w.rows)
+	w.prom = calloc(w.nr, sizeof(*w.prom));
+	if (!w.prev || !w.delta || !w.total || !w.rows || !w.prom)
 		goto out;
 	ret = render__new(&w.render, json ? RENDER_JSON : isatty(STDOUT_FILENO) ? RENDER_TTY
 										: RENDER_TEXT, stdout);
@@ -339,5 +378,6 @@ out:
 	free(w.delta);
 	free(w.total);
 	free(w.rows);
+	free(w.prom);
 	return rc;
 }

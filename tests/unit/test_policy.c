@@ -224,6 +224,7 @@ static void test_defaults(void **state)
 		       "stages: [{name: s, duration: 1s, targets: 2}]\n");
 	assert_int_equal(pol->nr_watch, 0);
 	assert_int_equal(pol->patch.ulp.consistency, HC_CONSISTENCY_STRICT);
+	assert_int_equal(pol->patch.ulp.deadline_ns, 5000000000ULL);
 	assert_int_equal(pol->patch.ulp.functions[0].errors, HC_ERR_NEG);
 	assert_int_equal(pol->patch.ulp.build_id_len, 4);
 	assert_int_equal(pol->patch.ulp.build_id[0], 0xab);
@@ -271,6 +272,7 @@ static void test_values(void **state)
 		"name: \"0-fix\"\n"
 		"patch:\n"
 		"  consistency: relaxed\n"
+		"  deadline: 250ms\n"
 		"  functions:\n"
 		"    - {old: a, new: a2, errors: nonzero}\n"
 		"    - {old: 'b@V1', new: b2}\n"
@@ -282,6 +284,7 @@ static void test_values(void **state)
 
 	assert_string_equal(pol->name, "0-fix");
 	assert_int_equal(pol->patch.ulp.consistency, HC_CONSISTENCY_RELAXED);
+	assert_int_equal(pol->patch.ulp.deadline_ns, 250000000ULL);
 	assert_int_equal(pol->patch.ulp.nr_functions, 2);
 	assert_int_equal(pol->patch.ulp.functions[0].errors, HC_ERR_NONZERO);
 	assert_string_equal(pol->patch.ulp.functions[1].old_sym, "b@V1");
@@ -515,7 +518,7 @@ static const struct bad bad_policies[] = {
 	/* keys of another patch type */
 	{ ULP "  module: /m.ko\n", 8, 3, "patch.module",
 	  "'module' is for patch type klp only, not ulp; allowed: type, sha256, library, target, "
-	  "build_id, functions, consistency" },
+	  "build_id, functions, consistency, deadline" },
 	{ EXEC "  sha256: 0123\n", 6, 3, "patch.sha256",
 	  "'sha256' is for patch type klp and ulp only, not exec" },
 	{ EXEC "  transition_timeout: 5s\n", 6, 3, "patch.transition_timeout",

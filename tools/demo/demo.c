@@ -2,18 +2,21 @@
 /*
  * Bundled demo workload: a toy request server that parses and handles requests in a loop,
  * with realistic latency spread and an occasional malformed request. hotcanary's quick start
- * watches parse_request() and handle_request() in it.
- *   demo [SECONDS [TUNE_FILE]]   run for SECONDS (default: until killed)
+ * hotpatches parse_request() in it (tools/demo/fix_*.c); 'watch' can measure it too.
+ *   demo [-w WORKERS] [SECONDS [TUNE_FILE]]   run for SECONDS (default: until killed), in
+ *                                             WORKERS processes (default 1)
  *
  * TUNE_FILE, when given, stands in for a patch that changes parse_request(): it holds
  * "EXTRA_US ERROR_PERCENT" and is read again every 100 requests, so a test or a demo can
  * make the function slower or failing while hotcanary judges it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 struct request {
 	char line[64];
@@ -79,10 +82,8 @@ __attribute__((noinline)) int handle_request(const struct request *r)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void serve(time_t end, const char *tune)
 {
-	time_t end = argc > 1 && atoi(argv[1]) > 0 ? time(NULL) + atoi(argv[1]) : 0;
-	const char *tune = argc > 2 ? argv[2] : NULL;
 	unsigned long n = 0;
 	struct request r;
 
@@ -93,5 +94,50 @@ int main(int argc, char **argv)
 			handle_request(&r);
 		usleep(200);
 	}
+}
+
+static void stop_workers(int sig)
+{
+	/* the workers are our process group: take them with us */
+	signal(sig, SIG_DFL);
+	kill(0, sig);
+}
+
+int main(int argc, char **argv)
+{
+	int c, i, workers = 1;
+	time_t end;
+
+	while ((c = getopt(argc, argv, "w:")) != -1) {
+		if (c != 'w' || (workers = atoi(optarg)) < 1 || workers > 64) {
+			fprintf(stderr, "usage: demo [-w WORKERS] [SECONDS [TUNE_FILE]]\n");
+			return 2;
+		}
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	end = argc > 1 && atoi(argv[1]) > 0 ? time(NULL) + atoi(argv[1]) : 0;
+	if (workers == 1) {
+		serve(end, argc > 2 ? argv[2] : NULL);
+		return 0;
+	}
+	setpgid(0, 0);
+	signal(SIGTERM, stop_workers);
+	signal(SIGINT, stop_workers);
+	for (i = 0; i < workers; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("demo: fork");
+			stop_workers(SIGTERM);
+		}
+		if (!pid) {
+			rng ^= (unsigned int)getpid() * 2654435761u;
+			serve(end, argc > 2 ? argv[2] : NULL);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
 	return 0;
 }

@@ -1,20 +1,96 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The quick start's main job: run the bundled demo server and watch its request path with
-# hotcanary for a few seconds. DEMO_SECONDS sets how long (default 10).
+# The quick start's main job, for real: the bundled demo server runs as WORKERS processes
+# under load, and hotcanary hotpatches its parse_request() in stages, one process first,
+# judging the patched processes against the still-unpatched ones in the same windows.
+#   1. a good fix (tools/demo/fix_good.c) is committed across every stage;
+#   2. 'hotcanary revert' takes it out again;
+#   3. a bad fix (tools/demo/fix_bad.c, 3x slower) is rolled back at the canary.
+# DEMO_WORKERS (default 4) and DEMO_STAGE (seconds per stage, default 5) tune it.
 set -eu
 
-out=${OUTPUT:-build}
-secs=${DEMO_SECONDS:-10}
+out=$(cd "${OUTPUT:-build}" && pwd)
+workers=${DEMO_WORKERS:-4}
+stage=${DEMO_STAGE:-5}
 demo=$out/demo
+state=$out/demo-state
+hc=$out/hotcanary
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo: hotcanary loads BPF programs and needs root; run 'sudo make demo'" >&2
+	echo "demo: hotcanary loads BPF programs and patches processes; run 'sudo make demo'" >&2
 	exit 1
 fi
-"$demo" $((secs + 5)) &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT INT TERM
-echo "demo: server running as pid $pid; watching parse_request and handle_request for ${secs}s"
-"$out/hotcanary" watch -d "${secs}s" "user:$demo:parse_request" "user:$demo:handle_request"
+build_id=$(readelf -n "$demo" | sed -n 's/.*Build ID: *//p')
+if [ -z "$build_id" ]; then
+	echo "demo: '$demo' has no GNU build-id; rebuild it with 'make clean demo'" >&2
+	exit 1
+fi
+rm -rf "$state"
+"$demo" -w "$workers" &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT INT TERM
+sleep 1
+
+policy() { # NAME LIBRARY
+	cat <<EOP
+name: $1
+patch:
+  type: ulp
+  library: $2
+  target: $demo
+  build_id: $build_id
+  functions:
+    - old: parse_request
+      new: parse_request_fixed
+processes:
+  exe: $demo
+baseline:
+  duration: ${stage}s
+stages:
+  - name: canary
+    duration: ${stage}s
+    targets: 1
+  - name: half
+    duration: ${stage}s
+    targets: 50%
+  - name: all
+    duration: ${stage}s
+    targets: 100%
+judge:
+  max_p50_ratio: 1.25
+  max_p99_ratio: 1.5
+EOP
+}
+policy demo-good-fix "$out/demo-fix_good.so" >"$out/demo-good.yaml"
+policy demo-bad-fix "$out/demo-fix_bad.so" >"$out/demo-bad.yaml"
+
+echo "demo: server pid $server with $workers workers: $(pgrep -d' ' -P "$server")"
+echo
+echo "demo: 1. a good fix for parse_request (it stops rejecting 2% of requests)"
+rc=0
+"$hc" run --state-dir "$state" "$out/demo-good.yaml" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "demo: the good fix was not committed (exit $rc); see the report above" >&2
+	exit 1
+fi
+echo
+echo "demo: 2. take it out again: hotcanary revert demo-good-fix"
+rc=0
+"$hc" revert --state-dir "$state" demo-good-fix || rc=$?
+# revert's exit status is that of a rollback
+if [ "$rc" -ne 3 ]; then
+	echo "demo: the revert failed (exit $rc)" >&2
+	exit 1
+fi
+echo
+echo "demo: 3. a bad fix for parse_request (3x slower)"
+rc=0
+"$hc" run --state-dir "$state" "$out/demo-bad.yaml" || rc=$?
+if [ "$rc" -ne 3 ]; then
+	echo "demo: the bad fix was not rolled back (exit $rc); see the report above" >&2
+	exit 1
+fi
+echo
+echo "demo: done: the good fix was committed, the bad one rolled back at the canary (exit 3)"
+"$hc" status --state-dir "$state"

@@ -1,0 +1,633 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Host tests of userspace hotpatches (ulp): 'hotcanary run' on real processes of the
+# ulp_target fixture, with the fix libraries of tests/fixtures/ulp_fix_*.c, then the engine's
+# own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
+#
+# usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
+#   GROUP is a shell glob over: good slow segv errors buildid asm busy wait killed engine
+#
+# ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
+# what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
+# entries of the old and the new function. A test reads it from every process.
+#
+# Output and skips as in tests/host/run.sh: "PASS name detail" / "FAIL name detail" lines,
+# then "ulp: N passed, N failed"; a missing prerequisite skips outside CI and fails in CI.
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${OUTPUT:-build}
+case $out in
+/*) ;;
+*) out=$root/$out ;;
+esac
+
+prereq()
+{
+	case ${CI:-} in
+	'' | false | 0)
+		echo "ulp: SKIPPED: $1; $2"
+		exit 0
+		;;
+	esac
+	echo "ulp: FAILED: $1; $2 (CI is set, so a missing prerequisite is an error)" >&2
+	exit 1
+}
+
+command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make deps'"
+[ "$(id -u)" -eq 0 ] || prereq "not root: uprobes, BPF and ptrace need root" "run it with sudo"
+for f in hotcanary tests/ulp_target tests/ulp_asm_target tests/ulp_engine \
+	tests/ulp_fix_good.so tests/ulp_fix_slow.so tests/ulp_fix_errors.so tests/ulp_fix_segv.so; do
+	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
+done
+for t in readelf nm python3 timeout rsvg-convert; do
+	command -v "$t" >/dev/null 2>&1 || prereq "$t not found" "run 'make deps'"
+done
+[ -e /sys/bus/event_source/devices/uprobe/type ] ||
+	prereq "this kernel has no uprobes (CONFIG_UPROBE_EVENTS)" "run on a kernel with uprobes"
+if [ ! -e /sys/kernel/tracing/uprobe_events ]; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+	[ -e /sys/kernel/tracing/uprobe_events ] ||
+		prereq "cannot mount tracefs at /sys/kernel/tracing" "mount it by hand"
+fi
+
+# private copies: a uprobe is per inode, and others may rebuild $OUTPUT meanwhile
+tmp=$(mktemp -d "$out/ulp.XXXXXX") || exit 1
+cp "$out/hotcanary" "$out"/tests/ulp_target "$out"/tests/ulp_asm_target \
+	"$out"/tests/ulp_fix_*.so "$out/tests/ulp_engine" "$tmp/" || exit 1
+HC=$tmp/hotcanary
+TARGET=$tmp/ulp_target
+mkdir -p "$tmp/prom"
+BUILD_ID=$(readelf -n "$TARGET" | sed -n 's/.*Build ID: *//p')
+
+bg_pids=()
+alive()
+{
+	local st
+
+	st=$(sed -n 's/^.*) \([A-Z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+cleanup()
+{
+	local p
+
+	for p in "${bg_pids[@]}"; do
+		alive "$p" && kill -9 "$p" 2>/dev/null
+	done
+	cd / && rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+npass=0
+nfail=0
+result()
+{
+	local verdict=$1 name=$2 detail
+
+	shift 2
+	detail=$(printf '%s' "$*" | tr '\n\r\t' '   ')
+	echo "$verdict $name${detail:+ $detail}"
+	if [ "$verdict" = PASS ]; then
+		npass=$((npass + 1))
+	else
+		nfail=$((nfail + 1))
+	fi
+}
+pass() { result PASS "$@"; }
+fail() { result FAIL "$@"; }
+
+# targets N [ARGS...]: start N ulp_target processes, in PID order; their PIDs in ${tp[@]},
+# their status files ${stf[PID]}. ULP_CRASH_LAST=1 gives the last one ULP_CRASH=1.
+tp=()
+declare -A stf
+nstarted=0
+targets()
+{
+	local n=$1 i p f
+
+	shift
+	tp=()
+	for ((i = 0; i < n; i++)); do
+		f=$tmp/st.$((nstarted++))
+		if [ "${ULP_CRASH_LAST:-}" = 1 ] && [ $i -eq $((n - 1)) ]; then
+			ULP_CRASH=1 "$TARGET" -s "$f" "$@" &
+		else
+			"$TARGET" -s "$f" "$@" &
+		fi
+		p=$!
+		bg_pids+=("$p")
+		tp+=("$p")
+		stf[$p]=$f
+	done
+	# running, with a first status written
+	for p in "${tp[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			[ -s "${stf[$p]}" ] && break
+			sleep 0.02
+		done
+	done
+}
+
+stop_targets()
+{
+	local p
+
+	for p in "${tp[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	tp=()
+}
+
+# status PID KEY: a value of a target's status line
+status()
+{
+	sed -n "s/.*\\<$2=\\([-0-9]*\\).*/\\1/p" "${stf[$1]}" 2>/dev/null
+}
+
+# deltas: the delta= of every target, after a fresh status write
+deltas()
+{
+	local p s=
+
+	sleep 0.3
+	for p in "${tp[@]}"; do
+		s="$s $(status "$p" delta)"
+	done
+	echo "${s# }"
+}
+
+# policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
+# STAGE seconds (default 3): one process, half of them, all of them
+policy()
+{
+	local name=$1 lib=$2 st=${STAGE:-3}
+
+	shift 2
+	cat >"$tmp/$name.yaml" <<EOF
+name: $name
+patch:
+  type: ulp
+  library: $tmp/$lib
+  target: ${POL_TARGET:-$TARGET}
+  build_id: ${POL_BUILD_ID:-$BUILD_ID}
+  functions:
+    - old: ${POL_OLD:-parse_request}
+      new: parse_request_fixed
+  deadline: ${POL_DEADLINE:-5s}
+processes:
+  exe: ${POL_TARGET:-$TARGET}
+baseline:
+  duration: ${st}s
+stages:
+  - name: canary
+    duration: ${st}s
+    targets: 1
+  - name: half
+    duration: ${st}s
+    targets: 50%
+  - name: all
+    duration: ${st}s
+    targets: 100%
+judge:
+  max_p50_ratio: 1.5
+  max_p99_ratio: 3.0
+EOF
+	printf '%s\n' "$@" >>"$tmp/$name.yaml"
+}
+
+# run NAME [ARGS...]: hotcanary run on the policy; rc, report in $tmp/NAME.json
+run()
+{
+	local name=$1
+
+	shift
+	timeout 120 "$HC" run "$tmp/$name.yaml" --state-dir "$tmp/state" \
+		--report "$tmp/$name.json" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	rc=$?
+}
+
+report() { jq -r "$2" "$tmp/$1.json" 2>/dev/null; }
+
+# code PID SYMBOL [FILE]: the first 8 bytes of SYMBOL in the process, as hex
+code()
+{
+	python3 - "$1" "$2" "${3:-$TARGET}" <<'EOF'
+import subprocess, sys
+pid, sym, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+import os
+st = os.stat(path)
+val = None
+for line in subprocess.run(["nm", path], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if len(f) == 3 and f[2] == sym:
+        val = int(f[0], 16)
+# the file offset of the symbol: PT_LOAD segments map vaddr to offset
+off = None
+for line in subprocess.run(["readelf", "-lW", path], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if f and f[0] == "LOAD":
+        o, va, fs = int(f[1], 16), int(f[2], 16), int(f[4], 16)
+        if va <= val < va + fs:
+            off = val - va + o
+addr = None
+for line in open(f"/proc/{pid}/maps"):
+    f = line.split()
+    if len(f) >= 6 and int(f[4]) == st.st_ino:
+        lo, hi = (int(x, 16) for x in f[0].split("-"))
+        pg = int(f[2], 16)
+        if pg <= off < pg + (hi - lo):
+            addr = lo + off - pg
+with open(f"/proc/{pid}/mem", "rb") as m:
+    m.seek(addr)
+    print(m.read(8).hex())
+EOF
+}
+
+# file_code SYMBOL [FILE]: the same bytes in the file
+file_code()
+{
+	python3 - "$1" "${2:-$TARGET}" <<'EOF'
+import subprocess, sys
+sym, path = sys.argv[1], sys.argv[2]
+val = None
+for line in subprocess.run(["nm", path], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if len(f) == 3 and f[2] == sym:
+        val = int(f[0], 16)
+for line in subprocess.run(["readelf", "-lW", path], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if f and f[0] == "LOAD":
+        o, va, fs = int(f[1], 16), int(f[2], 16), int(f[4], 16)
+        if va <= val < va + fs:
+            with open(path, "rb") as fh:
+                fh.seek(val - va + o)
+                print(fh.read(8).hex())
+EOF
+}
+
+# untouched PID...: every process runs the original code and bytes, with no library mapped
+untouched()
+{
+	local p want
+
+	want=$(file_code parse_request)
+	for p in "$@"; do
+		[ "$(code "$p" parse_request)" = "$want" ] || return 1
+		[ "$(status "$p" delta)" = 1 ] || return 1
+	done
+}
+
+# ---- the cases ---------------------------------------------------------------------------------
+
+t_good()
+{
+	local d why=
+
+	targets 3 -t 2 -p 100
+	policy ulp-good ulp_fix_good.so
+	run ulp-good --svg "$tmp/ulp-good.svg" --prom-file "$tmp/prom/hotcanary.prom"
+	d=$(deltas)
+	if [ $rc -ne 0 ]; then
+		why="exit $rc, not 0 (committed): $(cat "$tmp/ulp-good.err") $(report ulp-good .reason)"
+	elif [ "$d" != "2 2 2" ]; then
+		why="committed, but the processes returned deltas '$d', not '2 2 2'"
+	elif [ "$(report ulp-good '[.processes[].state] | join(",")')" != patched,patched,patched ]; then
+		why="report states: $(report ulp-good '[.processes[].state] | join(",")')"
+	elif [ "$(report ulp-good '.functions[0].reference')" != baseline ]; then
+		# the last stage has every process patched: no control left
+		why="the last stage's reference is not the baseline"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-good "committed through 3 stages; deltas $d; freeze" \
+			"$(report ulp-good '[.processes[].freeze_ns] | map(tostring) | join(",")') ns"
+	else
+		fail ulp-good "$why"
+	fi
+	exports ulp-good
+	# revert takes a committed patch out of every process
+	"$HC" revert --state-dir "$tmp/state" ulp-good >"$tmp/revert.out" 2>&1
+	rc=$?
+	d=$(deltas)
+	# revert's exit status is that of a rollback: 3
+	if [ $rc -eq 3 ] && untouched "${tp[@]}"; then
+		pass ulp-revert "revert restored the original bytes in 3 processes; deltas $d"
+	else
+		fail ulp-revert "exit $rc, deltas '$d': $(cat "$tmp/revert.out")"
+	fi
+	stop_targets
+}
+
+# exports NAME: the run's --prom-file is valid and ends committed; its --svg renders
+exports()
+{
+	local f=$tmp/prom/hotcanary.prom check st why=
+
+	if command -v promtool >/dev/null 2>&1; then
+		check="promtool check metrics"
+		promtool check metrics <"$f" >"$tmp/promtool.out" 2>&1
+	else
+		check="the strict parser of tests/unit/test_prom.c (promtool not found)"
+		"$out/tests/test_prom" "$f" >"$tmp/promtool.out" 2>&1
+	fi
+	if [ $? -ne 0 ]; then
+		why="$check: $(head -c 600 "$tmp/promtool.out")"
+	elif ! grep -q "^hotcanary_rollout_state{rollout=\"$1\",state=\"committed\"} 1" "$f" ||
+		! grep -q '^hotcanary_function_calls_total{function="parse_request -> parse_request_fixed"} [1-9]' "$f"; then
+		why="no committed state or no calls in $f: $(head -c 600 "$f")"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-prom "run --prom-file passes $check and ends committed"
+	else
+		fail ulp-prom "$why"
+	fi
+	why=
+	if ! rsvg-convert -o "$tmp/$1.png" "$tmp/$1.svg" 2>"$tmp/rsvg.err"; then
+		why="rsvg-convert failed: $(head -c 400 "$tmp/rsvg.err")"
+	else
+		# width height ink blue orange: both distributions drawn
+		st=($(python3 "$here/png_stats.py" "$tmp/$1.png" 2>&1))
+		[ "${st[3]:-0}" -gt 100 ] && [ "${st[4]:-0}" -gt 100 ] ||
+			why="the picture lacks one of the two distributions: ${st[*]}"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-svg "run --svg renders: ${st[*]} (w h ink blue orange)"
+	else
+		fail ulp-svg "$why"
+	fi
+}
+
+# rolled_back NAME CASE WANT...: exit 3 at the canary, reason matching WANT, all restored
+rolled_back()
+{
+	local name=$1 case=$2 want=$3 why= reason d
+
+	reason=$(report "$name" .reason)
+	d=$(deltas)
+	if [ $rc -ne 3 ]; then
+		why="exit $rc, not 3 (rolled back): $(cat "$tmp/$name.err") $reason"
+	elif ! grep -qiE "$want" <<<"$reason"; then
+		why="the reason does not say '$want': $reason"
+	elif ! untouched "${tp[@]}"; then
+		why="not every process runs the original code again: deltas '$d'"
+	fi
+	if [ -z "$why" ]; then
+		pass "$case" "rolled back, every process restored (deltas $d): $reason"
+	else
+		fail "$case" "$why"
+	fi
+}
+
+t_slow()
+{
+	targets 3 -t 2 -p 100
+	policy ulp-slow ulp_fix_slow.so
+	run ulp-slow
+	rolled_back ulp-slow ulp-slow 'p50|p90|p99'
+	if [ "$(report ulp-slow '[.timeline[] | select(.what == "stage")] | length')" != 1 ]; then
+		fail ulp-slow-canary "it did not roll back in the canary stage: $(report ulp-slow \
+			'[.timeline[] | .what + " " + .detail] | join("; ")')"
+	else
+		pass ulp-slow-canary "rolled back in the first stage, against the control arm"
+	fi
+	stop_targets
+}
+
+t_errors()
+{
+	targets 3 -t 2 -p 100
+	policy ulp-errors ulp_fix_errors.so
+	run ulp-errors
+	rolled_back ulp-errors ulp-errors 'error'
+	stop_targets
+}
+
+t_segv()
+{
+	local last
+
+	ULP_CRASH_LAST=1 targets 3 -t 2 -p 100
+	last=${tp[2]}
+	policy ulp-segv ulp_fix_segv.so
+	run ulp-segv
+	# the crashed process is gone; the two others must be back to the original
+	unset 'tp[2]'
+	rolled_back ulp-segv ulp-segv "pid $last.*signal 11"
+	stop_targets
+}
+
+t_buildid()
+{
+	local why=
+
+	targets 1 -t 2 -p 100
+	POL_BUILD_ID=0123456789abcdef0123456789abcdef01234567 policy ulp-buildid ulp_fix_good.so
+	run ulp-buildid
+	if [ $rc -ne 4 ]; then
+		why="exit $rc, not 4 (refused): $(cat "$tmp/ulp-buildid.err")"
+	elif ! grep -q 'build-id' "$tmp/ulp-buildid.err"; then
+		why="stderr does not name the build-id: $(cat "$tmp/ulp-buildid.err")"
+	elif ! untouched "${tp[@]}" || grep -q ulp_fix "/proc/${tp[0]}/maps"; then
+		why="the process was touched"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-buildid "refused, nothing touched: $(head -c 300 "$tmp/ulp-buildid.err")"
+	else
+		fail ulp-buildid "$why"
+	fi
+	stop_targets
+}
+
+t_asm()
+{
+	local sym why
+
+	"$tmp/ulp_asm_target" -r &
+	tp=($!)
+	bg_pids+=($!)
+	sleep 0.2
+	for sym in ulp_too_short ulp_branch_into_site; do
+		why=
+		POL_TARGET=$tmp/ulp_asm_target POL_OLD=$sym \
+			POL_BUILD_ID=$(readelf -n "$tmp/ulp_asm_target" | sed -n 's/.*Build ID: *//p') \
+			policy "ulp-$sym" ulp_fix_good.so
+		# a policy name is [a-z0-9-]
+		sed -i "1s/_/-/g" "$tmp/ulp-$sym.yaml"
+		run "ulp-$sym"
+		if [ $rc -ne 4 ]; then
+			why="exit $rc, not 4 (refused): $(cat "$tmp/ulp-$sym.err")"
+		elif ! grep -q "$sym" "$tmp/ulp-$sym.err"; then
+			why="stderr does not name '$sym': $(cat "$tmp/ulp-$sym.err")"
+		elif [ "$(code "${tp[0]}" "$sym" "$tmp/ulp_asm_target")" != \
+			"$(file_code "$sym" "$tmp/ulp_asm_target")" ]; then
+			why="the bytes of '$sym' changed"
+		fi
+		if [ -z "$why" ]; then
+			pass "ulp-${sym#ulp_}" "refused: $(head -c 300 "$tmp/ulp-$sym.err")"
+		else
+			fail "ulp-${sym#ulp_}" "$why"
+		fi
+	done
+	stop_targets
+}
+
+# a thread asleep inside parse_request for 60 s: the deadline of 1 s passes, refused
+t_busy()
+{
+	local why=
+
+	targets 1 -t 2 -p 100 -S 60000
+	POL_DEADLINE=1s policy ulp-busy ulp_fix_good.so
+	run ulp-busy
+	if [ $rc -ne 4 ]; then
+		why="exit $rc, not 4 (refused): $(cat "$tmp/ulp-busy.err") $(report ulp-busy .reason)"
+	elif ! grep -q 'parse_request' <<<"$(report ulp-busy .reason)"; then
+		why="the reason does not name the function: $(report ulp-busy .reason)"
+	elif [ "$(code "${tp[0]}" parse_request)" != "$(file_code parse_request)" ]; then
+		why="the bytes of parse_request changed"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-busy "refused after the deadline, bytes unchanged: $(report ulp-busy .reason)"
+	else
+		fail ulp-busy "$why"
+	fi
+	stop_targets
+}
+
+# the same thread asleep for 4 s, deadline 10 s: patched once it has left
+t_wait()
+{
+	local why= stops
+
+	# asleep from its start past the 2 s baseline, into the patch
+	targets 1 -t 2 -p 100 -S 4000
+	STAGE=2 POL_DEADLINE=10s policy ulp-wait ulp_fix_good.so
+	run ulp-wait
+	stops=$(report ulp-wait '.processes[0].stops')
+	if [ $rc -ne 0 ]; then
+		why="exit $rc, not 0: $(cat "$tmp/ulp-wait.err") $(report ulp-wait .reason)"
+	elif [ "${stops:-0}" -lt 2 ]; then
+		why="patched in $stops stop(s): the sleeping thread was not waited for"
+	elif [ "$(deltas)" != 2 ]; then
+		why="delta $(deltas), not 2"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-wait "patched after the thread left, in $stops stops"
+	else
+		fail ulp-wait "$why"
+	fi
+	"$HC" revert --state-dir "$tmp/state" ulp-wait >/dev/null 2>&1
+	stop_targets
+}
+
+# SIGKILL the controller in the middle of a stage; recover restores; a PID that is now
+# another process (its start time differs in the journal) is not touched
+t_killed()
+{
+	local hc why= i j
+
+	targets 2 -t 2 -p 100
+	STAGE=30 policy ulp-killed ulp_fix_good.so
+	"$HC" run "$tmp/ulp-killed.yaml" --state-dir "$tmp/state" >"$tmp/ulp-killed.out" \
+		2>"$tmp/ulp-killed.err" &
+	hc=$!
+	bg_pids+=("$hc")
+	j=$tmp/state/ulp-killed.journal
+	for ((i = 0; i < 600; i++)); do
+		grep -q '"kind":"result","action":"ulp_patch","ok":true' "$j" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -9 "$hc"
+	wait "$hc" 2>/dev/null
+	if [ "$(deltas)" != "2 1" ]; then
+		fail ulp-killed "before recover, deltas are '$(deltas)', not '2 1'"
+		stop_targets
+		return
+	fi
+	# PID reuse: the same journal, but the patched PID's start time is another process's
+	mkdir -p "$tmp/reuse"
+	jq -c 'if .detail.pid? then .detail.start_time += 1 else . end' "$j" \
+		>"$tmp/reuse/ulp-killed.journal"
+	"$HC" recover --state-dir "$tmp/reuse" >"$tmp/reuse.out" 2>&1
+	if [ "$(deltas)" != "2 1" ] || [ "$(code "${tp[0]}" parse_request)" = \
+		"$(file_code parse_request)" ]; then
+		why="recover of a journal whose PID is another process touched it: $(cat "$tmp/reuse.out")"
+	elif ! grep -qi 'gone\|another process' "$tmp/reuse.out"; then
+		why="recover did not say the process is gone: $(cat "$tmp/reuse.out")"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-reuse "a PID whose start time differs is left alone: $(head -c 300 "$tmp/reuse.out")"
+	else
+		fail ulp-reuse "$why"
+	fi
+	why=
+	"$HC" status --state-dir "$tmp/state" >"$tmp/status.out" 2>&1
+	"$HC" recover --state-dir "$tmp/state" >"$tmp/recover.out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		why="recover exit $rc: $(cat "$tmp/recover.out")"
+	elif ! untouched "${tp[@]}"; then
+		why="after recover, deltas '$(deltas)', code $(code "${tp[0]}" parse_request)"
+	elif ! grep -q "pid ${tp[0]}: uncommitted, 1 of 1 site patched" "$tmp/status.out"; then
+		why="status did not show the patched process: $(cat "$tmp/status.out")"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-killed "status showed pid ${tp[0]} patched; recover restored its bytes," \
+			"verified in /proc/PID/mem"
+	else
+		fail ulp-killed "$why"
+	fi
+	stop_targets
+}
+
+# the engine's own test program: TAP-like "ok N - ..." / "not ok N - ..." lines
+t_engine()
+{
+	local line
+
+	(cd "$tmp" && timeout 600 ./ulp_engine) >"$tmp/engine.out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass "ulp-engine" "${line#ok }" ;;
+		"not ok "*) fail "ulp-engine" "${line#not ok }" ;;
+		esac
+	done <"$tmp/engine.out"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/engine.out"; then
+		fail ulp-engine "exit $rc: $(tail -c 600 "$tmp/engine.out")"
+	fi
+}
+
+# ---- main --------------------------------------------------------------------------------------
+
+groups="good slow segv errors buildid asm busy wait killed engine"
+selected=
+for g in $groups; do
+	if [ $# -eq 0 ]; then
+		selected="$selected $g"
+		continue
+	fi
+	for pat in "$@"; do
+		# shellcheck disable=SC2254 # the pattern is meant to glob
+		case $g in
+		$pat) selected="$selected $g" && break ;;
+		esac
+	done
+done
+if [ -z "$selected" ]; then
+	echo "ulp: no group matches '$*'; groups: $groups" >&2
+	exit 2
+fi
+
+start=$(date +%s)
+for g in $selected; do
+	"t_$g"
+done
+echo "ulp: took $(($(date +%s) - start)) s"
+echo "ulp: $npass passed, $nfail failed"
+[ $nfail -eq 0 ]

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# The load every livepatch scenario runs under: reads of /proc/cmdline, each one call of
+# cmdline_proc_show, 350 to 450 a second under TCG, leaving the VM's second CPU to
+# hotcanary. Shell builtins only, no process per read: the exit path of every process
+# crosses hundreds of cond_resched() call sites, which 6.12 rewrites (int3 text pokes)
+# at each livepatch transition, and under TCG a vCPU now and then runs a stale int3
+# there and the kernel dies ("Oops: int3"); forking loads made that about 20 times
+# more likely. "read -t" on a fifo that nobody writes to is a 2 ms sleep without a fork.
+f=/tmp/workload.$$
+mkfifo "$f"
+exec 3<>"$f"
+rm -f "$f"
+while :; do
+	# fails with EIO in the errors scenario, as intended
+	read -r _ </proc/cmdline 2>/dev/null
+	# shellcheck disable=SC3045 # busybox ash has read -t, with fractions of a second
+	read -r -t 0.002 _ <&3
+done

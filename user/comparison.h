@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Before/after statistics of one function in two recordings, in the manner of benchstat
+ * ([CA 6.1], ../shared/research/canary-analysis.md): pure functions, no I/O, no printing.
+ *
+ * The unit of inference is the window, not the call. Calls are neither independent nor
+ * identically distributed (bursts, preemption, drift within a recording), and with tens of
+ * thousands of them a per-call test calls any shift significant [CA 5.0]. So:
+ *  - the estimate of a quantile is that of the recording's pooled histogram;
+ *  - its confidence interval comes from a block bootstrap that draws whole windows with
+ *    replacement, sums their histograms and takes the quantile again [CA 5.2]; the delta's
+ *    interval is the percentile interval of the B / A ratios of paired draws;
+ *  - the p-value is a two-sided Mann-Whitney U test of A's per-window values against B's
+ *    [CA 5.5], with n the number of windows on each side.
+ * A delta is significant when p < alpha and its whole confidence interval lies beyond a
+ * noise threshold, +-1% by default (Criterion.rs's rule [CA 6.3]): with thousands of calls per
+ * window, per-window quantiles are so stable that a 0.1% shift of an unchanged function
+ * (cache placement, the other function's new timing) would otherwise count, and a quantile
+ * interpolated inside a 6-12% wide bucket means nothing at that scale [CA 5.2]. The bootstrap
+ * uses a fixed seed: the same two files always give the same report.
+ */
+#ifndef HC_COMPARISON_H
+#define HC_COMPARISON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "recording.h"
+
+enum comparison_metric {
+	CMP_P50,
+	CMP_P90,
+	CMP_P99,
+	CMP_RATE,	/* calls per second */
+	CMP_NMETRICS,
+};
+
+struct comparison_opts {
+	double alpha;		/* significance level of the test, 0.05 */
+	double conf;		/* confidence level of the intervals, 0.95 */
+	double threshold;	/* noise threshold: smaller changes never count, 0.01 */
+	unsigned int resamples;	/* bootstrap draws, 2000 */
+	uint64_t seed;
+};
+
+/* benchstat's defaults, and a seed */
+#define COMPARISON_OPTS_DEFAULT { .alpha = 0.05, .conf = 0.95, .threshold = 0.01, \
+				  .resamples = 2000, .seed = 0x686f7463616e6172ULL }
+
+/* fewer windows with calls than this on a side cannot give p < 0.05 (benchstat's rule) */
+#define COMPARISON_MIN_WINDOWS	4
+
+struct comparison_value {
+	bool valid;		/* both sides had data for this metric */
+	double a, b;		/* ns for the quantiles, calls/s for the rate */
+	double a_lo, a_hi;	/* bootstrap interval of each side */
+	double b_lo, b_hi;
+	double delta;		/* b / a - 1 */
+	double delta_lo, delta_hi;
+	double p;		/* two-sided Mann-Whitney over the per-window values */
+	size_t na, nb;		/* windows in the test */
+	bool significant;
+};
+
+struct comparison {
+	struct comparison_value m[CMP_NMETRICS];
+	uint64_t calls_a, calls_b;
+	size_t windows_a, windows_b;	/* windows with at least one call */
+};
+
+const char *comparison__metric_name(enum comparison_metric m);
+
+/*
+ * Compare function @fa of @a (before) with function @fb of @b (after). 0, -EINVAL for bad
+ * options or indexes, -ENOMEM.
+ */
+int comparison__func(const struct recording *a, size_t fa, const struct recording *b,
+		     size_t fb, const struct comparison_opts *opts, struct comparison *out);
+
+/*
+ * The geometric means of a metric's A and B values over the @n comparisons where it is
+ * valid, and their ratio - 1 (benchstat's geomean row). 0, or -ENODATA when none is.
+ */
+int comparison__geomean(const struct comparison *c, size_t n, enum comparison_metric m,
+			double *ga, double *gb, double *delta);
+
+/*
+ * Why the comparison of @a and @b may mislead: different kernels, probe modes, build-ids or
+ * intervals, functions only on one side, too little data, dropped calls. Each is one line
+ * (no trailing newline) appended to *@lines; the caller frees them with comparison__free_lines.
+ * @name_a and @name_b are how the lines call the two recordings. 0 or -ENOMEM.
+ */
+int comparison__warnings(const struct recording *a, const char *name_a,
+			 const struct recording *b, const char *name_b, char ***lines,
+			 size_t *nr);
+void comparison__free_lines(char **lines, size_t nr);
+
+#endif

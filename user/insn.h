@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Can the first bytes of a function be overwritten by a 5-byte "jmp rel32"? Pure: the
+ * function's bytes and the address they are at in, a verdict out (capstone, x86-64).
+ */
+#ifndef HC_INSN_H
+#define HC_INSN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INSN_JMP_LEN	5
+
+struct insn_site {
+	uint64_t site;		/* where the jump goes: the function, or after its endbr64 */
+	uint64_t covered_end;	/* the first instruction boundary at or after site + 5 */
+	unsigned int nr_insns;	/* instructions in the function */
+};
+
+/*
+ * @code holds the whole function (@size bytes, its st_size) as it is at address @addr.
+ * Returns 0, or -EINVAL with @err naming @name and why: too short, an instruction that does
+ * not decode, or a direct jump, call or loop of the function landing strictly inside the
+ * overwritten bytes (site, covered_end).
+ */
+int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char *name,
+		     struct insn_site *out, char *err, size_t len);
+
+#endif

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "proc.h"
+#include "tracee.h"
+
+/* room for the XSAVE area of any current x86-64 CPU, AMX tiles included */
+#define XSTATE_MAX		(16 * 1024)
+/* below the red zone (128 bytes) with room to spare */
+#define CALL_STACK_GAP		256
+/* a thread that never stops after a timeout gets this long more before we give up on it */
+#define DETACH_GRACE_NS		(1000ULL * 1000 * 1000)
+
+uint64_t tracee__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct tracee_thread *find(struct tracee *tr, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < tr->nr; i++)
+		if (tr->t[i].tid == tid)
+			return &tr->t[i];
+	return NULL;
+}
+
+static struct tracee_thread *add(struct tracee *tr, pid_t tid)
+{
+	struct tracee_thread *th;
+
+	if (tr->nr == tr->cap) {
+		size_t cap = tr->cap ? tr->cap * 2 : 16;
+		struct tracee_thread *nt = realloc(tr->t, cap * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		tr->t = nt;
+		tr->cap = cap;
+	}
+	th = &tr->t[tr->nr++];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	return th;
+}
+
+static void drop(struct tracee *tr, struct tracee_thread *th)
+{
+	size_t i = (size_t)(th - tr->t);
+
+	memmove(&tr->t[i], &tr->t[i + 1], (tr->nr - i - 1) * sizeof(*th));
+	tr->nr--;
+}
+
+/*
+ * Wait for @tid's next stop with a deadline. Polling with WNOHANG keeps other children of
+ * the caller (a test harness's own target, say) out of it; the sleeps grow from a yield,
+ * since an interrupted thread usually stops within microseconds.
+ */
+static int wait_tid(pid_t tid, int *status, uint64_t deadline)
+{
+	unsigned int round = 0;
+
+	for (;;) {
+		pid_t r = waitpid(tid, status, WNOHANG | __WALL);
+
+		if (r == tid)
+			return 0;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (tracee__now_ns() > deadline)
+			return -ETIMEDOUT;
+		if (round < 50) {
+			sched_yield();
+		} else {
+			struct timespec ts = { 0, round < 200 ? 20000 : 500000 };
+
+			nanosleep(&ts, NULL);
+		}
+		round++;
+	}
+}
+
+/*
+ * Account for one wait status of a thread we hold. Returns 1 stopped, 0 gone (dropped),
+ * -errno on failure. A new thread of a clone event is added, not yet stopped.
+ */
+static int note_status(struct tracee *tr, struct tracee_thread *th, int status)
+{
+	unsigned long msg;
+	int event = status >> 16;
+
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		drop(tr, th);
+		return 0;
+	}
+	if (!WIFSTOPPED(status))
+		return -EINVAL;
+	if (event == PTRACE_EVENT_CLONE) {
+		pid_t tid = th->tid;
+
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && !find(tr, (pid_t)msg) &&
+		    !add(tr, (pid_t)msg))
+			return -ENOMEM;
+		th = find(tr, tid);
+	} else if (!event && WSTOPSIG(status) != SIGSTOP) {
+		/* signal-delivery stop: keep the signal for the detach */
+		th->sig = WSTOPSIG(status);
+	}
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs)) {
+		if (errno == ESRCH) {
+			drop(tr, th);
+			return 0;
+		}
+		return -errno;
+	}
+	th->stopped = true;
+	return 1;
+}
+
+static int seize(struct tracee *tr, pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)PTRACE_O_TRACECLONE))
+		return errno == ESRCH ? 0 : -errno;
+	if (!tr->t_first)
+		tr->t_first = tracee__now_ns();
+	if (!add(tr, tid)) {
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		return -ENOMEM;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) && errno != ESRCH)
+		return -errno;
+	return 0;
+}
+
+int tracee__stop(struct tracee *tr, pid_t pid, uint64_t timeout_ns, char *err, size_t len)
+{
+	uint64_t deadline = tracee__now_ns() + timeout_ns;
+	char path[64];
+	int ret = 0;
+	size_t i;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->pid = pid;
+	tr->mem_fd = -1;
+	for (;;) {
+		bool fresh = false;
+		pid_t *tids;
+		size_t n;
+
+		if (tracee__now_ns() > deadline) {
+			ret = -ETIMEDOUT;
+			snprintf(err, len, "pid %d: its threads did not settle within %" PRIu64 " ms; "
+				 "the process was left running", pid, timeout_ns / 1000000);
+			goto fail;
+		}
+		ret = proc__tids(pid, &tids, &n);
+		if (ret) {
+			snprintf(err, len, "pid %d: cannot list its threads: %s", pid, strerror(-ret));
+			goto fail;
+		}
+		for (i = 0; i < n && !ret; i++) {
+			if (find(tr, tids[i]))
+				continue;
+			ret = seize(tr, tids[i]);
+			fresh = true;
+		}
+		free(tids);
+		if (ret) {
+			snprintf(err, len, "pid %d: cannot ptrace it: %s", pid, strerror(-ret));
+			goto fail;
+		}
+		for (i = 0; i < tr->nr; i++) {
+			struct tracee_thread *th = &tr->t[i];
+			int st, r;
+
+			if (th->stopped)
+				continue;
+			ret = wait_tid(th->tid, &st, deadline);
+			if (ret == -ECHILD) {
+				/* exited and reaped by its process already */
+				drop(tr, th);
+				i--;
+				ret = 0;
+				continue;
+			}
+			if (ret) {
+				snprintf(err, len, "pid %d: thread %d did not stop within %" PRIu64
+					 " ms (%s); the process was left running", pid, th->tid,
+					 timeout_ns / 1000000, strerror(-ret));
+				goto fail;
+			}
+			r = note_status(tr, th, st);
+			if (r < 0) {
+				ret = r;
+				snprintf(err, len, "pid %d: cannot stop thread %d: %s", pid, th->tid,
+					 strerror(-r));
+				goto fail;
+			}
+			if (!r)
+				i--;
+			/* a clone event added a thread: the loop reaches it */
+			fresh = true;
+		}
+		if (!fresh)
+			break;
+	}
+	if (!tr->nr) {
+		snprintf(err, len, "pid %d: exited while being stopped", pid);
+		ret = -ESRCH;
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	tr->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	return 0;
+fail:
+	tracee__release(tr, NULL, 0);
+	return ret;
+}
+
+/*
+ * Every detached thread competes with us for a CPU: on a busy machine the scheduler may run
+ * it for a whole slice (4 ms at HZ=250) before we detach the next, and the process stays
+ * half-stopped for that long. A real-time policy for this thread, only while it detaches,
+ * keeps the release in one go; without the privilege it goes as fast as it can.
+ */
+struct sched_save {
+	int policy;
+	struct sched_param param;
+	bool changed;
+};
+
+static void boost(struct sched_save *s)
+{
+	struct sched_param rt = { .sched_priority = 1 };
+
+	s->changed = false;
+	s->policy = sched_getscheduler(0);
+	if (s->policy < 0 || s->policy == SCHED_FIFO || s->policy == SCHED_RR ||
+	    sched_getparam(0, &s->param))
+		return;
+	s->changed = !sched_setscheduler(0, SCHED_FIFO, &rt);
+}
+
+static void unboost(struct sched_save *s)
+{
+	if (s->changed)
+		sched_setscheduler(0, s->policy, &s->param);
+}
+
+int tracee__release(struct tracee *tr, char *err, size_t len)
+{
+	struct sched_save save;
+	int ret = 0;
+	size_t i;
+
+	boost(&save);
+	for (i = 0; i < tr->nr; i++) {
+		struct tracee_thread *th = &tr->t[i];
+
+		if (!th->stopped) {
+			/* seized, interrupted, not stopped yet: detach needs a stop */
+			int st;
+
+			if (wait_tid(th->tid, &st, tracee__now_ns() + DETACH_GRACE_NS))
+				continue;
+			if (WIFEXITED(st) || WIFSIGNALED(st))
+				continue;
+			if (!(st >> 16) && WSTOPSIG(st) != SIGSTOP)
+				th->sig = WSTOPSIG(st);
+		}
+		if (th->dirty && ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs) && errno != ESRCH) {
+			if (!ret && err)
+				snprintf(err, len, "pid %d: cannot restore the registers of thread %d: "
+					 "%s", tr->pid, th->tid, strerror(errno));
+			ret = ret ? ret : -errno;
+		}
+		ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)th->sig);
+	}
+	if (tr->t_first)
+		tr->freeze_ns = tracee__now_ns() - tr->t_first;
+	unboost(&save);
+	if (tr->mem_fd >= 0)
+		close(tr->mem_fd);
+	tr->mem_fd = -1;
+	free(tr->t);
+	tr->t = NULL;
+	tr->nr = tr->cap = 0;
+	return ret;
+}
+
+static struct tracee_thread *worker(struct tracee *tr)
+{
+	size_t i;
+
+	/* the leader first: it is the one thread sure to exist in a single-threaded process */
+	for (i = 0; i < tr->nr; i++)
+		if (tr->t[i].stopped && !tr->t[i].sig && tr->t[i].tid == tr->pid)
+			return &tr->t[i];
+	for (i = 0; i < tr->nr; i++)
+		if (tr->t[i].stopped && !tr->t[i].sig)
+			return &tr->t[i];
+	return NULL;
+}
+
+static int peek_read(struct tracee *tr, uint64_t addr, void *buf, size_t n)
+{
+	struct tracee_thread *th = worker(tr);
+	uint8_t *out = buf;
+
+	if (!th)
+		return -ESRCH;
+	while (n) {
+		uint64_t base = addr & ~7ULL;
+		size_t skip = addr - base, k = 8 - skip < n ? 8 - skip : n;
+		long w;
+
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, th->tid, (void *)base, 0);
+		if (errno)
+			return -errno;
+		memcpy(out, (uint8_t *)&w + skip, k);
+		out += k;
+		addr += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int tracee__read(struct tracee *tr, uint64_t addr, void *buf, size_t n)
+{
+	ssize_t r = tr->mem_fd >= 0 ? pread(tr->mem_fd, buf, n, (off_t)addr) : -1;
+
+	if (r == (ssize_t)n)
+		return 0;
+	return peek_read(tr, addr, buf, n);
+}
+
+static int poke_write(struct tracee *tr, uint64_t addr, const void *buf, size_t n)
+{
+	struct tracee_thread *th = worker(tr);
+	const uint8_t *in = buf;
+
+	if (!th)
+		return -ESRCH;
+	while (n) {
+		uint64_t base = addr & ~7ULL;
+		size_t skip = addr - base, k = 8 - skip < n ? 8 - skip : n;
+		long w;
+
+		/* read-modify-write: POKEDATA writes whole words */
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, th->tid, (void *)base, 0);
+		if (errno)
+			return -errno;
+		memcpy((uint8_t *)&w + skip, in, k);
+		if (ptrace(PTRACE_POKEDATA, th->tid, (void *)base, (void *)w))
+			return -errno;
+		in += k;
+		addr += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n)
+{
+	uint8_t check[256];
+	size_t done = 0;
+	ssize_t r = tr->mem_fd >= 0 ? pwrite(tr->mem_fd, buf, n, (off_t)addr) : -1;
+	int ret = 0;
+
+	/* proc_mem.force_override=never refuses text writes through the file: POKEDATA can */
+	if (r != (ssize_t)n)
+		ret = poke_write(tr, addr, buf, n);
+	if (ret)
+		return ret;
+	while (done < n) {
+		size_t k = n - done < sizeof(check) ? n - done : sizeof(check);
+
+		ret = tracee__read(tr, addr + done, check, k);
+		if (ret)
+			return ret;
+		if (memcmp(check, (const uint8_t *)buf + done, k))
+			return -EIO;
+		done += k;
+	}
+	return 0;
+}
+
+/*
+ * Resume @th with @req and wait for its SIGTRAP. Anything else aborts: SIGSYS (seccomp),
+ * another signal (kept for the detach), an exit. A clone event adds the new thread and
+ * resumes; a stale interrupt stop resumes too.
+ */
+static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req,
+			  uint64_t timeout_ns)
+{
+	uint64_t deadline = tracee__now_ns() + timeout_ns;
+	struct tracee_thread *th = *thp;
+	pid_t tid = th->tid;
+	int st, ret, event;
+
+	for (;;) {
+		if (ptrace(req, tid, 0, 0))
+			return -errno;
+		ret = wait_tid(tid, &st, deadline);
+		if (ret == -ETIMEDOUT) {
+			/* stop it again where it is; the caller puts its registers back */
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			if (wait_tid(tid, &st, tracee__now_ns() + DETACH_GRACE_NS))
+				th->stopped = false;
+			else if (!(st >> 16) && WSTOPSIG(st) != SIGSTOP && WSTOPSIG(st) != SIGTRAP)
+				th->sig = WSTOPSIG(st);
+			return -ETIMEDOUT;
+		}
+		if (ret)
+			return ret;
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			drop(tr, th);
+			*thp = NULL;
+			return -ESRCH;
+		}
+		event = st >> 16;
+		if (event == PTRACE_EVENT_CLONE) {
+			unsigned long msg;
+
+			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && !find(tr, (pid_t)msg)) {
+				size_t idx = (size_t)(th - tr->t);
+
+				if (!add(tr, (pid_t)msg))
+					return -ENOMEM;
+				th = *thp = &tr->t[idx];
+			}
+			continue;
+		}
+		if (event)
+			continue;
+		if (WSTOPSIG(st) == SIGTRAP)
+			return 0;
+		if (WSTOPSIG(st) == SIGSYS)
+			return -EPERM;
+		th->sig = WSTOPSIG(st);
+		return -EINTR;
+	}
+}
+
+/* new threads that a remote call cloned were auto-attached: wait for their first stop */
+static void settle_new(struct tracee *tr)
+{
+	size_t i;
+
+	for (i = 0; i < tr->nr; i++) {
+		int st;
+
+		if (tr->t[i].stopped)
+			continue;
+		if (wait_tid(tr->t[i].tid, &st, tracee__now_ns() + DETACH_GRACE_NS))
+			continue;
+		if (note_status(tr, &tr->t[i], st) == 0)
+			i--;
+	}
+}
+
+static const char *why(int ret)
+{
+	switch (ret) {
+	case -ETIMEDOUT:
+		return "it did not return in time";
+	case -EPERM:
+		return "seccomp refused it (SIGSYS)";
+	case -EINTR:
+		return "a signal arrived";
+	case -ESRCH:
+		return "the thread exited";
+	default:
+		return strerror(-ret);
+	}
+}
+
+int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6],
+		    int64_t *ret, uint64_t timeout_ns, char *err, size_t len)
+{
+	struct tracee_thread *th = worker(tr);
+	struct user_regs_struct r;
+	int rc;
+
+	if (!th) {
+		snprintf(err, len, "pid %d: no stopped thread to run a system call in", tr->pid);
+		return -ESRCH;
+	}
+	r = th->regs;
+	r.rip = insn;
+	r.rax = (unsigned long long)nr;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.r10 = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
+	/* no syscall restart may rewind rip when we resume it */
+	r.orig_rax = (unsigned long long)-1;
+	th->dirty = true;
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, &r)) {
+		rc = -errno;
+		snprintf(err, len, "pid %d: cannot set the registers of thread %d: %s", tr->pid,
+			 th->tid, strerror(errno));
+		return rc;
+	}
+	rc = run_until_trap(tr, &th, PTRACE_SINGLESTEP, timeout_ns);
+	if (!rc && ptrace(PTRACE_GETREGS, th->tid, 0, &r))
+		rc = -errno;
+	if (th && th->stopped)
+		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
+	settle_new(tr);
+	if (rc) {
+		snprintf(err, len, "pid %d: remote system call %ld failed: %s", tr->pid, nr, why(rc));
+		return rc;
+	}
+	*ret = (int64_t)r.rax;
+	return 0;
+}
+
+int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t args[6],
+		 uint64_t *ret, uint64_t timeout_ns, char *err, size_t len)
+{
+	struct tracee_thread *th = worker(tr);
+	struct user_regs_struct r;
+	struct iovec iov;
+	void *xstate;
+	bool have_x;
+	int rc;
+
+	if (!th) {
+		snprintf(err, len, "pid %d: no stopped thread to run a call in", tr->pid);
+		return -ESRCH;
+	}
+	/* the callee may use any vector register the thread was in the middle of using */
+	xstate = malloc(XSTATE_MAX);
+	if (!xstate) {
+		snprintf(err, len, "pid %d: out of memory", tr->pid);
+		return -ENOMEM;
+	}
+	iov.iov_base = xstate;
+	iov.iov_len = XSTATE_MAX;
+	have_x = !ptrace(PTRACE_GETREGSET, th->tid, (void *)NT_X86_XSTATE, &iov);
+	r = th->regs;
+	r.rip = stub;
+	r.rax = func;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.rcx = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
+	r.rsp = (th->regs.rsp - CALL_STACK_GAP) & ~15ULL;
+	r.orig_rax = (unsigned long long)-1;
+	th->dirty = true;
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, &r)) {
+		rc = -errno;
+		snprintf(err, len, "pid %d: cannot set the registers of thread %d: %s", tr->pid,
+			 th->tid, strerror(errno));
+		free(xstate);
+		return rc;
+	}
+	rc = run_until_trap(tr, &th, PTRACE_CONT, timeout_ns);
+	if (!rc) {
+		if (ptrace(PTRACE_GETREGS, th->tid, 0, &r))
+			rc = -errno;
+		else if (r.rip != stub + TRACEE_STUB_LEN)
+			rc = -EFAULT;	/* a SIGTRAP of some other origin */
+	}
+	if (th && th->stopped) {
+		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
+		if (have_x)
+			ptrace(PTRACE_SETREGSET, th->tid, (void *)NT_X86_XSTATE, &iov);
+	}
+	free(xstate);
+	settle_new(tr);
+	if (rc) {
+		snprintf(err, len, "pid %d: remote call of 0x%" PRIx64 " failed: %s", tr->pid, func,
+			 why(rc));
+		return rc;
+	}
+	*ret = r.rax;
+	return 0;
+}

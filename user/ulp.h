@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace hotpatching of one running process: the recipe of
+ * ../shared/research/userspace-livepatch.md section 7.1, for x86-64.
+ *
+ *   ulp_image__open()     once per policy, no process touched: resolve every old function in
+ *                         the target file and every new one in the library, check the target's
+ *                         build-id, and check each site with capstone (whole instructions, no
+ *                         branch of the function landing inside the overwritten bytes).
+ *   ulp_proc__preflight() per process, while it runs: identity (PID + start time), that it
+ *                         maps the target (path and inode, same build-id), the expected bytes
+ *                         at every site, and that ptrace is permitted (yama, seccomp, tracer).
+ *   ulp_proc__inject()    a short stop: map the trampoline page within +-2 GiB of the sites,
+ *                         dlopen() the library, fill its hotcanary_ref__SYMBOL pointers.
+ *   ulp_proc__patch()     stop every thread, check that none is inside the overwritten bytes
+ *                         (and, strict, has no frame in an old function), write the 5-byte
+ *                         "jmp rel32" after any endbr64, read it back, restore, detach. Busy:
+ *                         resume, back off, retry until the deadline; then -EBUSY, untouched.
+ *   ulp_proc__unpatch()   the mirror: our bytes must still be there, no thread in a new
+ *                         function (strict) or in the overwritten bytes; the original bytes
+ *                         go back and are read back. The library stays mapped.
+ *
+ * Every failure after a change undoes it: registers and memory are restored and every thread
+ * is detached. The library does not print; @err gets one line naming the PID and function.
+ */
+#ifndef HC_ULP_H
+#define HC_ULP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ULP_JMP_LEN		5		/* e9 rel32 */
+#define ULP_MAX_FUNCS		64
+/* defaults of struct ulp_spec's timeouts */
+#define ULP_DEADLINE_NS		(5ULL * 1000000000ULL)
+#define ULP_CALL_TIMEOUT_NS	(5ULL * 1000000000ULL)
+
+struct ulp_spec_func {
+	const char *old_sym;		/* in the target */
+	const char *new_sym;		/* in the library */
+};
+
+struct ulp_spec {
+	const char *library;		/* the patch library, an absolute path */
+	const char *target;		/* the patched executable or shared library */
+	const uint8_t *build_id;	/* the target's GNU build-id the policy names */
+	size_t build_id_len;
+	const struct ulp_spec_func *funcs;
+	size_t nr_funcs;
+	bool strict;			/* consistency: strict (no frame in the old function) */
+	uint64_t deadline_ns;		/* activeness retries, per patch or unpatch; 0: default */
+	uint64_t call_timeout_ns;	/* every injected call; 0: default */
+};
+
+/* one redirected function in one process; everything recover needs to undo it */
+struct ulp_site {
+	uint64_t func;			/* the old function's address in the process */
+	uint64_t func_size;
+	uint64_t addr;			/* where the jump goes: func, or func + 4 after endbr64 */
+	uint8_t orig[ULP_JMP_LEN];
+	uint8_t patched[ULP_JMP_LEN];	/* e9 rel32 to the trampoline slot */
+	uint64_t new_func;		/* the new function's address in the process */
+	uint64_t new_size;
+	uint64_t slot;			/* trampoline slot: jmp *0(%rip); .quad new_func */
+};
+
+struct ulp_proc_priv;
+
+struct ulp_proc {
+	pid_t pid;
+	uint64_t start_time;		/* /proc/PID/stat field 22, clock ticks after boot */
+	char comm[16];
+	bool injected;			/* library and trampoline page are in */
+	bool patched;			/* every site holds its jump */
+	uint64_t page;			/* the trampoline page */
+	uint64_t lib_base;		/* where the library is mapped */
+	struct ulp_site *sites;		/* nr_funcs of the image, same order */
+	size_t nr_sites;
+	/* of the last patch or unpatch */
+	uint64_t freeze_ns;		/* every thread stopped, for the successful attempt */
+	unsigned int attempts;		/* stops it took (busy ones included) */
+	unsigned int threads;
+	bool seccomp_filter;		/* preflight: a seccomp filter may refuse our syscalls */
+	struct ulp_proc_priv *priv;	/* engine cache (unwinder); NULL in a journal's copy */
+};
+
+struct ulp_image;
+
+int ulp_image__open(struct ulp_image **img, const struct ulp_spec *spec, char *err, size_t len);
+void ulp_image__free(struct ulp_image *img);
+/* file offsets, for the uprobes of the arms: old function @i in the target, new in the lib */
+uint64_t ulp_image__old_offset(const struct ulp_image *img, size_t i);
+uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i);
+
+/*
+ * -ESRCH no such process (or @start_time given, non-zero, and different); -ENOENT it does
+ * not map the target; -EBADF other build-id or inode; -EILSEQ unexpected bytes at a site;
+ * -EPERM ptrace not permitted. *@out is a new struct ulp_proc for the other calls.
+ */
+int ulp_proc__preflight(struct ulp_image *img, pid_t pid, uint64_t start_time,
+			struct ulp_proc **out, char *err, size_t len);
+int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
+int ulp_proc__patch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
+/*
+ * @img may be NULL (recover, from the journal's sites): then the activeness check looks at
+ * the new functions' ranges and the overwritten bytes only. Already unpatched (every site
+ * holds its original bytes) is success. -ESRCH: the process is gone or is another one now.
+ */
+int ulp_proc__unpatch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
+void ulp_proc__free(struct ulp_proc *p);
+/*
+ * Read-only, no stop: how many of @p's sites hold the patched bytes and how many the
+ * original ones. -ESRCH when the process is gone or its start time differs.
+ */
+int ulp_proc__probe(const struct ulp_proc *p, unsigned int *patched, unsigned int *orig);
+
+#endif

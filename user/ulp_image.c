@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ulp_image__open(): everything about a patch that the files alone can tell. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "elfsymtab.h"
+#include "ulp_int.h"
+
+#define REF_PREFIX	"hotcanary_ref__"
+/* the dlopen path must fit in the trampoline page beside the stub and the slots */
+#define ULP_PATH_MAX	2048
+
+static int read_at(const char *path, uint64_t off, void *buf, size_t n)
+{
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	r = pread(fd, buf, n, (off_t)off);
+	close(fd);
+	if (r < 0)
+		return -errno;
+	return (size_t)r == n ? 0 : -EIO;
+}
+
+static void hex(const uint8_t *id, size_t n, char *out, size_t len)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && 2 * i + 2 < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+static int check_func(struct ulp_image *img, struct ulp_image_func *f, char *err, size_t len)
+{
+	char why[256];
+	uint8_t *code;
+	int ret;
+
+	ret = elfsym__resolve(img->target, f->old_sym, &f->old, why, sizeof(why));
+	if (ret) {
+		snprintf(err, len, "cannot redirect '%s': %s", f->old_sym, why);
+		return ret;
+	}
+	ret = elfsym__resolve(img->library, f->new_sym, &f->new, why, sizeof(why));
+	if (ret) {
+		snprintf(err, len, "no replacement for '%s': %s", f->old_sym, why);
+		return ret;
+	}
+	if (!f->new.is_dyn) {
+		snprintf(err, len, "'%s' is not a shared library; build the fix with -fPIC -shared",
+			 img->library);
+		return -ENOEXEC;
+	}
+	if (!f->old.size) {
+		snprintf(err, len, "'%s' in '%s' has no size in its symbol table; cannot check it",
+			 f->old_sym, img->target);
+		return -EINVAL;
+	}
+	code = malloc(f->old.size);
+	if (!code) {
+		snprintf(err, len, "out of memory checking '%s'", f->old_sym);
+		return -ENOMEM;
+	}
+	ret = read_at(img->target, f->old.offset, code, f->old.size);
+	if (ret) {
+		snprintf(err, len, "cannot read '%s' from '%s': %s", f->old_sym, img->target,
+			 strerror(-ret));
+		free(code);
+		return ret;
+	}
+	ret = insn__check_site(code, f->old.size, f->old.vaddr, f->old_sym, &f->insn, err, len);
+	if (!ret) {
+		f->head_len = f->insn.covered_end - f->old.vaddr;
+		if (f->head_len > ULP_HEAD_MAX) {
+			snprintf(err, len, "'%s': the instructions a jump overwrites are too long",
+				 f->old_sym);
+			ret = -EINVAL;
+		} else {
+			memcpy(f->head, code, f->head_len);
+		}
+	}
+	free(code);
+	return ret;
+}
+
+static int add_ref(struct ulp_image *img, const struct elfsymtab *target,
+		   const struct elfsymtab_sym *ptr, char *err, size_t len)
+{
+	const char *name = ptr->name + strlen(REF_PREFIX);
+	const struct elfsymtab_sym *s;
+	struct ulp_image_ref *nr;
+	bool ambiguous;
+	size_t i;
+
+	for (i = 0; i < img->nr_refs; i++)
+		if (!strcmp(img->refs[i].name, name))
+			return 0;
+	if (ptr->type != STT_OBJECT || ptr->size != sizeof(uint64_t)) {
+		snprintf(err, len, "'%s' in '%s' must be a pointer variable, e.g. 'long *%s'",
+			 ptr->name, img->library, ptr->name);
+		return -EINVAL;
+	}
+	s = elfsymtab__find(target, name, &ambiguous);
+	if (!s) {
+		snprintf(err, len, "'%s' wants '%s', which '%s' does not define (stripped, or "
+			 "another version?)", img->library, name, img->target);
+		return -ENOENT;
+	}
+	if (ambiguous) {
+		snprintf(err, len, "'%s' wants '%s', of which '%s' has several; rename the "
+			 "reference", img->library, name, img->target);
+		return -ENOTUNIQ;
+	}
+	nr = realloc(img->refs, (img->nr_refs + 1) * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	img->refs = nr;
+	nr = &img->refs[img->nr_refs];
+	nr->name = strdup(name);
+	if (!nr->name)
+		return -ENOMEM;
+	nr->lib_vaddr = ptr->value;
+	nr->target_vaddr = s->value;
+	img->nr_refs++;
+	return 0;
+}
+
+static int collect_refs(struct ulp_image *img, char *err, size_t len)
+{
+	struct elfsymtab lib, target;
+	size_t i, pl = strlen(REF_PREFIX);
+	int ret;
+
+	ret = elfsymtab__load(img->library, &lib, err, len);
+	if (ret)
+		return ret;
+	ret = elfsymtab__load(img->target, &target, err, len);
+	if (ret) {
+		elfsymtab__free(&lib);
+		return ret;
+	}
+	for (i = 0; i < lib.n && !ret; i++)
+		if (!strncmp(lib.v[i].name, REF_PREFIX, pl) && lib.v[i].name[pl])
+			ret = add_ref(img, &target, &lib.v[i], err, len);
+	if (ret == -ENOMEM)
+		snprintf(err, len, "out of memory reading '%s'", img->library);
+	elfsymtab__free(&lib);
+	elfsymtab__free(&target);
+	return ret;
+}
+
+static int stat_file(const char *path, dev_t *dev, ino_t *ino, char *err, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		int ret = -errno;
+
+		snprintf(err, len, "cannot stat '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *err, size_t len)
+{
+	char want[2 * 64 + 1];
+	struct ulp_image *img;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if (!spec->nr_funcs || spec->nr_funcs > ULP_MAX_FUNCS) {
+		snprintf(err, len, "a patch redirects 1 to %d functions, not %zu", ULP_MAX_FUNCS,
+			 spec->nr_funcs);
+		return -EINVAL;
+	}
+	if (!spec->build_id_len || spec->build_id_len > 64) {
+		snprintf(err, len, "no build-id for '%s': name the one the patch was built for",
+			 spec->target);
+		return -EINVAL;
+	}
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		goto nomem;
+	img->library = realpath(spec->library, NULL);
+	if (!img->library) {
+		ret = -errno;
+		snprintf(err, len, "cannot find the patch library '%s': %s", spec->library,
+			 strerror(errno));
+		goto fail;
+	}
+	img->target = realpath(spec->target, NULL);
+	if (!img->target) {
+		ret = -errno;
+		snprintf(err, len, "cannot find the target '%s': %s", spec->target, strerror(errno));
+		goto fail;
+	}
+	if (strlen(img->library) >= ULP_PATH_MAX) {
+		snprintf(err, len, "the path of '%s' is too long to pass to dlopen", img->library);
+		ret = -ENAMETOOLONG;
+		goto fail;
+	}
+	ret = stat_file(img->library, &img->lib_dev, &img->lib_ino, err, len);
+	if (!ret)
+		ret = stat_file(img->target, &img->target_dev, &img->target_ino, err, len);
+	if (ret)
+		goto fail;
+	img->strict = spec->strict;
+	img->deadline_ns = spec->deadline_ns ? spec->deadline_ns : ULP_DEADLINE_NS;
+	img->call_timeout_ns = spec->call_timeout_ns ? spec->call_timeout_ns : ULP_CALL_TIMEOUT_NS;
+	img->f = calloc(spec->nr_funcs, sizeof(*img->f));
+	if (!img->f)
+		goto nomem;
+	img->nr = spec->nr_funcs;
+	for (i = 0; i < img->nr; i++) {
+		img->f[i].old_sym = strdup(spec->funcs[i].old_sym);
+		img->f[i].new_sym = strdup(spec->funcs[i].new_sym);
+		if (!img->f[i].old_sym || !img->f[i].new_sym)
+			goto nomem;
+		ret = check_func(img, &img->f[i], err, len);
+		if (ret)
+			goto fail;
+		if (i == 0) {
+			hex(spec->build_id, spec->build_id_len, want, sizeof(want));
+			snprintf(img->build_id, sizeof(img->build_id), "%s", img->f[0].old.build_id);
+			if (strcmp(want, img->build_id)) {
+				snprintf(err, len, "'%s' has build-id %s, the patch is for %s; it was "
+					 "built for another version of the file", img->target,
+					 img->build_id[0] ? img->build_id : "(none)", want);
+				ret = -EBADF;
+				goto fail;
+			}
+		}
+	}
+	ret = collect_refs(img, err, len);
+	if (ret)
+		goto fail;
+	*out = img;
+	return 0;
+nomem:
+	snprintf(err, len, "out of memory opening the patch '%s'", spec->library);
+	ret = -ENOMEM;
+fail:
+	ulp_image__free(img);
+	return ret;
+}
+
+void ulp_image__free(struct ulp_image *img)
+{
+	size_t i;
+
+	if (!img)
+		return;
+	for (i = 0; i < img->nr; i++) {
+		free(img->f[i].old_sym);
+		free(img->f[i].new_sym);
+	}
+	for (i = 0; i < img->nr_refs; i++)
+		free(img->refs[i].name);
+	free(img->refs);
+	free(img->f);
+	free(img->library);
+	free(img->target);
+	free(img);
+}
+
+uint64_t ulp_image__old_offset(const struct ulp_image *img, size_t i)
+{
+	return i < img->nr ? img->f[i].old.offset : 0;
+}
+
+uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i)
+{
+	return i < img->nr ? img->f[i].new.offset : 0;
+}
