@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Resolve a function symbol of an ELF executable or shared library to a uprobe file offset. */
+/*
+ * ELF symbols: one function resolved to a uprobe file offset (elfsym__resolve), and every
+ * defined symbol of a file, data and static ones included, with its GNU build-id, for the
+ * lookups by name of userspace hotpatches (elfsymtab__*).
+ */
 #ifndef HC_ELFSYM_H
 #define HC_ELFSYM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +28,29 @@ struct hc_elfsym {
  */
 int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out, char *err,
 		    size_t errlen);
+
+/* every defined symbol of .symtab and .dynsym */
+struct elfsymtab_sym {
+	char *name;
+	uint64_t value;		/* st_value */
+	uint64_t size;
+	unsigned char type;	/* STT_* */
+};
+
+struct elfsymtab {
+	struct elfsymtab_sym *v;	/* sorted by name */
+	size_t n;
+	char build_id[41];		/* hex, "" when absent */
+	bool is_dyn;
+};
+
+int elfsymtab__load(const char *path, struct elfsymtab *t, char *err, size_t len);
+void elfsymtab__free(struct elfsymtab *t);
+/*
+ * The definition of @name: NULL if none. *@ambiguous is set when two definitions at different
+ * addresses exist (static symbols of the same name in several units).
+ */
+const struct elfsymtab_sym *elfsymtab__find(const struct elfsymtab *t, const char *name,
+					    bool *ambiguous);
 
 #endif

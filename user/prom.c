@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "atomic_file.h"
 #include "prom.h"
 
 /*
@@ -196,39 +197,23 @@ int prom__format(FILE *out, const struct prom_func *funcs, size_t nr,
 	return ferror(out) ? -EIO : 0;
 }
 
+struct prom_fill {
+	const struct prom_func *funcs;
+	size_t nr;
+	const struct prom_rollout *rollout;
+};
+
+static int prom_fill(FILE *f, void *ctx)
+{
+	const struct prom_fill *p = ctx;
+
+	return prom__format(f, p->funcs, p->nr, p->rollout);
+}
+
 int prom__write_file(const char *path, const struct prom_func *funcs, size_t nr,
 		     const struct prom_rollout *rollout)
 {
-	const char *slash = strrchr(path, '/');
-	char *tmp;
-	FILE *f;
-	int fd, ret;
+	struct prom_fill p = { funcs, nr, rollout };
 
-	/* hidden and without the .prom suffix: the collector skips it until the rename */
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = -errno;
-		free(tmp);
-		return ret;
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		goto out;
-	}
-	ret = prom__format(f, funcs, nr, rollout);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-out:
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+	return atomic_file__write(path, prom_fill, &p);
 }

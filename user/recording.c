@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "atomic_file.h"
 #include "recording.h"
 #include "units.h"
 
@@ -580,67 +581,17 @@ fail:
 int recording__save(const struct recording *r, const char *path, char *err, size_t errlen)
 {
 	struct json_object *o = recording__to_json(r);
-	const char *text;
-	char *tmp = NULL;
-	size_t len;
-	FILE *f = NULL;
-	int fd, ret = 0;
+	int ret;
 
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* a reader never sees half a recording, and an old one survives a failed write */
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		ret = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		goto write_err;
-	}
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
-	len = strlen(text);
-	if (fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF || fflush(f) ||
-	    fsync(fileno(f))) {
-		ret = -errno;
-		fclose(f);
-		goto write_err;
-	}
-	if (fclose(f)) {
-		ret = -errno;
-		goto write_err;
-	}
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto write_err;
-	}
-	free(tmp);
-	tmp = NULL;
-	goto out;
-write_err:
-	snprintf(err, errlen, "cannot write it: %s", strerror(-ret ? -ret : EIO));
-	if (!ret)
-		ret = -EIO;
-out:
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	ret = atomic_file__write_json(path, o, JSON_C_TO_STRING_PLAIN |
+				      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (ret)
+		snprintf(err, errlen, "cannot write it: %s", strerror(-ret));
 	json_object_put(o);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "atomic_file.h"
 #include "cmd.h"
 #include "checks.h"
 #include "ksym.h"
@@ -424,22 +425,8 @@ static int outcome_exit(enum rollout_outcome o)
 
 static int write_report(const char *path, struct json_object *o)
 {
-	char tmp[4096];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
-	if (fclose(f) || rename(tmp, path)) {
-		int ret = -errno;
-
-		unlink(tmp);
-		return ret;
-	}
-	return 0;
+	return atomic_file__write_json(path, o, JSON_C_TO_STRING_PRETTY |
+				       JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* print the checks as a table, or nothing with --json (the report carries them) */

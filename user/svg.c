@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "histogram.h"
+#include "atomic_file.h"
 #include "svg.h"
 #include "units.h"
 
@@ -396,36 +397,23 @@ int svg__compare(FILE *out, const char *title, const struct svg_panel *panels, s
 	return ferror(out) ? -EIO : 0;
 }
 
+struct svg_fill {
+	const char *title;
+	const struct svg_panel *panels;
+	size_t n;
+};
+
+static int svg_fill(FILE *f, void *ctx)
+{
+	const struct svg_fill *s = ctx;
+
+	return svg__compare(f, s->title, s->panels, s->n);
+}
+
 int svg__write_file(const char *path, const char *title, const struct svg_panel *panels,
 		    size_t n)
 {
-	char *tmp;
-	FILE *f;
-	int fd, ret;
+	struct svg_fill s = { title, panels, n };
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = -errno;
-		free(tmp);
-		return ret;
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		goto out;
-	}
-	ret = svg__compare(f, title, panels, n);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-out:
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+	return atomic_file__write(path, svg_fill, &s);
 }

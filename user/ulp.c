@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "elfsym.h"
-#include "elfsymtab.h"
 #include "proc.h"
 #include "tracee.h"
 #include "ulp_int.h"

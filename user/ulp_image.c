@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "elfsymtab.h"
+#include "elfsym.h"
 #include "ulp_int.h"
 
 #define REF_PREFIX	"hotcanary_ref__"

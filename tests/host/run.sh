@@ -41,26 +41,9 @@
 # below $OUTPUT: other people may rebuild or probe $OUTPUT's binaries at the same time, and a
 # uprobe is per inode, so copies keep their probes (and our breakpoint checks) out of ours.
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-out=${OUTPUT:-build}
-case $out in
-/*) ;;
-*) out=$root/$out ;;
-esac
-
-# prereq REASON HINT: skip outside CI, fail loudly in CI
-prereq()
-{
-	case ${CI:-} in
-	'' | false | 0)
-		echo "host: SKIPPED: $1; $2"
-		exit 0
-		;;
-	esac
-	echo "host: FAILED: $1; $2 (CI is set, so a missing prerequisite is an error)" >&2
-	exit 1
-}
+SUITE=host
+# shellcheck source=tests/host/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make deps'"
 [ "$(id -u)" -eq 0 ] || prereq "not root: uprobes and BPF need root" "run it with sudo"
@@ -70,14 +53,8 @@ done
 for t in readelf bpftool setpriv timeout od dd; do
 	command -v "$t" >/dev/null 2>&1 || prereq "$t not found" "run 'make deps'"
 done
-[ -e /sys/bus/event_source/devices/uprobe/type ] ||
-	prereq "this kernel has no uprobes (CONFIG_UPROBE_EVENTS)" "run on a kernel with uprobes"
 # hotcanary needs tracefs for its tracepoints, and the leak checks read uprobe_events there
-if [ ! -e /sys/kernel/tracing/uprobe_events ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-	[ -e /sys/kernel/tracing/uprobe_events ] ||
-		prereq "cannot mount tracefs at /sys/kernel/tracing" "mount it by hand"
-fi
+need_uprobes
 
 # bucket layout and stack depth come from the headers, so the checks follow any change there
 hdr_define()
@@ -109,58 +86,8 @@ ulimit -c 0
 cd "$tmp" || exit 1
 
 declare -A hcpid
-bg_pids=()
 # pid of a fixture waiting through the bad-input cases, whose code the leak checks read
 sentinel=
-
-# alive PID: the process exists and is not a zombie
-alive()
-{
-	local st
-
-	st=$(sed -n 's/^.*) \([A-Z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-cleanup()
-{
-	local p
-
-	for p in "${bg_pids[@]}"; do
-		alive "$p" && kill -9 "$p" 2>/dev/null
-	done
-	cd / && rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0
-nfail=0
-
-# A result is one line: a multi-line detail (stderr, JSON) is folded onto it.
-result()
-{
-	local verdict=$1 name=$2 detail
-
-	shift 2
-	detail=$(printf '%s' "$*" | tr '\n\r\t' '   ')
-	echo "$verdict $name${detail:+ $detail}"
-	if [ "$verdict" = PASS ]; then
-		npass=$((npass + 1))
-	else
-		nfail=$((nfail + 1))
-	fi
-}
-
-pass()
-{
-	result PASS "$@"
-}
-
-fail()
-{
-	result FAIL "$@"
-}
 
 # wait_pid PID SECS: wait for our child PID, kill -9 it after SECS; sets rc (124: hung)
 wait_pid()
@@ -1510,35 +1437,17 @@ t_prom()
 
 # ---- main --------------------------------------------------------------------------------------
 
-groups="counts latency errors nesting dup pid fatal badinput notroot stop text run compare svg prom"
-selected=
-for g in $groups; do
-	if [ $# -eq 0 ]; then
-		selected="$selected $g"
-		continue
-	fi
-	for pat in "$@"; do
-		# shellcheck disable=SC2254 # the pattern is meant to glob
-		case $g in
-		$pat) selected="$selected $g" && break ;;
-		esac
-	done
-done
-if [ -z "$selected" ]; then
-	echo "host: no group matches '$*'; groups: $groups" >&2
-	exit 2
-fi
-
-start=$(date +%s)
-for g in $selected; do
-	"t_$g"
-done
 # every watcher must be gone: a hotcanary that outlived its test is a failure of its own
-for p in "${hcpid[@]}"; do
-	if alive "$p"; then
-		fail leftover "hotcanary pid $p still running at the end"
-	fi
-done
-echo "host: took $(($(date +%s) - start)) s"
-echo "host: $npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+at_end()
+{
+	local p
+
+	for p in "${hcpid[@]}"; do
+		if alive "$p"; then
+			fail leftover "hotcanary pid $p still running at the end"
+		fi
+	done
+}
+
+groups="counts latency errors nesting dup pid fatal badinput notroot stop text run compare svg prom"
+run_groups "$groups" "$@"

@@ -15,25 +15,9 @@
 # Output and skips as in tests/host/run.sh: "PASS name detail" / "FAIL name detail" lines,
 # then "ulp: N passed, N failed"; a missing prerequisite skips outside CI and fails in CI.
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-out=${OUTPUT:-build}
-case $out in
-/*) ;;
-*) out=$root/$out ;;
-esac
-
-prereq()
-{
-	case ${CI:-} in
-	'' | false | 0)
-		echo "ulp: SKIPPED: $1; $2"
-		exit 0
-		;;
-	esac
-	echo "ulp: FAILED: $1; $2 (CI is set, so a missing prerequisite is an error)" >&2
-	exit 1
-}
+SUITE=ulp
+# shellcheck source=tests/host/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make deps'"
 [ "$(id -u)" -eq 0 ] || prereq "not root: uprobes, BPF and ptrace need root" "run it with sudo"
@@ -44,13 +28,7 @@ done
 for t in readelf nm python3 timeout rsvg-convert; do
 	command -v "$t" >/dev/null 2>&1 || prereq "$t not found" "run 'make deps'"
 done
-[ -e /sys/bus/event_source/devices/uprobe/type ] ||
-	prereq "this kernel has no uprobes (CONFIG_UPROBE_EVENTS)" "run on a kernel with uprobes"
-if [ ! -e /sys/kernel/tracing/uprobe_events ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-	[ -e /sys/kernel/tracing/uprobe_events ] ||
-		prereq "cannot mount tracefs at /sys/kernel/tracing" "mount it by hand"
-fi
+need_uprobes
 
 # private copies: a uprobe is per inode, and others may rebuild $OUTPUT meanwhile
 tmp=$(mktemp -d "$out/ulp.XXXXXX") || exit 1
@@ -60,45 +38,6 @@ HC=$tmp/hotcanary
 TARGET=$tmp/ulp_target
 mkdir -p "$tmp/prom"
 BUILD_ID=$(readelf -n "$TARGET" | sed -n 's/.*Build ID: *//p')
-
-bg_pids=()
-alive()
-{
-	local st
-
-	st=$(sed -n 's/^.*) \([A-Z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-cleanup()
-{
-	local p
-
-	for p in "${bg_pids[@]}"; do
-		alive "$p" && kill -9 "$p" 2>/dev/null
-	done
-	cd / && rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0
-nfail=0
-result()
-{
-	local verdict=$1 name=$2 detail
-
-	shift 2
-	detail=$(printf '%s' "$*" | tr '\n\r\t' '   ')
-	echo "$verdict $name${detail:+ $detail}"
-	if [ "$verdict" = PASS ]; then
-		npass=$((npass + 1))
-	else
-		nfail=$((nfail + 1))
-	fi
-}
-pass() { result PASS "$@"; }
-fail() { result FAIL "$@"; }
 
 # targets N [ARGS...]: start N ulp_target processes, in PID order; their PIDs in ${tp[@]},
 # their status files ${stf[PID]}. ULP_CRASH_LAST=1 gives the last one ULP_CRASH=1.
@@ -605,29 +544,4 @@ t_engine()
 
 # ---- main --------------------------------------------------------------------------------------
 
-groups="good slow segv errors buildid asm busy wait killed engine"
-selected=
-for g in $groups; do
-	if [ $# -eq 0 ]; then
-		selected="$selected $g"
-		continue
-	fi
-	for pat in "$@"; do
-		# shellcheck disable=SC2254 # the pattern is meant to glob
-		case $g in
-		$pat) selected="$selected $g" && break ;;
-		esac
-	done
-done
-if [ -z "$selected" ]; then
-	echo "ulp: no group matches '$*'; groups: $groups" >&2
-	exit 2
-fi
-
-start=$(date +%s)
-for g in $selected; do
-	"t_$g"
-done
-echo "ulp: took $(($(date +%s) - start)) s"
-echo "ulp: $npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+run_groups "good slow segv errors buildid asm busy wait killed engine" "$@"
