@@ -56,9 +56,10 @@ int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char
 	if (size >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
 		site = addr + sizeof(endbr64);
 	if (site + INSN_JMP_LEN > addr + size) {
-		snprintf(err, len, "'%s' is too short to redirect: %zu bytes, a jump needs %d after "
-			 "any endbr64; patch its caller instead", name, size,
-			 INSN_JMP_LEN + (int)(site - addr));
+		snprintf(err, len, "'%s' is too short to redirect: %zu bytes, fewer than the %d a "
+			 "%d-byte jump%s needs; patch its caller instead", name, size,
+			 INSN_JMP_LEN + (int)(site - addr), INSN_JMP_LEN,
+			 site > addr ? " after its endbr64" : "");
 		return -EINVAL;
 	}
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {

@@ -6,7 +6,7 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good slow segv errors buildid asm busy wait killed engine
+#   GROUP is a shell glob over: good slow segv errors buildid asm busy wait killed ab engine
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
 # what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
@@ -225,10 +225,14 @@ untouched()
 
 t_good()
 {
-	local d why=
+	local d why= late
 
 	targets 3 -t 2 -p 100
 	policy ulp-good ulp_fix_good.so
+	# a process started during the rollout is reported, and left alone
+	( sleep 1.5; exec "$TARGET" -s "$tmp/st.late" -t 1 -p 100 ) &
+	late=$!
+	bg_pids+=("$late")
 	run ulp-good --svg "$tmp/ulp-good.svg" --prom-file "$tmp/prom/hotcanary.prom"
 	d=$(deltas)
 	if [ $rc -ne 0 ]; then
@@ -241,8 +245,16 @@ t_good()
 		# the last stage has every process patched: no control left
 		why="the last stage's reference is not the baseline"
 	fi
+	if [ -z "$why" ] && [ "$(report ulp-good '.newcomers | map(tostring) | join(",")')" != "$late" ]; then
+		why="the process started during the rollout, $late, is not reported as a newcomer:" \
+			"$(report ulp-good .newcomers)"
+	elif [ -z "$why" ] && ! grep -q 'delta=1' "$tmp/st.late"; then
+		why="the process started during the rollout was patched: $(cat "$tmp/st.late")"
+	fi
+	kill "$late" 2>/dev/null
+	wait "$late" 2>/dev/null
 	if [ -z "$why" ]; then
-		pass ulp-good "committed through 3 stages; deltas $d; freeze" \
+		pass ulp-good "committed through 3 stages; deltas $d; newcomer $late left unpatched; freeze" \
 			"$(report ulp-good '[.processes[].freeze_ns] | map(tostring) | join(",")') ns"
 	else
 		fail ulp-good "$why"
@@ -524,6 +536,35 @@ t_killed()
 	stop_targets
 }
 
+# switchback: the slow fix out and in 4 times each; the on-periods' p50 is higher with a 95%
+# interval above zero, and the patch ends removed (ab.end's default)
+t_ab()
+{
+	local why= p50 lo
+
+	targets 2 -t 2 -p 100
+	policy ulp-ab ulp_fix_slow.so
+	timeout 120 "$HC" ab "$tmp/ulp-ab.yaml" --rounds 4 --period 1s --state-dir "$tmp/state" \
+		--json >"$tmp/ulp-ab.json" 2>"$tmp/ulp-ab.err"
+	rc=$?
+	p50=$(jq -c '.functions[0].metrics.p50' "$tmp/ulp-ab.json" 2>/dev/null)
+	lo=$(jq -r '.delta_lo' <<<"$p50" 2>/dev/null)
+	if [ $rc -ne 0 ]; then
+		why="exit $rc: $(head -c 600 "$tmp/ulp-ab.err")"
+	elif [ "$(jq -r .significant <<<"$p50")" != true ] ||
+		! awk -v l="$lo" 'BEGIN { exit !(l > 0) }'; then
+		why="p50 not significantly higher: $p50"
+	elif ! untouched "${tp[@]}"; then
+		why="the patch did not end removed: deltas '$(deltas)'"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-ab "p50 $(jq -r '"+\(.delta * 100 | floor)% [+\(.delta_lo * 100 | floor)%, +\(.delta_hi * 100 | floor)%] p=\(.p)"' <<<"$p50"), n=4+4; ends removed"
+	else
+		fail ulp-ab "$why"
+	fi
+	stop_targets
+}
+
 # the engine's own test program: TAP-like "ok N - ..." / "not ok N - ..." lines
 t_engine()
 {
@@ -544,4 +585,4 @@ t_engine()
 
 # ---- main --------------------------------------------------------------------------------------
 
-run_groups "good slow segv errors buildid asm busy wait killed engine" "$@"
+run_groups "good slow segv errors buildid asm busy wait killed ab engine" "$@"

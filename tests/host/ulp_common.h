@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "elfsymtab.h"
+#include "elfsym.h"
 #include "ulp.h"
 
 #define TARGET		FIXTURE_DIR "/ulp_target"
