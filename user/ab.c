@@ -150,21 +150,16 @@ int cmd_ab(int argc, char **argv)
 				return HC_EXIT_USAGE;
 			}
 			break;
-		case 'r': o.report = optarg; break;
-		case 'S': o.svg = optarg; break;
-		case 'j': o.json = 1; break;
-		case 's': o.state_dir = optarg; break;
-		case 'm':
-			o.mode_set = 1;
-			c = probe_mode__parse(optarg);
+		case 'h': usage(stdout); return HC_EXIT_OK;
+		default:
+			c = run__option(c, optarg, &o);
 			if (c < 0) {
-				p_err("invalid mode '%s': expected auto, fentry or kprobe", optarg);
+				usage(stderr);
 				return HC_EXIT_USAGE;
 			}
-			o.mode = c;
+			if (c > 0)
+				return HC_EXIT_USAGE;
 			break;
-		case 'h': usage(stdout); return HC_EXIT_OK;
-		default: usage(stderr); return HC_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1 || !o.rounds || !o.period_ns) {

@@ -390,11 +390,13 @@ static void data_warnings(struct lines *l, const struct recording *r, const char
 			with += f->win[w].calls > 0;
 		if (with < COMPARISON_MIN_WINDOWS)
 			say(l, "%s: %s has calls in %zu window%s; fewer than %d can never be "
-			    "significant: record longer (-d) or in shorter windows (-i)", name,
+			    "significant: take more windows (record: a longer -d or a shorter -i; "
+			    "ab: more --rounds)", name,
 			    f->spec, with, with == 1 ? "" : "s", COMPARISON_MIN_WINDOWS);
 		else if (with < 10)
 			say(l, "%s: %s has calls in only %zu windows; intervals from fewer than 10 "
-			    "are rough: record longer (-d) or in shorter windows (-i)", name,
+			    "are rough: take more windows (record: a longer -d or a shorter -i; "
+			    "ab: more --rounds)", name,
 			    f->spec, with);
 		if (t.calls < 100)
 			say(l, "%s: %s made only %llu calls; p99 needs at least 100", name, f->spec,

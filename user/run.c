@@ -864,6 +864,29 @@ out:
 	return rc;
 }
 
+int run__option(int c, const char *arg, struct run_opts *o)
+{
+	int mode;
+
+	switch (c) {
+	case 'r': o->report = arg; return 0;
+	case 'S': o->svg = arg; return 0;
+	case 'P': o->prom_file = arg; return 0;
+	case 'j': o->json = 1; return 0;
+	case 's': o->state_dir = arg; return 0;
+	case 'm':
+		mode = probe_mode__parse(arg);
+		if (mode < 0) {
+			p_err("invalid mode '%s': expected auto, fentry or kprobe", arg);
+			return 1;
+		}
+		o->mode = mode;
+		o->mode_set = 1;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -884,22 +907,16 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.dry = 1; break;
-		case 'r': o.report = optarg; break;
-		case 'S': o.svg = optarg; break;
-		case 'P': o.prom_file = optarg; break;
-		case 'j': o.json = 1; break;
-		case 's': o.state_dir = optarg; break;
-		case 'm':
-			o.mode_set = 1;
-			c = probe_mode__parse(optarg);
+		case 'h': usage(stdout); return HC_EXIT_OK;
+		default:
+			c = run__option(c, optarg, &o);
 			if (c < 0) {
-				p_err("invalid mode '%s': expected auto, fentry or kprobe", optarg);
+				usage(stderr);
 				return HC_EXIT_USAGE;
 			}
-			o.mode = c;
+			if (c > 0)
+				return HC_EXIT_USAGE;
 			break;
-		case 'h': usage(stdout); return HC_EXIT_OK;
-		default: usage(stderr); return HC_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {

@@ -24,6 +24,12 @@ struct run_opts {
 	uint64_t period_ns;
 };
 
+/*
+ * An option 'run' and 'ab' share (--report -r, --svg -S, --prom-file -P, --json -j,
+ * --state-dir -s, --mode -m) into @o: 0, 1 for a bad value (reported), -EINVAL if @c is
+ * none of them.
+ */
+int run__option(int c, const char *arg, struct run_opts *o);
 /* check, journal, apply, judge and report one policy; returns the exit code */
 int run__execute(const struct run_opts *o);
 /*
