@@ -61,6 +61,8 @@ struct recording {
 	char *start;		/* RFC 3339 UTC */
 	uint64_t interval_ns;
 	uint64_t storage_fail, prog_misses;
+	/* possible CPUs: a window's histogram may differ from its calls by up to one each */
+	uint64_t cpus;
 	size_t nr_windows;
 	uint64_t *offset_ns;	/* window start, from the first window's */
 	uint64_t *duration_ns;
