@@ -174,6 +174,11 @@ static const char *const tri_names[] = {
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+bool journal__action_undoes(enum journal_action action)
+{
+	return (unsigned int)action < JOURNAL__NR_ACTIONS && (actions[action].flags & A_UNDO);
+}
+
 const char *journal__action_name(enum journal_action action)
 {
 	return (unsigned int)action < JOURNAL__NR_ACTIONS ? actions[action].name : "?";

@@ -19,8 +19,9 @@
  *   leaves at worst a torn LAST line. The reader ignores an unterminated or invalid last
  *   line; an invalid line anywhere else is corruption: -EBADMSG naming FILE:LINE. Opening
  *   a journal for writing cuts a torn tail off before the next append.
- * - A caller acts only once the intent's append has returned 0. If an append fails the
- *   journal refuses every later append (-EIO): the page cache can no longer be trusted.
+ * - A caller acts only once the intent's append has returned 0, except to undo something
+ *   the journal already holds (user/steps.c). If an append fails the journal refuses every
+ *   later append (-EIO): the page cache can no longer be trusted.
  *
  * Detail keys the fold reads (callers may add any others; they are kept and shown):
  *
@@ -358,6 +359,8 @@ int journal__note(struct journal *j, enum journal_action action, struct json_obj
 /* ---- names -------------------------------------------------------------------------- */
 
 const char *journal__action_name(enum journal_action action);
+/* does @action take something back (disable, unload, replace_load, exec_revert, ulp_revert)? */
+bool journal__action_undoes(enum journal_action action);
 /* -EINVAL if @name is not an action */
 int journal__action_from_name(const char *name, enum journal_action *action);
 const char *journal__kind_name(enum journal_kind kind);

@@ -1019,6 +1019,13 @@ static int parse_processes(struct ctx *c, yaml_node_t *node, const char *path, v
 	return 0;
 }
 
+/* a section of the policy: a mapping whose keys are the fields of @fields */
+#define DEFINE_SECTION_PARSER(fn, fields, what)						\
+static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)		\
+{											\
+	return walk_mapping(c, node, path, what, fields, ARRAY_SIZE(fields), c->pol, NULL); \
+}
+
 static const struct field patch_fields[] = {
 	FIELD("type", T_ALL, T_ALL, parse_type, P(patch.type), "klp, exec or ulp"),
 	FIELD("module", T_KLP, T_KLP, parse_path, P(patch.klp.module),
@@ -1040,11 +1047,7 @@ static const struct field patch_fields[] = {
 	FIELD("deadline", T_ULP, 0, parse_duration, P(patch.ulp.deadline_ns), NULL),
 };
 
-static int parse_patch(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	return walk_mapping(c, node, path, "a mapping with type: klp, exec or ulp", patch_fields,
-			    ARRAY_SIZE(patch_fields), c->pol, NULL);
-}
+DEFINE_SECTION_PARSER(parse_patch, patch_fields, "a mapping with type: klp, exec or ulp")
 
 static const struct field guardrails_fields[] = {
 	FIELD("kernel_log", T_ALL, 0, parse_bool, P(guardrails.kernel_log), NULL),
@@ -1055,21 +1058,13 @@ static const struct field guardrails_fields[] = {
 	FIELD("allow_tainted_die", T_ALL, 0, parse_bool, P(guardrails.allow_tainted_die), NULL),
 };
 
-static int parse_guardrails(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	return walk_mapping(c, node, path, "a mapping of guardrails", guardrails_fields,
-			    ARRAY_SIZE(guardrails_fields), c->pol, NULL);
-}
+DEFINE_SECTION_PARSER(parse_guardrails, guardrails_fields, "a mapping of guardrails")
 
 static const struct field baseline_fields[] = {
 	FIELD("duration", T_ALL, 0, parse_duration, P(baseline.duration_ns), NULL),
 };
 
-static int parse_baseline(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	return walk_mapping(c, node, path, "a mapping {duration}", baseline_fields,
-			    ARRAY_SIZE(baseline_fields), c->pol, NULL);
-}
+DEFINE_SECTION_PARSER(parse_baseline, baseline_fields, "a mapping {duration}")
 
 static const struct field judge_fields[] = {
 	FIELD("alpha", T_ALL, 0, parse_alpha, P(judge.alpha), NULL),
@@ -1080,21 +1075,13 @@ static const struct field judge_fields[] = {
 	FIELD("on_inconclusive", T_ALL, 0, parse_inconclusive, P(judge.on_inconclusive), NULL),
 };
 
-static int parse_judge(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	return walk_mapping(c, node, path, "a mapping of judge settings", judge_fields,
-			    ARRAY_SIZE(judge_fields), c->pol, NULL);
-}
+DEFINE_SECTION_PARSER(parse_judge, judge_fields, "a mapping of judge settings")
 
 static const struct field ab_fields[] = {
 	FIELD("end", T_ALL, 0, parse_ab_end, P(ab.end), NULL),
 };
 
-static int parse_ab(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
-{
-	return walk_mapping(c, node, path, "a mapping of 'hotcanary ab' settings", ab_fields,
-			    ARRAY_SIZE(ab_fields), c->pol, NULL);
-}
+DEFINE_SECTION_PARSER(parse_ab, ab_fields, "a mapping of 'hotcanary ab' settings")
 
 static const struct field root_fields[] = {
 	FIELD("name", T_ALL, T_ALL, parse_name, P(name), "[a-z0-9-]+, names the journal"),

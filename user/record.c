@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "evloop.h"
 #include "monitor.h"
 #include "recording.h"
 #include "units.h"
@@ -82,33 +83,28 @@ static int fill_context(struct recording *r, struct monitor *mon,
 static int record_loop(struct monitor *mon, struct recording *rec, uint64_t interval_ns,
 		       uint64_t nr_windows)
 {
-	struct itimerspec its = { 0 };
 	struct hc_snapshot *prev, *delta;
 	uint64_t start, last, now, ticks;
 	struct pollfd pfd[2];
-	int tfd, sfd, ret = 0;
-	sigset_t mask;
+	int tfd = -1, sfd, ret = 0;
 
 	prev = calloc(rec->nr_funcs, sizeof(*prev));
 	delta = calloc(rec->nr_funcs, sizeof(*delta));
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (!prev || !delta || sfd < 0 || tfd < 0) {
-		ret = prev && delta ? -errno : -ENOMEM;
+	sfd = evloop__stop_fd(SFD_CLOEXEC);
+	if (!prev || !delta || sfd < 0) {
+		ret = prev && delta ? sfd : -ENOMEM;
 		goto out;
 	}
 	/* the counters at the start: every window is a difference of two reads */
 	ret = monitor__sample(mon, prev, delta);
 	if (ret)
 		goto out;
-	its.it_value.tv_sec = interval_ns / 1000000000ULL;
-	its.it_value.tv_nsec = interval_ns % 1000000000ULL;
-	its.it_interval = its.it_value;
 	start = last = time__mono_ns();
-	timerfd_settime(tfd, 0, &its, NULL);
+	tfd = evloop__timer_fd(interval_ns, TFD_CLOEXEC);
+	if (tfd < 0) {
+		ret = tfd;
+		goto out;
+	}
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	while (rec->nr_windows < nr_windows) {
@@ -159,7 +155,6 @@ int cmd_record(int argc, char **argv)
 	struct monitor *mon = NULL;
 	const char *output = NULL;
 	char err[512], buf[32];
-	sigset_t mask;
 	size_t f, w;
 
 	optind = 1;
@@ -254,10 +249,7 @@ int cmd_record(int argc, char **argv)
 		p_err("%s", err);
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	evloop__block_stop();
 	ret = monitor__attach(mon, err, sizeof(err));
 	if (ret) {
 		p_err("%s", err);

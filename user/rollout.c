@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <limits.h>
 #include <unistd.h>
+#include "evloop.h"
 #include "rollout.h"
 #include "units.h"
 #include "taint.h"
@@ -330,7 +331,6 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 {
 	const struct hc_policy *p = r->pol;
 	struct judge_config cfg;
-	sigset_t mask;
 	size_t i;
 	int ret;
 
@@ -381,14 +381,10 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	ret = ret ?: guard__attach(r->guard, err, len);
 	if (ret)
 		return ret;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	r->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r->sfd = evloop__stop_fd(SFD_CLOEXEC | SFD_NONBLOCK);
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (r->sfd < 0 || r->ep < 0) {
-		ret = -errno;
+		ret = r->sfd < 0 ? r->sfd : -errno;
 		snprintf(err, len, "cannot set up the event loop: %s", strerror(-ret));
 		return ret;
 	}

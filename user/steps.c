@@ -25,7 +25,11 @@ static struct json_object *klp_detail(const char *path, const char *name)
 	return d;
 }
 
-/* the journal must hold the intent before the system changes: no journal, no action */
+/*
+ * The journal must hold the intent before the system changes: no journal, no action. Except
+ * for an undo: what it takes back is already journaled (as "maybe" at worst), recover checks
+ * the live state before it acts, and leaving a patch in because the disk is full is worse.
+ */
 static int intent(struct steps *s, enum journal_action a, struct json_object *d, char *err,
 		  size_t len)
 {
@@ -35,12 +39,15 @@ static int intent(struct steps *s, enum journal_action a, struct json_object *d,
 	if (!s->j)
 		return 0;
 	ret = journal__intent(s->j, a, d, jerr, sizeof(jerr));
+	if (ret && journal__action_undoes(a))
+		return 0;
 	if (ret)
 		snprintf(err, len, "cannot journal '%s' before doing it: %s", journal__action_name(a),
 			 jerr);
 	return ret;
 }
 
+/* an undo done but not journaled is still done: see intent() */
 static int result(struct steps *s, enum journal_action a, struct json_object *d, int error,
 		  const char *why, char *err, size_t len)
 {
@@ -50,7 +57,7 @@ static int result(struct steps *s, enum journal_action a, struct json_object *d,
 	if (!s->j)
 		return error;
 	ret = journal__result(s->j, a, d, error, error ? why : NULL, jerr, sizeof(jerr));
-	if (ret && !error) {
+	if (ret && !error && !journal__action_undoes(a)) {
 		snprintf(err, len, "'%s' was done but cannot be journaled: %s",
 			 journal__action_name(a), jerr);
 		return ret;
@@ -357,12 +364,21 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 
 	ret = intent(s, JOURNAL_ACT_ULP_PATCH, d, err, len);
 	if (!ret) {
-		ret = ulp_proc__patch(img, p, err, len);
-		if (!ret) {
+		int patch_err = ulp_proc__patch(img, p, err, len);
+
+		if (!patch_err) {
 			json_object_object_add(d, "freeze_ns", json_object_new_uint64(p->freeze_ns));
 			json_object_object_add(d, "attempts", json_object_new_int(p->attempts));
 		}
-		ret = result(s, JOURNAL_ACT_ULP_PATCH, d, ret, err, err, len);
+		ret = result(s, JOURNAL_ACT_ULP_PATCH, d, patch_err, err, err, len);
+		/* patched but not journaled as such: the caller counts it unpatched, so it is */
+		if (ret && !patch_err) {
+			char uerr[256];
+
+			if (steps__ulp_revert(s, img, p, names, library, uerr, sizeof(uerr)))
+				snprintf(err + strlen(err), len - strlen(err), "; and restoring pid %d "
+					 "failed: %s", p->pid, uerr);
+		}
 	}
 	json_object_put(d);
 	return ret;

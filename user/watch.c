@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "evloop.h"
 #include "guard.h"
 #include "monitor.h"
 #include "prom.h"
@@ -148,25 +149,16 @@ static int epoll_add(int ep, int fd)
 static int watch_loop(struct watch *w, uint64_t interval_ns, uint64_t duration_ns)
 {
 	int ep = -1, tfd = -1, sfd = -1, ret = 0, stop = 0;
-	struct itimerspec its = { 0 };
 	uint64_t deadline = duration_ns ? w->start_ns + duration_ns : 0;
-	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sfd = evloop__stop_fd(SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = evloop__timer_fd(interval_ns, TFD_CLOEXEC | TFD_NONBLOCK);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || tfd < 0 || ep < 0) {
-		ret = -errno;
+		ret = sfd < 0 ? sfd : tfd < 0 ? tfd : -errno;
 		p_err("cannot set up the event loop: %s", strerror(-ret));
 		goto out;
 	}
-	its.it_value.tv_sec = interval_ns / 1000000000ULL;
-	its.it_value.tv_nsec = interval_ns % 1000000000ULL;
-	its.it_interval = its.it_value;
-	timerfd_settime(tfd, 0, &its, NULL);
 	ret = epoll_add(ep, sfd) ?: epoll_add(ep, tfd) ?: epoll_add(ep, guard__ringbuf_fd(w->guard)) ?:
 	      epoll_add(ep, guard__kmsg_fd(w->guard));
 	if (ret) {
@@ -233,7 +225,6 @@ int cmd_watch(int argc, char **argv)
 	struct hc_funcspec *specs = NULL;
 	struct watch w = { 0 };
 	char err[512];
-	sigset_t mask;
 	int nspecs = 0, rc = HC_EXIT_ERROR;
 
 	optind = 1;
@@ -353,10 +344,7 @@ int cmd_watch(int argc, char **argv)
 		if (specs[i].pid)
 			guard__watch_pid(w.guard, specs[i].pid);
 	/* a signal before the loop starts must still end in a clean detach */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	evloop__block_stop();
 	ret = monitor__attach(w.mon, err, sizeof(err));
 	if (ret) {
 		p_err("%s", err);
