@@ -39,19 +39,10 @@ struct genmod {
 
 static bool gen_module(const char *rel, const struct genmod *g)
 {
-	char src[PATH_MAX + 200], cmd[3 * PATH_MAX], dir[PATH_MAX], *slash;
-	FILE *f;
+	char *source;
+	bool ok;
 
-	snprintf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(dir);
-	}
-	snprintf(src, sizeof(src), "%s/gen-%d.c", root, getpid());
-	f = fopen(src, "w");
-	assert_non_null(f);
-	fprintf(f,
+	assert_true(asprintf(&source,
 		"struct module;\n"
 		"extern struct module __this_module;\n"
 		"struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
@@ -73,27 +64,10 @@ static bool gen_module(const char *rel, const struct genmod *g)
 		g->func ? g->func : "cmdline_proc_show",
 		g->target_module ? "{ .name = \"hc_target\", .funcs = tfuncs }," : "",
 		g->replace, g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
-		g->vermagic ? g->vermagic : KVERMAGIC);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cc -c -O2 -w -o '%s' '%s' 2>/dev/null", at(rel), src);
-	if (system(cmd)) {
-		unlink(src);
-		return false;
-	}
-	unlink(src);
-	chmod(at(rel), 0644);
-	if (g->sign) {
-		static const unsigned char ms[12] = { 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 64 };
-
-		f = fopen(at(rel), "ab");
-		assert_non_null(f);
-		for (int i = 0; i < 64; i++)
-			fputc(0x30, f);
-		fwrite(ms, 1, sizeof(ms), f);
-		fputs("~Module signature appended~\n", f);
-		fclose(f);
-	}
-	return true;
+		g->vermagic ? g->vermagic : KVERMAGIC) > 0);
+	ok = fake_module(rel, source, g->sign ? 64 : 0);
+	free(source);
+	return ok;
 }
 
 #define MODULE_REL	"lib/hc/fix.ko"

@@ -69,19 +69,10 @@ struct genmod {
  */
 static bool gen_module(const char *rel, const struct genmod *g)
 {
-	char src[PATH_MAX + 200], cmd[3 * PATH_MAX], dir[PATH_MAX], *out = at(rel), *slash;
-	FILE *f;
+	char *source;
+	bool ok;
 
-	snprintf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(dir);
-	}
-	snprintf(src, sizeof(src), "%s/gen-%d.c", root, getpid());
-	f = fopen(src, "w");
-	assert_non_null(f);
-	fprintf(f,
+	assert_true(asprintf(&source,
 		"struct module;\n"
 		"extern struct module __this_module;\n"
 		"struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
@@ -122,27 +113,10 @@ static bool gen_module(const char *rel, const struct genmod *g)
 		"\".klp.rela.hc_mod2..text\"))) = \"x\";\n" : "",
 		g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
 		g->vermagic ? g->vermagic : KVERMAGIC, g->name ? g->name : "klp_test",
-		g->intree ? "\"intree=Y\\0\"" : "");
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cc -c -O2 -w -o '%s' '%s' 2>/dev/null", out, src);
-	if (system(cmd)) {
-		unlink(src);
-		return false;
-	}
-	unlink(src);
-	if (g->sign) {
-		/* struct module_signature: algo, hash, id_type 2 (PKCS#7), ..., __be32 sig_len */
-		static const unsigned char ms[12] = { 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00 };
-
-		f = fopen(out, "ab");
-		assert_non_null(f);
-		for (int i = 0; i < 256; i++)
-			fputc(0x30, f);
-		fwrite(ms, 1, sizeof(ms), f);
-		fputs("~Module signature appended~\n", f);
-		fclose(f);
-	}
-	return true;
+		g->intree ? "\"intree=Y\\0\"" : "") > 0);
+	ok = fake_module(rel, source, g->sign ? 256 : 0);
+	free(source);
+	return ok;
 }
 
 #define GEN_OR_SKIP(rel, ...) do {						\
