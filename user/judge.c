@@ -36,6 +36,13 @@
  * Hodges-Lehmann shift with its CI is the observed ratio. The error rates of the whole stage
  * get the conditional exact test of H0: ratio <= max_error_ratio [CA 5.6].
  *
+ * Overdispersion [CA 5.0]: calls are not independent, so the counts above vary more than
+ * binomially (stats.c, "Overdispersion"). The caller hands in the reference's cells
+ * (judge__add_cell): one process's window on the ulp path, one window on the klp path. Their
+ * spread phi discounts the counts of the sequential tests and of the end-of-stage error test,
+ * so that a window weighs n / phi calls. The per-window latency tests need no such discount:
+ * their unit is already the window.
+ *
  * Verdict per metric: FAIL when its H0 is rejected; else INCONCLUSIVE when the estimate is
  * beyond the limit (a regression is suggested, not shown); else PASS. NODATA when the canary
  * stage or the reference has fewer than min_calls calls, or the test had nothing to work on.
@@ -211,6 +218,42 @@ int judge__add_baseline(struct judge *j, const struct hc_snapshot *w)
 	return 0;
 }
 
+int judge__add_cell(struct judge *j, const struct hc_snapshot *c)
+{
+	struct judge_cells *cl;
+	uint64_t n, tail = 0;
+	unsigned int i;
+
+	if (!j || !c)
+		return -EINVAL;
+	cl = &j->cells;
+	dispersion__add(&cl->errors, c->errors, c->calls);
+	n = hist__count(c->hist);
+	if (!n)
+		return 0;
+	cl->timed++;
+	for (i = HC_HIST_BUCKETS; i-- > 0;) {
+		tail += c->hist[i];
+		cl->hist[i] += c->hist[i];
+		cl->tail_sq[i] += (double)tail * (double)tail / (double)n;
+	}
+	return 0;
+}
+
+/* the overdispersion of the reference's calls at or above bucket @idx */
+static double cells_phi(const struct judge *j, unsigned int idx)
+{
+	const struct judge_cells *cl = &j->cells;
+	struct dispersion d = {
+		.cells = cl->timed,
+		.bad = sum_from(cl->hist, idx),
+		.n = hist__count(cl->hist),
+		.sq = cl->tail_sq[idx],
+	};
+
+	return dispersion__phi_upper(&d, SEQTEST_PHI_CONF);
+}
+
 /*
  * Place edge @e (0: p90, 1: p99) from thr_hist: T is the upper edge of the bucket holding the
  * nearest-rank q-quantile, which needs about ten calls above it to mean anything.
@@ -281,6 +324,7 @@ static void decision_init(const struct judge *j, struct judge_decision *d, enum 
 	d->p_value = d->e_value = d->e_bar = NAN;
 	d->alpha = NAN;
 	d->tolerance = NAN;
+	d->dispersion = NAN;
 }
 
 static void decide_calls(const struct judge *j, struct judge_decision *d, bool final)
@@ -318,6 +362,7 @@ static void decide_seq(const struct judge *j, struct judge_decision *d, int s, b
 	d->e_value = seqtest__evalue_max(t);
 	d->e_bar = seqtest__bar(t);
 	d->windows = t->windows;
+	d->dispersion = t->phi;
 	d->canary_bad = t->canary_bad;
 	d->canary_n = t->canary_n;
 	d->ref_bad = t->ref_bad;
@@ -412,6 +457,9 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 		re = j->base_errors;
 	}
 	if (rc) {
+		/* the reference's spread before this window: see judge__add_cell() */
+		seqtest__set_phi(&j->seq[SEQ_ERRORS],
+				 dispersion__phi_upper(&j->cells.errors, SEQTEST_PHI_CONF));
 		err = seqtest__update(&j->seq[SEQ_ERRORS], ce, cc, re, rc);
 		if (err)
 			return err;
@@ -436,6 +484,7 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 		}
 		if (!rn)
 			continue;
+		seqtest__set_phi(&j->seq[SEQ_P90 + e], cells_phi(j, ed->ref_idx));
 		err = seqtest__update(&j->seq[SEQ_P90 + e], cb, cn, rb, rn);
 		if (err)
 			return err;
@@ -518,16 +567,26 @@ static int decide_latency(const struct judge *j, struct judge_decision *d, int q
 	return 0;
 }
 
-/* end of stage, errors: [CA 5.6] the conditional exact test of H0: ratio <= max_error_ratio */
+/* a count discounted by the dispersion @phi, as a count: an event seen stays one */
+static uint64_t effective(uint64_t x, double phi)
+{
+	return x ? (uint64_t)fmax(1, round((double)x / phi)) : 0;
+}
+
+/*
+ * end of stage, errors: [CA 5.6] the conditional exact test of H0: ratio <= max_error_ratio,
+ * on the counts discounted by the reference's dispersion (stats.c, "Overdispersion")
+ */
 static int decide_errors(const struct judge *j, struct judge_decision *d)
 {
 	uint64_t rc = j->cfg.design == JUDGE_CONCURRENT ? j->ref_calls : j->base_calls;
 	uint64_t re = j->cfg.design == JUDGE_CONCURRENT ? j->ref_errors : j->base_errors;
+	double h, phi = dispersion__phi_upper(&j->cells.errors, SEQTEST_PHI_CONF);
 	struct stats_rate rate;
-	double h;
 	int err;
 
 	decision_init(j, d, JUDGE_ERRORS);
+	d->dispersion = phi;
 	d->limit = j->cfg.max_error_ratio;
 	d->alpha = j->alpha_end;
 	d->canary_bad = j->can_errors;
@@ -540,7 +599,8 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 		d->note = "no calls";
 		return 0;
 	}
-	err = stats__rate_ratio(j->can_errors, j->can_calls, re, rc, j->cfg.max_error_ratio,
+	err = stats__rate_ratio(effective(j->can_errors, phi), effective(j->can_calls, phi),
+				effective(re, phi), effective(rc, phi), j->cfg.max_error_ratio,
 				1 - 2 * j->alpha_end, &rate);
 	if (err)
 		return err;

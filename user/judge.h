@@ -98,6 +98,8 @@ struct judge_decision {
 	/* JUDGE_P90_SEQ, JUDGE_P99_SEQ: calls at or above these count as slow */
 	uint64_t ref_edge_ns, canary_edge_ns;
 	double tolerance;		/* canary_edge_ns >= tolerance * ref_edge_ns */
+	/* the reference's overdispersion the counts were discounted by (1: none), or NAN */
+	double dispersion;
 	unsigned int windows;
 	const char *note;		/* why a test gave no data or passed trivially, or NULL */
 };
@@ -122,6 +124,17 @@ struct judge_edge {
 	const char *note;
 };
 
+/*
+ * Reference cells (judge__add_cell): enough to estimate the overdispersion of the errors and
+ * of the calls at or above any bucket edge, without keeping the cells.
+ */
+struct judge_cells {
+	struct dispersion errors;
+	unsigned int timed;			/* cells with a latency */
+	uint64_t hist[HC_HIST_BUCKETS];		/* their histograms, summed */
+	double tail_sq[HC_HIST_BUCKETS];	/* sum over them of (calls >= edge i)^2 / calls */
+};
+
 struct judge {
 	char name[JUDGE_NAME_MAX];
 	struct judge_config cfg;
@@ -140,6 +153,7 @@ struct judge {
 	uint64_t can_calls, can_errors, ref_calls, ref_errors;
 	uint64_t can_slow[2], can_timed[2], ref_slow[2], ref_timed[2];
 	struct judge_series can_q[2], ref_q[2];	/* per-window log p50, log p99 */
+	struct judge_cells cells;		/* over the whole run, not reset per stage */
 };
 
 /* the policy example's judge block: alpha 0.01, min_calls 200, 1.10 / 1.25 / 1.5 */
@@ -149,6 +163,15 @@ int judge__init(struct judge *j, const char *function, const struct judge_config
 void judge__free(struct judge *j);
 /* one baseline window, before the first judge__window(); -EBUSY after it */
 int judge__add_baseline(struct judge *j, const struct hc_snapshot *w);
+/*
+ * One cell of the reference: the smallest part of it that varies on its own, a process's
+ * window on the ulp path, the window on the klp path. The cells' spread is the
+ * overdispersion the sequential tests and the error test discount their counts by; without
+ * cells the counts are taken as binomial. Baseline cells, and the control's cells of a
+ * stage window once judge__window() has seen that window, never before: the tests must not
+ * see a window's own spread. May be called at any time; 0 or -EINVAL.
+ */
+int judge__add_cell(struct judge *j, const struct hc_snapshot *cell);
 /*
  * One stage window of the canary, and of the control arm (JUDGE_CONCURRENT) or NULL
  * (JUDGE_BEFORE_AFTER). @res gets FAIL as soon as a sequential test rejects, else PENDING.

@@ -354,6 +354,9 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		struct rollout_func *f = &r->funcs[i];
 		struct judge_config solo = cfg;
 
+		f->stages = calloc(p->nr_stages ? p->nr_stages : 1, sizeof(*f->stages));
+		if (!f->stages)
+			return -ENOMEM;
 		f->patched = i < r->nr_patched;
 		f->name = f->patched ? r->arm_names[i] :
 			  monitor__func_name(r->mon, mon_id(r, i));
@@ -479,6 +482,31 @@ static void sample(struct rollout *r)
 	}
 }
 
+/*
+ * The reference's cells of the last window for function @i (judge__add_cell): each control
+ * process's window where the function has arms, else the whole window. A patched function's
+ * solo judge takes the baseline's cells too: it has no control later.
+ */
+static void add_cells(struct rollout *r, size_t i)
+{
+	struct rollout_func *f = &r->funcs[i];
+	size_t p;
+
+	if (!f->patched) {
+		judge__add_cell(&f->judge, &f->window);
+		return;
+	}
+	for (p = 0; p < r->nr_procs; p++) {
+		const struct hc_snapshot *c = &r->delta[ARM_ID(r, i, p, 0)];
+
+		if (r->procs[p].state == ROLLOUT_PROC_CANARY)
+			continue;
+		judge__add_cell(&f->judge, c);
+		if (r->phase == ROLLOUT_PHASE_BASELINE)
+			judge__add_cell(&f->solo, c);
+	}
+}
+
 static int baseline(struct rollout *r)
 {
 	uint64_t end = time__mono_ns() + r->pol->baseline.duration_ns, next;
@@ -503,6 +531,7 @@ static int baseline(struct rollout *r)
 			judge__add_baseline(&f->judge, w);
 			if (f->patched)
 				judge__add_baseline(&f->solo, w);
+			add_cells(r, i);
 		}
 		for (i = 0; i < r->nr_procs; i++)
 			r->procs[i].base_calls += r->procs[i].window_calls;
@@ -526,6 +555,9 @@ static void format_decision(const struct judge_decision *d, char *buf, size_t le
 		n += snprintf(buf + n, len - n, ", p=%.2g", d->p_value);
 	if (!isnan(d->e_value) && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, ", e=%.3g (rejects at %.3g)", d->e_value, d->e_bar);
+	if (d->dispersion > 1 && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, ", calls discounted %.3gx for dispersion",
+			      d->dispersion);
 	if (d->note && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, " (%s)", d->note);
 }
@@ -785,6 +817,8 @@ static bool stage_window(struct rollout *r, uint64_t until)
 		if (f->patched && f->concurrent) {
 			snapshot__accumulate(&f->control, &r->control_window[i]);
 			judge__window(&f->judge, &f->window, &r->control_window[i], &f->last);
+			/* after the window's tests: they must not see its own spread */
+			add_cells(r, i);
 		} else {
 			judge__window(f->patched ? &f->solo : &f->judge, &f->window, NULL,
 				      &f->last);
@@ -824,6 +858,20 @@ static enum judge_verdict stage_verdict(struct rollout *r, char *why, size_t len
 	return worst;
 }
 
+/* each function's verdicts in stage @s, kept for the report once the stage ends or trips */
+static void keep_stage(struct rollout *r, size_t s)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++) {
+		struct rollout_func *f = &r->funcs[i];
+
+		f->stages[s].reached = true;
+		f->stages[s].concurrent = f->patched && f->concurrent;
+		f->stages[s].res = f->last;
+	}
+}
+
 static int stages(struct rollout *r)
 {
 	const struct hc_policy *p = r->pol;
@@ -857,10 +905,14 @@ again:
 		     st->duration_ns / 1e9);
 		progress(r);
 		for (next = time__mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
-		     next += ROLLOUT_WINDOW_NS)
-			if (!stage_window(r, next))
+		     next += ROLLOUT_WINDOW_NS) {
+			if (!stage_window(r, next)) {
+				keep_stage(r, s);
 				return -EAGAIN;
+			}
+		}
 		v = stage_verdict(r, why, sizeof(why));
+		keep_stage(r, s);
 		mark(r, "verdict", "stage %s: %s%s%s", st->name, judge__verdict_name(v),
 		     why[0] ? ": " : "", why);
 		if (v == JUDGE_FAIL) {
@@ -1136,6 +1188,7 @@ void rollout__free(struct rollout *r)
 	for (i = 0; r->funcs && i < r->nr; i++) {
 		judge__free(&r->funcs[i].judge);
 		judge__free(&r->funcs[i].solo);
+		free(r->funcs[i].stages);
 	}
 	for (i = 0; r->arm_names && i < r->nr_patched; i++)
 		free(r->arm_names[i]);

@@ -85,6 +85,13 @@ struct rollout_mark {
 };
 
 /* one watched function's figures for the report */
+/* a stage's last verdicts for one function, for the report */
+struct rollout_stage_result {
+	bool reached;
+	bool concurrent;		/* judged against control processes, not the baseline */
+	struct judge_result res;
+};
+
 struct rollout_func {
 	const char *name;
 	struct judge judge;
@@ -98,6 +105,7 @@ struct rollout_func {
 	struct hc_snapshot control;	/* the control arm, summed over every stage window */
 	struct judge solo;		/* a stage without control processes: before/after */
 	bool concurrent;		/* the last stage judged had a control arm */
+	struct rollout_stage_result *stages;	/* one per policy stage */
 };
 
 struct rollout;

@@ -238,6 +238,8 @@ static struct json_object *decision_json(const struct judge_decision *d)
 		json_object_object_add(o, "e_bar", json_object_new_double(d->e_bar));
 	}
 	json_object_object_add(o, "alpha", json_object_new_double(d->alpha));
+	if (!isnan(d->dispersion))
+		json_object_object_add(o, "dispersion", json_object_new_double(d->dispersion));
 	json_object_object_add(o, "canary", json_object_new_uint64(d->canary_n));
 	json_object_object_add(o, "reference", json_object_new_uint64(d->ref_n));
 	if (d->note)
@@ -256,6 +258,33 @@ static struct json_object *snapshot_json(const struct hc_snapshot *s)
 	json_object_object_add(o, "p99_ns", json_object_new_uint64(hist__quantile(s->hist, 0.99)));
 	json_object_object_add(o, "max_ns", json_object_new_uint64(s->max_ns));
 	return o;
+}
+
+/* every stage the rollout reached, with the verdicts it ended on */
+static struct json_object *stages_json(const struct rollout_func *f, const struct hc_policy *p)
+{
+	struct json_object *a = json_object_new_array();
+	size_t s, j;
+
+	for (s = 0; s < p->nr_stages; s++) {
+		const struct rollout_stage_result *sr = &f->stages[s];
+		struct json_object *o, *da;
+
+		if (!sr->reached)
+			continue;
+		o = json_object_new_object();
+		da = json_object_new_array();
+		json_object_object_add(o, "name", json_object_new_string(p->stages[s].name));
+		json_object_object_add(o, "reference", json_object_new_string(
+			sr->concurrent ? "control" : "baseline"));
+		json_object_object_add(o, "verdict", json_object_new_string(
+			judge__verdict_name(sr->res.verdict)));
+		for (j = 0; j < JUDGE_NMETRICS; j++)
+			json_object_array_add(da, decision_json(&sr->res.d[j]));
+		json_object_object_add(o, "decisions", da);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static struct json_object *report_json(const struct rollout *r, const struct hc_policy *p,
@@ -293,6 +322,7 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 		json_object_object_add(fo, "verdict",
 				       json_object_new_string(judge__verdict_name(f->last.verdict)));
 		json_object_object_add(fo, "decisions", da);
+		json_object_object_add(fo, "stages", stages_json(f, p));
 		json_object_array_add(fa, fo);
 	}
 	json_object_object_add(o, "functions", fa);

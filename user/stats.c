@@ -177,9 +177,67 @@ double stats__binom_cdf(uint64_t k, uint64_t n, double p)
 /* Clopper-Pearson: the p with P(X <= x | p) = alpha is the 1 - alpha quantile of Beta(x+1, n-x) */
 double stats__binom_upper(uint64_t x, uint64_t n, double alpha)
 {
+	return stats__binom_upper_eff((double)x, (double)n, alpha);
+}
+
+double stats__binom_upper_eff(double x, double n, double alpha)
+{
 	if (x >= n)
 		return 1;
-	return stats__beta_quantile((double)x + 1, (double)(n - x), 1 - alpha);
+	return stats__beta_quantile(x + 1, n - x, 1 - alpha);
+}
+
+/* ---- overdispersion ----------------------------------------------------------------------- */
+
+void dispersion__add(struct dispersion *d, uint64_t bad, uint64_t n)
+{
+	if (!n)
+		return;
+	if (bad > n)
+		bad = n;
+	d->cells++;
+	d->bad += bad;
+	d->n += n;
+	d->sq += (double)bad * (double)bad / (double)n;
+}
+
+/*
+ * X^2 = sum_i (b_i - n_i p)^2 / (n_i p (1 - p)) with p = B / N expands to
+ * (sum_i b_i^2 / n_i - B^2 / N) / (p (1 - p)), so the cells need not be kept. Its mean is
+ * cells - 1 when every cell's count is binomial with the same rate; clustered events (calls
+ * slowed together by one preemption, one process scheduled worse than another for a while)
+ * make it larger [CA 5.0].
+ */
+static double dispersion_x2(const struct dispersion *d)
+{
+	double p;
+
+	if (d->cells < 2 || !d->bad || d->bad >= d->n)
+		return NAN;
+	p = (double)d->bad / (double)d->n;
+	return (d->sq - (double)d->bad * p) / (p * (1 - p));
+}
+
+double dispersion__phi(const struct dispersion *d)
+{
+	double x2 = dispersion_x2(d);
+
+	return isnan(x2) ? 1 : fmax(1, x2 / (d->cells - 1));
+}
+
+/*
+ * The chi^2 quantile by Wilson and Hilferty's cube-root normal approximation (Biometrika
+ * 1931): within a few percent from 2 degrees of freedom on, all this bound needs.
+ */
+double dispersion__phi_upper(const struct dispersion *d, double conf)
+{
+	double x2 = dispersion_x2(d), nu = (double)d->cells - 1, c, q;
+
+	if (isnan(x2) || !(conf > 0 && conf < 1))
+		return 1;
+	c = 1 - 2 / (9 * nu) + stats__norm_quantile(1 - conf) * sqrt(2 / (9 * nu));
+	q = c > 0 ? nu * c * c * c : 0;
+	return q > 0 ? fmax(1, x2 / q) : INFINITY;
 }
 
 /* ---- Mann-Whitney U ----------------------------------------------------------------------- */
@@ -630,6 +688,25 @@ int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double
  * alpha. The price is the bound's margin, about z_{alpha1} / sqrt(xB) of the rate, and the
  * bar 2 / alpha instead of 1 / alpha. A baseline's thresholds (as the judge's p90 edge) must
  * not be chosen from the same counts that give xB: the judge takes them from other windows.
+ *
+ * Overdispersion. Both factors take bad events to be independent call by call. They are not:
+ * one preemption slows every call it catches, and one process may be scheduled worse than the
+ * others for seconds. Counts then vary phi times more than binomially: for ulp_target on 2
+ * CPUs, phi was 10 over 250 ms cells and 120 over 1 s cells, one process and window per cell.
+ * Under H0 the factors' mean then exceeds 1, and a good fix was rolled back with E = 4e24 at
+ * a canary share 1.6 times the control's (CI, issue 4). Tempering helps: a count near normal
+ * with mean m and variance phi v, where the binomial's is v, gives
+ *   E[f^(1/phi)] = exp((d m + d^2 v / 2 - C(d)) / phi),
+ * C(d) being the binomial cumulant generating function of the factor. C(d) = d m + d^2 v / 2
+ * to second order, so E[f^(1/phi)] <= 1 to that order: the quasi-likelihood of McCullagh and
+ * Nelder (Generalized Linear Models, 2nd ed., ch. 9) in e-process form. phi comes from the
+ * reference alone and only from data before the window, so the product stays a test
+ * supermartingale to that order; the baseline bound p+ is taken on the effective counts
+ * xB / phi of nB / phi. phi is estimated, so the judge tempers by an upper bound on it
+ * (SEQTEST_PHI_CONF). tests/unit/test_stats.c measures this on cells whose rates wander as the
+ * host's did: untempered, 75% of A/A runs alarm; tempered, 1.8% at alpha 5%. The price is
+ * power, a window being worth n / phi calls: a canary with 9 times the control's share of
+ * slow calls is caught by the second window in 397 of 400 runs, 348 of them in the first.
  */
 static const double seqtest_ratio[SEQTEST_NALT] = { 1.1, 1.25, 1.5, 2.0, 4.0 };
 
@@ -642,12 +719,22 @@ int seqtest__init(struct seqtest *t, double alpha, enum seqtest_design design, d
 	t->design = design;
 	t->alpha = alpha;
 	t->r0 = r0;
+	t->phi = 1;
 	/* e-process half of the budget in the baseline design, all of it otherwise */
 	t->log_bar = design == SEQTEST_BASELINE ? log(2 / alpha) : log(1 / alpha);
 	return 0;
 }
 
 /* ln sum_k exp(logl_k) / K, shifted by the largest term so nothing overflows */
+int seqtest__set_phi(struct seqtest *t, double phi)
+{
+	if (!t || !(phi >= 1) || !isfinite(phi))
+		return -EINVAL;
+	if (t->design == SEQTEST_CONCURRENT || !t->have_ref)
+		t->phi = phi;
+	return 0;
+}
+
 static double seqtest_mix(const struct seqtest *t)
 {
 	double m = t->logl[0], s = 0;
@@ -670,7 +757,7 @@ static int seqtest_freeze(struct seqtest *t, uint64_t ref_bad, uint64_t ref_n)
 	t->have_ref = true;
 	t->base_bad = ref_bad;
 	t->base_n = ref_n;
-	pu = stats__binom_upper(ref_bad, ref_n, t->alpha / 2);
+	pu = stats__binom_upper_eff(ref_bad / t->phi, ref_n / t->phi, t->alpha / 2);
 	t->p0 = t->r0 * pu;
 	/* a null rate of 1 or more admits any canary: such a test can never reject */
 	t->disabled = !(t->p0 < 1);
@@ -715,8 +802,8 @@ int seqtest__update(struct seqtest *t, uint64_t canary_bad, uint64_t canary_n, u
 			double d = log(seqtest_ratio[k]);
 			double base = nb + nc * t->r0;
 
-			t->logl[k] += (double)canary_bad * d -
-				      x * log((nb + nc * t->r0 * seqtest_ratio[k]) / base);
+			t->logl[k] += ((double)canary_bad * d -
+				       x * log((nb + nc * t->r0 * seqtest_ratio[k]) / base)) / t->phi;
 		}
 	} else {
 		if (t->disabled || !canary_n)
@@ -724,8 +811,9 @@ int seqtest__update(struct seqtest *t, uint64_t canary_bad, uint64_t canary_n, u
 		for (k = 0; k < SEQTEST_NALT; k++) {
 			double d = log(seqtest_ratio[k]);
 
-			t->logl[k] += (double)canary_bad * d -
-				      (double)canary_n * log1p(t->p0 * (seqtest_ratio[k] - 1));
+			t->logl[k] += ((double)canary_bad * d -
+				       (double)canary_n * log1p(t->p0 * (seqtest_ratio[k] - 1))) /
+				      t->phi;
 		}
 	}
 	t->log_e = seqtest_mix(t);

@@ -26,8 +26,36 @@ double stats__beta_quantile(double a, double b, double p);
 /* binomial tails: P(X >= k) and P(X <= k) for X ~ Binomial(n, p) */
 double stats__binom_sf(uint64_t k, uint64_t n, double p);
 double stats__binom_cdf(uint64_t k, uint64_t n, double p);
-/* one-sided Clopper-Pearson upper bound: P(true p > bound) <= alpha; 1 when x = n */
+/*
+ * one-sided Clopper-Pearson upper bound: P(true p > bound) <= alpha; 1 when x = n. The _eff
+ * form takes effective counts, which need not be whole (counts divided by a dispersion).
+ */
 double stats__binom_upper(uint64_t x, uint64_t n, double alpha);
+double stats__binom_upper_eff(double x, double n, double alpha);
+
+/*
+ * Overdispersion of a count of bad events over cells (a process's window, a window): how
+ * many times the binomial variance the cells' counts vary. Accumulate cells with
+ * dispersion__add(), read the estimate with dispersion__phi().
+ */
+struct dispersion {
+	unsigned int cells;
+	uint64_t bad, n;
+	double sq;		/* sum over the cells of bad^2 / n */
+};
+
+void dispersion__add(struct dispersion *d, uint64_t bad, uint64_t n);
+/*
+ * Pearson's X^2 / (cells - 1) around the pooled rate, at least 1; 1 when fewer than 2 cells
+ * or no bad event (nothing to measure it with).
+ */
+double dispersion__phi(const struct dispersion *d);
+/*
+ * An upper confidence bound on phi, at least 1: X^2 over the (1 - conf) quantile of
+ * chi^2 with cells - 1 degrees of freedom. A few cells can show little of the spread, so the
+ * tests discount by this rather than by the estimate.
+ */
+double dispersion__phi_upper(const struct dispersion *d, double conf);
 
 /* ---- Mann-Whitney U and Hodges-Lehmann ---------------------------------------------------- */
 
@@ -117,6 +145,7 @@ struct seqtest {
 	double logl[SEQTEST_NALT];	/* ln of each alternative's likelihood ratio */
 	double log_e;		/* ln E_t */
 	double log_e_max;	/* ln max_{s <= t} E_s */
+	double phi;		/* the dispersion the next window is tempered by, >= 1 */
 	/* SEQTEST_BASELINE: the frozen reference and the null rate derived from it */
 	bool have_ref;
 	bool disabled;		/* the null covers every rate: the test can never reject */
@@ -130,6 +159,20 @@ struct seqtest {
 
 /* 0, or -EINVAL unless 0 < alpha < 1 and r0 > 0 */
 int seqtest__init(struct seqtest *t, double alpha, enum seqtest_design design, double r0);
+/*
+ * The overdispersion phi >= 1 of the bad-event counts, estimated from reference data seen
+ * before the next window (never from that window: the factors must stay predictable). Each
+ * later window's factor is tempered by 1 / phi; the baseline design also widens its bound on
+ * the reference rate to the effective counts bad / phi of n / phi, and keeps the phi it had
+ * at its first window. -EINVAL unless phi >= 1 and finite.
+ */
+int seqtest__set_phi(struct seqtest *t, double phi);
+/*
+ * The confidence of the bound on phi (dispersion__phi_upper) that the judge tempers by: at
+ * 0.8 the A/A false-alarm rate of tests/unit/test_stats.c stays within alpha, with the point
+ * estimate it does not.
+ */
+#define SEQTEST_PHI_CONF	0.8
 /*
  * One window: the canary's bad events and calls, and the reference's. In the concurrent design
  * the reference is the control arm's same window; in the baseline design it is the baseline

@@ -60,7 +60,12 @@ cleanup()
 	for p in "${bg_pids[@]}"; do
 		alive "$p" && kill -9 "$p" 2>/dev/null
 	done
-	[ -n "$tmp" ] && cd / && rm -rf "$tmp"
+	# KEEP=1 keeps the reports and logs of a failing run to look at
+	if [ -n "${KEEP:-}" ] && [ -n "$tmp" ]; then
+		echo "$SUITE: kept $tmp" >&2
+	elif [ -n "$tmp" ]; then
+		cd / && rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

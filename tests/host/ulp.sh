@@ -226,6 +226,9 @@ untouched()
 t_good()
 {
 	local d why= late
+	local stages='[.functions[0].stages[] | "\(.name):\(.reference):\(.verdict)"] | join(",")'
+	local disp='[.functions[0].stages[].decisions[] | select(.metric | test("sequential")) |
+		.dispersion >= 1] | all'
 
 	targets 3 -t 2 -p 100
 	policy ulp-good ulp_fix_good.so
@@ -244,6 +247,11 @@ t_good()
 	elif [ "$(report ulp-good '.functions[0].reference')" != baseline ]; then
 		# the last stage has every process patched: no control left
 		why="the last stage's reference is not the baseline"
+	elif [ "$(report ulp-good "$stages")" != canary:control:pass,half:control:pass,all:baseline:pass ]
+	then
+		why="the report's stages: $(report ulp-good "$stages")"
+	elif [ "$(report ulp-good "$disp")" != true ]; then
+		why="a sequential test without its dispersion: $(report ulp-good '.functions[0].stages')"
 	fi
 	if [ -z "$why" ] && [ "$(report ulp-good '.newcomers | map(tostring) | join(",")')" != "$late" ]; then
 		why="the process started during the rollout, $late, is not reported as a newcomer:" \

@@ -376,6 +376,87 @@ static void test_judge_aa(void **state)
 	}
 }
 
+/* one process's window when how it is scheduled wanders: its latencies scaled by a factor */
+static void make_cell(struct hc_snapshot *s, const struct load *l, double sigma)
+{
+	struct load c = *l;
+
+	c.median_ns *= exp(sigma * rng_normal());
+	make_window(s, &c);
+}
+
+/*
+ * A good canary among processes that are each slowed, window by window, by a factor of
+ * their own (log-normal, sigma 0.3): the per-process wander a loaded host gives (section
+ * "Overdispersion" of stats.c). Concurrent design, 10 baseline windows of 3 processes, then
+ * stages of 10 windows: 1 canary process against 2 control ones. Without cells, the binomial
+ * tests blame the wander on the canary; with them the judge discounts it, and a canary
+ * 3 times slower is still caught within the stage, later than without the discount.
+ */
+static void test_judge_cells(void **state)
+{
+	struct hc_snapshot cell[3], sum;
+	struct load slow = normal_load;
+	unsigned int run, w, i, fails[2] = { 0 }, caught = 0, first = 0;	/* first: summed */
+	struct judge_result res;
+	struct judge j;
+	int with;
+
+	slow.median_ns *= 3;
+	for (with = 0; with < 3; with++) {
+		rng_seed(90 + with);
+		for (run = 0; run < 20; run++) {
+			init(&j, JUDGE_CONCURRENT, "cells");
+			for (w = 0; w < 10; w++) {
+				memset(&sum, 0, sizeof(sum));
+				for (i = 0; i < 3; i++) {
+					make_cell(&cell[i], &normal_load, 0.3);
+					snapshot__accumulate(&sum, &cell[i]);
+					if (with)
+						assert_int_equal(judge__add_cell(&j, &cell[i]), 0);
+				}
+				assert_int_equal(judge__add_baseline(&j, &sum), 0);
+			}
+			for (w = 1; w <= 10; w++) {
+				make_cell(&cell[0], with == 2 ? &slow : &normal_load, 0.3);
+				make_cell(&cell[1], &normal_load, 0.3);
+				make_cell(&cell[2], &normal_load, 0.3);
+				memset(&sum, 0, sizeof(sum));
+				snapshot__accumulate(&sum, &cell[1]);
+				snapshot__accumulate(&sum, &cell[2]);
+				assert_int_equal(judge__window(&j, &cell[0], &sum, &res), 0);
+				if (with) {
+					assert_int_equal(judge__add_cell(&j, &cell[1]), 0);
+					assert_int_equal(judge__add_cell(&j, &cell[2]), 0);
+				}
+				if (res.verdict == JUDGE_FAIL)
+					break;
+			}
+			if (res.verdict != JUDGE_FAIL)
+				assert_int_equal(judge__finish(&j, &res), 0);
+			if (with == 2) {
+				caught += res.verdict == JUDGE_FAIL;
+				first += res.verdict == JUDGE_FAIL ? w : 0;
+			} else {
+				fails[with] += res.verdict == JUDGE_FAIL;
+			}
+			if (with == 1 && run == 0) {
+				assert_true(res.d[JUDGE_P90_SEQ].dispersion > 2);
+				check_decisions(&res, "cells");
+			}
+			judge__free(&j);
+		}
+	}
+	print_message("    wandering processes, good canary: %u of 20 stages FAIL without cells, "
+		      "%u with; 3x slower canary: %u caught, in window %.1f on average\n",
+		      fails[0], fails[1], caught, caught ? (double)first / caught : 0);
+	assert_true(fails[0] >= 5);
+	assert_true(fails[1] <= 1);
+	/* each cell weighs ~10 calls here (phi 70 to 220): evidence takes a few windows */
+	assert_int_equal(caught, 20);
+	assert_true(first <= 5 * caught);
+}
+
 static void test_api(void **state)
 {
 	struct judge_config cfg;
@@ -444,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_double_errors_fail),
 		cmocka_unit_test(test_too_few_calls),
 		cmocka_unit_test(test_judge_aa),
+		cmocka_unit_test(test_judge_cells),
 		cmocka_unit_test(test_api),
 	};
 

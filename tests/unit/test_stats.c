@@ -464,6 +464,19 @@ struct aa_result {
 	unsigned int detect_by[101];	/* detect_by[w]: runs rejected at or before window w */
 };
 
+/* one run's outcome: an alarm, and from which window on */
+static void aa_count(struct aa_result *res, const struct seqtest *t)
+{
+	unsigned int w;
+
+	if (!seqtest__rejected(t))
+		return;
+	res->alarms++;
+	res->mean_detect += (t->reject_window - res->mean_detect) / res->alarms;
+	for (w = t->reject_window; w <= 100; w++)
+		res->detect_by[w]++;
+}
+
 /*
  * Per window the error rate of both arms follows the load (1% +- 60% on a 17-window cycle),
  * and the call counts vary too: the conditional test must not care.
@@ -480,7 +493,6 @@ static void sim_concurrent(struct aa_result *res, unsigned int runs, unsigned in
 			   double alpha, double r0, double ratio, uint64_t seed)
 {
 	unsigned int run, w;
-	double sum_w = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->runs = runs;
@@ -498,14 +510,8 @@ static void sim_concurrent(struct aa_result *res, unsigned int runs, unsigned in
 			if (seqtest__rejected(&t))
 				break;
 		}
-		if (seqtest__rejected(&t)) {
-			res->alarms++;
-			sum_w += t.reject_window;
-			for (w = t.reject_window; w <= 100; w++)
-				res->detect_by[w]++;
-		}
+		aa_count(res, &t);
 	}
-	res->mean_detect = res->alarms ? sum_w / res->alarms : 0;
 }
 
 /*
@@ -519,7 +525,6 @@ static void sim_baseline(struct aa_result *res, unsigned int runs, unsigned int 
 {
 	const double p = 0.01;
 	unsigned int run, w;
-	double sum_w = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->runs = runs;
@@ -536,14 +541,8 @@ static void sim_baseline(struct aa_result *res, unsigned int runs, unsigned int 
 			if (seqtest__rejected(&t))
 				break;
 		}
-		if (seqtest__rejected(&t)) {
-			res->alarms++;
-			sum_w += t.reject_window;
-			for (w = t.reject_window; w <= 100; w++)
-				res->detect_by[w]++;
-		}
+		aa_count(res, &t);
 	}
-	res->mean_detect = res->alarms ? sum_w / res->alarms : 0;
 }
 
 static void report(const char *what, const struct aa_result *r)
@@ -636,6 +635,136 @@ static void test_seq_power(void **state)
 	assert_true(r.detect_by[10] >= 0.95 * r.runs);
 }
 
+/* a cell's bad events when its rate wanders: Binomial(n, p m), m log-normal with mean 1 */
+static uint64_t rng_cell(uint64_t n, double p, double sigma)
+{
+	double m = exp(sigma * rng_normal() - sigma * sigma / 2);
+
+	return rng_binomial(n, fmin(1, p * m));
+}
+
+static void test_dispersion(void **state)
+{
+	/* log-normal sigma 0.5: Var(m) = e^0.25 (e^0.25 - 1) */
+	const double var_m = exp(0.25) * (exp(0.25) - 1);
+	const double want = 1 + 1999 * 0.1 * var_m / 0.9;
+	struct dispersion d = { 0 };
+	unsigned int i;
+
+	/* by hand: p = 4 / 20, X^2 = (1 - 2)^2 / 1.6 + (3 - 2)^2 / 1.6 = 1.25 on 1 df */
+	dispersion__add(&d, 1, 10);
+	near_rel(dispersion__phi(&d), 1, 0, "one cell");
+	dispersion__add(&d, 3, 10);
+	near_rel(dispersion__phi(&d), 1.25, 1e-12, "1 of 10 and 3 of 10");
+	dispersion__add(&d, 0, 0);
+	near_rel(dispersion__phi(&d), 1.25, 1e-12, "a cell without calls counts for nothing");
+	d = (struct dispersion){ 0 };
+	dispersion__add(&d, 0, 10);
+	dispersion__add(&d, 0, 30);
+	near_rel(dispersion__phi(&d), 1, 0, "no bad event: nothing to measure");
+	/* more spread than binomial is the only direction that matters: below 1 reads 1 */
+	d = (struct dispersion){ 0 };
+	dispersion__add(&d, 5, 10);
+	dispersion__add(&d, 5, 10);
+	near_rel(dispersion__phi(&d), 1, 0, "identical cells");
+
+	rng_seed(71);
+	d = (struct dispersion){ 0 };
+	for (i = 0; i < 400; i++)
+		dispersion__add(&d, rng_binomial(2000, 0.1), 2000);
+	print_message("  binomial cells: phi %.3f, want 1\n", dispersion__phi(&d));
+	assert_true(dispersion__phi(&d) < 1.3);
+	d = (struct dispersion){ 0 };
+	for (i = 0; i < 400; i++)
+		dispersion__add(&d, rng_cell(2000, 0.1, 0.5), 2000);
+	print_message("  wandering cells: phi %.1f, want %.1f\n", dispersion__phi(&d), want);
+	near_rel(dispersion__phi(&d), want, 0.25, "phi of Binomial(2000, 0.1 m) cells");
+
+	/* the bound: X^2 over the 20% quantile of chi^2 with 9 df, 5.380 (R: qchisq(0.2, 9)) */
+	d = (struct dispersion){ 0 };
+	for (i = 0; i < 10; i++)
+		dispersion__add(&d, rng_cell(2000, 0.1, 0.5), 2000);
+	near_rel(dispersion__phi_upper(&d, 0.8), dispersion__phi(&d) * 9 / 5.380, 0.01,
+		 "upper 80% bound on phi, 10 cells");
+	assert_true(dispersion__phi_upper(&d, 0.9) > dispersion__phi_upper(&d, 0.8));
+	d = (struct dispersion){ 0 };
+	dispersion__add(&d, 3, 10);
+	near_rel(dispersion__phi_upper(&d, 0.8), 1, 0, "one cell: no bound to give");
+}
+
+/*
+ * The concurrent test on overdispersed counts, as a ulp rollout sees them: each window has
+ * three cells of 2000 calls (the canary process and two control processes), each at 10% bad
+ * times its own log-normal factor (sigma 0.5: phi ~ 82 per cell, the scale measured on the
+ * host). The baseline gives 10 windows of 3 control cells. With @conf > 0 each window is
+ * tempered by the upper @conf bound on the dispersion of every control cell seen before it,
+ * as the judge does; with 0 the factors are binomial.
+ */
+static void sim_wandering(struct aa_result *res, unsigned int runs, unsigned int windows,
+			  double alpha, double ratio, double conf, uint64_t seed)
+{
+	const uint64_t n = 2000;
+	const double p = 0.1, sigma = 0.5;
+	unsigned int run, w, i;
+
+	memset(res, 0, sizeof(*res));
+	res->runs = runs;
+	rng_seed(seed);
+	for (run = 0; run < runs; run++) {
+		struct dispersion d = { 0 };
+		struct seqtest t;
+
+		assert_int_equal(seqtest__init(&t, alpha, SEQTEST_CONCURRENT, 1), 0);
+		for (i = 0; i < 30; i++)
+			dispersion__add(&d, rng_cell(n, p, sigma), n);
+		for (w = 1; w <= windows; w++) {
+			uint64_t c = rng_cell(n, p * ratio, sigma);
+			uint64_t r1 = rng_cell(n, p, sigma), r2 = rng_cell(n, p, sigma);
+
+			if (conf > 0)
+				assert_int_equal(seqtest__set_phi(&t, dispersion__phi_upper(&d, conf)),
+						 0);
+			assert_int_equal(seqtest__update(&t, c, n, r1 + r2, 2 * n), 0);
+			dispersion__add(&d, r1, n);
+			dispersion__add(&d, r2, n);
+			if (seqtest__rejected(&t))
+				break;
+		}
+		aa_count(res, &t);
+	}
+}
+
+/*
+ * Clustered bad events break the binomial factors: untempered, the A/A run alarms in most
+ * runs (this is how a good fix was rolled back in CI). Tempered by the judge's bound on the
+ * dispersion (SEQTEST_PHI_CONF) it stays within alpha; the point estimate alone was measured
+ * at 4.2% here, too close. A canary with 3 times the share of bad calls, or 9 times as a
+ * 3-times-slower fix has, is still caught.
+ */
+static void test_seq_overdispersed(void **state)
+{
+	struct aa_result r;
+
+	sim_wandering(&r, 400, 30, 0.05, 1, 0, 81);
+	report("A/A overdispersed, binomial factors (invalid)", &r);
+	if (!(r.alarms > 0.5 * r.runs))
+		fail_msg("untempered factors alarmed in %u / %u runs: the simulation cannot tell",
+			 r.alarms, r.runs);
+	sim_wandering(&r, 1000, 30, 0.05, 1, SEQTEST_PHI_CONF, 82);
+	report("A/A overdispersed, tempered", &r);
+	assert_true(wilson_upper(r.alarms, r.runs) <= 0.05);
+
+	sim_wandering(&r, 400, 30, 0.05, 3, SEQTEST_PHI_CONF, 83);
+	print_message("  3x overdispersed, tempered: %u/%u detected, by window 5: %u, 10: %u, "
+		      "mean window %.1f\n", r.alarms, r.runs, r.detect_by[5], r.detect_by[10],
+		      r.mean_detect);
+	assert_true(r.detect_by[10] >= 0.95 * r.runs);
+	sim_wandering(&r, 400, 30, 0.05, 9, SEQTEST_PHI_CONF, 84);
+	print_message("  9x overdispersed, tempered: %u/%u detected, by window 1: %u, 2: %u\n",
+		      r.alarms, r.runs, r.detect_by[1], r.detect_by[2]);
+	assert_true(r.detect_by[2] >= 0.95 * r.runs);
+}
+
 static void test_seq_api(void **state)
 {
 	struct seqtest t;
@@ -705,6 +834,8 @@ int main(void)
 		cmocka_unit_test(test_seq_aa_concurrent),
 		cmocka_unit_test(test_seq_aa_baseline),
 		cmocka_unit_test(test_seq_power),
+		cmocka_unit_test(test_dispersion),
+		cmocka_unit_test(test_seq_overdispersed),
 	};
 
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
