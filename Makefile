@@ -3,7 +3,8 @@
 # hotcanary build. Everything is written below $(OUTPUT); the source tree stays clean.
 #   make            build/hotcanary
 #   make static     build/static/hotcanary (and static fixtures), for the VM tests
-#   make check      unit, host (real uprobes) and VM (real kernels under qemu) tests
+#   make check      every suite: unit, host and ulp (real uprobes, ptrace), VM and livepatch
+#                   scenarios (real kernels under qemu); check-SUITE runs one
 #   make bench      per-call overhead against an empty probe pair and bpftrace
 #   make docs       the README's example comparison picture, into tools/docs/ (root)
 #   make deps       install every build and test dependency from Debian's archive
@@ -28,9 +29,8 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 CFLAGS ?= -g -O2
 HC_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wshadow -I$(OUTPUT)/skel -Ibpf -Iuser $(CFLAGS)
-# libunwind-ptrace's static archive needs the generic unwinder and liblzma after it
-LIBS := -lbpf -lelf -lz -ljson-c -lyaml -lcapstone -lunwind-ptrace -lunwind-x86_64 -lunwind \
-	-llzma -lm
+# libdw's static archive reads compressed sections: zlib, liblzma and bzip2 after it
+LIBS := -lbpf -ldw -lelf -lz -ljson-c -lyaml -lcapstone -llzma -lbz2 -lm
 BPF_CFLAGS := -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) \
 	-Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
@@ -57,7 +57,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all ulp static check check-unit check-host check-vm vm-modules bench bench-vm deps demo docs \
+.PHONY: all ulp static check check-unit check-host check-ulp check-vm check-scenarios vm-modules bench bench-vm deps demo docs \
 	clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -169,14 +169,18 @@ $(OUTPUT)/demo-%.so: tools/demo/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared $< -o $@
 
-check: check-unit check-host check-vm
+# every suite runs, even after one failed; one summary line each, then the total
+check:
+	$(Q)OUTPUT=$(OUTPUT) MAKE="$(MAKE)" bash tests/check.sh
 
 # some unit tests read the test modules that vm-modules builds (modinfo of real .ko files)
 check-unit: $(UNIT_BINS) vm-modules
 	$(Q)sh tests/unit/run.sh $(UNIT_BINS)
 
-check-host: $(OUTPUT)/hotcanary $(FIXTURES) $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/test_prom
+check-host: $(OUTPUT)/hotcanary $(FIXTURES) $(OUTPUT)/tests/test_prom
 	$(Q)OUTPUT=$(OUTPUT) bash tests/host/run.sh
+
+check-ulp: $(OUTPUT)/hotcanary $(ULP_FIXTURES) $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/test_prom
 	$(Q)OUTPUT=$(OUTPUT) bash tests/host/ulp.sh
 
 # test modules (a kernel WARN, later livepatches) built against each VM kernel's headers
@@ -188,6 +192,8 @@ vm-modules:
 # crashed is run again, at most twice, and every crash is still counted and printed.
 check-vm: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) bash tests/vm/run.sh
+
+check-scenarios: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/run-scenario --kernel all --retry-crashed 2 \
 		tests/vm/livepatch/*/
 

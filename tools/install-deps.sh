@@ -9,7 +9,7 @@ set -eu
 
 # build
 BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libjson-c-dev libyaml-dev libkmod-dev libcapstone-dev libunwind-dev liblzma-dev"
+	libjson-c-dev libyaml-dev libkmod-dev libcapstone-dev libdw-dev liblzma-dev libbz2-dev"
 # tests: cmocka, jq for the host tests, qemu and friends for the VM tests, gcc-12 for the
 # VM kernels' test modules (both were built with gcc 12; pahole for their BTF on 6.12);
 # rsvg-convert, xmllint and python3 check the SVG pictures (promtool, for the Prometheus

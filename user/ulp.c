@@ -81,7 +81,7 @@ static int priv_get(struct ulp_proc *p, struct unwind **uw)
 			return -ENOMEM;
 	}
 	if (!p->priv->uw) {
-		ret = unwind__new(&p->priv->uw);
+		ret = unwind__new(&p->priv->uw, p->pid);
 		if (ret)
 			return ret;
 	}

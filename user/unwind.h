@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The frames of a stopped thread of another process, with libunwind-ptrace. */
+/* The frames of a stopped thread of another process, with elfutils' libdwfl. */
 #ifndef HC_UNWIND_H
 #define HC_UNWIND_H
 
@@ -11,8 +11,11 @@
 
 struct unwind;
 
-/* one per process: it caches what it parsed of every ELF file between stops */
-int unwind__new(struct unwind **u);
+/*
+ * One per process: it caches what it parsed of every ELF file between stops. The threads
+ * must be stopped under ptrace by the caller's thread when they are walked.
+ */
+int unwind__new(struct unwind **u, pid_t pid);
 void unwind__free(struct unwind *u);
 /* forget cached unwind info: after a library was mapped or unmapped */
 void unwind__flush(struct unwind *u);

@@ -6,7 +6,8 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good slow segv errors buildid asm busy wait killed ab engine
+#   GROUP is a shell glob over: good vdso slow segv errors buildid asm busy wait killed ab
+#   engine
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
 # what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
@@ -341,6 +342,37 @@ rolled_back()
 	fi
 }
 
+# every real service has threads in clock_gettime() (the vDSO) and in nanosleep(): each
+# stop must walk their stacks through the vDSO, or no safe point is ever found
+t_vdso()
+{
+	local d why=
+
+	targets 3 -t 2 -p 100 -c 4
+	policy ulp-vdso ulp_fix_good.so
+	run ulp-vdso
+	d=$(deltas)
+	if [ $rc -ne 0 ]; then
+		why="exit $rc, not 0 (committed): $(cat "$tmp/ulp-vdso.err") $(report ulp-vdso .reason)"
+	elif [ "$d" != "2 2 2" ]; then
+		why="committed, but the processes returned deltas '$d', not '2 2 2'"
+	fi
+	if [ -z "$why" ]; then
+		"$HC" revert --state-dir "$tmp/state" ulp-vdso >"$tmp/revert-vdso.out" 2>&1
+		rc=$?
+		d=$(deltas)
+		[ $rc -eq 3 ] && untouched "${tp[@]}" ||
+			why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-vdso.out")"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-vdso "4 threads a process in the vDSO: committed through 3 stages, then" \
+			"reverted; stops $(report ulp-vdso '[.processes[].stops] | map(tostring) | join(",")')"
+	else
+		fail ulp-vdso "$why"
+	fi
+	stop_targets
+}
+
 t_slow()
 {
 	targets 3 -t 2 -p 100
@@ -593,4 +625,4 @@ t_engine()
 
 # ---- main --------------------------------------------------------------------------------------
 
-run_groups "good slow segv errors buildid asm busy wait killed ab engine" "$@"
+run_groups "good vdso slow segv errors buildid asm busy wait killed ab engine" "$@"

@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include "proc.h"
+#include "tracee.h"
 #include "ulp_common.h"
+#include "unwind.h"
 
 #define ASM_TARGET	FIXTURE_DIR "/ulp_asm_target"
 #define STRESS_ROUNDS	50
@@ -127,6 +129,95 @@ out:
 	ret = target_stop(&t, &s2, &ws);
 	check(!ret && WIFEXITED(ws) && !WEXITSTATUS(ws) && s2.calls == s2.old + s2.new,
 	      "target exits cleanly, calls == old + new", NULL);
+}
+
+/*
+ * Threads that live in clock_gettime() and nanosleep(), as every real service has: each stop
+ * finds some inside the vDSO, and their stacks must be walked through it to the thread's
+ * start. Then the whole patch and unpatch, which needs every stack walked.
+ */
+#define VDSO_STOPS	200
+
+static void test_vdso(uint8_t *id, size_t idl)
+{
+	static const char *const args[] = { "-t", "2", "-p", "200", "-c", "4", NULL };
+	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
+	uint64_t ips[UNWIND_MAX_FRAMES], lo = 0, hi = 0;
+	unsigned int in_vdso = 0, walked = 0, failed = 0;
+	struct ulp_image *img = NULL;
+	struct proc_maps maps;
+	const struct proc_map *m;
+	struct unwind *uw = NULL;
+	struct ulp_proc *p;
+	struct status s0, s1;
+	struct target t;
+	char err[512] = "", why[256];
+	size_t i;
+	int ret, r, n, ws;
+
+	if (target_start(&t, args)) {
+		check(0, "start ulp_target -c 4", "no status file");
+		return;
+	}
+	if (!proc_maps__read(t.pid, &maps)) {
+		m = proc_maps__find_path(&maps, "[vdso]", false);
+		if (m) {
+			lo = m->start;
+			hi = m->end;
+		}
+		proc_maps__free(&maps);
+	}
+	check(hi > lo, "the target maps a vDSO", NULL);
+	ret = unwind__new(&uw, t.pid);
+	check(!ret, "unwinder for the target", strerror(-ret));
+	for (r = 0; !ret && r < VDSO_STOPS; r++) {
+		struct tracee tr;
+
+		if (tracee__stop(&tr, t.pid, 1000000000ULL, err, sizeof(err)))
+			break;
+		for (i = 0; i < tr.nr; i++) {
+			if (tr.t[i].regs.rip < lo || tr.t[i].regs.rip >= hi)
+				continue;
+			in_vdso++;
+			n = unwind__frames(uw, tr.t[i].tid, ips, UNWIND_MAX_FRAMES);
+			/* the vDSO, libc's clock_gettime, now_ns or clocker, start_thread, clone3 */
+			if (n < 4)
+				failed++;
+			else
+				walked++;
+		}
+		tracee__release(&tr, NULL, 0);
+	}
+	unwind__free(uw);
+	snprintf(why, sizeof(why), "%u threads stopped in the vDSO in %d stops, %u walked, "
+		 "%u failed", in_vdso, r, walked, failed);
+	check(in_vdso >= VDSO_STOPS / 4 && !failed, "threads stopped in the vDSO are walked to their "
+	      "start", why);
+	printf("#   %s\n", why);
+
+	ret = ulp_image__open(&img, &spec, err, sizeof(err));
+	check(!ret, "ulp_image__open the good fix", err);
+	if (ret)
+		goto out;
+	p = ready(img, t.pid, err, sizeof(err));
+	check(p != NULL, "preflight and inject with 4 threads in the vDSO", err);
+	if (!p)
+		goto out;
+	ret = ulp_proc__patch(img, p, err, sizeof(err));
+	check(!ret && p->patched, "patch with 4 threads in the vDSO", err);
+	msleep(300);
+	status_read(&t, &s0);
+	check(s0.delta == 2, "patched: the fix runs", NULL);
+	ret = ulp_proc__unpatch(img, p, err, sizeof(err));
+	check(!ret && !p->patched, "unpatch with 4 threads in the vDSO", err);
+	msleep(300);
+	status_read(&t, &s1);
+	check(s1.delta == 1, "unpatched: the original runs", NULL);
+	ulp_proc__free(p);
+out:
+	ulp_image__free(img);
+	ret = target_stop(&t, &s1, &ws);
+	check(!ret && WIFEXITED(ws) && !WEXITSTATUS(ws), "vDSO target exits cleanly", NULL);
 }
 
 static void test_build_id(uint8_t *id, size_t idl)
@@ -307,7 +398,12 @@ out:
 
 static void test_journal(uint8_t *id, size_t idl)
 {
-	static const char *const args[] = { "-t", "4", NULL };
+	/*
+	 * Workers that pause between requests: an unpatch from the journal alone cannot know
+	 * whether the patch was strict, so it waits until no thread is inside the new function,
+	 * which workers that never leave it do not give.
+	 */
+	static const char *const args[] = { "-t", "4", "-p", "200", NULL };
 	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
 	struct ulp_image *img = NULL;
 	struct ulp_proc *p = NULL, *q = NULL, *other = NULL;
@@ -409,6 +505,7 @@ int main(void)
 		return 1;
 	}
 	test_patch_unpatch(id, idl);
+	test_vdso(id, idl);
 	test_build_id(id, idl);
 	test_asm();
 	test_sleeper(id, idl);
