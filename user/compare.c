@@ -38,6 +38,7 @@ static void usage(FILE *out)
 		"  -a, --alpha P             significance level (default 0.05)\n"
 		"  -t, --threshold PCT       noise threshold: smaller changes never count\n"
 		"                            (default 1)\n"
+		"  -m, --max-input-size SIZE refuse a recording larger than SIZE (default 256M)\n"
 		"  -h, --help                this help\n"
 		"\n"
 		"  Per function and metric: A and B with their 95%% interval as +-, the delta\n"
@@ -462,17 +463,19 @@ int cmd_compare(int argc, char **argv)
 		{ "svg", required_argument, NULL, 's' },
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "max-input-size", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct comparison_opts o = COMPARISON_OPTS_DEFAULT;
 	struct recording ra = { 0 }, rb = { 0 };
 	const char *svg = NULL, *pa, *pb;
+	uint64_t max = RECORDING_MAX_BYTES;
 	char err[512], *end;
 	int c, ret, json = 0, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "js:a:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:a:t:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -496,6 +499,13 @@ int cmd_compare(int argc, char **argv)
 				return HC_EXIT_USAGE;
 			}
 			break;
+		case 'm':
+			if (size__parse(optarg, &max) || !max || max > SIZE_MAX / 2) {
+				p_err("invalid size '%s': expected bytes such as 268435456 or 256M",
+				      optarg);
+				return HC_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return HC_EXIT_OK;
@@ -511,12 +521,12 @@ int cmd_compare(int argc, char **argv)
 	}
 	pa = argv[optind];
 	pb = argv[optind + 1];
-	ret = recording__load(pa, &ra, err, sizeof(err));
+	ret = recording__load(pa, max, &ra, err, sizeof(err));
 	if (ret) {
 		p_err("'%s': %s", pa, err);
 		return HC_EXIT_USAGE;
 	}
-	ret = recording__load(pb, &rb, err, sizeof(err));
+	ret = recording__load(pb, max, &rb, err, sizeof(err));
 	if (ret) {
 		p_err("'%s': %s", pb, err);
 		recording__free(&ra);

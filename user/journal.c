@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "input.h"
 #include "journal.h"
 #include "units.h"
 
@@ -1196,70 +1197,34 @@ int journal__parse(const char *file, const char *text, size_t len, struct journa
 	return ret;
 }
 
+static const struct input_kind journal_input = {
+	.what = "journal", .max = JOURNAL_MAX_BYTES,
+};
+
 /* all of @fd from offset 0 */
 static int read_all(int fd, const char *path, char **buf, size_t *len, char *err,
 		    size_t errlen)
 {
-	struct stat sb;
-	size_t cap, n = 0;
-	ssize_t r;
-	char *b;
+	char why[256];
+	int ret;
 
-	if (fstat(fd, &sb))
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	if (sb.st_size > JOURNAL_MAX_BYTES)
-		return fail(err, errlen, -EFBIG, "%s: %lld bytes, more than a journal may hold",
-			    path, (long long)sb.st_size);
-	cap = sb.st_size + 1;
-	b = malloc(cap);
-	if (!b)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-	for (;;) {
-		r = pread(fd, b + n, cap - n, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(b);
-			return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-		}
-		if (r == 0)
-			break;
-		n += r;
-		if (n == cap) {
-			char *nb;
-
-			if (cap > JOURNAL_MAX_BYTES) {
-				free(b);
-				return fail(err, errlen, -EFBIG, "%s: too large", path);
-			}
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-			}
-			b = nb;
-			cap *= 2;
-		}
-	}
-	*buf = b;
-	*len = n;
+	ret = input__read_fd(fd, path, &journal_input, buf, len, why, sizeof(why));
+	if (ret)
+		return fail(err, errlen, ret, "%s: %s", path, why);
 	return 0;
 }
 
 int journal__read(const char *path, struct journal_recs *out, char *err, size_t errlen)
 {
+	char why[256];
 	size_t len;
 	char *buf;
-	int fd, ret;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	ret = read_all(fd, path, &buf, &len, err, errlen);
-	close(fd);
+	ret = input__read(path, &journal_input, &buf, &len, why, sizeof(why));
 	if (ret)
-		return ret;
+		return fail(err, errlen, ret, "%s: %s", path, why);
 	ret = journal__parse(path, buf, len, out, err, errlen);
 	free(buf);
 	return ret;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
+#include "input.h"
 #include "policy.h"
 #include "units.h"
 
@@ -846,7 +847,9 @@ static int parse_functions(struct ctx *c, yaml_node_t *node, const char *path, v
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++) {
-			if (strcmp(pol->patch.ulp.functions[j].old_sym, fn->old_sym))
+			/* old is required only once the type is known to be ulp */
+			if (!fn->old_sym || !pol->patch.ulp.functions[j].old_sym ||
+			    strcmp(pol->patch.ulp.functions[j].old_sym, fn->old_sym))
 				continue;
 			path_key(key, child, "old");
 			return fail(c, seen.value[0], key, "'%s' is already redirected by "
@@ -1269,14 +1272,16 @@ out_parser:
 	return 0;
 }
 
+static const struct input_kind policy_input = {
+	.what = "policy", .max = HC_POLICY_MAX_BYTES,
+};
+
 int policy__load(const char *path, struct hc_policy **out, struct policy_err *err)
 {
 	struct policy_err local;
-	size_t len = 0, cap;
-	struct stat st;
-	char *buf, *p;
-	ssize_t n;
-	int fd, ret;
+	size_t len;
+	char *buf;
+	int ret;
 
 	if (!err)
 		err = &local;
@@ -1287,66 +1292,11 @@ int policy__load(const char *path, struct hc_policy **out, struct policy_err *er
 		snprintf(err->msg, sizeof(err->msg), "no policy file given");
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err->msg, sizeof(err->msg), "cannot open: %s", strerror(-ret));
+	ret = input__read(path, &policy_input, &buf, &len, err->msg, sizeof(err->msg));
+	if (ret)
 		return ret;
-	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		snprintf(err->msg, sizeof(err->msg), "cannot stat: %s", strerror(-ret));
-		goto out_fd;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		snprintf(err->msg, sizeof(err->msg), "not a regular file");
-		goto out_fd;
-	}
-	cap = st.st_size > 0 && st.st_size <= HC_POLICY_MAX_BYTES ? (size_t)st.st_size + 1 : 4096;
-	buf = malloc(cap);
-	if (!buf) {
-		ret = -ENOMEM;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		goto out_fd;
-	}
-	for (;;) {
-		if (len == cap) {
-			cap *= 2;
-			p = len > HC_POLICY_MAX_BYTES ? NULL : realloc(buf, cap);
-			if (!p) {
-				ret = len > HC_POLICY_MAX_BYTES ? -EFBIG : -ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			snprintf(err->msg, sizeof(err->msg), "cannot read: %s", strerror(-ret));
-			goto out_buf;
-		}
-		if (!n) {
-			ret = 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	if (!ret && len > HC_POLICY_MAX_BYTES)
-		ret = -EFBIG;
-	if (ret == -EFBIG)
-		snprintf(err->msg, sizeof(err->msg), "larger than %d bytes; not a policy",
-			 HC_POLICY_MAX_BYTES);
-	else if (ret)
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-	else
-		ret = policy__parse(path, buf, len, out, err);
-out_buf:
+	ret = policy__parse(path, buf, len, out, err);
 	free(buf);
-out_fd:
-	close(fd);
 	return ret;
 }
 

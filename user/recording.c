@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "atomic_file.h"
+#include "input.h"
 #include "recording.h"
 #include "units.h"
 
@@ -607,54 +608,13 @@ int recording__save(const struct recording *r, const char *path, char *err, size
 	return ret;
 }
 
-static int read_all(const char *path, char **buf, size_t *len)
+int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
+		    size_t errlen)
 {
-	size_t cap = 65536, n = 0;
-	char *b = malloc(cap), *nb;
-	ssize_t got;
-	int fd, ret = 0;
-
-	if (!b)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(b);
-		return -errno;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		got = read(fd, b + n, cap - n - 1);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (!got)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	if (ret) {
-		free(b);
-		return ret;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-int recording__load(const char *path, struct recording *r, char *err, size_t errlen)
-{
+	const struct input_kind kind = {
+		.what = "recording", .max = (size_t)max,
+		.raise = "raise it with --max-input-size if this recording is real",
+	};
 	struct json_tokener *tok;
 	struct json_object *o;
 	size_t len = 0, end, i, line = 1;
@@ -662,11 +622,9 @@ int recording__load(const char *path, struct recording *r, char *err, size_t err
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = read_all(path, &buf, &len);
-	if (ret) {
-		snprintf(err, errlen, "cannot read it: %s", strerror(-ret));
+	ret = input__read(path, &kind, &buf, &len, err, errlen);
+	if (ret)
 		return ret;
-	}
 	tok = json_tokener_new();
 	if (!tok) {
 		free(buf);

@@ -94,7 +94,11 @@ int recording__save(const struct recording *r, const char *path, char *err, size
  * Read and validate @path. -errno of the open or read (-ENOENT ...), -EINVAL for a file that
  * is not a valid recording; @err gets the reason without the file name.
  */
-int recording__load(const char *path, struct recording *r, char *err, size_t errlen);
+/* a larger recording is refused unless the caller raises the limit (compare's option) */
+#define RECORDING_MAX_BYTES	(256ULL << 20)
+/* read a recording of at most @max bytes (a regular file only) */
+int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
+		    size_t errlen);
 
 /* the whole recording of function @i summed over its windows */
 void recording__total(const struct recording *r, size_t i, struct rec_window *out);

@@ -39,6 +39,36 @@ int duration__parse(const char *text, uint64_t *ns)
 	return -EINVAL;
 }
 
+int size__parse(const char *text, uint64_t *bytes)
+{
+	static const struct {
+		const char *suffix;
+		unsigned int shift;
+	} units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 }, { "G", 30 },
+		{ "GiB", 30 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (!text || !isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return -ERANGE;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		if (v > (UINT64_MAX >> units[i].shift))
+			return -ERANGE;
+		*bytes = (uint64_t)v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* three significant digits in the largest unit that keeps the value >= 1 */
 static const char *format_scaled(double v, const char *unit, char *buf, size_t len)
 {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Durations: parsing "500ms", "30s", "2m", "1h" and printing nanoseconds for people. */
+/*
+ * Durations: parsing "500ms", "30s", "2m", "1h" and printing nanoseconds for people; sizes:
+ * parsing "256M".
+ */
 #ifndef HC_UNITS_H
 #define HC_UNITS_H
 
@@ -8,6 +11,8 @@
 
 /* parse "<number><ms|s|m|h>" into nanoseconds; 0 or -EINVAL/-ERANGE */
 int duration__parse(const char *text, uint64_t *ns);
+/* parse "<digits>[K|KiB|M|MiB|G|GiB]" (powers of 1024) into bytes; 0 or -EINVAL/-ERANGE */
+int size__parse(const char *text, uint64_t *bytes);
 /* CLOCK_MONOTONIC in nanoseconds: the clock of every interval, window and deadline */
 uint64_t time__mono_ns(void);
 struct timespec;

@@ -1015,6 +1015,15 @@ static void test_file_round_trip(void **state)
 
 	must(journal__read(path, &recs, err, sizeof(err)), err);
 	assert_int_equal(recs.n, 6);
+	{
+		struct journal_recs none;
+		char e2[256];
+
+		/* only regular files: a device is refused before a byte is read */
+		assert_int_equal(journal__read("/dev/zero", &none, e2, sizeof(e2)), -EINVAL);
+		assert_string_equal(e2, "/dev/zero: not a regular file but a character device; "
+				    "give the path of a journal file");
+	}
 	assert_int_equal(recs.torn_line, 0);
 	for (i = 0; i < recs.n; i++) {
 		const char *w = recs.v[i].wall;

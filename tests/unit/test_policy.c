@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "policy.h"
@@ -425,6 +427,11 @@ static const struct bad bad_policies[] = {
 	{ "name: t\n" WATCH STAGES, 1, 1, "patch", "missing required key 'patch'" },
 	{ "name: t\npatch:\n  module: /m.ko\n" WATCH STAGES, 3, 3, "patch.type",
 	  "missing required key 'type' (klp, exec or ulp)" },
+	/* functions without old before the type is known: once a NULL dereference */
+	{ "name: t\npatch:\n  functions:\n    - new: b\n    - new: c\n" WATCH STAGES, 3, 3,
+	  "patch.type", "missing required key 'type' (klp, exec or ulp)" },
+	{ "name: t\npatch:\n  functions:\n    - new: b\n    - {old: a, new: c}\n    - new: d\n"
+	  WATCH STAGES, 3, 3, "patch.type", "missing required key 'type' (klp, exec or ulp)" },
 	{ "name: t\npatch:\n  type: klp\n" WATCH STAGES, 3, 3, "patch.module",
 	  "missing required key 'module'" },
 	{ KLP STAGES, 1, 1, "watch", "missing required key 'watch'" },
@@ -656,7 +663,29 @@ static void test_load_errors(void **state)
 
 	assert_int_equal(policy__load(SRC_DIR "/policies", &pol, &err), -EINVAL);
 	assert_null(pol);
-	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_non_null(strstr(err.msg, "not a regular file but a directory"));
+	/* neither waits for a writer nor reads forever */
+	assert_int_equal(policy__load("/dev/zero", &pol, &err), -EINVAL);
+	assert_string_equal(policy_err__format(&err, line, sizeof(line)),
+			    "/dev/zero: not a regular file but a character device; give the path "
+			    "of a policy file");
+	{
+		char fifo[] = "/tmp/hc-policy-fifo.XXXXXX";
+		int fd = mkstemp(fifo);
+
+		assert_true(fd >= 0);
+		close(fd);
+		unlink(fifo);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(policy__load(fifo, &pol, &err), -EINVAL);
+		unlink(fifo);
+		assert_non_null(strstr(err.msg, "not a regular file but a FIFO"));
+	}
+
+	/* the input that once crashed the parser, kept as it was found */
+	assert_int_equal(policy__load(SRC_DIR "/tests/unit/policies/crash-untyped-functions.yaml",
+				      &pol, &err), -EINVAL);
+	assert_string_equal(err.key, "patch.type");
 
 	/* a fixture file: the error names the file given, with the position in it */
 	assert_int_equal(policy__load(SRC_DIR "/tests/unit/policies/bad-ratio.yaml", &pol, &err),

@@ -107,7 +107,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(a.funcs[0].lost_exits, 3);
 	snprintf(path, sizeof(path), "%s/a.json", dir);
 	assert_int_equal(recording__save(&a, path, err, sizeof(err)), 0);
-	assert_int_equal(recording__load(path, &b, err, sizeof(err)), 0);
+	assert_int_equal(recording__load(path, RECORDING_MAX_BYTES, &b, err, sizeof(err)), 0);
 	assert_same(&a, &b);
 	assert_null(b.funcs[1].path);
 	assert_null(b.funcs[1].build_id);
@@ -133,7 +133,8 @@ static void refused(const char *text, const char *want)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	assert_int_equal(recording__load(path, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(recording__load(path, RECORDING_MAX_BYTES, &r, err, sizeof(err)),
+			 -EINVAL);
 	if (!strstr(err, want))
 		fail_msg("error '%s' does not contain '%s'", err, want);
 }
@@ -173,8 +174,15 @@ static void test_refused(void **state)
 	struct recording r;
 	char err[256];
 
-	assert_int_equal(recording__load("/nonexistent/x.json", &r, err, sizeof(err)), -ENOENT);
-	assert_non_null(strstr(err, "cannot read it"));
+	assert_int_equal(recording__load("/nonexistent/x.json", RECORDING_MAX_BYTES, &r, err,
+					 sizeof(err)), -ENOENT);
+	assert_string_equal(err, "cannot open: No such file or directory");
+	/* a device is refused before anything is read; a large file past the limit */
+	assert_int_equal(recording__load("/dev/zero", RECORDING_MAX_BYTES, &r, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not a regular file but a character device"));
+	assert_int_equal(recording__load(SRC_DIR "/README.md", 1024, &r, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "raise it with --max-input-size"));
 	refused("", "truncated");
 	refused("{\"format\": \"hotcanary-recording\", ", "truncated");
 	refused("{\"format\": }", "line 1: not valid JSON");
@@ -223,7 +231,7 @@ static int load_with_cpus(const char *text, int cpus)
 	assert_non_null(f);
 	fprintf(f, "%.*s\"cpus\":%d%s", (int)(at - text), text, cpus, at + strlen("\"cpus\":0"));
 	fclose(f);
-	ret = recording__load(path, &r, err, sizeof(err));
+	ret = recording__load(path, RECORDING_MAX_BYTES, &r, err, sizeof(err));
 	if (!ret)
 		recording__free(&r);
 	return ret;

@@ -157,6 +157,29 @@ static void check_format(uint64_t ns)
 		fail_msg("%llu ns printed as '%s'", (unsigned long long)ns, buf);
 }
 
+static void test_size_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		int ret;
+		uint64_t bytes;
+	} cases[] = {
+		{ "0", 0, 0 }, { "4096", 0, 4096 }, { "1K", 0, 1024 }, { "3KiB", 0, 3072 },
+		{ "256M", 0, 256ULL << 20 }, { "256MiB", 0, 256ULL << 20 }, { "2G", 0, 2ULL << 30 },
+		{ "", -EINVAL, 0 }, { "M", -EINVAL, 0 }, { " 1M", -EINVAL, 0 }, { "-1", -EINVAL, 0 },
+		{ "1.5M", -EINVAL, 0 }, { "1m", -EINVAL, 0 }, { "1MB", -EINVAL, 0 },
+		{ "99999999999999999999", -ERANGE, 0 }, { "17179869184G", -ERANGE, 0 },
+	};
+	uint64_t b;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = 12345;
+		assert_int_equal(size__parse(cases[i].text, &b), cases[i].ret);
+		assert_int_equal(b, cases[i].ret ? 12345 : cases[i].bytes);
+	}
+}
+
 static void test_format_ranges(void **state)
 {
 	static const uint64_t ns[] = {
@@ -234,6 +257,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_valid),
+		cmocka_unit_test(test_size_parse),
 		cmocka_unit_test(test_parse_invalid),
 		cmocka_unit_test(test_parse_range),
 		cmocka_unit_test(test_parse_negative_after_space),
