@@ -5,6 +5,7 @@
 #   make static     build/static/hotcanary (and static fixtures), for the VM tests
 #   make check      every suite: unit, host and ulp (real uprobes, ptrace), VM and livepatch
 #                   scenarios (real kernels under qemu); check-SUITE runs one
+#   make fuzz       every libFuzzer target for FUZZ_S seconds (default 60), ASan and UBSan
 #   make bench      per-call overhead against an empty probe pair and bpftrace
 #   make docs       the README's example comparison picture, into tools/docs/ (root)
 #   make deps       install every build and test dependency from Debian's archive
@@ -57,7 +58,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all ulp static check check-unit check-host check-ulp check-vm check-scenarios vm-modules bench bench-vm deps demo docs \
+.PHONY: all ulp static check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-vm deps demo docs \
 	clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -104,9 +105,12 @@ $(OUTPUT)/static/hotcanary: $(OUTPUT)/obj/main.o $(OUTPUT)/libhotcanary.a | $(OU
 
 # ---- tests -----------------------------------------------------------------------------------
 
+# the fixtures the unit tests read; the sanitizer build reads those of the normal one
+FIXTURE_OUT ?= $(OUTPUT)/tests
+
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libhotcanary.a $(FIXTURES) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(HC_CFLAGS) -Itests/unit -DFIXTURE_DIR='"$(abspath $(OUTPUT)/tests)"' \
+	$(Q)$(CC) $(HC_CFLAGS) -Itests/unit -DFIXTURE_DIR='"$(abspath $(FIXTURE_OUT))"' \
 		-DSRC_DIR='"$(CURDIR)"' $< $(OUTPUT)/libhotcanary.a $(LIBS) -lcmocka -o $@
 
 # The fixtures keep frame pointers and no inlining so each probed function is a real call.
@@ -177,6 +181,46 @@ check:
 check-unit: $(UNIT_BINS) vm-modules
 	$(Q)sh tests/unit/run.sh $(UNIT_BINS)
 
+# The unit tests again, every object built with AddressSanitizer (and LeakSanitizer) and
+# UBSan, in $(OUTPUT)/asan: any report ends the test binary with an error, and so fails it.
+SAN_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+SAN_UNIT_BINS := $(patsubst $(OUTPUT)/%,$(OUTPUT)/asan/%,$(UNIT_BINS))
+check-unit-asan: $(FIXTURES) vm-modules
+	$(Q)$(MAKE) OUTPUT=$(OUTPUT)/asan CFLAGS="$(SAN_CFLAGS)" FIXTURE_OUT=$(OUTPUT)/tests \
+		$(SAN_UNIT_BINS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		SUITE=unit-asan sh tests/unit/run.sh $(SAN_UNIT_BINS)
+
+# ---- fuzzing: libFuzzer targets over every parser of untrusted input ------------------------
+# Every object is built again with clang's coverage and ASan/UBSan in $(OUTPUT)/fuzz; each
+# target runs FUZZ_S seconds from its seed corpus (tests/fuzz/corpus/TARGET).
+FUZZ_S ?= 60
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -I$(OUTPUT)/skel -Ibpf \
+	-Iuser -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := policy recording journal elfsym
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+
+$(OUTPUT)/fuzz/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/fuzz/obj
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/libhotcanary.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(OUTPUT)/fuzz/libhotcanary.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libhotcanary.a $(LIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_S=$(FUZZ_S) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# in 'make check': every target a short while, from the seeds and what earlier runs found
+check-fuzz: $(FUZZ_BINS)
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_S=15 bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 check-host: $(OUTPUT)/hotcanary $(FIXTURES) $(OUTPUT)/tests/test_prom
 	$(Q)OUTPUT=$(OUTPUT) bash tests/host/run.sh
 
@@ -218,7 +262,8 @@ docs: $(OUTPUT)/hotcanary $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so
 demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo $(OUTPUT)/demo-fix_good.so $(OUTPUT)/demo-fix_bad.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static \
+		$(OUTPUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 clean:

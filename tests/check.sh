@@ -7,12 +7,13 @@
 # "check: N passed, N failed, N skipped" summed over the suites; the exit status is non-zero
 # if any suite failed.
 #
-# usage: bash tests/check.sh [SUITE...]    (default: unit host ulp vm scenarios)
+# usage: bash tests/check.sh [SUITE...]
+#        (default: unit unit-asan fuzz host ulp vm scenarios)
 # environment: OUTPUT (build directory), MAKE, CI (a skipped suite is a failure under CI)
 
 out=${OUTPUT:-build}
 make=${MAKE:-make}
-suites=${*:-unit host ulp vm scenarios}
+suites=${*:-unit unit-asan fuzz host ulp vm scenarios}
 logdir=$out/check
 mkdir -p "$logdir" || exit 2
 

@@ -608,26 +608,21 @@ int recording__save(const struct recording *r, const char *path, char *err, size
 	return ret;
 }
 
-int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
-		    size_t errlen)
+int recording__parse(const char *buf, size_t len, struct recording *r, char *err,
+		     size_t errlen)
 {
-	const struct input_kind kind = {
-		.what = "recording", .max = (size_t)max,
-		.raise = "raise it with --max-input-size if this recording is real",
-	};
 	struct json_tokener *tok;
 	struct json_object *o;
-	size_t len = 0, end, i, line = 1;
-	char *buf = NULL;
+	size_t end, i, line = 1;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = input__read(path, &kind, &buf, &len, err, errlen);
-	if (ret)
-		return ret;
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "larger than %d bytes; not a recording", INT_MAX);
+		return -EFBIG;
+	}
 	tok = json_tokener_new();
 	if (!tok) {
-		free(buf);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -656,6 +651,25 @@ int recording__load(const char *path, uint64_t max, struct recording *r, char *e
 	}
 	json_object_put(o);
 	json_tokener_free(tok);
+	return ret;
+}
+
+int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
+		    size_t errlen)
+{
+	const struct input_kind kind = {
+		.what = "recording", .max = (size_t)max,
+		.raise = "raise it with --max-input-size if this recording is real",
+	};
+	size_t len = 0;
+	char *buf = NULL;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = input__read(path, &kind, &buf, &len, err, errlen);
+	if (ret)
+		return ret;
+	ret = recording__parse(buf, len, r, err, errlen);
 	free(buf);
 	return ret;
 }

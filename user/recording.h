@@ -96,6 +96,9 @@ int recording__save(const struct recording *r, const char *path, char *err, size
  */
 /* a larger recording is refused unless the caller raises the limit (compare's option) */
 #define RECORDING_MAX_BYTES	(256ULL << 20)
+/* @len bytes of a recording's text (a whole file) into @r */
+int recording__parse(const char *buf, size_t len, struct recording *r, char *err,
+		     size_t errlen);
 /* read a recording of at most @max bytes (a regular file only) */
 int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
 		    size_t errlen);

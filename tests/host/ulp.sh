@@ -494,9 +494,10 @@ t_wait()
 {
 	local why= stops
 
-	# asleep from its start past the 2 s baseline, into the patch
-	targets 1 -t 2 -p 100 -S 4000
-	STAGE=2 POL_DEADLINE=10s policy ulp-wait ulp_fix_good.so
+	# asleep from its start past the 2 s baseline, into the patch: 6 s leaves 4 s for the
+	# start and attach, which took over 2 s on 2 cores shared with a build
+	targets 1 -t 2 -p 100 -S 6000
+	STAGE=2 POL_DEADLINE=12s policy ulp-wait ulp_fix_good.so
 	run ulp-wait
 	stops=$(report ulp-wait '.processes[0].stops')
 	if [ $rc -ne 0 ]; then

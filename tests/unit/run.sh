@@ -2,13 +2,15 @@
 #
 # Run cmocka unit test binaries and sum their results:
 #   sh tests/unit/run.sh build/tests/test_a build/tests/test_b ...
-# Shows each binary's cmocka output, then ends with the line "unit: N passed, N failed",
+# Shows each binary's cmocka output, then ends with the line "SUITE: N passed, N failed",
+# SUITE being unit unless set (unit-asan for the sanitizer build), and
 # N counting individual test cases. Exits non-zero if a test failed, a binary crashed or
 # exited non-zero without a cmocka summary, or no test ran at all.
 
+suite=${SUITE:-unit}
 if [ $# -eq 0 ]; then
 	echo "usage: sh tests/unit/run.sh TEST_BINARY..." >&2
-	echo "unit: 0 passed, 0 failed"
+	echo "$suite: 0 passed, 0 failed"
 	exit 2
 fi
 
@@ -89,8 +91,8 @@ if [ "$skipped" -gt 0 ] && [ -n "${CI:-}" ] && [ "$CI" != false ] && [ "$CI" != 
 fi
 [ -n "$broken" ] && echo "run.sh: failing binaries:$broken" >&2
 [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ] && echo "run.sh: no test ran" >&2
-[ "$skipped" -gt 0 ] && echo "unit: $skipped skipped"
+[ "$skipped" -gt 0 ] && echo "$suite: $skipped skipped"
 # the closing line, last of all
-echo "unit: $passed passed, $failed failed"
+echo "$suite: $passed passed, $failed failed"
 
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -335,8 +335,10 @@ static int parse(const char *text, struct parsed *p)
 	int n = 0, i, ret = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (!*text || text[strlen(text) - 1] != '\n')
+	if (!*text || text[strlen(text) - 1] != '\n') {
+		free(copy);
 		return perr(p, 0, "the last line must end in a line feed");
+	}
 	for (line = strtok_r(copy, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save))
 		ret = parse_line(p, ++n, line, &cur);
 	if (strstr(text, "\n\n"))
