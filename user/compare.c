@@ -21,8 +21,11 @@
 /* a row of the table: function, A, B, delta, interval, test */
 #define NCOLS 6
 
+#define COMPARE_MAX_MATCHES	64
+
 struct pair {
 	int fa, fb;			/* the function's index in A and in B */
+	char name[512];			/* its row: the FUNC, or A's and B's when they differ */
 	struct comparison c;
 };
 
@@ -38,6 +41,8 @@ static void usage(FILE *out)
 		"  -a, --alpha P             significance level (default 0.05)\n"
 		"  -t, --threshold PCT       noise threshold: smaller changes never count\n"
 		"                            (default 1)\n"
+		"  -M, --match OLD=NEW       pair function OLD of A with NEW of B (renamed, or one\n"
+		"                            of several processes); repeatable\n"
 		"  -m, --max-input-size SIZE refuse a recording larger than SIZE (default 256M)\n"
 		"  -h, --help                this help\n"
 		"\n"
@@ -45,7 +50,8 @@ static void usage(FILE *out)
 		"  B/A-1, its 95%% interval by resampling whole windows, and the two-sided\n"
 		"  Mann-Whitney p-value over per-window values with n = windows of A + of B.\n"
 		"  A delta shows as ~ unless p < alpha and its whole interval lies beyond the\n"
-		"  noise threshold.\n");
+		"  noise threshold. Functions are paired by FUNC, then by binary and symbol: the\n"
+		"  same function recorded in other processes (@PID) or on another host pairs.\n");
 }
 
 static const char *base_name(const char *path)
@@ -190,7 +196,7 @@ static int print_text(const char *pa, const struct recording *a, const char *pb,
 			row = table_row(&t);
 			if (!row)
 				goto nomem;
-			snprintf(row[0], 96, "%s", a->funcs[p[i].fa].spec);
+			snprintf(row[0], 96, "%s", p[i].name);
 			if (!v->valid) {
 				snprintf(row[1], 96, "-");
 				snprintf(row[2], 96, "-");
@@ -285,7 +291,9 @@ static int print_json(const char *pa, const struct recording *a, const char *pb,
 		struct json_object *f = json_object_new_object(), *ms = json_object_new_object();
 
 		cs[i] = p[i].c;
-		json_object_object_add(f, "name", json_object_new_string(a->funcs[p[i].fa].spec));
+		json_object_object_add(f, "name", json_object_new_string(p[i].name));
+		json_object_object_add(f, "func_a", json_object_new_string(a->funcs[p[i].fa].spec));
+		json_object_object_add(f, "func_b", json_object_new_string(b->funcs[p[i].fb].spec));
 		json_object_object_add(f, "calls_a", json_object_new_uint64(p[i].c.calls_a));
 		json_object_object_add(f, "calls_b", json_object_new_uint64(p[i].c.calls_b));
 		for (m = 0; m < CMP_NMETRICS; m++) {
@@ -378,7 +386,7 @@ static int write_svg(const char *path, const char *pa, const struct recording *a
 				len = sizeof(note[i]) - 1;
 		}
 		panels[i] = (struct svg_panel){
-			.title = a->funcs[p[i].fa].spec,
+			.title = p[i].name,
 			.note = note[i][0] ? note[i] : NULL,
 			.a = { .label = la, .hist = tot[2 * i].hist, .max_ns = tot[2 * i].max_ns },
 			.b = { .label = lb, .hist = tot[2 * i + 1].hist,
@@ -404,33 +412,44 @@ int compare__report(const char *pa, const struct recording *ra, const char *pb,
 		    const char *svg)
 {
 	struct comparison_opts o = *op;
+	struct comparison_pair *cp = NULL;
 	struct pair *pairs = NULL;
-	char **warn = NULL;
+	char **warn = NULL, err[512];
 	size_t i, n = 0, nwarn = 0;
 	int ret, rc = HC_EXIT_ERROR;
 
-	pairs = calloc(ra->nr_funcs, sizeof(*pairs));
+	ret = comparison__pair(ra, rb, o.matches, o.nr_matches, &cp, &n, err, sizeof(err));
+	if (ret) {
+		if (ret == -EINVAL)
+			p_err("%s", err);
+		else
+			p_err("cannot pair the functions: %s", strerror(-ret));
+		return ret == -EINVAL ? HC_EXIT_USAGE : HC_EXIT_ERROR;
+	}
+	pairs = calloc(n + 1, sizeof(*pairs));
 	if (!pairs)
 		goto out;
-	for (i = 0; i < ra->nr_funcs; i++) {
-		int j = recording__find(rb, ra->funcs[i].spec);
+	for (i = 0; i < n; i++) {
+		const char *sa = ra->funcs[cp[i].fa].spec, *sb = rb->funcs[cp[i].fb].spec;
 
-		if (j < 0)
-			continue;
-		pairs[n].fa = (int)i;
-		pairs[n].fb = j;
-		ret = comparison__func(ra, i, rb, j, &o, &pairs[n].c);
+		pairs[i].fa = (int)cp[i].fa;
+		pairs[i].fb = (int)cp[i].fb;
+		if (strcmp(sa, sb))
+			snprintf(pairs[i].name, sizeof(pairs[i].name), "%s vs %s", sa, sb);
+		else
+			snprintf(pairs[i].name, sizeof(pairs[i].name), "%s", sa);
+		ret = comparison__func(ra, cp[i].fa, rb, cp[i].fb, &o, &pairs[i].c);
 		if (ret) {
-			p_err("cannot compare '%s': %s", ra->funcs[i].spec, strerror(-ret));
+			p_err("cannot compare '%s': %s", pairs[i].name, strerror(-ret));
 			goto out;
 		}
-		n++;
 	}
-	ret = comparison__warnings(ra, "A", rb, "B", &warn, &nwarn);
+	ret = comparison__warnings(ra, "A", rb, "B", cp, n, &warn, &nwarn);
 	if (ret)
 		goto out;
 	if (!n) {
-		p_err("'%s' and '%s' have no function in common; record the same FUNCs", pa, pb);
+		p_err("'%s' and '%s' have no function in common; record the same FUNCs, or pair "
+		      "them with --match OLD=NEW", pa, pb);
 		rc = HC_EXIT_USAGE;
 		goto out;
 	}
@@ -453,6 +472,7 @@ int compare__report(const char *pa, const struct recording *ra, const char *pb,
 out:
 	comparison__free_lines(warn, nwarn);
 	free(pairs);
+	free(cp);
 	return rc;
 }
 
@@ -464,18 +484,20 @@ int cmd_compare(int argc, char **argv)
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "max-input-size", required_argument, NULL, 'm' },
+		{ "match", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct comparison_opts o = COMPARISON_OPTS_DEFAULT;
 	struct recording ra = { 0 }, rb = { 0 };
 	const char *svg = NULL, *pa, *pb;
+	struct comparison_match matches[COMPARE_MAX_MATCHES];
 	uint64_t max = RECORDING_MAX_BYTES;
-	char err[512], *end;
+	char err[512], *end, *eq;
 	int c, ret, json = 0, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "js:a:t:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:a:t:m:M:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -498,6 +520,21 @@ int cmd_compare(int argc, char **argv)
 				      optarg);
 				return HC_EXIT_USAGE;
 			}
+			break;
+		case 'M':
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				p_err("invalid --match '%s': expected OLD=NEW, e.g. "
+				      "--match parse_request=parse_request_fixed", optarg);
+				return HC_EXIT_USAGE;
+			}
+			if (o.nr_matches == COMPARE_MAX_MATCHES) {
+				p_err("more than %d --match options", COMPARE_MAX_MATCHES);
+				return HC_EXIT_USAGE;
+			}
+			*eq = '\0';
+			matches[o.nr_matches++] = (struct comparison_match){ optarg, eq + 1 };
+			o.matches = matches;
 			break;
 		case 'm':
 			if (size__parse(optarg, &max) || !max || max > SIZE_MAX / 2) {

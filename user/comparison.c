@@ -414,13 +414,138 @@ static bool differ(const char *x, const char *y)
 	return strcmp(x ? x : "", y ? y : "") != 0;
 }
 
+/* @spec without a trailing "@PID" into @buf */
+static const char *sans_pid(const char *spec, char *buf, size_t len)
+{
+	const char *at = strrchr(spec, '@');
+	size_t n = strlen(spec);
+
+	if (at && at[1] && strspn(at + 1, "0123456789") == strlen(at + 1))
+		n = (size_t)(at - spec);
+	snprintf(buf, len, "%.*s", (int)n, spec);
+	return buf;
+}
+
+/* the same function: kind, binary and symbol, wherever it ran */
+static bool same_func(const struct rec_func *x, const struct rec_func *y)
+{
+	return !differ(x->kind, y->kind) && !differ(x->symbol, y->symbol) &&
+	       !differ(x->path, y->path);
+}
+
+/* the one function of @r that @name names: its FUNC, without @PID, or its bare symbol */
+static int find_named(const struct recording *r, const char *name, size_t *idx)
+{
+	char buf[1024];
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nr_funcs; i++) {
+		if (!strcmp(r->funcs[i].spec, name)) {
+			*idx = i;
+			return 0;
+		}
+	}
+	for (i = 0; i < r->nr_funcs; i++) {
+		if (strcmp(sans_pid(r->funcs[i].spec, buf, sizeof(buf)), name) &&
+		    differ(r->funcs[i].symbol, name))
+			continue;
+		*idx = i;
+		n++;
+	}
+	return n == 1 ? 0 : n ? -ENOTUNIQ : -ENOENT;
+}
+
+static int match_error(int ret, const char *name, const char *side, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "--match: '%s' %s in %s; give the FUNC as recorded (see compare "
+		 "--json's names)", name, ret == -ENOENT ? "names no function" :
+		 "names more than one function", side);
+	return -EINVAL;
+}
+
+int comparison__pair(const struct recording *a, const struct recording *b,
+		     const struct comparison_match *matches, size_t nr_matches,
+		     struct comparison_pair **pairs, size_t *nr, char *err, size_t errlen)
+{
+	bool *used_a = calloc(a->nr_funcs + 1, sizeof(bool));
+	bool *used_b = calloc(b->nr_funcs + 1, sizeof(bool));
+	struct comparison_pair *p = calloc(a->nr_funcs + 1, sizeof(*p));
+	size_t i, j, k, n = 0, hits;
+	int ret = -ENOMEM;
+
+	if (!used_a || !used_b || !p)
+		goto out;
+	for (k = 0; k < nr_matches; k++) {
+		ret = find_named(a, matches[k].a, &i);
+		if (ret) {
+			ret = match_error(ret, matches[k].a, "A", err, errlen);
+			goto out;
+		}
+		ret = find_named(b, matches[k].b, &j);
+		if (ret) {
+			ret = match_error(ret, matches[k].b, "B", err, errlen);
+			goto out;
+		}
+		if (used_a[i] || used_b[j]) {
+			snprintf(err, errlen, "--match: '%s=%s' pairs a function already paired; "
+				 "give each function once", matches[k].a, matches[k].b);
+			ret = -EINVAL;
+			goto out;
+		}
+		used_a[i] = used_b[j] = true;
+		p[n++] = (struct comparison_pair){ i, j };
+	}
+	for (i = 0; i < a->nr_funcs; i++) {
+		if (used_a[i])
+			continue;
+		for (j = 0; j < b->nr_funcs; j++) {
+			if (used_b[j] || strcmp(a->funcs[i].spec, b->funcs[j].spec))
+				continue;
+			used_a[i] = used_b[j] = true;
+			p[n++] = (struct comparison_pair){ i, j };
+			break;
+		}
+	}
+	/*
+	 * The same function in other processes: only where it is one on each side, as two
+	 * processes of one side could be paired either way (--match says which)
+	 */
+	for (i = 0; i < a->nr_funcs; i++) {
+		if (used_a[i])
+			continue;
+		for (hits = 0, k = 0; k < a->nr_funcs; k++)
+			hits += !used_a[k] && same_func(&a->funcs[i], &a->funcs[k]);
+		if (hits != 1)
+			continue;
+		for (hits = 0, k = 0; k < b->nr_funcs; k++) {
+			if (!used_b[k] && same_func(&a->funcs[i], &b->funcs[k])) {
+				j = k;
+				hits++;
+			}
+		}
+		if (hits != 1)
+			continue;
+		used_a[i] = used_b[j] = true;
+		p[n++] = (struct comparison_pair){ i, j };
+	}
+	*pairs = p;
+	*nr = n;
+	p = NULL;
+	ret = 0;
+out:
+	free(p);
+	free(used_a);
+	free(used_b);
+	return ret;
+}
+
 int comparison__warnings(const struct recording *a, const char *name_a,
-			 const struct recording *b, const char *name_b, char ***lines,
+			 const struct recording *b, const char *name_b,
+			 const struct comparison_pair *pairs, size_t nr_pairs, char ***lines,
 			 size_t *nr)
 {
 	struct lines l = { 0 };
-	size_t i;
-	int j;
+	size_t i, k;
 
 	if (differ(a->kernel, b->kernel))
 		say(&l, "the kernels differ (%s: %s, %s: %s): the kernel may explain a change, "
@@ -436,23 +561,29 @@ int comparison__warnings(const struct recording *a, const char *name_a,
 		say(&l, "the windows differ in length (%s: %llu ns, %s: %llu ns): per-window "
 		    "figures are compared; record both with the same -i", name_a,
 		    (unsigned long long)a->interval_ns, name_b, (unsigned long long)b->interval_ns);
-	for (i = 0; i < a->nr_funcs; i++) {
-		const struct rec_func *fa = &a->funcs[i];
+	for (k = 0; k < nr_pairs; k++) {
+		const struct rec_func *fa = &a->funcs[pairs[k].fa], *fb = &b->funcs[pairs[k].fb];
 
-		j = recording__find(b, fa->spec);
-		if (j < 0) {
-			say(&l, "%s is only in %s", fa->spec, name_a);
-			continue;
-		}
-		if (differ(fa->build_id, b->funcs[j].build_id))
+		if (differ(fa->build_id, fb->build_id))
 			say(&l, "%s: the build-ids differ (%s: %s, %s: %s): a different binary",
 			    fa->spec, name_a, fa->build_id && *fa->build_id ? fa->build_id : "none",
-			    name_b, b->funcs[j].build_id && *b->funcs[j].build_id ?
-			    b->funcs[j].build_id : "none");
+			    name_b, fb->build_id && *fb->build_id ? fb->build_id : "none");
 	}
-	for (i = 0; i < b->nr_funcs; i++)
-		if (recording__find(a, b->funcs[i].spec) < 0)
+	for (i = 0; i < a->nr_funcs; i++) {
+		for (k = 0; k < nr_pairs && pairs[k].fa != i; k++)
+			;
+		/* B has unpaired functions too: one of them may be this one, renamed */
+		if (k == nr_pairs)
+			say(&l, "%s is only in %s%s", a->funcs[i].spec, name_a,
+			    b->nr_funcs > nr_pairs ? "; if it is in B under another name or "
+			    "process, pair them with --match OLD=NEW" : "");
+	}
+	for (i = 0; i < b->nr_funcs; i++) {
+		for (k = 0; k < nr_pairs && pairs[k].fb != i; k++)
+			;
+		if (k == nr_pairs)
 			say(&l, "%s is only in %s", b->funcs[i].spec, name_b);
+	}
 	data_warnings(&l, a, name_a);
 	data_warnings(&l, b, name_b);
 	if (l.err) {

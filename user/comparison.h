@@ -35,12 +35,21 @@ enum comparison_metric {
 	CMP_NMETRICS,
 };
 
+/* --match OLD=NEW: a function of A paired with one of B by name */
+struct comparison_match {
+	const char *a;
+	const char *b;
+};
+
 struct comparison_opts {
 	double alpha;		/* significance level of the test, 0.05 */
 	double conf;		/* confidence level of the intervals, 0.95 */
 	double threshold;	/* noise threshold: smaller changes never count, 0.01 */
 	unsigned int resamples;	/* bootstrap draws, 2000 */
 	uint64_t seed;
+	/* compare's --match OLD=NEW pairs, for comparison__pair() */
+	const struct comparison_match *matches;
+	size_t nr_matches;
 };
 
 /* benchstat's defaults, and a seed */
@@ -84,14 +93,32 @@ int comparison__func(const struct recording *a, size_t fa, const struct recordin
 int comparison__geomean(const struct comparison *c, size_t n, enum comparison_metric m,
 			double *ga, double *gb, double *delta);
 
+struct comparison_pair {
+	size_t fa, fb;		/* the function's index in A and in B */
+};
+
 /*
- * Why the comparison of @a and @b may mislead: different kernels, probe modes, build-ids or
- * intervals, functions only on one side, too little data, dropped calls. Each is one line
- * (no trailing newline) appended to *@lines; the caller frees them with comparison__free_lines.
- * @name_a and @name_b are how the lines call the two recordings. 0 or -ENOMEM.
+ * Pair the functions of @a with those of @b. First @matches: OLD names a function of A and
+ * NEW one of B, each as recorded (with or without its @PID) or by its bare symbol when that
+ * is unique. Then each remaining function with the same FUNC in the other recording, then
+ * with the same function (kind, binary and symbol) recorded in another process: a PID tells
+ * where a function ran, not what it is. *@pairs is malloc'ed, in A's order after the
+ * matches. 0, -ENOMEM, or -EINVAL with @err naming the --match that names nothing or more
+ * than one function.
+ */
+int comparison__pair(const struct recording *a, const struct recording *b,
+		     const struct comparison_match *matches, size_t nr_matches,
+		     struct comparison_pair **pairs, size_t *nr, char *err, size_t errlen);
+
+/*
+ * What a reader must know before trusting the comparison, one line each: different kernels,
+ * probe modes, hosts or window lengths; the functions only one side has (given the @pairs of
+ * comparison__pair()), paired functions from different binaries; too few windows or calls,
+ * lost returns. *@lines is malloc'ed (free with comparison__free_lines()).
  */
 int comparison__warnings(const struct recording *a, const char *name_a,
-			 const struct recording *b, const char *name_b, char ***lines,
+			 const struct recording *b, const char *name_b,
+			 const struct comparison_pair *pairs, size_t nr_pairs, char ***lines,
 			 size_t *nr);
 void comparison__free_lines(char **lines, size_t nr);
 

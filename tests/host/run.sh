@@ -1217,6 +1217,60 @@ pct()
 	awk -v x="$1" 'BEGIN { printf "%+.2f%%", x * 100 }'
 }
 
+# rec_pid NAME PCT DURATION INTERVAL: like rec, but fixture_work of that process alone (@PID)
+rec_pid()
+{
+	local pid
+
+	# not under timeout: @PID must be the fixture's own (the suite's end kills it if need be)
+	"$FX" -n 100000000 -k 0 -s "$SPREAD" -x "$2" >/dev/null &
+	pid=$!
+	bg_pids+=("$pid")
+	sleep 0.3
+	"$HC" record -d "$3" -i "$4" -o "$tmp/$1.json" "user:$FX:fixture_work@$pid" \
+		>"$tmp/$1.out" 2>"$tmp/$1.err"
+	rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# compare pairs a function by binary and symbol: recordings of two processes compare
+t_comparepid()
+{
+	local slow same d sig n why= detail
+
+	# the two of one build one after the other, so that they share the machine's state
+	rec_pid pid-base 100 6s 400ms
+	rec_pid pid-same 100 6s 400ms
+	rec_pid pid-slow 125 6s 400ms
+	slow=$("$HC" compare --json "$tmp/pid-base.json" "$tmp/pid-slow.json" 2>"$tmp/pid-slow.cerr")
+	same=$("$HC" compare --json "$tmp/pid-base.json" "$tmp/pid-same.json" 2>"$tmp/pid-same.cerr")
+	n=$(jq -r '.functions | length' <<<"$slow" 2>/dev/null)
+	d=$(jq -r '.functions[0].metrics.p50.delta' <<<"$slow" 2>/dev/null)
+	sig=$(jq -r '.functions[0].metrics.p50.significant' <<<"$slow" 2>/dev/null)
+	detail="$(jq -r '.functions[0].name' <<<"$slow" 2>/dev/null): p50 $(pct "${d:-0}")"
+	if [ "$n" != 1 ]; then
+		why="$n functions paired, not 1: $(head -c 400 "$tmp/pid-slow.cerr")"
+	elif [ "$sig" != true ] || ! jq -e -n --argjson d "${d:-0}" '$d >= 0.18 and $d <= 0.32' \
+		>/dev/null 2>&1; then
+		why="+25% in another process: $detail significant=$sig"
+	fi
+	if [ -z "$why" ]; then
+		pass compare-pid-slower "two processes of one binary, the second 25% slower: $detail," \
+			"significant"
+	else
+		fail compare-pid-slower "$why"
+	fi
+	d=$(jq -r '.functions[0].metrics.p50.delta' <<<"$same" 2>/dev/null)
+	sig=$(jq -r '.functions[0].metrics.p50.significant' <<<"$same" 2>/dev/null)
+	if [ "$sig" = false ]; then
+		pass compare-pid-same "two processes of one build: ~, p50 $(pct "${d:-0}")"
+	else
+		fail compare-pid-same "two processes of one build: significant=$sig, p50" \
+			"$(pct "${d:-0}"): $(head -c 400 "$tmp/pid-same.cerr")"
+	fi
+}
+
 t_compare()
 {
 	local f bad same slow want_bid got_bid d lo hi sig detail
@@ -1449,5 +1503,6 @@ at_end()
 	done
 }
 
-groups="counts latency errors nesting dup pid fatal badinput notroot stop text run compare svg prom"
+groups="counts latency errors nesting dup pid fatal badinput notroot stop text run compare comparepid
+	svg prom"
 run_groups "$groups" "$@"

@@ -253,6 +253,7 @@ static bool has_line(char **l, size_t n, const char *needle)
 
 static void test_warnings(void **state)
 {
+	static const struct comparison_pair one[] = { { 0, 0 } };
 	struct recording a, b;
 	char **l = NULL;
 	size_t n = 0;
@@ -265,7 +266,7 @@ static void test_warnings(void **state)
 	free(b.funcs[0].build_id);
 	b.funcs[0].build_id = xstrdup("ef01");
 	b.funcs[0].lost_exits = 2;
-	assert_int_equal(comparison__warnings(&a, "A", &b, "B", &l, &n), 0);
+	assert_int_equal(comparison__warnings(&a, "A", &b, "B", one, 1, &l, &n), 0);
 	assert_true(has_line(l, n, "the kernels differ (A: 6.1.0, B: 6.12.0)"));
 	assert_true(has_line(l, n, "the probe modes differ"));
 	assert_true(has_line(l, n, "the build-ids differ (A: abcd, B: ef01)"));
@@ -275,15 +276,98 @@ static void test_warnings(void **state)
 	assert_false(has_line(l, n, "A: user:"));
 	comparison__free_lines(l, n);
 	/* the same recording twice: nothing to say */
-	assert_int_equal(comparison__warnings(&a, "A", &a, "A", &l, &n), 0);
+	assert_int_equal(comparison__warnings(&a, "A", &a, "A", one, 1, &l, &n), 0);
 	assert_int_equal(n, 0);
 	comparison__free_lines(l, n);
 	free(b.funcs[0].spec);
 	b.funcs[0].spec = xstrdup("user:/bin/app:other");
-	assert_int_equal(comparison__warnings(&a, "A", &b, "B", &l, &n), 0);
+	assert_int_equal(comparison__warnings(&a, "A", &b, "B", NULL, 0, &l, &n), 0);
 	assert_true(has_line(l, n, "user:/bin/app:work is only in A"));
 	assert_true(has_line(l, n, "user:/bin/app:other is only in B"));
 	comparison__free_lines(l, n);
+	recording__free(&a);
+	recording__free(&b);
+}
+
+/* a recording of functions named by @specs ("user:/bin/app:work@12", ...), no windows */
+static void named(struct recording *r, const char *const *specs, size_t n)
+{
+	char buf[256], *sym, *at;
+	size_t i;
+
+	assert_int_equal(recording__init(r, n), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s", specs[i]);
+		r->funcs[i].spec = xstrdup(buf);
+		r->funcs[i].kind = xstrdup(strncmp(buf, "user:", 5) ? "kernel" : "user");
+		at = strrchr(buf, '@');
+		if (at)
+			*at = '\0';
+		sym = strrchr(buf, ':');
+		r->funcs[i].symbol = xstrdup(sym + 1);
+		*sym = '\0';
+		if (!strcmp(r->funcs[i].kind, "user"))
+			r->funcs[i].path = xstrdup(buf + 5);
+	}
+}
+
+static void test_pairing(void **state)
+{
+	static const char *const sa[] = {
+		"user:/bin/app:work@100", "kernel:tcp_sendmsg", "user:/bin/app:parse@100",
+		"user:/bin/app:only_a", "user:/bin/app:twice@1", "user:/bin/app:twice@2",
+	};
+	static const char *const sb[] = {
+		"kernel:tcp_sendmsg", "user:/bin/app:work@200", "user:/bin/app:parse_fixed@200",
+		"user:/bin/other:only_a", "user:/bin/app:twice@3", "user:/bin/app:twice@4",
+	};
+	struct comparison_match m[] = { { "parse", "user:/bin/app:parse_fixed" } };
+	struct comparison_pair *p = NULL;
+	struct recording a, b;
+	char err[256], **l = NULL;
+	size_t n = 0, nl = 0;
+
+	named(&a, sa, 6);
+	named(&b, sb, 6);
+	/* by FUNC, then by binary and symbol whatever the PID; nothing else */
+	assert_int_equal(comparison__pair(&a, &b, NULL, 0, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0].fa, 1);	/* kernel:tcp_sendmsg, the same FUNC */
+	assert_int_equal(p[0].fb, 0);
+	assert_int_equal(p[1].fa, 0);	/* work@100 with work@200 */
+	assert_int_equal(p[1].fb, 1);
+	assert_int_equal(comparison__warnings(&a, "A", &b, "B", p, n, &l, &nl), 0);
+	/* another binary is another function; two processes per side cannot be told apart */
+	assert_true(has_line(l, nl, "user:/bin/app:only_a is only in A; if it is in B under "
+				    "another name or process, pair them with --match OLD=NEW"));
+	assert_true(has_line(l, nl, "user:/bin/other:only_a is only in B"));
+	assert_true(has_line(l, nl, "user:/bin/app:twice@1 is only in A"));
+	comparison__free_lines(l, nl);
+	free(p);
+	/* --match by bare symbol and by FUNC without @PID, first in the pairs */
+	assert_int_equal(comparison__pair(&a, &b, m, 1, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(p[0].fa, 2);
+	assert_int_equal(p[0].fb, 2);
+	free(p);
+	/* a --match that names nothing, or two functions, is refused by name */
+	m[0].b = "nothing";
+	assert_int_equal(comparison__pair(&a, &b, m, 1, &p, &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--match: 'nothing' names no function in B; give the FUNC as "
+			    "recorded (see compare --json's names)");
+	m[0].a = "twice";
+	m[0].b = "user:/bin/app:twice@4";
+	assert_int_equal(comparison__pair(&a, &b, m, 1, &p, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'twice' names more than one function in A"));
+	/* once two are paired by hand, the other two are one per side: they pair too */
+	m[0].a = "user:/bin/app:twice@2";
+	assert_int_equal(comparison__pair(&a, &b, m, 1, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(p[0].fa, 5);
+	assert_int_equal(p[0].fb, 5);
+	assert_int_equal(p[3].fa, 4);
+	assert_int_equal(p[3].fb, 4);
+	free(p);
 	recording__free(&a);
 	recording__free(&b);
 }
@@ -298,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_rate_and_empty_windows),
 		cmocka_unit_test(test_geomean),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_pairing),
 	};
 
 	return cmocka_run_group_tests_name("comparison", tests, NULL, NULL);
