@@ -55,6 +55,7 @@ ULP_FIXTURES := $(OUTPUT)/tests/ulp_target $(OUTPUT)/tests/ulp_asm_target \
 	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv)
 ULP_PROGS := $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/ulp_bench
 FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
+	$(OUTPUT)/tests/stripped/nested \
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
@@ -128,6 +129,16 @@ $(OUTPUT)/tests/fixture: tests/fixtures/fixture.c $(OUTPUT)/tests/libfixture.so 
 $(OUTPUT)/tests/nested: tests/fixtures/nested.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) -no-pie -fno-PIE $< -o $@
+
+# stripped copies of nested: one whose debug file is found by .gnu_debuglink in .debug/,
+# one found by build-id only, under a --debug-dir the test makes
+$(OUTPUT)/tests/stripped/nested: $(OUTPUT)/tests/nested | $(OUTPUT)/tests
+	$(call msg,STRIP,$@)
+	$(Q)mkdir -p $(OUTPUT)/tests/stripped/.debug $(OUTPUT)/tests/stripped-id
+	$(Q)objcopy --only-keep-debug $< $(OUTPUT)/tests/stripped/.debug/nested.debug
+	$(Q)objcopy --strip-all $< $(OUTPUT)/tests/stripped-id/nested
+	$(Q)cd $(OUTPUT)/tests/stripped/.debug && \
+		objcopy --strip-all --add-gnu-debuglink=nested.debug ../../nested ../nested
 
 $(OUTPUT)/tests/bench_target: tests/bench/bench_target.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

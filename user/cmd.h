@@ -31,6 +31,11 @@ int require_bpf_privileges(void);
 /* the -e and --mode values of watch and record: the enum value, or -EINVAL */
 int err_mode__parse(const char *s);
 int probe_mode__parse(const char *s);
+/*
+ * --debug-dir DIR of every command that resolves user symbols: one more root for separate
+ * debug files (elfsym__add_debug_dir()). Prints what is wrong; 0 or HC_EXIT_USAGE.
+ */
+int debug_dir__add(const char *dir);
 
 int cmd_watch(int argc, char **argv);
 int cmd_record(int argc, char **argv);

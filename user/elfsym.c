@@ -7,7 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "elfsym.h"
+
+/* where separate debug files are looked for: --debug-dir roots, then the system's */
+#define ELFSYM_MAX_DEBUG_DIRS	8
+static const char *debug_dirs[ELFSYM_MAX_DEBUG_DIRS + 1] = { "/usr/lib/debug" };
+static size_t nr_debug_dirs = 1;
+
+int elfsym__add_debug_dir(const char *dir)
+{
+	if (nr_debug_dirs > ELFSYM_MAX_DEBUG_DIRS)
+		return -E2BIG;
+	/* the user's roots first: they are the reason the option was given */
+	memmove(&debug_dirs[1], &debug_dirs[0], nr_debug_dirs * sizeof(debug_dirs[0]));
+	debug_dirs[0] = dir;
+	nr_debug_dirs++;
+	return 0;
+}
 
 struct match {
 	GElf_Sym sym;
@@ -118,11 +135,152 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
+/* .gnu_debuglink: the debug file's name and the CRC-32 of its contents */
+static int read_debuglink(Elf *elf, char *name, size_t len, uint32_t *crc)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, n;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return -ENOENT;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *sname;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!sname || strcmp(sname, ".gnu_debuglink"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			return -ENOENT;
+		n = strnlen(data->d_buf, data->d_size);
+		/* the name, NUL, padding to 4 bytes, then the CRC */
+		if (!n || n >= len || ((n + 4) & ~3UL) + 4 > data->d_size)
+			return -ENOENT;
+		memcpy(name, data->d_buf, n);
+		name[n] = '\0';
+		memcpy(crc, (const char *)data->d_buf + ((n + 4) & ~3UL), 4);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int file_crc(int fd, uint32_t *crc)
+{
+	unsigned char buf[65536];
+	uLong c = crc32(0L, Z_NULL, 0);
+	off_t off = 0;
+	ssize_t r;
+
+	while ((r = pread(fd, buf, sizeof(buf), off)) > 0) {
+		c = crc32(c, buf, (uInt)r);
+		off += r;
+	}
+	if (r < 0)
+		return -errno;
+	*crc = (uint32_t)c;
+	return 0;
+}
+
+struct debug_file {
+	int fd;
+	Elf *elf;
+	char path[4096];
+};
+
+/* @path as the debug file of a binary with @build_id (or, without one, debuglink's @crc) */
+static int try_debug_file(const char *path, const char *build_id, const uint32_t *crc,
+			  struct debug_file *d)
+{
+	char id[41];
+	uint32_t c;
+	int fd;
+	Elf *elf;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		goto no;
+	/* a debug file of another build would give addresses of another binary */
+	if (*build_id) {
+		read_build_id(elf, id, sizeof(id));
+		if (strcmp(id, build_id))
+			goto no;
+	} else if (!crc || file_crc(fd, &c) || c != *crc) {
+		goto no;
+	}
+	d->fd = fd;
+	d->elf = elf;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	return 0;
+no:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return -ENOENT;
+}
+
+/*
+ * The separate debug file of stripped binary @path, where gdb and Debian's -dbgsym packages
+ * put them: ROOT/.build-id/xx/rest.debug, then .gnu_debuglink's name beside the binary, in
+ * its .debug/ and under ROOT/<its directory>, for each root (--debug-dir, /usr/lib/debug).
+ */
+static int find_debug_file(Elf *elf, const char *path, struct debug_file *d)
+{
+	char build_id[41], link[256], dir[4096], cand[4096 + 300];
+	uint32_t crc;
+	bool have_link;
+	const char *slash;
+	size_t i;
+
+	read_build_id(elf, build_id, sizeof(build_id));
+	have_link = !read_debuglink(elf, link, sizeof(link), &crc);
+	for (i = 0; *build_id && strlen(build_id) > 2 && i < nr_debug_dirs; i++) {
+		snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug", debug_dirs[i], build_id,
+			 build_id + 2);
+		if (!try_debug_file(cand, build_id, NULL, d))
+			return 0;
+	}
+	if (!have_link)
+		return -ENOENT;
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	snprintf(cand, sizeof(cand), "%s/%s", dir, link);
+	/* the binary's own name: a debuglink to itself is no debug file */
+	if (strcmp(cand, path) && !try_debug_file(cand, build_id, &crc, d))
+		return 0;
+	snprintf(cand, sizeof(cand), "%s/.debug/%s", dir, link);
+	if (!try_debug_file(cand, build_id, &crc, d))
+		return 0;
+	for (i = 0; dir[0] == '/' && i < nr_debug_dirs; i++) {
+		snprintf(cand, sizeof(cand), "%s%s/%s", debug_dirs[i], dir, link);
+		if (!try_debug_file(cand, build_id, &crc, d))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static void debug_file__close(struct debug_file *d)
+{
+	if (d->elf)
+		elf_end(d->elf);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->elf = NULL;
+	d->fd = -1;
+}
+
 int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out, char *err,
 		    size_t errlen)
 {
+	struct debug_file dbg = { .fd = -1 };
 	struct match m = { 0 };
-	int fd, ret, have_symtab = 0;
+	int fd, ret, have_symtab = 0;	/* 2: in the separate debug file */
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
@@ -148,6 +306,16 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) {
 			have_symtab = 1;
 			scan_symtab(elf, scn, &sh, NULL, symbol, &m);
+		}
+	}
+	/* stripped: the static functions are in its separate debug file, if there is one */
+	if (!m.found && !have_symtab && !find_debug_file(elf, path, &dbg)) {
+		scn = NULL;
+		while ((scn = elf_nextscn(dbg.elf, scn))) {
+			if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) {
+				have_symtab = 2;
+				scan_symtab(dbg.elf, scn, &sh, NULL, symbol, &m);
+			}
 		}
 	}
 	if (!m.found) {
@@ -181,8 +349,12 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 				 "shared library that defines it", symbol, path);
 		else {
 			ret = -ESRCH;
-			snprintf(err, errlen, "no function '%s' in '%s'%s", symbol, path,
-				 have_symtab ? "" : " (it has no .symtab: stripped?)");
+			snprintf(err, errlen, "no function '%s' in '%s'%s%s%s", symbol, path,
+				 have_symtab == 2 ? " nor in its debug file '" : "",
+				 have_symtab == 2 ? dbg.path : "",
+				 have_symtab == 2 ? "'" : have_symtab ? "" :
+				 " (it is stripped and no debug file was found: install its -dbgsym "
+				 "package, or give the directory of its .debug file with --debug-dir)");
 		}
 		goto out;
 	}
@@ -198,6 +370,7 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 	read_build_id(elf, out->build_id, sizeof(out->build_id));
 	ret = 0;
 out:
+	debug_file__close(&dbg);
 	if (elf)
 		elf_end(elf);
 	close(fd);
@@ -256,6 +429,8 @@ static int cmp_sym(const void *a, const void *b)
 
 int elfsymtab__load(const char *path, struct elfsymtab *t, char *err, size_t len)
 {
+	struct debug_file dbg = { .fd = -1 };
+	bool have_symtab = false;
 	Elf_Scn *scn = NULL;
 	size_t cap = 0;
 	GElf_Ehdr eh;
@@ -278,9 +453,19 @@ int elfsymtab__load(const char *path, struct elfsymtab *t, char *err, size_t len
 		goto out;
 	}
 	t->is_dyn = eh.e_type == ET_DYN;
-	while (!ret && (scn = elf_nextscn(elf, scn)))
+	while (!ret && (scn = elf_nextscn(elf, scn))) {
 		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
 			ret = add_syms(elf, scn, &sh, t, &cap);
+		have_symtab |= sh.sh_type == SHT_SYMTAB;
+	}
+	/* stripped: its static symbols are in its separate debug file, if there is one */
+	if (!ret && !have_symtab && !find_debug_file(elf, path, &dbg)) {
+		scn = NULL;
+		while (!ret && (scn = elf_nextscn(dbg.elf, scn)))
+			if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+				ret = add_syms(dbg.elf, scn, &sh, t, &cap);
+		debug_file__close(&dbg);
+	}
 	if (ret) {
 		snprintf(err, len, "cannot read the symbols of '%s': %s", path, strerror(-ret));
 		elfsymtab__free(t);

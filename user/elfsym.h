@@ -29,7 +29,15 @@ struct hc_elfsym {
 int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out, char *err,
 		    size_t errlen);
 
-/* every defined symbol of .symtab and .dynsym */
+/*
+ * A stripped binary's .symtab is looked for in its separate debug file: by build-id under
+ * ROOT/.build-id/, by .gnu_debuglink beside it, in its .debug/ and under ROOT/<its dir>,
+ * ROOT being each directory added here (first) and /usr/lib/debug. 0, or -E2BIG past 8.
+ * @dir must stay valid.
+ */
+int elfsym__add_debug_dir(const char *dir);
+
+/* every defined symbol of .symtab and .dynsym (or the debug file's .symtab when stripped) */
 struct elfsymtab_sym {
 	char *name;
 	uint64_t value;		/* st_value */

@@ -34,6 +34,7 @@ static void usage(FILE *out)
 		"  -i, --interval DURATION   the length of a window (default 1s)\n"
 		"  -e, --errors PRED         error returns: none, neg (default), zero, nonzero\n"
 		"  -m, --mode MODE           kernel probes: auto (default), fentry, kprobe\n"
+		"  -D, --debug-dir DIR       look for stripped binaries' debug files under DIR too\n"
 		"  -h, --help                this help\n"
 		"\n"
 		"  SIGINT or SIGTERM ends it early and keeps the whole windows recorded so far.\n"
@@ -143,6 +144,7 @@ int cmd_record(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "errors", required_argument, NULL, 'e' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -158,7 +160,7 @@ int cmd_record(int argc, char **argv)
 	size_t f, w;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:o:i:e:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:o:i:e:m:D:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (duration__parse(optarg, &duration_ns) || !duration_ns) {
@@ -191,6 +193,10 @@ int cmd_record(int argc, char **argv)
 				return HC_EXIT_USAGE;
 			}
 			mode = ret;
+			break;
+		case 'D':
+			if (debug_dir__add(optarg))
+				return HC_EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "elfsym.h"
 #include "evloop.h"
 #include "guard.h"
 #include "monitor.h"
@@ -52,6 +54,8 @@ static void usage(FILE *out)
 		"                            (default: all if a kernel function is watched)\n"
 		"  -p, --prom-file PATH      write Prometheus metrics to PATH every interval, for\n"
 		"                            node_exporter's textfile collector (PATH ends in .prom)\n"
+		"  -D, --debug-dir DIR       look for stripped binaries' debug files under DIR too\n"
+		"                            (DIR/.build-id/, as /usr/lib/debug); repeatable\n"
 		"  -h, --help                this help\n"
 		"\n"
 		"  DURATION is a number with ms, s, m or h, e.g. 500ms, 10s.\n");
@@ -80,6 +84,27 @@ int probe_mode__parse(const char *s)
 	if (!strcmp(s, "kprobe"))
 		return HC_MODE_KPROBE;
 	return -EINVAL;
+}
+
+int debug_dir__add(const char *dir)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(dir, &st)) {
+		p_err("invalid --debug-dir '%s': %s", dir, strerror(errno));
+		return HC_EXIT_USAGE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		p_err("invalid --debug-dir '%s': not a directory", dir);
+		return HC_EXIT_USAGE;
+	}
+	ret = elfsym__add_debug_dir(dir);
+	if (ret) {
+		p_err("too many --debug-dir options: at most 8");
+		return HC_EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* the counters since the start, for Prometheus: a failed write is reported, not fatal */
@@ -216,6 +241,7 @@ int cmd_watch(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "signals", required_argument, NULL, 's' },
 		{ "prom-file", required_argument, NULL, 'p' },
+		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -228,7 +254,7 @@ int cmd_watch(int argc, char **argv)
 	int nspecs = 0, rc = HC_EXIT_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:d:e:jm:s:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:e:jm:s:p:D:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (duration__parse(optarg, &interval_ns) || interval_ns < 10000000ULL) {
@@ -274,6 +300,10 @@ int cmd_watch(int argc, char **argv)
 			break;
 		case 'p':
 			w.prom_path = optarg;
+			break;
+		case 'D':
+			if (debug_dir__add(optarg))
+				return HC_EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);

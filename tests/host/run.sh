@@ -47,7 +47,7 @@ SUITE=host
 
 command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make deps'"
 [ "$(id -u)" -eq 0 ] || prereq "not root: uprobes and BPF need root" "run it with sudo"
-for f in hotcanary tests/fixture tests/libfixture.so tests/nested; do
+for f in hotcanary tests/fixture tests/libfixture.so tests/nested tests/stripped/nested; do
 	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
 done
 for t in readelf bpftool setpriv timeout od dd; do
@@ -75,6 +75,7 @@ fi
 tmp=$(mktemp -d "$out/host.XXXXXX") || exit 1
 # the not-root case runs the copy of hotcanary from here as nobody
 chmod 755 "$tmp"
+cp -r "$out/tests/stripped" "$out/tests/stripped-id" "$tmp/" || exit 1
 cp "$out/hotcanary" "$out/tests/fixture" "$out/tests/libfixture.so" "$out/tests/nested" \
 	"$out/demo" "$tmp/"
 HC=$tmp/hotcanary
@@ -514,6 +515,34 @@ t_errors()
 }
 
 # ---- 4. nesting and recursion ------------------------------------------------------------------
+
+# a stripped binary: its functions resolve through its separate debug file, found by
+# build-id under --debug-dir as a -dbgsym package would install it
+t_debuginfo()
+{
+	local rounds=50 depth=3 truth fin root bid got want
+
+	bid=$(readelf -nW "$tmp/stripped-id/nested" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+	root=$tmp/debugroot
+	mkdir -p "$root/.build-id/${bid:0:2}"
+	cp "$tmp/stripped/.debug/nested.debug" "$root/.build-id/${bid:0:2}/${bid:2}.debug"
+	if ! hc_start dbg --json --debug-dir "$root" "user:$tmp/stripped-id/nested:recurse"; then
+		hc_failed_start debuginfo dbg
+		return
+	fi
+	truth=$(timeout 60 "$tmp/stripped-id/nested" $depth $rounds)
+	hc_stop dbg
+	fin=$(final dbg)
+	want=$(field "$truth" recurse)
+	got=$(field "$(fn "$fin" recurse)" calls_total)
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		pass debuginfo "stripped binary, symbols from its build-id debug file: recurse calls" \
+			"$got = $want"
+	else
+		fail debuginfo "recurse calls '$got' != '$want': ${fin:0:300} $(head -c 300 \
+			"$tmp/dbg.err" 2>/dev/null)"
+	fi
+}
 
 t_nesting()
 {
@@ -1503,6 +1532,6 @@ at_end()
 	done
 }
 
-groups="counts latency errors nesting dup pid fatal badinput notroot stop text run compare comparepid
+groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run compare comparepid
 	svg prom"
 run_groups "$groups" "$@"

@@ -589,6 +589,64 @@ static void test_error_import(void **state)
 	check_error(LIBFIXTURE, "clock_gettime", -EINVAL, "imported");
 }
 
+/*
+ * Stripped binaries and their separate debug files: found by .gnu_debuglink in .debug/ and by
+ * build-id under a --debug-dir root; the offsets are those of the unstripped binary. Without a
+ * debug file, the error says how to get one.
+ */
+static void test_debug_file(void **state)
+{
+	static const char *const funcs[] = { "recurse", "inner", "outer" };
+	char root[] = "/tmp/hc-debug.XXXXXX", dir[128], link[256], err[512];
+	struct hc_elfsym full, s, rec = { 0 };
+	struct elfsymtab t;
+	const struct elfsymtab_sym *ts;
+	bool amb;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(elfsym__resolve(NESTED, funcs[i], &full, err, sizeof(err)), 0);
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(elfsym__resolve(FIXTURE_DIR "/stripped/nested", funcs[i], &s, err,
+						 sizeof(err)), 0);
+		assert_int_equal(s.offset, full.offset);
+		assert_int_equal(s.vaddr, full.vaddr);
+		assert_int_equal(s.size, full.size);
+		assert_string_equal(s.build_id, full.build_id);
+		if (!i)
+			rec = full;
+	}
+	assert_int_equal(elfsymtab__load(FIXTURE_DIR "/stripped/nested", &t, err, sizeof(err)), 0);
+	ts = elfsymtab__find(&t, "recurse", &amb);
+	assert_non_null(ts);
+	assert_int_equal(ts->value, rec.vaddr);
+	elfsymtab__free(&t);
+
+	/* no link, no root that has it: not found, and the remedy is given */
+	assert_int_equal(elfsym__resolve(FIXTURE_DIR "/stripped-id/nested", "recurse", &s, err,
+					 sizeof(err)), -ESRCH);
+	assert_non_null(strstr(err, "it is stripped and no debug file was found"));
+	assert_non_null(strstr(err, "--debug-dir"));
+
+	/* ROOT/.build-id/xx/rest.debug, as a -dbgsym package installs it */
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/.build-id", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/.build-id/%.2s", root, rec.build_id);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(link, sizeof(link), "%s/%s.debug", dir, rec.build_id + 2);
+	assert_int_equal(symlink(FIXTURE_DIR "/stripped/.debug/nested.debug", link), 0);
+	assert_int_equal(elfsym__add_debug_dir(root), 0);
+	assert_int_equal(elfsym__resolve(FIXTURE_DIR "/stripped-id/nested", "recurse", &s, err,
+					 sizeof(err)), 0);
+	assert_int_equal(s.offset, rec.offset);
+	unlink(link);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/.build-id", root);
+	rmdir(dir);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_non_pie),
 		cmocka_unit_test(test_libc_function),
 		cmocka_unit_test(test_libc_versioned),
+		cmocka_unit_test(test_debug_file),
 		cmocka_unit_test(test_ambiguous_static),
 		cmocka_unit_test(test_error_missing_file),
 		cmocka_unit_test(test_error_not_elf),
