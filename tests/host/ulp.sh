@@ -102,7 +102,8 @@ deltas()
 }
 
 # policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
-# STAGE seconds (default 3): one process, half of them, all of them
+# STAGE seconds (default 3): one process, half of them, all of them. POL_PROCS replaces the
+# processes' "exe: TARGET" with another key, "pids: [...]" say
 policy()
 {
 	local name=$1 lib=$2 st=${STAGE:-3}
@@ -120,7 +121,7 @@ patch:
       new: parse_request_fixed
   deadline: ${POL_DEADLINE:-5s}
 processes:
-  exe: ${POL_TARGET:-$TARGET}
+  ${POL_PROCS:-exe: ${POL_TARGET:-$TARGET}}
 baseline:
   duration: ${st}s
 stages:
@@ -393,7 +394,9 @@ t_signals()
 		before+=("$(anon_exec "$p")")
 	done
 	t0=$(date +%s)
-	policy ulp-signals ulp_fix_good.so
+	# by PID: "exe:" would also find a child in the microseconds before it exits, and fail
+	# the run when its preflight finds it gone
+	POL_PROCS="pids: [$(IFS=,; echo "${ps[*]}")]" policy ulp-signals ulp_fix_good.so
 	run ulp-signals
 	d=$(deltas)
 	if [ $rc -ne 0 ]; then
