@@ -59,6 +59,8 @@ int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n);
  *
  * Run syscall @nr in one stopped thread by single-stepping the "syscall" instruction at
  * @insn (two bytes 0f 05 in any executable mapping). *@ret gets rax (-errno on failure).
+ * @nr must not sleep interruptibly: a signal held meanwhile would cut it short, and *@ret
+ * would be -ERESTARTSYS (-512) or a kin. mmap and munmap do not sleep so.
  */
 int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6],
 		    int64_t *ret, uint64_t timeout_ns, char *err, size_t len);
