@@ -790,6 +790,81 @@ out:
 	      gend.forked > 0, what, NULL);
 }
 
+/*
+ * The whole apply and revert, the injection included, SIGNAL_CYCLES times: a fresh target
+ * each time, since the library and the trampoline page stay after a revert.
+ */
+static void test_signals_inject(uint8_t *id, size_t idl)
+{
+	static const char *const args[] = { "-t", "2", "-p", "200", "-i", NULL };
+	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
+	uint64_t v[SIGNAL_CYCLES];
+	struct ulp_image *img = NULL;
+	char err[512] = "", what[256], why[512] = "";
+	long forked = 0, reaped = 0;
+	int i, ok = 0, ws;
+	double med, max;
+	size_t nv = 0;
+
+	if (ulp_image__open(&img, &spec, err, sizeof(err))) {
+		check(0, "open the good fix", err);
+		return;
+	}
+	for (i = 0; i < SIGNAL_CYCLES; i++) {
+		struct ulp_proc *p = NULL;
+		struct sigstatus g;
+		struct target t;
+		char *before = NULL, *after = NULL, here[512] = "";
+
+		if (target_start(&t, args)) {
+			snprintf(here, sizeof(here), "cycle %d: ulp_target -i did not start", i);
+			goto next;
+		}
+		before = maps_text(t.pid);
+		p = ready(img, t.pid, err, sizeof(err));
+		if (!p) {
+			snprintf(here, sizeof(here), "cycle %d: inject: %s", i, err);
+			goto stop;
+		}
+		if (nv < SIGNAL_CYCLES)
+			v[nv++] = p->freeze_ns;
+		if (ulp_proc__patch(img, p, err, sizeof(err)) ||
+		    ulp_proc__unpatch(img, p, err, sizeof(err))) {
+			snprintf(here, sizeof(here), "cycle %d: %s", i, err);
+			goto stop;
+		}
+		after = maps_text(t.pid);
+		if (!before || !after ||
+		    !maps_same(before, after, FIX("good"), p->page, here, sizeof(here)))
+			goto stop;
+stop:
+		kill(t.pid, SIGTERM);
+		if (waitpid(t.pid, &ws, 0) != t.pid || !WIFEXITED(ws) || WEXITSTATUS(ws))
+			snprintf(here, sizeof(here), "cycle %d: the target did not exit cleanly", i);
+		if (sig_status_read(&t, &g) || g.forked != g.reaped)
+			snprintf(here, sizeof(here), "cycle %d: %ld children forked, %ld reaped", i,
+				 g.forked, g.reaped);
+		forked += g.forked;
+		reaped += g.reaped;
+		unlink(t.status);
+next:
+		if (!here[0])
+			ok++;
+		else if (!why[0])
+			snprintf(why, sizeof(why), "%s", here);
+		free(before);
+		free(after);
+		ulp_proc__free(p);
+	}
+	ulp_image__free(img);
+	percentiles(v, nv, &med, &max);
+	snprintf(what, sizeof(what), "%d of %d inject/patch/unpatch cycles under signals, fresh "
+		 "targets, maps as before, every child reaped (%ld of %ld); inject freeze median "
+		 "%.3f ms, max %.3f ms", ok, SIGNAL_CYCLES, reaped, forked, med, max);
+	check(ok == SIGNAL_CYCLES, what, why);
+	printf("#   %s\n", what);
+}
+
 static void test_not_mapped(uint8_t *id, size_t idl)
 {
 	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
@@ -845,6 +920,7 @@ int main(void)
 	test_journal(id, idl);
 	test_not_mapped(id, idl);
 	test_signals(id, idl);
+	test_signals_inject(id, idl);
 	percentiles(freezes, nr_freezes, &med, &max);
 	printf("# freeze: %zu stops, median %.3f ms, max %.3f ms\n", nr_freezes, med, max);
 	printf("1..%d\n", nr_test);
