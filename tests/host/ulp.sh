@@ -426,7 +426,7 @@ t_signals()
 			why="pid $p: $alrm SIGALRM in ${secs} s, fewer than 1000 a second"
 		fi
 	done
-	if [ -z "$why" ] && [ "${before[*]}" != "0 0 0" -o "${after[*]}" != "1 1 1" ]; then
+	if [ -z "$why" ] && { [ "${before[*]}" != "0 0 0" ] || [ "${after[*]}" != "1 1 1" ]; }; then
 		why="anonymous executable mappings before '${before[*]}', after revert"
 		why="$why '${after[*]}', not '0 0 0' and '1 1 1' (the trampoline page, which stays)"
 	fi
