@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,8 @@
 #define CALL_STACK_GAP		256
 /* a thread that never stops after a timeout gets this long more before we give up on it */
 #define DETACH_GRACE_NS		(1000ULL * 1000 * 1000)
+/* the kernel's first real-time signal; glibc's SIGRTMIN is above its own two */
+#define KERNEL_SIGRTMIN		32
 
 uint64_t tracee__now_ns(void)
 {
@@ -60,10 +63,26 @@ static struct tracee_thread *add(struct tracee *tr, pid_t tid)
 	return th;
 }
 
+/*
+ * @th exited with signals held: those sent to the process still have a taker in it. Whether
+ * one was for this thread alone is not known; that one is moot now.
+ */
+static void forward_held(struct tracee *tr, struct tracee_thread *th)
+{
+	size_t i;
+
+	for (i = 0; i < th->nr_held; i++)
+		kill(tr->pid, th->held[i].si_signo);
+	free(th->held);
+	th->held = NULL;
+	th->nr_held = 0;
+}
+
 static void drop(struct tracee *tr, struct tracee_thread *th)
 {
 	size_t i = (size_t)(th - tr->t);
 
+	forward_held(tr, th);
 	memmove(&tr->t[i], &tr->t[i + 1], (tr->nr - i - 1) * sizeof(*th));
 	tr->nr--;
 }
@@ -101,6 +120,41 @@ static int wait_tid(pid_t tid, int *status, uint64_t deadline)
 }
 
 /*
+ * Keep the signal of @th's signal-delivery-stop for release. A standard signal is one
+ * pending bit in the kernel too: a second while the first is held adds nothing. Real-time
+ * signals queue, each with its own value: every one is kept.
+ */
+static int hold(struct tracee_thread *th, int sig)
+{
+	siginfo_t si, *n;
+	size_t i;
+
+	if (ptrace(PTRACE_GETSIGINFO, th->tid, 0, &si)) {
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_TKILL;
+	}
+	if (sig < KERNEL_SIGRTMIN)
+		for (i = 0; i < th->nr_held; i++)
+			if (th->held[i].si_signo == sig)
+				return 0;
+	n = realloc(th->held, (th->nr_held + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	th->held = n;
+	th->held[th->nr_held++] = si;
+	return 0;
+}
+
+/* a SIGTRAP or SIGSYS of the kernel's (si_code > 0), not one that somebody sent with kill() */
+static bool from_kernel(pid_t tid)
+{
+	siginfo_t si;
+
+	return ptrace(PTRACE_GETSIGINFO, tid, 0, &si) || si.si_code > 0;
+}
+
+/*
  * Account for one wait status of a thread we hold. Returns 1 stopped, 0 gone (dropped),
  * -errno on failure. A new thread of a clone event is added, not yet stopped.
  */
@@ -122,10 +176,12 @@ static int note_status(struct tracee *tr, struct tracee_thread *th, int status)
 		    !add(tr, (pid_t)msg))
 			return -ENOMEM;
 		th = find(tr, tid);
-	} else if (!event && WSTOPSIG(status) != SIGSTOP) {
-		/* signal-delivery stop: keep the signal for the detach */
-		th->sig = WSTOPSIG(status);
+	} else if (!event) {
+		/* a signal-delivery-stop (SEIZE reports our interrupt as an event stop) */
+		if (hold(th, WSTOPSIG(status)))
+			return -ENOMEM;
 	}
+	th->at_signal = !event;
 	if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs)) {
 		if (errno == ESRCH) {
 			drop(tr, th);
@@ -267,6 +323,53 @@ static void unboost(struct sched_save *s)
 		sched_setscheduler(0, s->policy, &s->param);
 }
 
+/* what rt_tgsigqueueinfo() takes from another process: not the kernel's, nor tgkill's */
+static bool queueable(const siginfo_t *si)
+{
+	return si->si_code < 0 && si->si_code != SI_TKILL;
+}
+
+static void resend(struct tracee *tr, pid_t tid, const siginfo_t *si)
+{
+	siginfo_t copy = *si;
+
+	if (queueable(si) && !syscall(SYS_rt_tgsigqueueinfo, tr->pid, tid, si->si_signo, &copy))
+		return;
+	syscall(SYS_tgkill, tr->pid, tid, si->si_signo);
+}
+
+/*
+ * Send on what @th held; returns the signal for its detach to inject, or 0. A thread in a
+ * signal-delivery-stop can take one signal out with its siginfo intact: PTRACE_SETSIGINFO,
+ * then the detach injects it, and the kernel queues it again if the thread blocks it by
+ * then. The others are queued to the thread before it goes. rt_tgsigqueueinfo() keeps the
+ * siginfo of a sigqueue() or a timer, but refuses one the kernel made (a child's exit) or
+ * tgkill's: the detach's injection is kept for those, and any more arrive as our tgkill().
+ * Each arrives once; none is lost.
+ */
+static int send_on(struct tracee *tr, struct tracee_thread *th)
+{
+	size_t i, inject = th->nr_held;
+
+	if (th->at_signal && th->nr_held) {
+		for (i = 0; i < th->nr_held && inject == th->nr_held; i++)
+			if (!queueable(&th->held[i]))
+				inject = i;
+		if (inject == th->nr_held)
+			inject = 0;
+	}
+	for (i = 0; i < th->nr_held; i++)
+		if (i != inject)
+			resend(tr, th->tid, &th->held[i]);
+	if (inject == th->nr_held)
+		return 0;
+	if (ptrace(PTRACE_SETSIGINFO, th->tid, 0, &th->held[inject])) {
+		resend(tr, th->tid, &th->held[inject]);
+		return 0;
+	}
+	return th->held[inject].si_signo;
+}
+
 int tracee__release(struct tracee *tr, char *err, size_t len)
 {
 	struct sched_save save;
@@ -281,12 +384,14 @@ int tracee__release(struct tracee *tr, char *err, size_t len)
 			/* seized, interrupted, not stopped yet: detach needs a stop */
 			int st;
 
-			if (wait_tid(th->tid, &st, tracee__now_ns() + DETACH_GRACE_NS))
+			if (wait_tid(th->tid, &st, tracee__now_ns() + DETACH_GRACE_NS) ||
+			    WIFEXITED(st) || WIFSIGNALED(st)) {
+				forward_held(tr, th);
 				continue;
-			if (WIFEXITED(st) || WIFSIGNALED(st))
-				continue;
-			if (!(st >> 16) && WSTOPSIG(st) != SIGSTOP)
-				th->sig = WSTOPSIG(st);
+			}
+			th->at_signal = !(st >> 16);
+			if (th->at_signal)
+				hold(th, WSTOPSIG(st));
 		}
 		if (th->dirty && ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs) && errno != ESRCH) {
 			if (!ret && err)
@@ -294,7 +399,8 @@ int tracee__release(struct tracee *tr, char *err, size_t len)
 					 "%s", tr->pid, th->tid, strerror(errno));
 			ret = ret ? ret : -errno;
 		}
-		ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)th->sig);
+		ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)send_on(tr, th));
+		free(th->held);
 	}
 	if (tr->t_first)
 		tr->freeze_ns = tracee__now_ns() - tr->t_first;
@@ -312,12 +418,15 @@ static struct tracee_thread *worker(struct tracee *tr)
 {
 	size_t i;
 
-	/* the leader first: it is the one thread sure to exist in a single-threaded process */
+	/*
+	 * The leader first: it is the one thread sure to exist in a single-threaded process.
+	 * One that stopped with a signal will do: the signal is held, and sent on at release.
+	 */
 	for (i = 0; i < tr->nr; i++)
-		if (tr->t[i].stopped && !tr->t[i].sig && tr->t[i].tid == tr->pid)
+		if (tr->t[i].stopped && tr->t[i].tid == tr->pid)
 			return &tr->t[i];
 	for (i = 0; i < tr->nr; i++)
-		if (tr->t[i].stopped && !tr->t[i].sig)
+		if (tr->t[i].stopped)
 			return &tr->t[i];
 	return NULL;
 }
@@ -408,9 +517,12 @@ int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n)
 }
 
 /*
- * Resume @th with @req and wait for its SIGTRAP. Anything else aborts: SIGSYS (seccomp),
- * another signal (kept for the detach), an exit. A clone event adds the new thread and
- * resumes; a stale interrupt stop resumes too.
+ * Resume @th with @req and wait for its SIGTRAP. Any other signal is held and the thread
+ * resumed without it: a process that gets SIGCHLD every millisecond (a postmaster) must not
+ * fail every injection, and its handler must not run inside our call. The call goes on; a
+ * syscall the signal interrupted inside it restarts, since no handler ran. SIGSYS of seccomp
+ * and an exit abort. A clone event adds the new thread and resumes; a stale interrupt stop
+ * resumes too.
  */
 static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req,
 			  uint64_t timeout_ns)
@@ -427,10 +539,17 @@ static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req
 		if (ret == -ETIMEDOUT) {
 			/* stop it again where it is; the caller puts its registers back */
 			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			if (wait_tid(tid, &st, tracee__now_ns() + DETACH_GRACE_NS))
+			if (wait_tid(tid, &st, tracee__now_ns() + DETACH_GRACE_NS)) {
 				th->stopped = false;
-			else if (!(st >> 16) && WSTOPSIG(st) != SIGSTOP && WSTOPSIG(st) != SIGTRAP)
-				th->sig = WSTOPSIG(st);
+			} else if (WIFEXITED(st) || WIFSIGNALED(st)) {
+				drop(tr, th);
+				*thp = NULL;
+				return -ESRCH;
+			} else {
+				th->at_signal = !(st >> 16);
+				if (th->at_signal && (WSTOPSIG(st) != SIGTRAP || !from_kernel(tid)))
+					hold(th, WSTOPSIG(st));
+			}
 			return -ETIMEDOUT;
 		}
 		if (ret)
@@ -441,6 +560,7 @@ static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req
 			return -ESRCH;
 		}
 		event = st >> 16;
+		th->at_signal = !event;
 		if (event == PTRACE_EVENT_CLONE) {
 			unsigned long msg;
 
@@ -455,12 +575,12 @@ static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req
 		}
 		if (event)
 			continue;
-		if (WSTOPSIG(st) == SIGTRAP)
+		if (WSTOPSIG(st) == SIGTRAP && from_kernel(tid))
 			return 0;
-		if (WSTOPSIG(st) == SIGSYS)
+		if (WSTOPSIG(st) == SIGSYS && from_kernel(tid))
 			return -EPERM;
-		th->sig = WSTOPSIG(st);
-		return -EINTR;
+		if (hold(th, WSTOPSIG(st)))
+			return -ENOMEM;
 	}
 }
 
@@ -488,8 +608,8 @@ static const char *why(int ret)
 		return "it did not return in time";
 	case -EPERM:
 		return "seccomp refused it (SIGSYS)";
-	case -EINTR:
-		return "a signal arrived";
+	case -EFAULT:
+		return "it trapped somewhere else";
 	case -ESRCH:
 		return "the thread exited";
 	default:
@@ -527,8 +647,12 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
 		return rc;
 	}
 	rc = run_until_trap(tr, &th, PTRACE_SINGLESTEP, timeout_ns);
-	if (!rc && ptrace(PTRACE_GETREGS, th->tid, 0, &r))
-		rc = -errno;
+	if (!rc) {
+		if (ptrace(PTRACE_GETREGS, th->tid, 0, &r))
+			rc = -errno;
+		else if (r.rip != insn + 2)
+			rc = -EFAULT;	/* the step trapped before the syscall ran */
+	}
 	if (th && th->stopped)
 		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
 	settle_new(tr);

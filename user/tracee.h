@@ -7,6 +7,7 @@
 #ifndef HC_TRACEE_H
 #define HC_TRACEE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +18,9 @@ struct tracee_thread {
 	pid_t tid;
 	bool stopped;			/* in a ptrace stop, regs valid */
 	bool dirty;			/* regs changed: put them back before detaching */
-	int sig;			/* arrived during the stop; sent on at detach */
+	bool at_signal;			/* in a signal-delivery-stop: detach can inject one */
+	siginfo_t *held;		/* arrived while we held it; sent on at release */
+	size_t nr_held;
 	struct user_regs_struct regs;	/* as the thread was stopped */
 };
 
@@ -39,7 +42,10 @@ uint64_t tracee__now_ns(void);
  * not stop in time.
  */
 int tracee__stop(struct tracee *tr, pid_t pid, uint64_t timeout_ns, char *err, size_t len);
-/* put back every thread's registers and detach all; tr->freeze_ns gets the stop's length */
+/*
+ * Put back every thread's registers, send on every signal held while it was stopped, and
+ * detach all; tr->freeze_ns gets the stop's length.
+ */
 int tracee__release(struct tracee *tr, char *err, size_t len);
 
 /* memory of the stopped process: writes reach read-only text (FOLL_FORCE) and are read back */
@@ -47,8 +53,14 @@ int tracee__read(struct tracee *tr, uint64_t addr, void *buf, size_t n);
 int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n);
 
 /*
+ * A signal that arrives while a thread runs a remote syscall or call is held, not delivered:
+ * its handler must not run in the middle of our code. The thread goes on with the call and
+ * the signal is sent on at release, with its siginfo where the kernel lets us (see release).
+ *
  * Run syscall @nr in one stopped thread by single-stepping the "syscall" instruction at
  * @insn (two bytes 0f 05 in any executable mapping). *@ret gets rax (-errno on failure).
+ * @nr must not sleep interruptibly: a signal held meanwhile would cut it short, and *@ret
+ * would be -ERESTARTSYS (-512) or a kin. mmap and munmap do not sleep so.
  */
 int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6],
 		    int64_t *ret, uint64_t timeout_ns, char *err, size_t len);
@@ -56,7 +68,7 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
  * Call @func(@args[0..5]) in one stopped thread through @stub, which holds
  * "call *%rax; int3" (ff d0 cc), on the thread's own stack below its red zone; other
  * threads stay stopped. Registers and extended state are restored whatever happens.
- * -ETIMEDOUT, -ESRCH (it exited), -EPERM (SIGSYS: seccomp), -EINTR (another signal).
+ * -ETIMEDOUT, -ESRCH (it exited), -EPERM (SIGSYS: seccomp), -EFAULT (a trap elsewhere).
  */
 int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t args[6],
 		 uint64_t *ret, uint64_t timeout_ns, char *err, size_t len);

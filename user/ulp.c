@@ -584,9 +584,53 @@ static void make_jump(uint8_t *out, uint64_t from, uint64_t to)
 	memcpy(out + 1, &rel, sizeof(rel));
 }
 
+/* the trampoline page, as the mmap of inject_stopped() leaves it */
+static bool is_our_page(pid_t pid, uint64_t page)
+{
+	struct proc_maps maps;
+	const struct proc_map *m;
+	bool ours;
+
+	if (proc_maps__read(pid, &maps))
+		return false;
+	m = proc_maps__find_addr(&maps, page);
+	ours = m && m->start == page && m->end == page + PAGE_SIZE_ && !m->inode &&
+	       !strcmp(m->perms, "r-xp") && !m->path[0];
+	proc_maps__free(&maps);
+	return ours;
+}
+
+/*
+ * Take the trampoline page out again, on a failure of inject_stopped(). @known: the mmap's
+ * result was read, the page is ours. Otherwise it may or may not have run: the page is ours
+ * if an anonymous r-x page sits exactly there, since it was free when chosen and
+ * MAP_FIXED_NOREPLACE maps over nothing. On failure @err gets a note appended: the process
+ * keeps an executable page that nothing uses.
+ */
+static void unmap_page(struct ulp_image *img, struct tracee *tr, const struct libc_info *li,
+		       uint64_t page, bool known, char *err, size_t len)
+{
+	uint64_t args[6] = { page, PAGE_SIZE_ };
+	char why[256];
+	size_t l = strlen(err);
+	int64_t r = 0;
+	int ret;
+
+	if (!known && !is_our_page(tr->pid, page))
+		return;
+	ret = tracee__syscall(tr, li->syscall_insn, SYS_munmap, args, &r, img->call_timeout_ns,
+			      why, sizeof(why));
+	if (!ret && r < 0)
+		snprintf(why, sizeof(why), "munmap: %s", strerror((int)-r));
+	if ((ret || r < 0) && l < len)
+		snprintf(err + l, len - l, "; the trampoline page at 0x%" PRIx64 " is still "
+			 "mapped (%s)", page, why);
+}
+
 /*
  * Everything done with the process stopped: the caller checked the lock state. On failure
- * whatever was changed is undone before returning.
+ * whatever was changed is undone before returning, the trampoline page unmapped; the library,
+ * once dlopen() returned it, is dlclose()d.
  */
 static int inject_stopped(struct ulp_image *img, struct ulp_proc *p, struct tracee *tr,
 			  const struct libc_info *li, uint64_t page, char *err, size_t len)
@@ -607,19 +651,19 @@ static int inject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trac
 	args[4] = (uint64_t)-1;
 	ret = tracee__syscall(tr, li->syscall_insn, SYS_mmap, args, &r, img->call_timeout_ns, err,
 			      len);
-	if (ret)
+	if (ret) {
+		/* it may have run before the thread timed out or trapped */
+		unmap_page(img, tr, li, page, false, err, len);
 		return ret;
+	}
 	if ((uint64_t)r != page) {
-		if (r > 0) {
-			/* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
-			memset(args, 0, sizeof(args));
-			args[0] = (uint64_t)r;
-			args[1] = PAGE_SIZE_;
-			tracee__syscall(tr, li->syscall_insn, SYS_munmap, args, &r,
-					img->call_timeout_ns, err, len);
-		}
+		int64_t got = r;
+
 		snprintf(err, len, "pid %d: cannot map the trampoline page at 0x%" PRIx64 ": %s",
 			 p->pid, page, r < 0 ? strerror((int)-r) : "placed elsewhere");
+		/* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+		if (got > 0)
+			unmap_page(img, tr, li, (uint64_t)got, true, err, len);
 		return -ENOMEM;
 	}
 	memcpy(buf + PAGE_STUB, stub, sizeof(stub));
@@ -713,15 +757,7 @@ close:
 			     ignore, sizeof(ignore));
 	}
 unmap:
-	{
-		char ignore[64];
-
-		memset(args, 0, sizeof(args));
-		args[0] = page;
-		args[1] = PAGE_SIZE_;
-		tracee__syscall(tr, li->syscall_insn, SYS_munmap, args, &r, img->call_timeout_ns,
-				ignore, sizeof(ignore));
-	}
+	unmap_page(img, tr, li, page, true, err, len);
 	return ret;
 }
 

@@ -6,8 +6,8 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good vdso slow segv errors buildid asm busy wait killed ab
-#   engine
+#   GROUP is a shell glob over: good vdso signals slow segv errors buildid asm busy wait killed
+#   ab engine
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
 # what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
@@ -102,7 +102,8 @@ deltas()
 }
 
 # policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
-# STAGE seconds (default 3): one process, half of them, all of them
+# STAGE seconds (default 3): one process, half of them, all of them. POL_PROCS replaces the
+# processes' "exe: TARGET" with another key, "pids: [...]" say
 policy()
 {
 	local name=$1 lib=$2 st=${STAGE:-3}
@@ -120,7 +121,7 @@ patch:
       new: parse_request_fixed
   deadline: ${POL_DEADLINE:-5s}
 processes:
-  exe: ${POL_TARGET:-$TARGET}
+  ${POL_PROCS:-exe: ${POL_TARGET:-$TARGET}}
 baseline:
   duration: ${st}s
 stages:
@@ -371,6 +372,72 @@ t_vdso()
 		fail ulp-vdso "$why"
 	fi
 	stop_targets
+}
+
+# anon_exec PID: how many anonymous executable mappings the process has
+anon_exec()
+{
+	awk '$2 ~ /x/ && NF == 5 { n++ } END { print n + 0 }' "/proc/$1/maps"
+}
+
+# a postmaster's life: a child exits every millisecond (SIGCHLD) and an interval timer fires
+# every 100 us, both taken by the main thread, the one a remote call runs in. The injection
+# holds them and sends them on: the rollout commits, every child is reaped, and no page but
+# the trampoline is left executable
+t_signals()
+{
+	local d why= p t0 secs alrm ps=() before=() after=()
+
+	targets 3 -t 2 -p 100 -i
+	ps=("${tp[@]}")
+	for p in "${ps[@]}"; do
+		before+=("$(anon_exec "$p")")
+	done
+	t0=$(date +%s)
+	# by PID: "exe:" would also find a child in the microseconds before it exits, and fail
+	# the run when its preflight finds it gone
+	POL_PROCS="pids: [$(IFS=,; echo "${ps[*]}")]" policy ulp-signals ulp_fix_good.so
+	run ulp-signals
+	d=$(deltas)
+	if [ $rc -ne 0 ]; then
+		why="exit $rc, not 0 (committed): $(cat "$tmp/ulp-signals.err") $(report ulp-signals .reason)"
+	elif [ "$d" != "2 2 2" ]; then
+		why="committed, but the processes returned deltas '$d', not '2 2 2'"
+	fi
+	if [ -z "$why" ]; then
+		"$HC" revert --state-dir "$tmp/state" ulp-signals >"$tmp/revert-signals.out" 2>&1
+		rc=$?
+		d=$(deltas)
+		[ $rc -eq 3 ] && untouched "${tp[@]}" ||
+			why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-signals.out")"
+	fi
+	for p in "${ps[@]}"; do
+		after+=("$(anon_exec "$p")")
+	done
+	secs=$(($(date +%s) - t0))
+	stop_targets
+	for p in "${ps[@]}"; do
+		[ -n "$why" ] && break
+		alrm=$(status "$p" sigalrm)
+		if [ "$(status "$p" forked)" != "$(status "$p" reaped)" ] ||
+			[ "$(status "$p" forked)" -lt $((secs * 100)) ]; then
+			why="pid $p: $(status "$p" forked) children forked in ${secs} s, $(status "$p" reaped) reaped"
+		elif [ "${alrm:-0}" -lt $((secs * 1000)) ]; then
+			why="pid $p: $alrm SIGALRM in ${secs} s, fewer than 1000 a second"
+		fi
+	done
+	if [ -z "$why" ] && { [ "${before[*]}" != "0 0 0" ] || [ "${after[*]}" != "1 1 1" ]; }; then
+		why="anonymous executable mappings before '${before[*]}', after revert"
+		why="$why '${after[*]}', not '0 0 0' and '1 1 1' (the trampoline page, which stays)"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-signals "SIGCHLD every 1 ms, SIGALRM every 100 us: committed, reverted;" \
+			"$(for p in "${ps[@]}"; do printf '%s/%s/%s ' "$(status "$p" forked)" \
+			"$(status "$p" reaped)" "$(status "$p" sigalrm)"; done)(forked/reaped/alarms);" \
+			"freeze $(report ulp-signals '[.processes[].freeze_ns] | map(tostring) | join(",")') ns"
+	else
+		fail ulp-signals "$why"
+	fi
 }
 
 t_slow()
@@ -626,4 +693,4 @@ t_engine()
 
 # ---- main --------------------------------------------------------------------------------------
 
-run_groups "good vdso slow segv errors buildid asm busy wait killed ab engine" "$@"
+run_groups "good vdso signals slow segv errors buildid asm busy wait killed ab engine" "$@"

@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include "proc.h"
 #include "tracee.h"
 #include "ulp_common.h"
@@ -458,6 +459,420 @@ out:
 	target_stop(&t, NULL, NULL);
 }
 
+/* the counts ulp_target -i appends to its status line */
+struct sigstatus {
+	long forked, reaped, sigchld, sigalrm, sigusr1, sigrt, rtsum, usr1code;
+};
+
+static int sig_status_read(const struct target *t, struct sigstatus *s)
+{
+	char line[512] = "", *p;
+	FILE *f = fopen(t->status, "r");
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	p = strstr(line, "forked=");
+	if (!p || sscanf(p, "forked=%ld reaped=%ld sigchld=%ld sigalrm=%ld sigusr1=%ld sigrt=%ld "
+			 "rtsum=%ld usr1code=%ld", &s->forked, &s->reaped, &s->sigchld, &s->sigalrm,
+			 &s->sigusr1, &s->sigrt, &s->rtsum, &s->usr1code) != 8)
+		return -1;
+	return 0;
+}
+
+/* /proc/PID/maps; [heap] by its start only: the loader's malloc() may grow it, for good */
+static char *maps_text(pid_t pid)
+{
+	char path[64], line[1024], *out;
+	size_t n = 0, cap = 1 << 16;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	out = calloc(1, cap);
+	if (!f || !out) {
+		if (f)
+			fclose(f);
+		free(out);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo;
+
+		if (strstr(line, "[heap]") && sscanf(line, "%llx", &lo) == 1)
+			snprintf(line, sizeof(line), "%llx [heap]\n", lo);
+		if (n + strlen(line) + 1 > cap)
+			break;
+		memcpy(out + n, line, strlen(line) + 1);
+		n += strlen(line);
+	}
+	fclose(f);
+	return out;
+}
+
+static bool has_line(const char *text, const char *line, size_t l)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "\n")) && p[1]) {
+		p++;
+		if (!strncmp(p, line, l) && p[l] == '\n')
+			return true;
+	}
+	return !strncmp(text, line, l) && text[l] == '\n';
+}
+
+/*
+ * Whether @after is @before but for what an injection leaves by design: the mappings of
+ * @lib, the anonymous ones that start where one of them ends (its .bss; a neighbour it
+ * merged with counts as changed) and the trampoline page at @page. @why gets the first
+ * difference.
+ */
+static bool maps_same(const char *before, const char *after, const char *lib, uint64_t page,
+		      char *why, size_t len)
+{
+	unsigned long long lo, hi, lib_end = 0;
+	const char *p;
+	size_t l;
+
+	for (p = before; *p; p += l + 1) {
+		l = strcspn(p, "\n");
+		if (!has_line(after, p, l)) {
+			snprintf(why, len, "'%.*s' is gone or changed", (int)l, p);
+			return false;
+		}
+		if (!p[l])
+			break;
+	}
+	for (p = after; *p; p += l + 1) {
+		l = strcspn(p, "\n");
+		if (sscanf(p, "%llx-%llx", &lo, &hi) == 2 && !has_line(before, p, l)) {
+			bool anon = !memchr(p, '/', l) && !memchr(p, '[', l);
+
+			if (memmem(p, l, lib, strlen(lib)))
+				lib_end = hi;
+			else if (!(anon && (lo == lib_end || lo == page))) {
+				snprintf(why, len, "'%.*s' is new", (int)l, p);
+				return false;
+			}
+		}
+		if (!p[l])
+			break;
+	}
+	return true;
+}
+
+/* how many anonymous executable mappings, and whether one is at @page */
+static unsigned int anon_exec(pid_t pid, uint64_t page, bool *at_page)
+{
+	struct proc_maps maps;
+	unsigned int n = 0;
+	size_t i;
+
+	*at_page = false;
+	if (proc_maps__read(pid, &maps))
+		return 0;
+	for (i = 0; i < maps.n; i++) {
+		if (!proc_map__is_exec(&maps.v[i]) || maps.v[i].inode || maps.v[i].path[0])
+			continue;
+		n++;
+		*at_page |= maps.v[i].start == page;
+	}
+	proc_maps__free(&maps);
+	return n;
+}
+
+/*
+ * A process whose main thread, the one a remote call runs in, takes a SIGCHLD every
+ * millisecond and a SIGALRM every 100 us, as a postmaster under pgbench does. Every call
+ * and syscall of the injection gets signals: they are held and sent on at release.
+ */
+#define SIGNAL_CYCLES		50
+#define SIGNAL_FAILS		50
+#define HELD_CALL_MS		30
+#define RT_VALUE		4242
+
+/*
+ * A remote call that sleeps HELD_CALL_MS while SIGALRM keeps coming, with SIGUSR1 and a
+ * queued SIGRTMIN sent once: these go while the process is stopped, so that the thread of
+ * the call is the one to take them, whatever the load of the machine.
+ */
+static void signals_held_call(struct target *t, struct ulp_proc *p)
+{
+	uint64_t args[6] = { (uint64_t)-1 }, ret = 1, t0, took = 0;
+	union sigval val = { .sival_int = RT_VALUE };
+	bool usr1 = false, rt = false;
+	struct sigstatus s0, s1;
+	struct tracee tr;
+	size_t i, j, held = 0;
+	char err[512] = "", what[256];
+	int rc;
+
+	sig_status_read(t, &s0);
+	rc = tracee__stop(&tr, t->pid, 1000000000ULL, err, sizeof(err));
+	if (rc) {
+		check(0, "stop the signalled target", err);
+		return;
+	}
+	kill(t->pid, SIGUSR1);
+	sigqueue(t->pid, SIGRTMIN, val);
+	t0 = tracee__now_ns();
+	/* parse_request(-1) sleeps -S ms: the signals cut the nanosleep, which must restart */
+	rc = tracee__call(&tr, p->page, p->sites[0].func, args, &ret, 2000000000ULL, err,
+			  sizeof(err));
+	took = tracee__now_ns() - t0;
+	for (i = 0; i < tr.nr; i++) {
+		for (j = 0; j < tr.t[i].nr_held; j++) {
+			usr1 |= tr.t[i].held[j].si_signo == SIGUSR1;
+			rt |= tr.t[i].held[j].si_signo == SIGRTMIN;
+		}
+		held += tr.t[i].nr_held;
+	}
+	tracee__release(&tr, NULL, 0);
+	snprintf(what, sizeof(what), "a %d ms remote call under signals returns, whole (%.1f ms, "
+		 "%zu signals held%s%s)", HELD_CALL_MS, (double)took / 1e6, held,
+		 usr1 ? ", SIGUSR1" : "", rt ? ", SIGRTMIN" : "");
+	check(!rc && ret == 0 && took >= (HELD_CALL_MS - 5) * 1000000ULL && usr1 && rt, what, err);
+	printf("#   %s\n", what);
+	msleep(300);
+	sig_status_read(t, &s1);
+	/* SIGUSR1 is injected at the detach: its si_code stays kill()'s, not our tgkill()'s */
+	snprintf(what, sizeof(what), "held SIGUSR1 and SIGRTMIN arrive after the call, once each, "
+		 "siginfo intact: usr1 +%ld (si_code %ld), rt +%ld, sum +%ld",
+		 s1.sigusr1 - s0.sigusr1, s1.usr1code, s1.sigrt - s0.sigrt, s1.rtsum - s0.rtsum);
+	check(s1.sigusr1 == s0.sigusr1 + 1 && s1.usr1code == SI_USER &&
+	      s1.sigrt == s0.sigrt + 1 && s1.rtsum == s0.rtsum + RT_VALUE, what, NULL);
+}
+
+/* injections whose dlopen() fails, the library gone: each must leave the maps as they were */
+static void signals_failed_injections(struct target *t, uint8_t *id, size_t idl)
+{
+	char lib[128], cmd[512], err[512] = "", what[256], why[512] = "";
+	struct ulp_spec spec;
+	struct ulp_image *img = NULL;
+	char *before = NULL, *after;
+	int i, failed_right = 0, same = 0;
+
+	snprintf(lib, sizeof(lib), "/tmp/ulp-engine-%d-gone.so", getpid());
+	snprintf(cmd, sizeof(cmd), "cp %s %s", FIX("good"), lib);
+	spec = spec_for(lib, id, idl, false, 0);
+	if (system(cmd) || ulp_image__open(&img, &spec, err, sizeof(err))) {
+		check(0, "a copy of the good fix to delete", err);
+		unlink(lib);
+		return;
+	}
+	unlink(lib);
+	for (i = 0; i < SIGNAL_FAILS; i++) {
+		struct ulp_proc *q = NULL;
+		int ret;
+
+		if (!before)
+			before = maps_text(t->pid);
+		ret = ulp_proc__preflight(img, t->pid, 0, &q, err, sizeof(err));
+		if (!ret)
+			ret = ulp_proc__inject(img, q, err, sizeof(err));
+		if (ret == -ENOEXEC && strstr(err, "dlopen") && !strstr(err, "still mapped"))
+			failed_right++;
+		else if (!why[0])
+			snprintf(why, sizeof(why), "attempt %d: %d %s", i, ret, err);
+		after = maps_text(t->pid);
+		if (before && after && !strcmp(before, after))
+			same++;
+		else if (before && after && !why[0])
+			maps_same(before, after, "/nonexistent", 0, why, sizeof(why));
+		free(after);
+		ulp_proc__free(q);
+	}
+	snprintf(what, sizeof(what), "%d of %d injections of a deleted library under signals fail "
+		 "at dlopen, %d leave the maps as they were", failed_right, SIGNAL_FAILS, same);
+	check(failed_right == SIGNAL_FAILS && same == SIGNAL_FAILS, what, why);
+	printf("#   %s; last: %s\n", what, err);
+	free(before);
+	ulp_image__free(img);
+}
+
+static void test_signals(uint8_t *id, size_t idl)
+{
+	static const char *const args[] = { "-t", "2", "-p", "200", "-S", "30", "-i", NULL };
+	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
+	struct ulp_image *img = NULL;
+	struct ulp_proc *p = NULL;
+	struct sigstatus g0, g1, gend;
+	struct status s;
+	struct target t;
+	char err[512] = "", what[256], why[512] = "";
+	char *before = NULL, *after = NULL;
+	uint64_t t0, secs_ns, v[SIGNAL_CYCLES * 2];
+	double med, max;
+	unsigned int n_exec;
+	int i, ok = 0, ret, ws = 0;
+	bool at_page;
+	size_t nv = 0;
+
+	if (target_start(&t, args)) {
+		check(0, "start ulp_target -i", "no status file");
+		return;
+	}
+	msleep(300);
+	before = maps_text(t.pid);
+	sig_status_read(&t, &g0);
+	t0 = tracee__now_ns();
+	if (ulp_image__open(&img, &spec, err, sizeof(err))) {
+		check(0, "open the good fix", err);
+		goto out;
+	}
+	p = ready(img, t.pid, err, sizeof(err));
+	check(p != NULL, "inject into a process taking SIGCHLD every 1 ms, SIGALRM every 100 us",
+	      err);
+	if (!p)
+		goto out;
+	printf("#   inject: %u attempts, freeze %.3f ms\n", p->attempts, (double)p->freeze_ns / 1e6);
+	signals_held_call(&t, p);
+	for (i = 0; i < SIGNAL_CYCLES; i++) {
+		ret = ulp_proc__patch(img, p, err, sizeof(err));
+		v[nv++] = p->freeze_ns;
+		if (!ret && !i) {
+			msleep(300);
+			status_read(&t, &s);
+			if (s.delta != 2)
+				snprintf(why, sizeof(why), "patched, but delta %ld", s.delta);
+		}
+		if (!ret) {
+			msleep(2);
+			ret = ulp_proc__unpatch(img, p, err, sizeof(err));
+			v[nv++] = p->freeze_ns;
+		}
+		if (!ret)
+			ok++;
+		else if (!why[0])
+			snprintf(why, sizeof(why), "cycle %d: %s", i, err);
+	}
+	percentiles(v, nv, &med, &max);
+	snprintf(what, sizeof(what), "%d of %d patch/unpatch cycles under signals (freeze median "
+		 "%.3f ms, max %.3f ms)", ok, SIGNAL_CYCLES, med, max);
+	check(ok == SIGNAL_CYCLES && !why[0], what, why);
+	printf("#   %s\n", what);
+	msleep(300);
+	status_read(&t, &s);
+	check(s.delta == 1, "unpatched: the original runs", NULL);
+	sig_status_read(&t, &g1);
+	secs_ns = tracee__now_ns() - t0;
+	snprintf(what, sizeof(what), "signals kept coming: in %.1f s %ld children forked, %ld "
+		 "reaped (%ld SIGCHLD), %ld SIGALRM", (double)secs_ns / 1e9, g1.forked - g0.forked,
+		 g1.reaped - g0.reaped, g1.sigchld - g0.sigchld, g1.sigalrm - g0.sigalrm);
+	/*
+	 * A tenth of the nominal rates, and reaping at most 50 ms behind: a 2-core machine
+	 * shared with others starves the target now and then. That none is lost for good is
+	 * checked at its exit, when every child must be reaped.
+	 */
+	check((double)(g1.forked - g0.forked) >= 100.0 * (double)secs_ns / 1e9 &&
+	      (double)(g1.sigalrm - g0.sigalrm) >= 1000.0 * (double)secs_ns / 1e9 &&
+	      g1.forked - g1.reaped <= 50, what, NULL);
+	printf("#   %s\n", what);
+	after = maps_text(t.pid);
+	why[0] = '\0';
+	check(before && after && maps_same(before, after, FIX("good"), p->page, why, sizeof(why)),
+	      "after the last unpatch the maps are as before the injection, but for the fix "
+	      "library and the trampoline page, which stay", before && after ? why : "unreadable");
+	n_exec = anon_exec(t.pid, p->page, &at_page);
+	snprintf(what, sizeof(what), "one anonymous executable mapping, the trampoline page: %u",
+		 n_exec);
+	check(n_exec == 1 && at_page, what, NULL);
+	signals_failed_injections(&t, id, idl);
+out:
+	free(before);
+	free(after);
+	ulp_proc__free(p);
+	ulp_image__free(img);
+	/* target_stop() without the unlink, to read the last counts */
+	kill(t.pid, SIGTERM);
+	ret = waitpid(t.pid, &ws, 0) == t.pid ? 0 : -1;
+	sig_status_read(&t, &gend);
+	unlink(t.status);
+	snprintf(what, sizeof(what), "signalled target exits cleanly, every child reaped: %ld "
+		 "forked, %ld reaped", gend.forked, gend.reaped);
+	check(!ret && WIFEXITED(ws) && !WEXITSTATUS(ws) && gend.forked == gend.reaped &&
+	      gend.forked > 0, what, NULL);
+}
+
+/*
+ * The whole apply and revert, the injection included, SIGNAL_CYCLES times: a fresh target
+ * each time, since the library and the trampoline page stay after a revert.
+ */
+static void test_signals_inject(uint8_t *id, size_t idl)
+{
+	static const char *const args[] = { "-t", "2", "-p", "200", "-i", NULL };
+	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
+	uint64_t v[SIGNAL_CYCLES];
+	struct ulp_image *img = NULL;
+	char err[512] = "", what[256], why[512] = "";
+	long forked = 0, reaped = 0;
+	int i, ok = 0, ws;
+	double med, max;
+	size_t nv = 0;
+
+	if (ulp_image__open(&img, &spec, err, sizeof(err))) {
+		check(0, "open the good fix", err);
+		return;
+	}
+	for (i = 0; i < SIGNAL_CYCLES; i++) {
+		struct ulp_proc *p = NULL;
+		struct sigstatus g;
+		struct target t;
+		char *before = NULL, *after = NULL, here[512] = "";
+
+		if (target_start(&t, args)) {
+			snprintf(here, sizeof(here), "cycle %d: ulp_target -i did not start", i);
+			goto next;
+		}
+		before = maps_text(t.pid);
+		p = ready(img, t.pid, err, sizeof(err));
+		if (!p) {
+			snprintf(here, sizeof(here), "cycle %d: inject: %s", i, err);
+			goto stop;
+		}
+		if (nv < SIGNAL_CYCLES)
+			v[nv++] = p->freeze_ns;
+		if (ulp_proc__patch(img, p, err, sizeof(err)) ||
+		    ulp_proc__unpatch(img, p, err, sizeof(err))) {
+			snprintf(here, sizeof(here), "cycle %d: %s", i, err);
+			goto stop;
+		}
+		after = maps_text(t.pid);
+		if (!before || !after ||
+		    !maps_same(before, after, FIX("good"), p->page, here, sizeof(here)))
+			goto stop;
+stop:
+		kill(t.pid, SIGTERM);
+		if (waitpid(t.pid, &ws, 0) != t.pid || !WIFEXITED(ws) || WEXITSTATUS(ws))
+			snprintf(here, sizeof(here), "cycle %d: the target did not exit cleanly", i);
+		if (sig_status_read(&t, &g) || g.forked != g.reaped)
+			snprintf(here, sizeof(here), "cycle %d: %ld children forked, %ld reaped", i,
+				 g.forked, g.reaped);
+		forked += g.forked;
+		reaped += g.reaped;
+		unlink(t.status);
+next:
+		if (!here[0])
+			ok++;
+		else if (!why[0])
+			snprintf(why, sizeof(why), "%s", here);
+		free(before);
+		free(after);
+		ulp_proc__free(p);
+	}
+	ulp_image__free(img);
+	percentiles(v, nv, &med, &max);
+	snprintf(what, sizeof(what), "%d of %d inject/patch/unpatch cycles under signals, fresh "
+		 "targets, maps as before, every child reaped (%ld of %ld); inject freeze median "
+		 "%.3f ms, max %.3f ms", ok, SIGNAL_CYCLES, reaped, forked, med, max);
+	check(ok == SIGNAL_CYCLES, what, why);
+	printf("#   %s\n", what);
+}
+
 static void test_not_mapped(uint8_t *id, size_t idl)
 {
 	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
@@ -512,6 +927,8 @@ int main(void)
 	test_stress(id, idl);
 	test_journal(id, idl);
 	test_not_mapped(id, idl);
+	test_signals(id, idl);
+	test_signals_inject(id, idl);
 	percentiles(freezes, nr_freezes, &med, &max);
 	printf("# freeze: %zu stops, median %.3f ms, max %.3f ms\n", nr_freezes, med, max);
 	printf("1..%d\n", nr_test);
