@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "input.h"
+#include "trust.h"
 
 const char *input__file_type(unsigned int mode)
 {
@@ -112,6 +113,19 @@ int input__read(const char *path, const struct input_kind *kind, char **buf, siz
 {
 	int fd, ret;
 
+	if (kind->trusted) {
+		fd = trust__open(path, TRUST_FILE, err, errlen);
+		if (fd == -EINVAL) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, "; give the path of a %s file", kind->what);
+		}
+		if (fd < 0)
+			return fd;
+		ret = input__read_fd(fd, path, kind, buf, len, err, errlen);
+		close(fd);
+		return ret;
+	}
 	/* O_NONBLOCK: opening a FIFO with no writer would wait forever */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {

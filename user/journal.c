@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "input.h"
 #include "journal.h"
+#include "trust.h"
 #include "units.h"
 
 /* ---- the action table ----------------------------------------------------------------- */
@@ -1198,7 +1199,7 @@ int journal__parse(const char *file, const char *text, size_t len, struct journa
 }
 
 static const struct input_kind journal_input = {
-	.what = "journal", .max = JOURNAL_MAX_BYTES,
+	.what = "journal", .max = JOURNAL_MAX_BYTES, .trusted = true,
 };
 
 /* all of @fd from offset 0 */
@@ -1334,14 +1335,20 @@ int journal__list(const char *dir, struct journal_entry **out, size_t *nr, char 
 	struct journal_entry *v = NULL, *nv;
 	size_t n = 0, cap = 0, i, sl = strlen(JOURNAL_SUFFIX);
 	struct dirent *de;
+	char why[1024];
+	int fd;
 	DIR *d;
 
 	*out = NULL;
 	*nr = 0;
-	d = opendir(dir);
+	fd = trust__open(dir, TRUST_DIR, why, sizeof(why));
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fail(err, errlen, fd, "state directory %s: %s", dir, why);
+	d = fdopendir(fd);
 	if (!d) {
-		if (errno == ENOENT)
-			return 0;
+		close(fd);
 		return fail(err, errlen, -errno, "%s: %s", dir, strerror(errno));
 	}
 	while ((errno = 0, de = readdir(d))) {
@@ -1438,22 +1445,29 @@ static int fsync_parent(const char *dir)
 	return ret;
 }
 
+/*
+ * The state directory, created root-owned 0700 if need be. Its journals say what to run and
+ * what to undo as root: a directory another user can write is refused (trust.h).
+ */
 static int open_dir(const char *dir, bool create, char *err, size_t errlen)
 {
+	char why[1024];
 	int fd, ret;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 || errno != ENOENT || !create)
-		return fd >= 0 ? fd : fail(err, errlen, -errno, "%s: %s", dir, strerror(errno));
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return fail(err, errlen, -errno, "cannot create the state directory %s: %s", dir,
-			    strerror(errno));
-	ret = fsync_parent(dir);
-	if (ret)
-		return fail(err, errlen, ret, "%s: fsync of its parent: %s", dir,
-			    strerror(-ret));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd >= 0 ? fd : fail(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+	if (create && mkdir(dir, 0700)) {
+		if (errno != EEXIST)
+			return fail(err, errlen, -errno, "cannot create the state directory %s: %s",
+				    dir, strerror(errno));
+	} else if (create) {
+		ret = fsync_parent(dir);
+		if (ret)
+			return fail(err, errlen, ret, "%s: fsync of its parent: %s", dir,
+				    strerror(-ret));
+	}
+	fd = trust__open(dir, TRUST_DIR, why, sizeof(why));
+	if (fd < 0)
+		return fail(err, errlen, fd, "state directory %s: %s", dir, why);
+	return fd;
 }
 
 static bool alive(pid_t pid)
@@ -1505,8 +1519,12 @@ static int open_journal(struct journal *j, bool create, char *err, size_t errlen
 	const char *base = strrchr(j->path, '/') + 1;
 
 	j->fd = openat(j->dirfd, base, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-	if (j->fd >= 0)
-		return 0;
+	if (j->fd >= 0) {
+		char why[1024];
+		int ret = trust__check_fd(j->fd, j->path, why, sizeof(why));
+
+		return ret ? fail(err, errlen, ret, "%s", why) : 0;
+	}
 	if (errno != ENOENT || !create)
 		return fail(err, errlen, -errno, "%s: %s", j->path, strerror(errno));
 	j->fd = openat(j->dirfd, base, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |

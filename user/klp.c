@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "klp.h"
+#include "trust.h"
 
 #define MAX_MODULE_BYTES	(512u << 20)	/* larger "modules" are refused */
 #define SIG_MAGIC		"~Module signature appended~\n"
@@ -1148,14 +1149,17 @@ void klp__blockers_free(struct klp_blocker *b, size_t n)
 int klp__load(const char *path, const char *params, char *err, size_t errlen)
 {
 	const char *hint = "";
+	char why[1024];
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return ret;
-	}
+	/* the descriptor checked is the one loaded: nobody swaps the file in between */
+	fd = trust__open(path, TRUST_FILE, why, sizeof(why));
+	if (fd == -EACCES)
+		snprintf(err, errlen, "%s", why);
+	else if (fd < 0)
+		snprintf(err, errlen, "cannot load '%s': %s", path, why);
+	if (fd < 0)
+		return fd;
 	if (syscall(SYS_finit_module, fd, params ? params : "", 0)) {
 		ret = -errno;
 		switch (-ret) {

@@ -660,6 +660,7 @@ int recording__load(const char *path, uint64_t max, struct recording *r, char *e
 	const struct input_kind kind = {
 		.what = "recording", .max = (size_t)max,
 		.raise = "raise it with --max-input-size if this recording is real",
+		.trusted = true,
 	};
 	size_t len = 0;
 	char *buf = NULL;
