@@ -617,6 +617,24 @@ static const char *why(int ret)
 	}
 }
 
+/* the names of the system calls run remotely, for messages; others by number */
+static const char *syscall_name(long nr)
+{
+	static char buf[32];
+
+	switch (nr) {
+	case SYS_mmap:
+		return "mmap";
+	case SYS_munmap:
+		return "munmap";
+	case SYS_mprotect:
+		return "mprotect";
+	default:
+		snprintf(buf, sizeof(buf), "system call %ld", nr);
+		return buf;
+	}
+}
+
 int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6],
 		    int64_t *ret, uint64_t timeout_ns, char *err, size_t len)
 {
@@ -657,7 +675,8 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
 		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
 	settle_new(tr);
 	if (rc) {
-		snprintf(err, len, "pid %d: remote system call %ld failed: %s", tr->pid, nr, why(rc));
+		snprintf(err, len, "pid %d: remote %s() failed: %s", tr->pid, syscall_name(nr),
+			 why(rc));
 		return rc;
 	}
 	*ret = (int64_t)r.rax;
