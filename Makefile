@@ -9,6 +9,8 @@
 #   make bench      per-call overhead against an empty probe pair and bpftrace
 #   make docs       the README's example comparison picture, into tools/docs/ (root)
 #   make deps       install every build and test dependency from Debian's archive
+#   make install    PREFIX=/usr DESTDIR=...: binary, man pages, completion, systemd unit
+#   make deb        build/hotcanary_VERSION_ARCH.deb, checked with lintian if present
 #   V=1             show full commands
 
 OUTPUT ?= build
@@ -59,7 +61,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all ulp static check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-vm deps demo docs \
+.PHONY: all ulp static man install deb check-deb check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-vm deps demo docs \
 	clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -270,11 +272,54 @@ deps:
 docs: $(OUTPUT)/hotcanary $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/docs/make-docs.sh
 
+# ---- installing and packaging ----------------------------------------------------------------
+PREFIX ?= /usr
+DESTDIR ?=
+# Debian 12 keeps units in /lib/systemd/system, which usrmerge makes /usr/lib's alias
+SYSTEMD_UNIT_DIR ?= /lib/systemd/system
+VERSION := $(shell sed -n 's/^\#define HC_VERSION "\(.*\)"/\1/p' user/main.c)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB := $(OUTPUT)/hotcanary_$(VERSION)_$(DEB_ARCH).deb
+
+$(OUTPUT)/man/hotcanary.8.gz: tools/man/hotcanary.8 | $(OUTPUT)/man
+	$(Q)gzip -9n <$< >$@
+
+$(OUTPUT)/man/hotcanary-policy.5.gz: user/policy.h tools/man/gen-policy-man.sh | $(OUTPUT)/man
+	$(call msg,MAN,$@)
+	$(Q)sh tools/man/gen-policy-man.sh $< | gzip -9n >$@
+
+man: $(OUTPUT)/man/hotcanary.8.gz $(OUTPUT)/man/hotcanary-policy.5.gz
+
+# the binary, its man pages, bash completion, the unit that runs 'recover' at boot and the
+# example policies; PREFIX=/usr and DESTDIR as every Debian package build expects
+install: $(OUTPUT)/hotcanary man
+	$(Q)install -D -m 0755 $(OUTPUT)/hotcanary $(DESTDIR)$(PREFIX)/sbin/hotcanary
+	$(Q)install -D -m 0644 $(OUTPUT)/man/hotcanary.8.gz \
+		$(DESTDIR)$(PREFIX)/share/man/man8/hotcanary.8.gz
+	$(Q)install -D -m 0644 $(OUTPUT)/man/hotcanary-policy.5.gz \
+		$(DESTDIR)$(PREFIX)/share/man/man5/hotcanary-policy.5.gz
+	$(Q)install -D -m 0644 tools/completion/hotcanary.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/hotcanary
+	$(Q)install -D -m 0644 tools/systemd/hotcanary-recover.service \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/hotcanary-recover.service
+	$(Q)install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/hotcanary/examples
+	$(Q)install -m 0644 policies/*.yaml $(DESTDIR)$(PREFIX)/share/doc/hotcanary/examples/
+
+# A Debian package of 'make install', with dpkg-deb alone (no debhelper): the dependencies
+# come from dpkg-shlibdeps, the copyright from LICENSE.
+deb: $(OUTPUT)/hotcanary man
+	$(Q)OUTPUT=$(OUTPUT) VERSION=$(VERSION) ARCH=$(DEB_ARCH) MAKE="$(MAKE)" \
+		sh tools/deb/build.sh $(DEB)
+
+# the package installed by apt on a fresh Debian 12 (debootstrap, cached), not on this host
+check-deb: deb
+	$(Q)OUTPUT=$(OUTPUT) bash tests/deb/check.sh $(DEB)
+
 demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo $(OUTPUT)/demo-fix_good.so $(OUTPUT)/demo-fix_bad.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static \
-		$(OUTPUT)/fuzz/obj:
+		$(OUTPUT)/fuzz/obj $(OUTPUT)/man:
 	$(Q)mkdir -p $@
 
 clean:
