@@ -71,6 +71,23 @@ int trust__check_fd(int fd, const char *path, char *err, size_t errlen)
 	return check(&st, path, path, false, err, errlen);
 }
 
+/* @comp below @dirfd ("" for / itself) with @flags, not following a link, and its stat */
+static int open_last(int dirfd, const char *comp, int flags, struct stat *st, char *err,
+		     size_t errlen)
+{
+	int fd, ret;
+
+	fd = *comp ? openat(dirfd, comp, flags | O_NOFOLLOW | O_CLOEXEC) :
+		     open("/", flags | O_CLOEXEC);
+	if (fd >= 0 && !fstat(fd, st))
+		return fd;
+	ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	snprintf(err, errlen, "cannot open: %s", strerror(-ret));
+	return ret;
+}
+
 int trust__open(const char *path, enum trust_kind kind, char *err, size_t errlen)
 {
 	char *real, *comp, *next, prefix[PATH_MAX];
@@ -119,11 +136,9 @@ int trust__open(const char *path, enum trust_kind kind, char *err, size_t errlen
 		comp = next + 1;
 	}
 	/* look before opening: opening a device can do things, a FIFO can wait */
-	fd = *comp ? openat(dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC) :
-		     open("/", O_PATH | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open: %s", strerror(-ret));
+	fd = open_last(dirfd, comp, O_PATH, &st, err, errlen);
+	if (fd < 0) {
+		ret = fd;
 		goto out;
 	}
 	if (kind == TRUST_FILE ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode)) {
@@ -137,11 +152,9 @@ int trust__open(const char *path, enum trust_kind kind, char *err, size_t errlen
 		goto out;
 	close(fd);
 	flags = kind == TRUST_DIR ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NONBLOCK | O_NOCTTY;
-	fd = *comp ? openat(dirfd, comp, flags | O_NOFOLLOW | O_CLOEXEC) :
-		     open("/", flags | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st2)) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open: %s", strerror(-ret));
+	fd = open_last(dirfd, comp, flags, &st2, err, errlen);
+	if (fd < 0) {
+		ret = fd;
 		goto out;
 	}
 	/* the name now holds what was looked at, or it was swapped meanwhile */

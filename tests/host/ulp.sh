@@ -343,30 +343,39 @@ rolled_back()
 	fi
 }
 
+# commit_revert NAME: run NAME's policy on the 3 targets; it must commit, every process
+# returning delta 2, and 'revert' must then restore them all. $why says what went wrong
+commit_revert()
+{
+	local name=$1 d
+
+	why=
+	run "$name"
+	d=$(deltas)
+	if [ $rc -ne 0 ]; then
+		why="exit $rc, not 0 (committed): $(cat "$tmp/$name.err") $(report "$name" .reason)"
+	elif [ "$d" != "2 2 2" ]; then
+		why="committed, but the processes returned deltas '$d', not '2 2 2'"
+	fi
+	[ -n "$why" ] && return
+	"$HC" revert --state-dir "$tmp/state" "$name" >"$tmp/revert-$name.out" 2>&1
+	rc=$?
+	d=$(deltas)
+	[ $rc -eq 3 ] && untouched "${tp[@]}" ||
+		why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-$name.out")"
+}
+
 # every real service has threads in clock_gettime() (the vDSO) and in nanosleep(): each
 # stop must walk their stacks through the vDSO, or no safe point is ever found
 t_vdso()
 {
-	local d why=
+	local why=
 
 	# 12 threads that each want half a CPU slow every call: wide limits, as what is tested
 	# here is that every stop's stacks are walked, not the judge
 	targets 3 -t 2 -p 100 -c 4
 	POL_P50=3.0 POL_P99=10 policy ulp-vdso ulp_fix_good.so
-	run ulp-vdso
-	d=$(deltas)
-	if [ $rc -ne 0 ]; then
-		why="exit $rc, not 0 (committed): $(cat "$tmp/ulp-vdso.err") $(report ulp-vdso .reason)"
-	elif [ "$d" != "2 2 2" ]; then
-		why="committed, but the processes returned deltas '$d', not '2 2 2'"
-	fi
-	if [ -z "$why" ]; then
-		"$HC" revert --state-dir "$tmp/state" ulp-vdso >"$tmp/revert-vdso.out" 2>&1
-		rc=$?
-		d=$(deltas)
-		[ $rc -eq 3 ] && untouched "${tp[@]}" ||
-			why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-vdso.out")"
-	fi
+	commit_revert ulp-vdso
 	if [ -z "$why" ]; then
 		pass ulp-vdso "4 threads a process in the vDSO: committed through 3 stages, then" \
 			"reverted; stops $(report ulp-vdso '[.processes[].stops] | map(tostring) | join(",")')"
@@ -388,7 +397,7 @@ anon_exec()
 # the trampoline is left executable
 t_signals()
 {
-	local d why= p t0 secs alrm ps=() before=() after=()
+	local why= p t0 secs alrm ps=() before=() after=()
 
 	targets 3 -t 2 -p 100 -i
 	ps=("${tp[@]}")
@@ -399,20 +408,7 @@ t_signals()
 	# by PID: "exe:" would also find a child in the microseconds before it exits, and fail
 	# the run when its preflight finds it gone
 	POL_PROCS="pids: [$(IFS=,; echo "${ps[*]}")]" policy ulp-signals ulp_fix_good.so
-	run ulp-signals
-	d=$(deltas)
-	if [ $rc -ne 0 ]; then
-		why="exit $rc, not 0 (committed): $(cat "$tmp/ulp-signals.err") $(report ulp-signals .reason)"
-	elif [ "$d" != "2 2 2" ]; then
-		why="committed, but the processes returned deltas '$d', not '2 2 2'"
-	fi
-	if [ -z "$why" ]; then
-		"$HC" revert --state-dir "$tmp/state" ulp-signals >"$tmp/revert-signals.out" 2>&1
-		rc=$?
-		d=$(deltas)
-		[ $rc -eq 3 ] && untouched "${tp[@]}" ||
-			why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-signals.out")"
-	fi
+	commit_revert ulp-signals
 	for p in "${ps[@]}"; do
 		after+=("$(anon_exec "$p")")
 	done
