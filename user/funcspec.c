@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "funcspec.h"
+#include "hotcanary.h"
 
 #define FORMS "expected 'kernel:NAME[@PID]' or 'user:PATH:SYMBOL[@PID]'"
 
@@ -49,6 +50,13 @@ static int split_pid(char *s, pid_t *pid, char *err, size_t errlen)
 	*pid = (pid_t)v;
 	*at = '\0';
 	return 0;
+}
+
+int funcspec__err_mode(const struct hc_funcspec *spec, int given)
+{
+	if (given >= 0)
+		return given;
+	return spec->kind == HC_FUNC_USER ? HC_ERR_NONE : HC_ERR_NEG;
 }
 
 int funcspec__parse(const char *text, struct hc_funcspec *spec, char *err, size_t errlen)

@@ -22,6 +22,13 @@ struct hc_funcspec {
 };
 
 /*
+ * The error rule of @spec: @given when one was given (>= 0), else neg (ret < 0) for a kernel
+ * function, whose -errno convention is the kernel's, and none for a user function, whose
+ * negative returns are as often results (a comparator's -1) as errors.
+ */
+int funcspec__err_mode(const struct hc_funcspec *spec, int given);
+
+/*
  * Parse @text into @spec. On failure return -EINVAL and write a one-line reason into @err
  * (without the spec itself, which the caller quotes).
  */

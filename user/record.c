@@ -32,7 +32,8 @@ static void usage(FILE *out)
 		"  -d, --duration DURATION   how long to record; DURATION / INTERVAL windows\n"
 		"  -o, --output FILE         the recording (JSON), replaced atomically at the end\n"
 		"  -i, --interval DURATION   the length of a window (default 1s)\n"
-		"  -e, --errors PRED         error returns: none, neg (default), zero, nonzero\n"
+		"  -e, --errors PRED         error returns: none, neg, zero, nonzero (default: neg\n"
+		"                            for kernel functions, none for user ones)\n"
 		"  -m, --mode MODE           kernel probes: auto (default), fentry, kprobe\n"
 		"  -D, --debug-dir DIR       look for stripped binaries' debug files under DIR too\n"
 		"  -h, --help                this help\n"
@@ -150,7 +151,7 @@ int cmd_record(int argc, char **argv)
 	};
 	uint64_t interval_ns = 1000000000ULL, duration_ns = 0, calls = 0;
 	enum hc_probe_mode mode = HC_MODE_AUTO;
-	int err_mode = HC_ERR_NEG, c, ret, i, nspecs = 0, rc = HC_EXIT_ERROR;
+	int err_mode = -1, c, ret, i, nspecs = 0, rc = HC_EXIT_ERROR;
 	struct recording rec = { 0 };
 	struct hc_funcspec *specs = NULL;
 	struct monitor_health health;
@@ -244,7 +245,8 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < nspecs; i++) {
-		ret = monitor__add(mon, &specs[i], err_mode, err, sizeof(err));
+		ret = monitor__add(mon, &specs[i], funcspec__err_mode(&specs[i], err_mode), err,
+				   sizeof(err));
 		if (ret) {
 			p_err("cannot record '%s': %s", specs[i].text, err);
 			goto out;

@@ -47,7 +47,8 @@ static void usage(FILE *out)
 		"\n"
 		"  -i, --interval DURATION   report every DURATION (default 1s)\n"
 		"  -d, --duration DURATION   stop after DURATION (default: until SIGINT/SIGTERM)\n"
-		"  -e, --errors PRED         error returns: none, neg (default), zero, nonzero\n"
+		"  -e, --errors PRED         error returns: none, neg, zero, nonzero (default: neg\n"
+		"                            for kernel functions, none for user ones)\n"
 		"  -j, --json                one JSON object per interval and per event (JSON Lines)\n"
 		"  -m, --mode MODE           kernel probes: auto (default), fentry, kprobe\n"
 		"  -s, --signals WHICH       fatal signals of: all processes, or watched ones\n"
@@ -247,7 +248,7 @@ int cmd_watch(int argc, char **argv)
 	};
 	uint64_t interval_ns = 1000000000ULL, duration_ns = 0, t0;
 	enum hc_probe_mode mode = HC_MODE_AUTO;
-	int err_mode = HC_ERR_NEG, json = 0, signals = -1, c, ret, i, any_kernel = 0;
+	int err_mode = -1, json = 0, signals = -1, c, ret, i, any_kernel = 0;
 	struct hc_funcspec *specs = NULL;
 	struct watch w = { 0 };
 	char err[512];
@@ -338,7 +339,8 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < nspecs; i++) {
-		ret = monitor__add(w.mon, &specs[i], err_mode, err, sizeof(err));
+		ret = monitor__add(w.mon, &specs[i], funcspec__err_mode(&specs[i], err_mode), err,
+				   sizeof(err));
 		if (ret) {
 			p_err("cannot watch '%s': %s", specs[i].text, err);
 			goto out;

@@ -343,7 +343,7 @@ t_counts()
 
 	want_e=$((n / k))
 
-	if ! hc_start counts --json -i 200ms "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"; then
+	if ! hc_start counts --json -e neg -i 200ms "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"; then
 		hc_failed_start counts counts
 		return
 	fi
@@ -473,21 +473,33 @@ t_errors()
 {
 	local m truth fin_none fin_zero fin_non f n=300 k=4 c0 e0 cz ez cn en want=$((300 / 4))
 
-	# three watchers on the same run: each judges the same returns its own way
-	for m in none zero nonzero; do
-		hc_start "err-$m" --json -e $m "user:$FX:fixture_work" "user:$LIB:fixture_lib_work" ||
-			break
+	# four watchers on the same run: each judges the same returns its own way; without -e, a
+	# user function's negative returns are not errors
+	for m in none zero nonzero default; do
+		if [ $m = default ]; then
+			hc_start err-default --json "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"
+		else
+			hc_start "err-$m" --json -e $m "user:$FX:fixture_work" "user:$LIB:fixture_lib_work"
+		fi || break
 	done
-	if [ "$(grep -l '^hotcanary: watching ' "$tmp"/err-*.err | wc -l)" != 3 ]; then
+	if [ "$(grep -l '^hotcanary: watching ' "$tmp"/err-*.err | wc -l)" != 4 ]; then
 		fail errors "a watcher did not attach: $(head -c 600 -q "$tmp"/err-*.err)"
-		for m in none zero nonzero; do
+		for m in none zero nonzero default; do
 			[ -n "${hcpid[err-$m]:-}" ] && hc_stop "err-$m"
 		done
 		return
 	fi
 	truth=$(fx -n $n -k $k -s 10)
-	for m in none zero nonzero; do
+	for m in none zero nonzero default; do
 		hc_stop "err-$m"
+	done
+	for f in fixture_work fixture_lib_work; do
+		e0=$(field "$(fn "$(final err-default)" $f)" errors_total)
+		if [ "$e0" = 0 ]; then
+			pass "errors-default-$f" "no -e: a user function's -1 is a result, 0 errors"
+		else
+			fail "errors-default-$f" "no -e on a user function: errors '$e0', expected 0"
+		fi
 	done
 	fin_none=$(final err-none)
 	fin_zero=$(final err-zero)
@@ -548,7 +560,7 @@ t_nesting()
 {
 	local rounds=200 depth=12 truth fin f want got row bad po pr pi over detail c o orph lost
 
-	if ! hc_start nest --json "user:$NESTED:recurse" "user:$NESTED:inner" "user:$NESTED:outer"; then
+	if ! hc_start nest --json -e neg "user:$NESTED:recurse" "user:$NESTED:inner" "user:$NESTED:outer"; then
 		hc_failed_start nesting nest
 		return
 	fi
@@ -671,7 +683,7 @@ dup_case()
 
 	shift
 	leaks_snapshot
-	if ! hc_start "$name" --json "$@"; then
+	if ! hc_start "$name" --json -e neg "$@"; then
 		wait_pid "${hcpid[$name]}" 5
 		if [ "$rc" != 0 ] && [ "$(wc -l <"$tmp/$name.err")" = 1 ] &&
 			grep -qF fixture_work "$tmp/$name.err" && [ ! -s "$tmp/$name.out" ] && leaks_since; then
@@ -715,7 +727,7 @@ t_pid()
 	fi
 	# shellcheck disable=SC2154 # set by start_waiting
 	a=$pa_pid b=$pb_pid
-	if ! hc_start pid --json "user:$FX:fixture_work@$a" "user:$LIB:fixture_lib_work@$a"; then
+	if ! hc_start pid --json -e neg "user:$FX:fixture_work@$a" "user:$LIB:fixture_lib_work@$a"; then
 		hc_failed_start pid-filter pid
 		release_waiting pa
 		release_waiting pb
@@ -1458,7 +1470,7 @@ t_prom()
 	local truth n=300 k=3 bad check dir="$tmp/textfile" left
 
 	mkdir -p "$dir"
-	if ! hc_start prom --json -i 200ms --prom-file "$dir/hotcanary.prom" "user:$FX:fixture_work" \
+	if ! hc_start prom --json -e neg -i 200ms --prom-file "$dir/hotcanary.prom" "user:$FX:fixture_work" \
 		"user:$LIB:fixture_lib_work"; then
 		hc_failed_start prom prom
 		return
