@@ -45,7 +45,8 @@ endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+# user/patch/: one patch driver per file (user/patch/patch.h)
+USER_SRCS := $(wildcard user/*.c user/patch/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -84,13 +85,15 @@ $(OUTPUT)/skel/%.skel.h: $(OUTPUT)/tests/%.bpf.o | $(OUTPUT)/skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj
+$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj/patch
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(HC_CFLAGS) -MMD -MP -c $< -o $@
 
+# 'q', not 'r': user/klp.c and user/patch/klp.c are both klp.o in the archive, and 'r' would
+# keep only one of them
 $(OUTPUT)/libhotcanary.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar qcs $@ $^
 
 $(OUTPUT)/hotcanary: $(OUTPUT)/obj/main.o $(OUTPUT)/libhotcanary.a
 	$(call msg,BINARY,$@)
@@ -218,11 +221,12 @@ docs: $(OUTPUT)/hotcanary $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so
 demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo $(OUTPUT)/demo-fix_good.so $(OUTPUT)/demo-fix_bad.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/obj/patch $(OUTPUT)/tests \
+		$(OUTPUT)/static:
 	$(Q)mkdir -p $@
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/obj/*.d)
+-include $(wildcard $(OUTPUT)/obj/*.d $(OUTPUT)/obj/patch/*.d)

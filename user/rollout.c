@@ -52,7 +52,7 @@ struct rollout {
 	size_t nr_procs, nr_patched, nr_mon;
 	char **arm_names;			/* "old -> new", per patched function */
 	struct hc_snapshot *control_window;	/* per patched function, the last window */
-	const struct patch_driver *drv;
+	struct patch *patch;
 	/* ab */
 	struct rollout_period *periods;
 	size_t nr_periods;
@@ -666,7 +666,7 @@ static int proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 		monitor__detach_func(r->mon, ARM_ID(r, f, i, 0));
 	for (f = 0; f < r->nr_patched && !ret; f++)
 		ret = monitor__attach_func(r->mon, ARM_ID(r, f, i, 1), err, len);
-	ret = ret ?: r->drv->patch_one(r->drv->ctx, i, err, len);
+	ret = ret ?: r->patch->ops->patch_one(r->patch, i, err, len);
 	if (!ret) {
 		pr->state = ROLLOUT_PROC_CANARY;
 		pr->was_patched = true;
@@ -690,7 +690,7 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 
 	for (f = 0; f < r->nr_patched; f++)
 		monitor__detach_func(r->mon, ARM_ID(r, f, i, 1));
-	ret = r->drv->revert_one(r->drv->ctx, i, err, len);
+	ret = r->patch->ops->revert_one(r->patch, i, err, len);
 	if (ret) {
 		pr->state = ROLLOUT_PROC_FAILED;
 		snprintf(pr->note, sizeof(pr->note), "revert failed: %s", err);
@@ -715,7 +715,7 @@ static int activate(struct rollout *r, size_t s, char *err, size_t len)
 	int pass, ret;
 
 	if (!r->nr_procs)
-		return s ? 0 : r->drv->apply(r->drv->ctx, err, len);
+		return s ? 0 : r->patch->ops->load(r->patch, err, len);
 	k = stage_targets(r, s);
 	for (i = 0; i < r->nr_procs; i++)
 		n += r->procs[i].state == ROLLOUT_PROC_CANARY;
@@ -767,7 +767,7 @@ static int deactivate(struct rollout *r, char *err, size_t len)
 	int ret, first = 0;
 
 	if (!r->nr_procs)
-		return r->drv->revert(r->drv->ctx, err, len);
+		return r->patch->ops->revert(r->patch, err, len);
 	for (i = r->nr_procs; i-- > 0;) {
 		if (r->procs[i].state != ROLLOUT_PROC_CANARY)
 			continue;
@@ -946,12 +946,12 @@ again:
 	return 0;
 }
 
-int rollout__run(struct rollout *r, const struct patch_driver *drv)
+int rollout__run(struct rollout *r, struct patch *patch)
 {
 	char err[400];
 	int ret;
 
-	r->drv = drv;
+	r->patch = patch;
 	ret = baseline(r);
 	if (ret || r->tripped) {
 		/* the host was unhealthy before anything changed: do not make it worse */
@@ -965,7 +965,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	r->phase = ROLLOUT_PHASE_ACTIVATE;
 	r->phase_end_ns = 0;
 	r->stage = r->pol->nr_stages ? r->pol->stages[0].name : NULL;
-	mark(r, "apply", "%s", drv->name);
+	mark(r, "apply", "%s", patch->ops->name);
 	progress(r);
 	ret = activate(r, 0, err, sizeof(err));
 	if (ret) {
@@ -985,7 +985,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		}
 		r->outcome = ROLLOUT_ROLLED_BACK;
 		snprintf(r->reason, sizeof(r->reason), "apply failed and was undone: %s", err);
-		if ((drv->revert_failed_apply || any) && deactivate(r, rerr, sizeof(rerr))) {
+		if ((patch->ops->revert_failed_load || any) && deactivate(r, rerr, sizeof(rerr))) {
 			r->outcome = ROLLOUT_FAILED;
 			snprintf(r->reason, sizeof(r->reason), "apply failed (%s), and so did the "
 				 "revert: %s", err, rerr);
@@ -995,7 +995,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		return 0;
 	}
 	r->applied_ns = time__mono_ns();
-	mark(r, "applied", "%s", drv->name);
+	mark(r, "applied", "%s", patch->ops->name);
 	/* calls made while the patch went in belong to neither side: the stage starts clean */
 	sample(r);
 	ret = stages(r);
@@ -1036,7 +1036,7 @@ static int ab_switch(struct rollout *r, bool on, char *err, size_t len)
 	if (!on)
 		return deactivate(r, err, len);
 	if (!r->nr_procs)
-		return r->drv->apply(r->drv->ctx, err, len);
+		return r->patch->ops->load(r->patch, err, len);
 	for (i = 0; i < r->nr_procs; i++) {
 		enum rollout_proc_state st = r->procs[i].state;
 
@@ -1093,7 +1093,7 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 	return 0;
 }
 
-int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int rounds,
+int rollout__ab(struct rollout *r, struct patch *patch, unsigned int rounds,
 		uint64_t period_ns, bool end_on)
 {
 	bool on_now = false;
@@ -1101,7 +1101,7 @@ int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int 
 	unsigned int i;
 	int k, ret = 0;
 
-	r->drv = drv;
+	r->patch = patch;
 	r->phase = ROLLOUT_PHASE_STAGE;
 	r->stage = "ab";
 	for (i = 0; i < rounds && !r->tripped && !ret; i++) {

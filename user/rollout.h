@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The staged rollout of one patch: baseline, activation, stages judged window by window,
- * then commit or rollback. Generic over how a patch is applied and reverted (struct
- * patch_driver), so klp, exec and later ulp share the measuring and the judging. No printing:
+ * then commit or rollback. Generic over how a patch is applied and reverted (the driver
+ * table of user/patch/patch.h), so every patch type shares the measuring and the judging. No printing:
  * the command layer follows progress through hooks and prints the report.
  */
 #ifndef HC_ROLLOUT_H
@@ -16,6 +16,7 @@
 #include "judge.h"
 #include "monitor.h"
 #include "policy.h"
+#include "patch/patch.h"
 
 /* every window is judged; 1 s gives a few windows even in the short stages of the VM tests */
 #define ROLLOUT_WINDOW_NS	1000000000ULL
@@ -37,23 +38,6 @@ enum rollout_phase {
 	ROLLOUT_PHASE_DONE,
 };
 
-struct patch_driver {
-	const char *name;
-	/* make the patch live; on failure leave the system as it was and say why */
-	int (*apply)(void *ctx, char *err, size_t len);
-	/* take it out again; @err says what is left if it fails */
-	int (*revert)(void *ctx, char *err, size_t len);
-	void *ctx;
-	/* a failed apply may have changed something (an external patcher): revert it too */
-	bool revert_failed_apply;
-	/*
-	 * Per-process patches (ulp), instead of apply and revert: patch or restore process
-	 * @proc of rollout__set_procs(). patch_one's -EBUSY means "busy past the deadline,
-	 * left untouched": that process stays in the control arm.
-	 */
-	int (*patch_one)(void *ctx, size_t proc, char *err, size_t len);
-	int (*revert_one)(void *ctx, size_t proc, char *err, size_t len);
-};
 
 enum rollout_proc_state {
 	ROLLOUT_PROC_CONTROL,		/* unpatched, in the control arm */
@@ -134,7 +118,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len);
  * The whole lifecycle after prepare: baseline, apply, stages, commit or rollback. Returns
  * 0 with the outcome in rollout__outcome(), or -errno when even the rollback failed.
  */
-int rollout__run(struct rollout *r, const struct patch_driver *drv);
+int rollout__run(struct rollout *r, struct patch *patch);
 void rollout__free(struct rollout *r);
 
 /* 'hotcanary ab': one period with the patch in (on) or out, every function's figures */
@@ -153,7 +137,7 @@ struct rollout_period {
  * rolled-back. Else committed (@end_on) or rolled-back with an "as the policy says" reason.
  * Returns 0, or -errno when even taking the patch out failed.
  */
-int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int rounds,
+int rollout__ab(struct rollout *r, struct patch *patch, unsigned int rounds,
 		uint64_t period_ns, bool end_on);
 size_t rollout__periods(const struct rollout *r, const struct rollout_period **periods);
 
