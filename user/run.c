@@ -529,12 +529,10 @@ int run__execute(const struct run_opts *opt)
 	struct patch *patch = NULL;
 	struct journal *j = NULL;
 	struct rollout *r = NULL;
+	struct source *src = NULL;
 	struct json_object *o, *rj;
 	struct policy_err perr;
 	int dry = opt->dry, ret, rc = HC_EXIT_ERROR, mode_set = opt->mode_set;
-	const uint64_t *start_times;
-	const pid_t *pids;
-	size_t nr_procs;
 	char err[1024];
 
 	ret = policy__load(opt->policy, &pol, &perr);
@@ -584,10 +582,8 @@ int run__execute(const struct run_opts *opt)
 	ctx.pol = pol;
 	ctx.tty = !ctx.json && isatty(STDOUT_FILENO);
 	hooks.ctx = &ctx;
-	ret = rollout__new(&r, pol, mode, &hooks);
-	nr_procs = patch->ops->procs ? patch->ops->procs(patch, &pids, &start_times) : 0;
-	if (!ret && nr_procs)
-		ret = rollout__set_procs(r, pids, start_times, nr_procs);
+	ret = source_bpf__new(&src, mode);
+	ret = ret ?: rollout__new(&r, pol, patch, src, &hooks);
 	if (ret) {
 		p_err("cannot set up the rollout: %s", strerror(-ret));
 		goto end;
@@ -599,10 +595,10 @@ int run__execute(const struct run_opts *opt)
 		goto end;
 	}
 	if (opt->ab)
-		ret = rollout__ab(r, patch, opt->rounds, opt->period_ns,
+		ret = rollout__ab(r, opt->rounds, opt->period_ns,
 				  pol->ab.end == HC_AB_END_APPLIED);
 	else
-		ret = rollout__run(r, patch);
+		ret = rollout__run(r);
 	rc = outcome_exit(rollout__outcome(r));
 	/* ab ending removed as the policy says is its normal end, not a rollback */
 	if (opt->ab && rollout__outcome(r) == ROLLOUT_ROLLED_BACK && !rollout__tripped(r))
@@ -653,6 +649,7 @@ end:
 		journal_note(j, JOURNAL_ACT_RUN_END, json_object_new_object());
 out:
 	rollout__free(r);
+	source__free(src);
 	patch__free(patch);
 	journal__close(j);
 	policy__free(pol);

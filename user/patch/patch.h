@@ -44,6 +44,13 @@ struct patch {
 	void *priv;			/* the driver's own state */
 };
 
+/* a function a per-process patch redirects: @old_sym in @target to @new_sym in @library */
+struct patch_func {
+	char *target, *old_sym;		/* borrowed from the policy */
+	char *library, *new_sym;
+	int errors;			/* enum hc_err_mode of the function's return */
+};
+
 /* what describe() is asked for: each is a set of keys added to a JSON object */
 enum patch_view {
 	PATCH_VIEW_CHECK,	/* 'check --json': the pre-flight's findings */
@@ -87,6 +94,11 @@ struct patch_ops {
 	 * until close); 0 for a whole-host patch.
 	 */
 	size_t (*procs)(const struct patch *p, const pid_t **pids, const uint64_t **start_times);
+	/*
+	 * Per-process: the functions it redirects (borrowed, valid until close), each watched
+	 * in every process, in the target for the control arm and in the library for the canary.
+	 */
+	size_t (*funcs)(const struct patch *p, const struct patch_func **funcs);
 
 	/* whole-host: make the patch live and wait until it took effect; on failure say why */
 	int (*load)(struct patch *p, char *err, size_t len);

@@ -30,6 +30,7 @@ struct ulp_driver {
 	pid_t *pids;			/* for rollout__set_procs() */
 	uint64_t *start_times;
 	bool ok;			/* every process passed its pre-flight */
+	struct patch_func *pfuncs;	/* what the rollout watches */
 };
 
 static int pid_cmp(const void *a, const void *b)
@@ -128,7 +129,6 @@ static int driver_open(struct ulp_driver *d, const struct hc_policy *pol, struct
 	size_t i, n = 0;
 	int ret;
 
-	memset(d, 0, sizeof(*d));
 	d->pol = pol;
 	d->steps = steps;
 	d->funcs = calloc(nf, sizeof(*d->funcs));
@@ -238,15 +238,38 @@ static int newcomers(const struct ulp_driver *d, pid_t **pids, size_t *n)
 
 static int ulp_open(struct patch *p)
 {
+	const struct hc_policy *pol = p->pol;
+	struct patch_func *pf;
+	size_t i;
+
+	pf = calloc(pol->patch.ulp.nr_functions ? pol->patch.ulp.nr_functions : 1, sizeof(*pf));
 	p->priv = calloc(1, sizeof(struct ulp_driver));
-	return p->priv ? 0 : -ENOMEM;
+	if (!pf || !p->priv) {
+		free(pf);
+		free(p->priv);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pol->patch.ulp.nr_functions; i++)
+		pf[i] = (struct patch_func){
+			.target = pol->patch.ulp.target,
+			.old_sym = pol->patch.ulp.functions[i].old_sym,
+			.library = pol->patch.ulp.library,
+			.new_sym = pol->patch.ulp.functions[i].new_sym,
+			.errors = pol->patch.ulp.functions[i].errors,
+		};
+	((struct ulp_driver *)p->priv)->pfuncs = pf;
+	return 0;
 }
 
 static void ulp_close(struct patch *p)
 {
-	if (p->priv)
-		driver_free(p->priv);
-	free(p->priv);
+	struct ulp_driver *d = p->priv;
+
+	if (d) {
+		free(d->pfuncs);
+		driver_free(d);
+	}
+	free(d);
 	p->priv = NULL;
 }
 
@@ -318,6 +341,14 @@ static void ulp_describe(const struct patch *p, enum patch_view view, struct jso
 		json_object_object_add(o, "pids", a);
 		break;
 	}
+}
+
+static size_t ulp_funcs(const struct patch *p, const struct patch_func **funcs)
+{
+	const struct ulp_driver *d = p->priv;
+
+	*funcs = d->pfuncs;
+	return p->pol->patch.ulp.nr_functions;
 }
 
 static size_t ulp_procs(const struct patch *p, const pid_t **pids, const uint64_t **start_times)
@@ -434,6 +465,7 @@ const struct patch_ops patch_ulp_ops = {
 	.begin = ulp_begin,
 	.describe = ulp_describe,
 	.procs = ulp_procs,
+	.funcs = ulp_funcs,
 	.patch_one = ulp_patch_one,
 	.revert_one = ulp_revert_one,
 	.report = ulp_report,
