@@ -633,6 +633,16 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 	return 0;
 }
 
+/* a whole-host patch in, and in effect everywhere */
+static int load(struct rollout *r, char *err, size_t len)
+{
+	const struct patch_ops *ops = r->patch->ops;
+	int ret;
+
+	ret = ops->load(r->patch, err, len);
+	return ret ?: ops->wait ? ops->wait(r->patch, err, len) : 0;
+}
+
 /*
  * Make stage @s's share of the patch live: the whole patch at stage 0 for klp and exec; for
  * ulp, patch processes in order until the stage's target count is reached. A process busy
@@ -645,7 +655,7 @@ static int activate(struct rollout *r, size_t s, char *err, size_t len)
 	int pass, ret;
 
 	if (!r->nr_procs)
-		return s ? 0 : r->patch->ops->load(r->patch, err, len);
+		return s ? 0 : load(r, err, len);
 	k = stage_targets(r, s);
 	for (i = 0; i < r->nr_procs; i++)
 		n += r->procs[i].state == ROLLOUT_PROC_CANARY;
@@ -985,7 +995,7 @@ static int ab_switch(struct rollout *r, bool on, char *err, size_t len)
 	if (!on)
 		return deactivate(r, err, len);
 	if (!r->nr_procs)
-		return r->patch->ops->load(r->patch, err, len);
+		return load(r, err, len);
 	for (i = 0; i < r->nr_procs; i++) {
 		enum rollout_proc_state st = r->procs[i].state;
 

@@ -289,6 +289,18 @@ static int fake_load(struct patch *p, char *err, size_t len)
 	return ret;
 }
 
+/* a livepatch's transition: the driver takes its patch out itself when it fails */
+static int fake_wait(struct patch *p, char *err, size_t len)
+{
+	int ret = logged("wait");
+
+	if (ret) {
+		snprintf(err, len, "transition refused by the test; reversed");
+		cur->patched = false;
+	}
+	return ret;
+}
+
 static int fake_revert(struct patch *p, char *err, size_t len)
 {
 	int ret = logged("revert");
@@ -326,6 +338,10 @@ static int fake_revert_one(struct patch *p, size_t i, char *err, size_t len)
 
 static const struct patch_ops host_ops = {
 	.name = "fake", .load = fake_load, .revert = fake_revert,
+};
+
+static const struct patch_ops waited_ops = {
+	.name = "fake-wait", .load = fake_load, .wait = fake_wait, .revert = fake_revert,
 };
 
 static const pid_t fake_pids[] = { 101, 102, 103, 104 };
@@ -712,6 +728,37 @@ static void test_load_fails_revert_too(void **state)
 	run_free(&x);
 }
 
+static void test_wait_after_load(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &waited_ops, &slow_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	/* in effect only once the wait is over: "applied" follows it */
+	assert_string_equal(calls, "load wait revert ");
+	assert_non_null(strstr(x.tl, "|apply:fake-wait|applied:fake-wait|"));
+	run_free(&x);
+}
+
+static void test_wait_fails(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &waited_ops, &base_load);
+	run_prepare(&x);
+	fail_step = "wait";
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r), "apply failed and was undone: "
+			    "transition refused by the test; reversed");
+	/* the driver took it out itself: no revert on top */
+	assert_string_equal(calls, "load wait ");
+	assert_null(strstr(x.tl, "applied:"));
+	run_free(&x);
+}
+
 static void test_rollback_fails(void **state)
 {
 	struct run x;
@@ -1017,6 +1064,8 @@ int main(void)
 		cmocka_unit_test(test_operator_stop_rolls_back),
 		cmocka_unit_test(test_load_fails),
 		cmocka_unit_test(test_load_fails_revert_too),
+		cmocka_unit_test(test_wait_after_load),
+		cmocka_unit_test(test_wait_fails),
 		cmocka_unit_test(test_rollback_fails),
 		cmocka_unit_test(test_prepare_fails),
 		cmocka_unit_test(test_procs_stage_by_stage),

@@ -56,6 +56,14 @@ static int klp_load(struct patch *p, char *err, size_t len)
 			       len);
 }
 
+static int klp_wait(struct patch *p, char *err, size_t len)
+{
+	const struct kpatch *k = p->priv;
+
+	return steps__klp_wait(&p->steps, p->pol->patch.klp.module, k->module_name, false, err,
+			       len);
+}
+
 static int klp_revert(struct patch *p, char *err, size_t len)
 {
 	const struct kpatch *k = p->priv;
@@ -120,6 +128,7 @@ const struct patch_ops patch_klp_ops = {
 	.begin = klp_begin,
 	.describe = klp_describe,
 	.load = klp_load,
+	.wait = klp_wait,
 	.revert = klp_revert,
 	.report = kpatch__report,
 	.status = klp_status,

@@ -100,8 +100,13 @@ struct patch_ops {
 	 */
 	size_t (*funcs)(const struct patch *p, const struct patch_func **funcs);
 
-	/* whole-host: make the patch live and wait until it took effect; on failure say why */
+	/* whole-host: make the patch live; on failure leave the system as it was, say why */
 	int (*load)(struct patch *p, char *err, size_t len);
+	/*
+	 * Whole-host, optional: after load, wait until the patch took effect everywhere (a
+	 * livepatch's transition). On failure take it out again and say why.
+	 */
+	int (*wait)(struct patch *p, char *err, size_t len);
 	/* whole-host: take it out again (roll back); @err says what is left if it fails */
 	int (*revert)(struct patch *p, char *err, size_t len);
 	/*
