@@ -654,6 +654,7 @@ static int activate(struct rollout *r, size_t s, char *err, size_t len)
 	char perr[400];
 	int pass, ret;
 
+	/* not a type test: a driver either goes in process by process or host-wide */
 	if (!r->nr_procs)
 		return s ? 0 : load(r, err, len);
 	k = stage_targets(r, s);
