@@ -47,7 +47,7 @@ const struct patch_ops patch_exec_ops = {
 	.close = kpatch__close,
 	.check = kpatch__check,
 	.check_print = kpatch__check_print,
-	/* the checks' choice is for a patch they can see; an external one keeps auto */
+	/* no probe_mode: the checks cannot see what an external patcher patches; auto */
 	.begin = exec_begin,
 	.describe = kpatch__describe,
 	.load = exec_load,
