@@ -48,7 +48,8 @@ endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+# user/patch/: one patch driver per file (user/patch/patch.h)
+USER_SRCS := $(wildcard user/*.c user/patch/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -88,13 +89,15 @@ $(OUTPUT)/skel/%.skel.h: $(OUTPUT)/tests/%.bpf.o | $(OUTPUT)/skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj
+$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj/patch
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(HC_CFLAGS) -MMD -MP -c $< -o $@
 
+# 'q', not 'r': user/klp.c and user/patch/klp.c are both klp.o in the archive, and 'r' would
+# keep only one of them
 $(OUTPUT)/libhotcanary.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar qcs $@ $^
 
 $(OUTPUT)/hotcanary: $(OUTPUT)/obj/main.o $(OUTPUT)/libhotcanary.a
 	$(call msg,BINARY,$@)
@@ -215,13 +218,14 @@ FUZZ_TARGETS := policy recording journal elfsym
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/main.c,$(USER_SRCS)))
 
-$(OUTPUT)/fuzz/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/fuzz/obj
+$(OUTPUT)/fuzz/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/fuzz/obj $(OUTPUT)/fuzz/obj/patch
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
 
+# 'q' as for libhotcanary.a: two objects are called klp.o
 $(OUTPUT)/fuzz/libhotcanary.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar qcs $@ $^
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(OUTPUT)/fuzz/libhotcanary.a
 	$(call msg,FUZZ-LD,$@)
@@ -318,12 +322,12 @@ check-deb: deb
 demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo $(OUTPUT)/demo-fix_good.so $(OUTPUT)/demo-fix_bad.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/static \
-		$(OUTPUT)/fuzz/obj $(OUTPUT)/man:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/obj/patch $(OUTPUT)/tests \
+		$(OUTPUT)/static $(OUTPUT)/fuzz/obj $(OUTPUT)/fuzz/obj/patch $(OUTPUT)/man:
 	$(Q)mkdir -p $@
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/obj/*.d)
+-include $(wildcard $(OUTPUT)/obj/*.d $(OUTPUT)/obj/patch/*.d)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checks.h"
+#include "patch/patch.h"
 #include "sha256.h"
 #include "taint.h"
 
@@ -299,9 +300,12 @@ static int targets(const struct hc_policy *p, const struct checks_report *rep,
 	return 0;
 }
 
+/* a livepatch module that hotcanary loads itself: the module's own checks apply */
 static bool is_klp(const struct hc_policy *p)
 {
-	return p->patch.type == HC_PATCH_KLP;
+	const struct patch_ops *ops = patch__ops(p->patch.type);
+
+	return ops && ops->kernel_module;
 }
 
 /* ---- 1 ---------------------------------------------------------------------------------- */
@@ -948,7 +952,7 @@ int checks__run(const struct hc_policy *p, const struct klp_sys *sys,
 		rep->r[i].name = check_names[i].name;
 		rep->r[i].title = check_names[i].title;
 	}
-	if (p->patch.type == HC_PATCH_ULP)
+	if (!patch__ops(p->patch.type) || !patch__ops(p->patch.type)->kernel_checks)
 		return -EINVAL;
 	ret = klp_kernel__read(sys, &rep->kernel);
 	if (ret)

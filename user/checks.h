@@ -63,8 +63,8 @@
  * 11 forced      no evidence of a forced transition on this boot (klp__forced()).
  * 12 killswitch  /proc/cmdline has no hotcanary.disable=1 and /etc/hotcanary/disable is absent.
  *
- * For patch.type exec the module checks (2, 6, 9 and the pin of 3) have no module and pass as
- * "not applicable"; ulp policies are refused (-EINVAL).
+ * For a patch type without a module of ours (exec) the module checks (2, 6, 9 and the pin of 3)
+ * pass as "not applicable"; a type the kernel checks do not apply to (ulp) is refused (-EINVAL).
  */
 #ifndef HC_CHECKS_H
 #define HC_CHECKS_H

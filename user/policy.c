@@ -20,7 +20,11 @@
 #include "policy.h"
 #include "units.h"
 
-/* the patch types a key applies to, one bit per enum hc_patch_type */
+/*
+ * The patch types a key applies to, one bit per enum hc_patch_type. A type test outside the
+ * drivers (user/patch/), on purpose: the schema is checked before any driver exists, so that
+ * a policy is refused with the file, line and key, whatever its type.
+ */
 #define T_KLP		(1u << HC_PATCH_KLP)
 #define T_EXEC		(1u << HC_PATCH_EXEC)
 #define T_ULP		(1u << HC_PATCH_ULP)

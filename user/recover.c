@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "journal.h"
 #include "klp.h"
+#include "patch/patch.h"
 #include "steps.h"
 
 /* exec patchers and transitions are given this long when replayed without their policy */
@@ -182,62 +183,12 @@ int cmd_revert(int argc, char **argv)
 	return HC_EXIT_ROLLED_BACK;
 }
 
-/* is @name enabled in the kernel's list? */
-static const struct klp_patch *live_patch(const struct klp_patch *p, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(p[i].name, name))
-			return &p[i];
-	return NULL;
-}
-
-/*
- * One journaled process: is it still the one we patched, and do its sites hold what the
- * journal says? -EIO on a mismatch.
- */
-static int ulp_status(const struct journal_item *it)
-{
-	unsigned int patched = 0, orig = 0;
-	struct ulp_proc p;
-	char err[256];
-	int ret;
-
-	if (steps__ulp_proc_from_detail(it->detail, &p, err, sizeof(err))) {
-		printf("  pid %d: %s\n", it->pid, err);
-		return -EINVAL;
-	}
-	ret = ulp_proc__probe(&p, &patched, &orig);
-	free(p.sites);
-	if (ret == -ESRCH) {
-		printf("  pid %d: gone (exited, or the PID is another process now); nothing of the "
-		       "patch is left\n", it->pid);
-		return 0;
-	}
-	if (ret) {
-		printf("  pid %d: cannot read its memory: %s\n", it->pid, strerror(-ret));
-		return ret;
-	}
-	printf("  pid %d: %s, %u of %zu site%s patched%s\n", it->pid,
-	       it->committed ? "committed" : "uncommitted", patched, p.nr_sites,
-	       p.nr_sites == 1 ? "" : "s", patched + orig < p.nr_sites ?
-	       ", others hold bytes that are neither ours nor the original" : "");
-	if ((it->active == JOURNAL_YES && patched != p.nr_sites) ||
-	    (it->active == JOURNAL_NO && patched) || patched + orig < p.nr_sites) {
-		printf("  MISMATCH: the journal has pid %d %s\n", it->pid,
-		       it->active == JOURNAL_YES ? "patched" : it->active == JOURNAL_NO ?
-		       "unpatched" : "maybe patched");
-		return it->active == JOURNAL_MAYBE ? 0 : -EIO;
-	}
-	return 0;
-}
-
 int cmd_status(int argc, char **argv)
 {
 	struct klp_patch *live = NULL;
 	struct journal_entry *e = NULL;
 	size_t n = 0, nl = 0, i, k;
+	struct patch_live lv;
 	struct klp_sys sys;
 	const char *dir;
 	char err[512];
@@ -254,6 +205,7 @@ int cmd_status(int argc, char **argv)
 	}
 	klp_sys__init(&sys, NULL);
 	have_live = !klp__list(&sys, &live, &nl, err, sizeof(err));
+	lv = (struct patch_live){ .known = have_live, .p = live, .n = nl };
 	printf("%-24s %-13s %-9s %-5s %s\n", "NAME", "PHASE", "RESOLVED", "TYPE", "APPLIED");
 	for (i = 0; i < n; i++) {
 		const struct journal_state *st = &e[i].state;
@@ -267,35 +219,22 @@ int cmd_status(int argc, char **argv)
 		       st->resolved ? "yes" : e[i].holder ? "running" : "NO", st->type ? st->type : "-");
 		for (k = 0; k < st->nr_items; k++) {
 			const struct journal_item *it = &st->items[k];
+			const struct patch_ops *ops = patch__ops_by_item(it->kind);
+			char what[KLP_NAME_MAX + 8];
 
-			if (it->kind == JOURNAL_ITEM_KLP)
-				printf(" klp:%s(%s)", it->module_name, journal__tri_name(it->active));
-			else if (it->kind == JOURNAL_ITEM_EXEC)
-				printf(" exec(%s)", journal__tri_name(it->active));
-			else if (it->kind == JOURNAL_ITEM_ULP)
-				printf(" pid:%d(%s)", it->pid, journal__tri_name(it->active));
+			if (!ops)
+				continue;
+			ops->item_text(it, what, sizeof(what));
+			printf(" %s(%s)", what, journal__tri_name(it->active));
 		}
 		printf("\n");
-		for (k = 0; k < st->nr_items; k++)
-			if (st->items[k].kind == JOURNAL_ITEM_ULP && ulp_status(&st->items[k]))
-				rc = HC_EXIT_ERROR;
-		/* the journal and the kernel must agree on every livepatch it applied */
-		for (k = 0; have_live && k < st->nr_items; k++) {
+		/* the journal and the system must agree on every item it applied */
+		for (k = 0; k < st->nr_items; k++) {
 			const struct journal_item *it = &st->items[k];
-			const struct klp_patch *p;
+			const struct patch_ops *ops = patch__ops_by_item(it->kind);
 
-			if (it->kind != JOURNAL_ITEM_KLP)
-				continue;
-			p = live_patch(live, nl, it->module_name);
-			if (it->active == JOURNAL_YES && (!p || !p->enabled)) {
-				printf("  MISMATCH: the journal has '%s' enabled, the kernel does not\n",
-				       it->module_name);
+			if (ops && ops->status && ops->status(it, &lv, stdout))
 				rc = HC_EXIT_ERROR;
-			} else if (it->active == JOURNAL_NO && p && p->enabled) {
-				printf("  MISMATCH: '%s' is enabled in the kernel, not in the journal\n",
-				       it->module_name);
-				rc = HC_EXIT_ERROR;
-			}
 		}
 	}
 	if (have_live) {

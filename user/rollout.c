@@ -6,12 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <limits.h>
-#include <unistd.h>
-#include "evloop.h"
 #include "rollout.h"
 #include "units.h"
 #include "taint.h"
@@ -22,12 +17,10 @@
 struct rollout {
 	const struct hc_policy *pol;
 	struct rollout_hooks hooks;
-	struct monitor *mon;
-	struct guard *guard;
+	struct source *src;		/* borrowed */
 	struct rollout_func *funcs;
 	size_t nr;
-	struct hc_snapshot *prev, *delta;
-	int sfd, ep;
+	struct hc_snapshot *delta;	/* the last sample, per source function */
 	enum rollout_outcome outcome;
 	enum rollout_phase phase;
 	const char *stage;
@@ -52,15 +45,19 @@ struct rollout {
 	size_t nr_procs, nr_patched, nr_mon;
 	char **arm_names;			/* "old -> new", per patched function */
 	struct hc_snapshot *control_window;	/* per patched function, the last window */
-	const struct patch_driver *drv;
+	struct patch *patch;		/* borrowed */
 	/* ab */
 	struct rollout_period *periods;
 	size_t nr_periods;
 };
 
 #define ARM_ID(r, f, p, side)	(((f) * (r)->nr_procs + (p)) * 2 + (side))
-/* epoll tags: a process's pidfd carries its index with this bit */
-#define EV_PROC			(1ULL << 40)
+
+/* the source's clock: a scripted one in the tests */
+static uint64_t clock_ns(const struct rollout *r)
+{
+	return r->src->ops->now(r->src);
+}
 
 static void mark(struct rollout *r, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -73,7 +70,7 @@ static void mark(struct rollout *r, const char *what, const char *fmt, ...)
 	if (r->nr_marks == ROLLOUT_MAX_TIMELINE)
 		return;
 	m = &r->marks[r->nr_marks++];
-	m->mono_ns = time__mono_ns();
+	m->mono_ns = clock_ns(r);
 	clock_gettime(CLOCK_REALTIME, &m->wall);
 	snprintf(m->what, sizeof(m->what), "%s", what);
 	va_start(ap, fmt);
@@ -175,25 +172,20 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 	}
 }
 
-int rollout__new(struct rollout **rp, const struct hc_policy *pol, enum hc_probe_mode mode,
-		 const struct rollout_hooks *hooks)
+int rollout__new(struct rollout **rp, const struct hc_policy *pol, struct patch *patch,
+		 struct source *src, const struct rollout_hooks *hooks)
 {
 	struct rollout *r = calloc(1, sizeof(*r));
-	int ret;
 
 	if (!r)
 		return -ENOMEM;
 	r->pol = pol;
-	r->sfd = r->ep = -1;
+	r->patch = patch;
+	r->src = src;
 	if (hooks)
 		r->hooks = *hooks;
 	r->outcome = ROLLOUT_RUNNING;
 	r->phase = ROLLOUT_PHASE_BASELINE;
-	ret = monitor__new(&r->mon, mode);
-	if (ret) {
-		free(r);
-		return ret;
-	}
 	*rp = r;
 	return 0;
 }
@@ -204,28 +196,46 @@ static size_t mon_id(const struct rollout *r, size_t i)
 	return 2 * r->nr_patched * r->nr_procs + (i - r->nr_patched);
 }
 
-/* ulp: every policy function, per process, in the target (control) and the library */
+/*
+ * A per-process patch: its processes, whose arms the stages move (in this order), and every
+ * function it redirects, per process, in the target (control) and the library (canary)
+ */
 static int add_arms(struct rollout *r, char *err, size_t len)
 {
+	const struct patch_ops *ops = r->patch->ops;
 	const struct hc_policy *p = r->pol;
-	size_t f, i;
+	const struct patch_func *funcs;
+	const uint64_t *start_times;
+	const pid_t *pids;
+	size_t f, i, nf;
 	int side, ret;
 
+	r->nr_procs = ops->procs ? ops->procs(r->patch, &pids, &start_times) : 0;
 	if (!r->nr_procs)
 		return 0;
-	if (2 * p->patch.ulp.nr_functions * r->nr_procs + p->nr_watch > HC_MAX_FUNCS) {
+	r->procs = calloc(r->nr_procs, sizeof(*r->procs));
+	if (!r->procs) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->nr_procs; i++) {
+		r->procs[i].pid = pids[i];
+		r->procs[i].start_time = start_times[i];
+	}
+	nf = ops->funcs(r->patch, &funcs);
+	if (2 * nf * r->nr_procs + p->nr_watch > HC_MAX_FUNCS) {
 		snprintf(err, len, "%zu functions in %zu processes need %zu probes; at most %d: "
-			 "list fewer processes under 'processes.pids'", p->patch.ulp.nr_functions,
-			 r->nr_procs, 2 * p->patch.ulp.nr_functions * r->nr_procs, HC_MAX_FUNCS);
+			 "list fewer processes under 'processes.pids'", nf, r->nr_procs,
+			 2 * nf * r->nr_procs, HC_MAX_FUNCS);
 		return -E2BIG;
 	}
-	r->nr_patched = p->patch.ulp.nr_functions;
+	r->nr_patched = nf;
 	r->arm_names = calloc(r->nr_patched, sizeof(*r->arm_names));
 	r->control_window = calloc(r->nr_patched, sizeof(*r->control_window));
 	if (!r->arm_names || !r->control_window)
 		return -ENOMEM;
 	for (f = 0; f < r->nr_patched; f++) {
-		const struct hc_policy_func *pf = &p->patch.ulp.functions[f];
+		const struct patch_func *pf = &funcs[f];
 
 		if (asprintf(&r->arm_names[f], "%s -> %s", pf->old_sym, pf->new_sym) < 0) {
 			r->arm_names[f] = NULL;
@@ -237,7 +247,7 @@ static int add_arms(struct rollout *r, char *err, size_t len)
 				struct hc_funcspec spec = {
 					.kind = HC_FUNC_USER,
 					.text = text,
-					.path = side ? p->patch.ulp.library : p->patch.ulp.target,
+					.path = side ? pf->library : pf->target,
 					.symbol = side ? pf->new_sym : pf->old_sym,
 					.pid = r->procs[i].pid,
 				};
@@ -245,8 +255,8 @@ static int add_arms(struct rollout *r, char *err, size_t len)
 				snprintf(text, sizeof(text), "user:%s:%s@%d", spec.path, spec.symbol,
 					 spec.pid);
 				/* the library's side is attached when the process is patched */
-				ret = monitor__add_flags(r->mon, &spec, pf->errors,
-							 side ? MONITOR_DEFERRED : 0, err, len);
+				ret = r->src->ops->add(r->src, &spec, pf->errors,
+						       side ? MONITOR_DEFERRED : 0, err, len);
 				if (ret)
 					return ret;
 			}
@@ -255,59 +265,16 @@ static int add_arms(struct rollout *r, char *err, size_t len)
 	return 0;
 }
 
-/* a pidfd per process: the exit of a patched one rolls back at once, not a window later */
-static int watch_procs(struct rollout *r, char *err, size_t len)
+static void on_proc_exit(size_t i, void *ctx)
 {
-	size_t i;
+	struct rollout *r = ctx;
 
-	for (i = 0; i < r->nr_procs; i++) {
-		struct rollout_proc *pr = &r->procs[i];
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_PROC | i };
-
-		pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
-		if (pr->pidfd < 0) {
-			int ret = -errno;
-
-			snprintf(err, len, "cannot watch pid %d: %s", pr->pid, strerror(-ret));
-			return ret;
-		}
-		if (epoll_ctl(r->ep, EPOLL_CTL_ADD, pr->pidfd, &ev)) {
-			int ret = -errno;
-
-			snprintf(err, len, "cannot set up the event loop: %s", strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
+	proc_died(r, r->procs[i].pid, 0);
 }
 
-static void proc_exited(struct rollout *r, size_t i)
+static void on_stop(int sig, void *ctx)
 {
-	struct rollout_proc *pr = &r->procs[i];
-
-	epoll_ctl(r->ep, EPOLL_CTL_DEL, pr->pidfd, NULL);
-	/* the exit tracepoint fires before the pidfd wakes: take its signal first */
-	guard__poll(r->guard);
-	proc_died(r, pr->pid, 0);
-}
-
-int rollout__set_procs(struct rollout *r, const pid_t *pids, const uint64_t *start_times,
-		       size_t n)
-{
-	size_t i;
-
-	if (!n || r->procs)
-		return -EINVAL;
-	r->procs = calloc(n, sizeof(*r->procs));
-	if (!r->procs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		r->procs[i].pid = pids[i];
-		r->procs[i].start_time = start_times[i];
-		r->procs[i].pidfd = -1;
-	}
-	r->nr_procs = n;
-	return 0;
+	trip(ctx, "operator", "stopped by %s", strsignal(sig));
 }
 
 static int judge_config(const struct rollout *r, struct judge_config *cfg)
@@ -329,8 +296,12 @@ static int judge_config(const struct rollout *r, struct judge_config *cfg)
 
 int rollout__prepare(struct rollout *r, char *err, size_t len)
 {
+	const struct source_events ev = {
+		.guard = on_guard, .proc_exit = on_proc_exit, .stop = on_stop, .ctx = r,
+	};
 	const struct hc_policy *p = r->pol;
 	struct judge_config cfg;
+	pid_t *pids;
 	size_t i;
 	int ret;
 
@@ -338,16 +309,16 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	if (ret)
 		return ret;
 	for (i = 0; i < p->nr_watch; i++) {
-		ret = monitor__add(r->mon, &p->watch[i].func, p->watch[i].errors, err, len);
+		ret = r->src->ops->add(r->src, &p->watch[i].func, p->watch[i].errors, 0, err,
+				       len);
 		if (ret)
 			return ret;
 	}
-	r->nr_mon = monitor__func_cnt(r->mon);
+	r->nr_mon = r->src->ops->func_cnt(r->src);
 	r->nr = r->nr_patched + p->nr_watch;
 	r->funcs = calloc(r->nr, sizeof(*r->funcs));
-	r->prev = calloc(r->nr_mon, sizeof(*r->prev));
-	r->delta = calloc(r->nr_mon, sizeof(*r->delta));
-	if (!r->funcs || !r->prev || !r->delta)
+	r->delta = calloc(r->nr_mon ? r->nr_mon : 1, sizeof(*r->delta));
+	if (!r->funcs || !r->delta)
 		return -ENOMEM;
 	judge_config(r, &cfg);
 	for (i = 0; i < r->nr; i++) {
@@ -359,7 +330,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 			return -ENOMEM;
 		f->patched = i < r->nr_patched;
 		f->name = f->patched ? r->arm_names[i] :
-			  monitor__func_name(r->mon, mon_id(r, i));
+			  r->src->ops->func_name(r->src, mon_id(r, i));
 		/* a watch entry of a ulp policy has no control arm: before/after */
 		if (!f->patched)
 			cfg.design = JUDGE_BEFORE_AFTER;
@@ -376,76 +347,35 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		snprintf(err, len, "invalid judge alpha %g", cfg.alpha);
 		return ret;
 	}
-	ret = monitor__load(r->mon, err, len);
+	pids = calloc(r->nr_procs ? r->nr_procs : 1, sizeof(*pids));
+	if (!pids)
+		return -ENOMEM;
+	for (i = 0; i < r->nr_procs; i++)
+		pids[i] = r->procs[i].pid;
+	ret = r->src->ops->start(r->src, &ev, pids, r->nr_procs, err, len);
+	free(pids);
 	if (ret)
 		return ret;
-	/* host-wide: a livepatch can break any process */
-	ret = guard__new(&r->guard, monitor__watched_fd(r->mon), 1, on_guard, r);
-	ret = ret ?: guard__attach(r->guard, err, len);
-	if (ret)
-		return ret;
-	r->sfd = evloop__stop_fd(SFD_CLOEXEC | SFD_NONBLOCK);
-	r->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (r->sfd < 0 || r->ep < 0) {
-		ret = r->sfd < 0 ? r->sfd : -errno;
-		snprintf(err, len, "cannot set up the event loop: %s", strerror(-ret));
-		return ret;
-	}
-	{
-		int fds[3] = { r->sfd, guard__ringbuf_fd(r->guard), guard__kmsg_fd(r->guard) };
-
-		for (i = 0; i < 3; i++) {
-			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)fds[i] };
-
-			if (fds[i] >= 0 && epoll_ctl(r->ep, EPOLL_CTL_ADD, fds[i], &ev)) {
-				ret = -errno;
-				snprintf(err, len, "cannot set up the event loop: %s", strerror(-ret));
-				return ret;
-			}
-		}
-	}
-	ret = watch_procs(r, err, len);
-	if (ret)
-		return ret;
-	ret = monitor__attach(r->mon, err, len);
-	if (ret)
-		return ret;
-	/* the first sample only sets the starting point */
-	monitor__sample(r->mon, r->prev, r->delta);
 	if (r->nr_procs)
 		mark(r, "monitor", "%zu function%s in %zu process%s, probes %s", r->nr_patched,
 		     r->nr_patched == 1 ? "" : "s", r->nr_procs, r->nr_procs == 1 ? "" : "es",
-		     monitor__mode_name(r->mon));
+		     r->src->ops->mode_name(r->src));
 	else
 		mark(r, "monitor", "%zu function%s, probes %s", r->nr, r->nr == 1 ? "" : "s",
-		     monitor__mode_name(r->mon));
+		     r->src->ops->mode_name(r->src));
 	return 0;
 }
 
-/* wait until @until (CLOCK_MONOTONIC), handling guardrail events; false if tripped */
+/* wait until @until (the source's clock), handling the events; false if tripped */
 static bool wait_until(struct rollout *r, uint64_t until)
 {
-	struct signalfd_siginfo si;
-
 	while (!r->tripped) {
-		struct epoll_event evs[4];
-		uint64_t now = time__mono_ns();
-		int n, i;
+		uint64_t t = clock_ns(r);
 
-		guard__poll(r->guard);
-		if (r->tripped || now >= until)
+		r->src->ops->poll(r->src);
+		if (r->tripped || t >= until)
 			break;
-		n = epoll_wait(r->ep, evs, 4, (int)((until - now + 999999) / 1000000));
-		for (i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64;
-
-			if (tag & EV_PROC) {
-				proc_exited(r, tag & ~EV_PROC);
-				continue;
-			}
-			if ((int)tag == r->sfd && read(r->sfd, &si, sizeof(si)) == sizeof(si))
-				trip(r, "operator", "stopped by %s", strsignal((int)si.ssi_signo));
-		}
+		r->src->ops->wait(r->src, until);
 	}
 	return !r->tripped;
 }
@@ -454,7 +384,7 @@ static void sample(struct rollout *r)
 {
 	size_t i, p;
 
-	monitor__sample(r->mon, r->prev, r->delta);
+	r->src->ops->sample(r->src, r->delta);
 	for (p = 0; p < r->nr_procs; p++)
 		r->procs[p].window_calls = 0;
 	for (i = 0; i < r->nr; i++) {
@@ -509,14 +439,14 @@ static void add_cells(struct rollout *r, size_t i)
 
 static int baseline(struct rollout *r)
 {
-	uint64_t end = time__mono_ns() + r->pol->baseline.duration_ns, next;
+	uint64_t end = clock_ns(r) + r->pol->baseline.duration_ns, next;
 	size_t i;
 
 	r->phase = ROLLOUT_PHASE_BASELINE;
 	r->phase_end_ns = end;
 	mark(r, "baseline", "start, %.1f s", r->pol->baseline.duration_ns / 1e9);
 	progress(r);
-	for (next = time__mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
+	for (next = clock_ns(r) + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
 	     next += ROLLOUT_WINDOW_NS) {
 		if (!wait_until(r, next))
 			return -EINTR;
@@ -663,19 +593,19 @@ static int proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 	int ret = 0;
 
 	for (f = 0; f < r->nr_patched; f++)
-		monitor__detach_func(r->mon, ARM_ID(r, f, i, 0));
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
 	for (f = 0; f < r->nr_patched && !ret; f++)
-		ret = monitor__attach_func(r->mon, ARM_ID(r, f, i, 1), err, len);
-	ret = ret ?: r->drv->patch_one(r->drv->ctx, i, err, len);
+		ret = r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 1), err, len);
+	ret = ret ?: r->patch->ops->patch_one(r->patch, i, err, len);
 	if (!ret) {
 		pr->state = ROLLOUT_PROC_CANARY;
 		pr->was_patched = true;
 		return 0;
 	}
 	for (f = 0; f < r->nr_patched; f++)
-		monitor__detach_func(r->mon, ARM_ID(r, f, i, 1));
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
 	for (f = 0; f < r->nr_patched; f++)
-		if (monitor__attach_func(r->mon, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
 			mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
 	return ret;
 }
@@ -689,8 +619,8 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 	int ret;
 
 	for (f = 0; f < r->nr_patched; f++)
-		monitor__detach_func(r->mon, ARM_ID(r, f, i, 1));
-	ret = r->drv->revert_one(r->drv->ctx, i, err, len);
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
+	ret = r->patch->ops->revert_one(r->patch, i, err, len);
 	if (ret) {
 		pr->state = ROLLOUT_PROC_FAILED;
 		snprintf(pr->note, sizeof(pr->note), "revert failed: %s", err);
@@ -698,9 +628,19 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 	}
 	pr->state = ROLLOUT_PROC_REVERTED;
 	for (f = 0; f < r->nr_patched; f++)
-		if (monitor__attach_func(r->mon, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
 			mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
 	return 0;
+}
+
+/* a whole-host patch in, and in effect everywhere */
+static int load(struct rollout *r, char *err, size_t len)
+{
+	const struct patch_ops *ops = r->patch->ops;
+	int ret;
+
+	ret = ops->load(r->patch, err, len);
+	return ret ?: ops->wait ? ops->wait(r->patch, err, len) : 0;
 }
 
 /*
@@ -714,8 +654,9 @@ static int activate(struct rollout *r, size_t s, char *err, size_t len)
 	char perr[400];
 	int pass, ret;
 
+	/* not a type test: a driver either goes in process by process or host-wide */
 	if (!r->nr_procs)
-		return s ? 0 : r->drv->apply(r->drv->ctx, err, len);
+		return s ? 0 : load(r, err, len);
 	k = stage_targets(r, s);
 	for (i = 0; i < r->nr_procs; i++)
 		n += r->procs[i].state == ROLLOUT_PROC_CANARY;
@@ -767,7 +708,7 @@ static int deactivate(struct rollout *r, char *err, size_t len)
 	int ret, first = 0;
 
 	if (!r->nr_procs)
-		return r->drv->revert(r->drv->ctx, err, len);
+		return r->patch->ops->revert(r->patch, err, len);
 	for (i = r->nr_procs; i-- > 0;) {
 		if (r->procs[i].state != ROLLOUT_PROC_CANARY)
 			continue;
@@ -872,6 +813,32 @@ static void keep_stage(struct rollout *r, size_t s)
 	}
 }
 
+/* what a stage's end-of-stage verdict leads to */
+enum stage_next {
+	STAGE_NEXT,		/* on to the next stage, or commit after the last */
+	STAGE_EXTEND,		/* run the stage again, once */
+	STAGE_ROLLBACK,
+};
+
+/* the judge's verdict, and judge.on_inconclusive when it is not conclusive */
+static enum stage_next stage_next(const struct hc_policy *p, enum judge_verdict v, bool extended)
+{
+	if (v == JUDGE_FAIL)
+		return STAGE_ROLLBACK;
+	if (v != JUDGE_INCONCLUSIVE && v != JUDGE_NODATA)
+		return STAGE_NEXT;
+	switch (p->judge.on_inconclusive) {
+	case HC_INCONCLUSIVE_EXTEND:
+		/* extended once already: as rollback */
+		return extended ? STAGE_ROLLBACK : STAGE_EXTEND;
+	case HC_INCONCLUSIVE_ROLLBACK:
+		return STAGE_ROLLBACK;
+	case HC_INCONCLUSIVE_COMMIT:
+		return STAGE_NEXT;
+	}
+	return STAGE_ROLLBACK;
+}
+
 static int stages(struct rollout *r)
 {
 	const struct hc_policy *p = r->pol;
@@ -898,13 +865,13 @@ static int stages(struct rollout *r)
 			sample(r);
 		}
 		arms_begin_stage(r);
-		end = time__mono_ns() + st->duration_ns;
+		end = clock_ns(r) + st->duration_ns;
 again:
 		r->phase_end_ns = end;
 		mark(r, "stage", "%s%s, %.1f s", st->name, extended ? " (extended)" : "",
 		     st->duration_ns / 1e9);
 		progress(r);
-		for (next = time__mono_ns() + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
+		for (next = clock_ns(r) + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
 		     next += ROLLOUT_WINDOW_NS) {
 			if (!stage_window(r, next)) {
 				keep_stage(r, s);
@@ -915,27 +882,20 @@ again:
 		keep_stage(r, s);
 		mark(r, "verdict", "stage %s: %s%s%s", st->name, judge__verdict_name(v),
 		     why[0] ? ": " : "", why);
-		if (v == JUDGE_FAIL) {
-			trip(r, "judge", "%s", why);
-			return -EAGAIN;
-		}
-		if (v == JUDGE_INCONCLUSIVE || v == JUDGE_NODATA) {
-			switch (p->judge.on_inconclusive) {
-			case HC_INCONCLUSIVE_EXTEND:
-				if (!extended) {
-					extended = true;
-					end = time__mono_ns() + st->duration_ns;
-					goto again;
-				}
-				/* extended once already */
-				__attribute__((fallthrough));
-			case HC_INCONCLUSIVE_ROLLBACK:
+		switch (stage_next(p, v, extended)) {
+		case STAGE_NEXT:
+			break;
+		case STAGE_EXTEND:
+			extended = true;
+			end = clock_ns(r) + st->duration_ns;
+			goto again;
+		case STAGE_ROLLBACK:
+			if (v == JUDGE_FAIL)
+				trip(r, "judge", "%s", why);
+			else
 				trip(r, "judge", "stage %s %s%s%s", st->name, judge__verdict_name(v),
 				     why[0] ? ": " : "", why);
-				return -EAGAIN;
-			case HC_INCONCLUSIVE_COMMIT:
-				break;
-			}
+			return -EAGAIN;
 		}
 		for (i = 0; i < r->nr; i++) {
 			judge__next_stage(&r->funcs[i].judge);
@@ -946,12 +906,12 @@ again:
 	return 0;
 }
 
-int rollout__run(struct rollout *r, const struct patch_driver *drv)
+int rollout__run(struct rollout *r)
 {
+	const struct patch *patch = r->patch;
 	char err[400];
 	int ret;
 
-	r->drv = drv;
 	ret = baseline(r);
 	if (ret || r->tripped) {
 		/* the host was unhealthy before anything changed: do not make it worse */
@@ -965,7 +925,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 	r->phase = ROLLOUT_PHASE_ACTIVATE;
 	r->phase_end_ns = 0;
 	r->stage = r->pol->nr_stages ? r->pol->stages[0].name : NULL;
-	mark(r, "apply", "%s", drv->name);
+	mark(r, "apply", "%s", patch->ops->name);
 	progress(r);
 	ret = activate(r, 0, err, sizeof(err));
 	if (ret) {
@@ -985,7 +945,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		}
 		r->outcome = ROLLOUT_ROLLED_BACK;
 		snprintf(r->reason, sizeof(r->reason), "apply failed and was undone: %s", err);
-		if ((drv->revert_failed_apply || any) && deactivate(r, rerr, sizeof(rerr))) {
+		if ((patch->ops->revert_failed_load || any) && deactivate(r, rerr, sizeof(rerr))) {
 			r->outcome = ROLLOUT_FAILED;
 			snprintf(r->reason, sizeof(r->reason), "apply failed (%s), and so did the "
 				 "revert: %s", err, rerr);
@@ -994,8 +954,8 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		r->phase = ROLLOUT_PHASE_DONE;
 		return 0;
 	}
-	r->applied_ns = time__mono_ns();
-	mark(r, "applied", "%s", drv->name);
+	r->applied_ns = clock_ns(r);
+	mark(r, "applied", "%s", patch->ops->name);
 	/* calls made while the patch went in belong to neither side: the stage starts clean */
 	sample(r);
 	ret = stages(r);
@@ -1008,7 +968,7 @@ int rollout__run(struct rollout *r, const struct patch_driver *drv)
 		return 0;
 	}
 	r->phase = ROLLOUT_PHASE_ROLLBACK;
-	r->rollback_ns = time__mono_ns();
+	r->rollback_ns = clock_ns(r);
 	snprintf(r->reason, sizeof(r->reason), "%s", r->trip);
 	mark(r, "rollback", "%s", r->trip);
 	progress(r);
@@ -1036,7 +996,7 @@ static int ab_switch(struct rollout *r, bool on, char *err, size_t len)
 	if (!on)
 		return deactivate(r, err, len);
 	if (!r->nr_procs)
-		return r->drv->apply(r->drv->ctx, err, len);
+		return load(r, err, len);
 	for (i = 0; i < r->nr_procs; i++) {
 		enum rollout_proc_state st = r->procs[i].state;
 
@@ -1067,7 +1027,7 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 		return -ENOMEM;
 	r->nr_periods++;
 	p->on = on;
-	p->start_ns = time__mono_ns();
+	p->start_ns = clock_ns(r);
 	end = p->start_ns + period_ns;
 	r->phase_end_ns = end;
 	mark(r, "period", "%s, %.1f s", on ? "on" : "off", period_ns / 1e9);
@@ -1089,19 +1049,17 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 		if (next >= end)
 			break;
 	}
-	p->duration_ns = time__mono_ns() - p->start_ns;
+	p->duration_ns = clock_ns(r) - p->start_ns;
 	return 0;
 }
 
-int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int rounds,
-		uint64_t period_ns, bool end_on)
+int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool end_on)
 {
 	bool on_now = false;
 	char err[400];
 	unsigned int i;
 	int k, ret = 0;
 
-	r->drv = drv;
 	r->phase = ROLLOUT_PHASE_STAGE;
 	r->stage = "ab";
 	for (i = 0; i < rounds && !r->tripped && !ret; i++) {
@@ -1183,8 +1141,6 @@ void rollout__free(struct rollout *r)
 	for (i = 0; i < r->nr_periods; i++)
 		free(r->periods[i].funcs);
 	free(r->periods);
-	monitor__free(r->mon);
-	guard__free(r->guard);
 	for (i = 0; r->funcs && i < r->nr; i++) {
 		judge__free(&r->funcs[i].judge);
 		judge__free(&r->funcs[i].solo);
@@ -1192,18 +1148,10 @@ void rollout__free(struct rollout *r)
 	}
 	for (i = 0; r->arm_names && i < r->nr_patched; i++)
 		free(r->arm_names[i]);
-	for (i = 0; i < r->nr_procs; i++)
-		if (r->procs[i].pidfd >= 0)
-			close(r->procs[i].pidfd);
 	free(r->arm_names);
 	free(r->control_window);
 	free(r->procs);
-	if (r->sfd >= 0)
-		close(r->sfd);
-	if (r->ep >= 0)
-		close(r->ep);
 	free(r->funcs);
-	free(r->prev);
 	free(r->delta);
 	free(r);
 }
@@ -1264,7 +1212,7 @@ unsigned int rollout__stage_index(const struct rollout *r)
 
 uint64_t rollout__remaining_ns(const struct rollout *r)
 {
-	uint64_t now = time__mono_ns();
+	uint64_t now = clock_ns(r);
 
 	if (r->phase == ROLLOUT_PHASE_DONE || r->phase == ROLLOUT_PHASE_ROLLBACK)
 		return 0;
@@ -1289,7 +1237,7 @@ size_t rollout__timeline(const struct rollout *r, const struct rollout_mark **ma
 
 const char *rollout__probe_mode(const struct rollout *r)
 {
-	return monitor__mode_name(r->mon);
+	return r->src->ops->mode_name(r->src);
 }
 
 uint64_t rollout__detect_ns(const struct rollout *r)

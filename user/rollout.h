@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The staged rollout of one patch: baseline, activation, stages judged window by window,
- * then commit or rollback. Generic over how a patch is applied and reverted (struct
- * patch_driver), so klp, exec and later ulp share the measuring and the judging. No printing:
- * the command layer follows progress through hooks and prints the report.
+ * then commit or rollback. Generic over how a patch is applied and reverted (the driver
+ * table of user/patch/patch.h), so every patch type shares the measuring and the judging,
+ * and over where the samples come from (user/source.h), so that tests can script them. No
+ * printing: the command layer follows progress through hooks and prints the report.
  */
 #ifndef HC_ROLLOUT_H
 #define HC_ROLLOUT_H
@@ -15,7 +16,9 @@
 #include "guard.h"
 #include "judge.h"
 #include "monitor.h"
+#include "source.h"
 #include "policy.h"
+#include "patch/patch.h"
 
 /* every window is judged; 1 s gives a few windows even in the short stages of the VM tests */
 #define ROLLOUT_WINDOW_NS	1000000000ULL
@@ -37,23 +40,6 @@ enum rollout_phase {
 	ROLLOUT_PHASE_DONE,
 };
 
-struct patch_driver {
-	const char *name;
-	/* make the patch live; on failure leave the system as it was and say why */
-	int (*apply)(void *ctx, char *err, size_t len);
-	/* take it out again; @err says what is left if it fails */
-	int (*revert)(void *ctx, char *err, size_t len);
-	void *ctx;
-	/* a failed apply may have changed something (an external patcher): revert it too */
-	bool revert_failed_apply;
-	/*
-	 * Per-process patches (ulp), instead of apply and revert: patch or restore process
-	 * @proc of rollout__set_procs(). patch_one's -EBUSY means "busy past the deadline,
-	 * left untouched": that process stays in the control arm.
-	 */
-	int (*patch_one)(void *ctx, size_t proc, char *err, size_t len);
-	int (*revert_one)(void *ctx, size_t proc, char *err, size_t len);
-};
 
 enum rollout_proc_state {
 	ROLLOUT_PROC_CONTROL,		/* unpatched, in the control arm */
@@ -72,7 +58,6 @@ struct rollout_proc {
 	bool was_patched;		/* patched at some point of the run */
 	char note[448];			/* why it is busy, lost or failed */
 	/* private to the rollout */
-	int pidfd;
 	uint64_t window_calls;		/* its calls in the last window, in either arm */
 	uint64_t base_calls;		/* its calls in the baseline */
 };
@@ -116,15 +101,15 @@ struct rollout_hooks {
 	void *ctx;
 };
 
-int rollout__new(struct rollout **r, const struct hc_policy *pol, enum hc_probe_mode mode,
-		 const struct rollout_hooks *hooks);
 /*
- * A ulp rollout: the processes whose arms the stages move (in this order), before prepare.
- * Each policy function is then watched in the target for the control processes and in the
- * library for the canary ones. @pids and @start_times are copied.
+ * A rollout of @pol that moves @patch (checked, its journal begun) and measures it through
+ * @src, the BPF monitor in production (source_bpf__new()). Both are borrowed: free them
+ * after the rollout. A per-process patch's processes (patch_ops.procs) are the arms the
+ * stages move, in that order; each function it redirects is watched in the target for the
+ * control processes and in the library for the canary ones.
  */
-int rollout__set_procs(struct rollout *r, const pid_t *pids, const uint64_t *start_times,
-		       size_t n);
+int rollout__new(struct rollout **r, const struct hc_policy *pol, struct patch *patch,
+		 struct source *src, const struct rollout_hooks *hooks);
 size_t rollout__proc_cnt(const struct rollout *r);
 const struct rollout_proc *rollout__proc(const struct rollout *r, size_t i);
 const char *rollout__proc_state_name(enum rollout_proc_state s);
@@ -134,7 +119,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len);
  * The whole lifecycle after prepare: baseline, apply, stages, commit or rollback. Returns
  * 0 with the outcome in rollout__outcome(), or -errno when even the rollback failed.
  */
-int rollout__run(struct rollout *r, const struct patch_driver *drv);
+int rollout__run(struct rollout *r);
 void rollout__free(struct rollout *r);
 
 /* 'hotcanary ab': one period with the patch in (on) or out, every function's figures */
@@ -153,8 +138,7 @@ struct rollout_period {
  * rolled-back. Else committed (@end_on) or rolled-back with an "as the policy says" reason.
  * Returns 0, or -errno when even taking the patch out failed.
  */
-int rollout__ab(struct rollout *r, const struct patch_driver *drv, unsigned int rounds,
-		uint64_t period_ns, bool end_on);
+int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool end_on);
 size_t rollout__periods(const struct rollout *r, const struct rollout_period **periods);
 
 enum rollout_outcome rollout__outcome(const struct rollout *r);

@@ -16,13 +16,10 @@
 #include <json-c/json.h>
 #include "atomic_file.h"
 #include "cmd.h"
-#include "checks.h"
-#include "ksym.h"
 #include "journal.h"
 #include "policy.h"
 #include "rollout.h"
-#include "steps.h"
-#include "ulp_driver.h"
+#include "patch/patch.h"
 #include "prom.h"
 #include "run.h"
 #include "svg.h"
@@ -52,54 +49,6 @@ static void usage(FILE *out)
 		"\n"
 		"exit status: 0 committed, 3 rolled back, 4 refused before any change,\n"
 		"             2 bad usage or policy, 1 any other error (system left consistent)\n");
-}
-
-/* how a patch goes in and out; every step is journaled (user/steps.c) */
-struct driver_ctx {
-	const struct hc_policy *pol;
-	struct steps steps;
-	char module_name[KLP_NAME_MAX];
-	char prev_name[KLP_NAME_MAX];
-};
-
-static int exec_apply(void *ctx, char *err, size_t len)
-{
-	struct driver_ctx *d = ctx;
-	const struct hc_policy *p = d->pol;
-
-	return steps__exec(&d->steps, JOURNAL_ACT_EXEC_APPLY, p->patch.exec.apply,
-			   p->patch.exec.revert, p->patch.exec.timeout_ns, err, len);
-}
-
-static int exec_revert(void *ctx, char *err, size_t len)
-{
-	struct driver_ctx *d = ctx;
-	const struct hc_policy *p = d->pol;
-
-	return steps__exec(&d->steps, JOURNAL_ACT_EXEC_REVERT, p->patch.exec.revert, NULL,
-			   p->patch.exec.timeout_ns, err, len);
-}
-
-static int klp_apply(void *ctx, char *err, size_t len)
-{
-	struct driver_ctx *d = ctx;
-
-	return steps__klp_load(&d->steps, d->pol->patch.klp.module, d->module_name, false, err,
-			       len);
-}
-
-static int klp_revert(void *ctx, char *err, size_t len)
-{
-	struct driver_ctx *d = ctx;
-	int ret;
-
-	/* a previous cumulative patch takes over atomically: no unpatched window */
-	if (d->pol->patch.klp.replaces)
-		ret = steps__klp_replace(&d->steps, d->pol->patch.klp.replaces, d->prev_name,
-					 d->module_name, err, len);
-	else
-		ret = steps__klp_disable(&d->steps, d->module_name, err, len);
-	return ret ?: steps__klp_unload(&d->steps, d->module_name, err, len);
 }
 
 static double ratio(double a, double b)
@@ -459,79 +408,42 @@ static int write_report(const char *path, struct json_object *o)
 				       JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/* print the checks as a table, or nothing with --json (the report carries them) */
-static void checks_print(const struct checks_report *rep)
+/*
+ * The driver's pre-flight: its findings printed unless @quiet, then 0, or the exit code to
+ * stop with (nothing was changed either way).
+ */
+static int precheck(struct patch *p, int quiet)
 {
-	size_t i;
-
-	for (i = 0; i < CHECK_NR; i++)
-		printf("%-4s %2d %-12s %s\n", check_status__name(rep->r[i].status), rep->r[i].id,
-		       rep->r[i].name, rep->r[i].reason);
-}
-
-static struct json_object *checks_json(const struct checks_report *rep)
-{
-	struct json_object *a = json_object_new_array();
-	size_t i;
-
-	for (i = 0; i < CHECK_NR; i++) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "id", json_object_new_int(rep->r[i].id));
-		json_object_object_add(o, "name", json_object_new_string(rep->r[i].name));
-		json_object_object_add(o, "status",
-				       json_object_new_string(check_status__name(rep->r[i].status)));
-		json_object_object_add(o, "reason", json_object_new_string(rep->r[i].reason));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-/* run the compatibility checks of a klp or exec policy: 0, or the exit code to stop with */
-static int precheck(const struct hc_policy *pol, struct checks_report *rep, int quiet)
-{
-	struct klp_sys sys;
+	char err[1024];
 	int ret;
 
-	ksym__tracefs();
-	ret = klp_sys__init(&sys, NULL);
-	ret = ret ?: checks__run(pol, &sys, rep);
-	if (ret) {
-		p_err("cannot run the compatibility checks for '%s': %s", pol->source,
-		      strerror(-ret));
+	ret = p->ops->check(p, err, sizeof(err));
+	if (ret && ret != -EPERM) {
+		p_err("%s", err);
 		return HC_EXIT_ERROR;
 	}
 	if (!quiet)
-		checks_print(rep);
-	if (checks__worst(rep) == CHECK_FAIL) {
-		p_err("refused by the compatibility checks above; nothing was changed");
+		p->ops->check_print(p, stdout);
+	if (ret) {
+		p_err("%s", err);
 		return HC_EXIT_REFUSED;
 	}
 	return 0;
 }
 
-/* a refusal is a decision too: the report says which checks refused (@rep) or why */
-static void write_refusal(const char *path, const struct hc_policy *pol,
-			  const struct checks_report *rep, const char *why, int rc)
+/* a refusal is a decision too: the report says what refused and why */
+static void write_refusal(const char *path, const struct patch *p, int rc)
 {
 	struct json_object *o = json_object_new_object();
-	char reason[1200] = "refused by the compatibility checks:";
-	size_t i;
+	const struct hc_policy *pol = p->pol;
 	int ret;
 
-	for (i = 0; rep && i < CHECK_NR; i++)
-		if (rep->r[i].status == CHECK_FAIL)
-			snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), " %s: %s;",
-				 rep->r[i].name, rep->r[i].reason);
-	if (why)
-		snprintf(reason, sizeof(reason), "%s", why);
 	json_object_object_add(o, "name", json_object_new_string(pol->name));
 	json_object_object_add(o, "policy", json_object_new_string(pol->source));
 	json_object_object_add(o, "decision", json_object_new_string("refused"));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_object_add(o, "reason", json_object_new_string(p->refusal));
 	json_object_object_add(o, "exit_code", json_object_new_int(rc));
-	if (rep)
-		json_object_object_add(o, "checks", checks_json(rep));
+	p->ops->describe(p, PATCH_VIEW_REFUSAL, o);
 	json_object_object_add(o, "timeline", json_object_new_array());
 	ret = write_report(path, o);
 	if (ret)
@@ -539,40 +451,10 @@ static void write_refusal(const char *path, const struct hc_policy *pol,
 	json_object_put(o);
 }
 
-/*
- * Pre-flight a ulp policy: the target and library, and every process it names. 0, or the
- * exit code of the refusal (nothing was changed).
- */
-static int ulp_open(struct ulp_driver *ud, const struct hc_policy *pol, struct steps *steps,
-		    const char *report, int quiet)
-{
-	char err[1024];
-	size_t i;
-	int ret;
-
-	ret = ulp_driver__open(ud, pol, steps, err, sizeof(err));
-	if (ret == -ENOMEM) {
-		p_err("out of memory");
-		return HC_EXIT_ERROR;
-	}
-	if (ret) {
-		p_err("%s; nothing was changed", err);
-		if (report)
-			write_refusal(report, pol, NULL, err, HC_EXIT_REFUSED);
-		return HC_EXIT_REFUSED;
-	}
-	if (!quiet)
-		for (i = 0; i < ud->nr; i++)
-			printf("ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
-			       ud->procs[i]->pid, ud->procs[i]->comm, ud->procs[i]->nr_sites,
-			       ud->procs[i]->nr_sites == 1 ? "" : "s");
-	return 0;
-}
-
 int cmd_check(int argc, char **argv)
 {
-	struct checks_report rep = { 0 };
 	struct hc_policy *pol = NULL;
+	struct patch *patch = NULL;
 	struct policy_err perr;
 	char err[1024];
 	int rc, json = argc > 2 && !strcmp(argv[2], "--json");
@@ -585,39 +467,26 @@ int cmd_check(int argc, char **argv)
 		p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
 		return HC_EXIT_USAGE;
 	}
-	if (pol->patch.type == HC_PATCH_ULP) {
-		struct ulp_driver ud = { 0 };
-
-		/* the same pre-flight as 'run': every process, nothing changed */
-		rc = require_bpf_privileges() ? HC_EXIT_ERROR : ulp_open(&ud, pol, NULL, NULL, json);
-		if (json) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "policy", json_object_new_string(pol->source));
-			json_object_object_add(o, "processes", json_object_new_int((int)ud.nr));
-			json_object_object_add(o, "result", json_object_new_string(
-				rc == HC_EXIT_REFUSED ? "refused" : rc ? "error" : "passed"));
-			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
-		}
-		ulp_driver__free(&ud);
+	if (patch__new(&patch, pol)) {
+		p_err("out of memory");
 		policy__free(pol);
-		return rc;
+		return HC_EXIT_ERROR;
 	}
-	rc = precheck(pol, &rep, json);
+	/* the same pre-flight as 'run', nothing changed */
+	rc = patch->ops->check_needs_root && require_bpf_privileges() ? HC_EXIT_ERROR :
+	     precheck(patch, json);
 	if (json) {
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "policy", json_object_new_string(pol->source));
-		json_object_object_add(o, "checks", checks_json(&rep));
+		patch->ops->describe(patch, PATCH_VIEW_CHECK, o);
 		json_object_object_add(o, "result", json_object_new_string(
 			rc == HC_EXIT_REFUSED ? "refused" : rc ? "error" : "passed"));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
-	checks__free(&rep);
+	patch__free(patch);
 	policy__free(pol);
 	return rc;
 }
@@ -646,69 +515,6 @@ static int journal_note(struct journal *j, enum journal_action a, struct json_ob
 	return ret;
 }
 
-static void ulp_run_detail(struct json_object *o, const struct ulp_driver *ud)
-{
-	struct json_object *a = json_object_new_array();
-	size_t i;
-
-	json_object_object_add(o, "library", json_object_new_string(ud->spec.library));
-	json_object_object_add(o, "target", json_object_new_string(ud->spec.target));
-	for (i = 0; i < ud->nr; i++) {
-		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "pid", json_object_new_int(ud->pids[i]));
-		json_object_object_add(p, "start_time", json_object_new_uint64(ud->start_times[i]));
-		json_object_array_add(a, p);
-	}
-	json_object_object_add(o, "pids", a);
-}
-
-/* per process: what the rollout left it as, how long it was frozen; newcomers last */
-static void ulp_report(const struct rollout *r, const struct ulp_driver *ud,
-		       struct json_object *rj, int quiet)
-{
-	struct json_object *pa = json_object_new_array(), *na = json_object_new_array();
-	pid_t *late = NULL;
-	size_t i, nlate = 0;
-	char fz[16];
-
-	if (!quiet)
-		printf("\n%-8s %-16s %-13s %10s %8s  %s\n", "PID", "COMM", "STATE", "FROZEN",
-		       "STOPS", "NOTE");
-	for (i = 0; i < rollout__proc_cnt(r); i++) {
-		const struct rollout_proc *p = rollout__proc(r, i);
-		const struct ulp_proc *up = ud->procs[i];
-		struct json_object *o = json_object_new_object();
-		const char *state = rollout__proc_state_name(p->state);
-
-		json_object_object_add(o, "pid", json_object_new_int(p->pid));
-		json_object_object_add(o, "start_time", json_object_new_uint64(p->start_time));
-		json_object_object_add(o, "comm", json_object_new_string(up->comm));
-		json_object_object_add(o, "state", json_object_new_string(state));
-		json_object_object_add(o, "was_patched", json_object_new_boolean(p->was_patched));
-		json_object_object_add(o, "freeze_ns", json_object_new_uint64(up->freeze_ns));
-		json_object_object_add(o, "stops", json_object_new_int(up->attempts));
-		if (p->note[0])
-			json_object_object_add(o, "note", json_object_new_string(p->note));
-		json_object_array_add(pa, o);
-		if (!quiet)
-			printf("%-8d %-16s %-13s %10s %8u  %s\n", p->pid, up->comm, state,
-			       up->freeze_ns ? duration__format(up->freeze_ns, fz, sizeof(fz)) : "-",
-			       up->attempts, p->note);
-	}
-	json_object_object_add(rj, "processes", pa);
-	if (!ulp_driver__newcomers(ud, &late, &nlate)) {
-		for (i = 0; i < nlate; i++) {
-			json_object_array_add(na, json_object_new_int(late[i]));
-			if (!quiet)
-				printf("%-8d %-16s %-13s %10s %8s  %s\n", late[i], "", "unpatched", "-",
-				       "-", "started during the rollout: not patched");
-		}
-		free(late);
-	}
-	json_object_object_add(rj, "newcomers", na);
-}
-
 /*
  * What 'run' and 'ab' share: the checks, the journal, the drivers, the rollout and its
  * report. @o->ab selects the switchback of 'ab' instead of the stages.
@@ -717,15 +523,13 @@ int run__execute(const struct run_opts *opt)
 {
 	struct rollout_hooks hooks = { .progress = progress };
 	enum hc_probe_mode mode = opt->mode;
-	struct checks_report rep = { 0 };
-	struct driver_ctx dctx = { 0 };
-	struct patch_driver drv = { 0 };
-	struct ulp_driver ud = { 0 };
 	struct run_ctx ctx = { .json = opt->json, .prom_file = opt->prom_file };
 	const char *report = opt->report, *svg = opt->svg, *state_dir = opt->state_dir;
 	struct hc_policy *pol = NULL;
+	struct patch *patch = NULL;
 	struct journal *j = NULL;
 	struct rollout *r = NULL;
+	struct source *src = NULL;
 	struct json_object *o, *rj;
 	struct policy_err perr;
 	int dry = opt->dry, ret, rc = HC_EXIT_ERROR, mode_set = opt->mode_set;
@@ -738,21 +542,18 @@ int run__execute(const struct run_opts *opt)
 	}
 	if (require_bpf_privileges())
 		goto out;
-	if (pol->patch.type == HC_PATCH_ULP) {
-		/* the ulp checks are per process: pre-flight every one, change nothing */
-		rc = ulp_open(&ud, pol, &dctx.steps, report, ctx.json);
-		if (rc)
-			goto out;
-	} else {
-		rc = precheck(pol, &rep, ctx.json);
-		if (rc) {
-			if (report && rc == HC_EXIT_REFUSED)
-				write_refusal(report, pol, &rep, NULL, rc);
-			goto out;
-		}
+	if (patch__new(&patch, pol)) {
+		p_err("out of memory");
+		goto out;
 	}
-	if (!mode_set && pol->patch.type == HC_PATCH_KLP)
-		mode = rep.probe_mode;
+	rc = precheck(patch, ctx.json);
+	if (rc) {
+		if (report && rc == HC_EXIT_REFUSED)
+			write_refusal(report, patch, rc);
+		goto out;
+	}
+	if (!mode_set && patch->ops->probe_mode)
+		mode = patch->ops->probe_mode(patch);
 	if (dry) {
 		printf("dry run: the policy and the checks pass; nothing was changed\n");
 		goto out;
@@ -768,57 +569,21 @@ int run__execute(const struct run_opts *opt)
 		p_err("%s", err);
 		goto out;
 	}
-	dctx.pol = pol;
-	ret = steps__init(&dctx.steps, j, pol->patch.type == HC_PATCH_KLP ?
-			  pol->patch.klp.transition_timeout_ns / 1000000 : 30000);
-	if (pol->patch.type == HC_PATCH_ULP) {
-		drv = (struct patch_driver){ .name = "ulp", .patch_one = ulp_driver__patch_one,
-					     .revert_one = ulp_driver__revert_one, .ctx = &ud };
-	} else if (pol->patch.type == HC_PATCH_KLP) {
-		struct klp_mod prev = { 0 };
-
-		snprintf(dctx.module_name, sizeof(dctx.module_name), "%s", rep.mod.name);
-		if (pol->patch.klp.replaces) {
-			if (klp_mod__read(pol->patch.klp.replaces, &prev, err, sizeof(err))) {
-				p_err("cannot read the previous patch: %s", err);
-				goto out;
-			}
-			snprintf(dctx.prev_name, sizeof(dctx.prev_name), "%s", prev.name);
-			klp_mod__free(&prev);
-		}
-		drv = (struct patch_driver){ .name = "klp", .apply = klp_apply,
-					     .revert = klp_revert, .ctx = &dctx };
-	} else {
-		drv = (struct patch_driver){ .name = "exec", .apply = exec_apply,
-					     .revert = exec_revert, .ctx = &dctx,
-					     .revert_failed_apply = true };
+	if (patch->ops->begin(patch, j, err, sizeof(err))) {
+		p_err("%s", err);
+		goto out;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string(
-		policy__patch_type_name(pol->patch.type)));
+	json_object_object_add(o, "type", json_object_new_string(patch->ops->name));
 	json_object_object_add(o, "policy", json_object_new_string(pol->source));
-	if (pol->patch.type == HC_PATCH_KLP) {
-		json_object_object_add(o, "module", json_object_new_string(pol->patch.klp.module));
-		json_object_object_add(o, "module_name", json_object_new_string(dctx.module_name));
-		if (pol->patch.klp.replaces) {
-			json_object_object_add(o, "replaces",
-					       json_object_new_string(pol->patch.klp.replaces));
-			json_object_object_add(o, "replaces_name",
-					       json_object_new_string(dctx.prev_name));
-		}
-	}
-	if (pol->patch.type == HC_PATCH_ULP)
-		ulp_run_detail(o, &ud);
-	if (rep.sha256[0])
-		json_object_object_add(o, "artifact_sha256", json_object_new_string(rep.sha256));
+	patch->ops->describe(patch, PATCH_VIEW_JOURNAL, o);
 	if (journal_note(j, JOURNAL_ACT_RUN_START, o))
 		goto out;
 	ctx.pol = pol;
 	ctx.tty = !ctx.json && isatty(STDOUT_FILENO);
 	hooks.ctx = &ctx;
-	ret = rollout__new(&r, pol, mode, &hooks);
-	if (!ret && pol->patch.type == HC_PATCH_ULP)
-		ret = rollout__set_procs(r, ud.pids, ud.start_times, ud.nr);
+	ret = source_bpf__new(&src, mode);
+	ret = ret ?: rollout__new(&r, pol, patch, src, &hooks);
 	if (ret) {
 		p_err("cannot set up the rollout: %s", strerror(-ret));
 		goto end;
@@ -830,10 +595,10 @@ int run__execute(const struct run_opts *opt)
 		goto end;
 	}
 	if (opt->ab)
-		ret = rollout__ab(r, &drv, opt->rounds, opt->period_ns,
+		ret = rollout__ab(r, opt->rounds, opt->period_ns,
 				  pol->ab.end == HC_AB_END_APPLIED);
 	else
-		ret = rollout__run(r, &drv);
+		ret = rollout__run(r);
 	rc = outcome_exit(rollout__outcome(r));
 	/* ab ending removed as the policy says is its normal end, not a rollback */
 	if (opt->ab && rollout__outcome(r) == ROLLOUT_ROLLED_BACK && !rollout__tripped(r))
@@ -846,10 +611,7 @@ int run__execute(const struct run_opts *opt)
 		journal_note(j, JOURNAL_ACT_DECISION, o);
 	}
 	rj = report_json(r, pol, rc);
-	if (pol->patch.type == HC_PATCH_ULP)
-		ulp_report(r, &ud, rj, ctx.json);
-	else
-		json_object_object_add(rj, "checks", checks_json(&rep));
+	patch->ops->report(patch, r, rj, ctx.json ? NULL : stdout);
 	if (opt->ab) {
 		json_object_object_add(rj, "ab", ab__report(r, pol, opt));
 		if (!ctx.json)
@@ -887,9 +649,9 @@ end:
 		journal_note(j, JOURNAL_ACT_RUN_END, json_object_new_object());
 out:
 	rollout__free(r);
-	ulp_driver__free(&ud);
+	source__free(src);
+	patch__free(patch);
 	journal__close(j);
-	checks__free(&rep);
 	policy__free(pol);
 	return rc;
 }

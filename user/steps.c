@@ -147,11 +147,32 @@ out:
 	return ret;
 }
 
+/*
+ * A loaded patch whose load could not be completed (@ret, @why): never 'force', reverse the
+ * transition, then take the module out again. Returns @ret, @err says it all.
+ */
+static int klp_reverse(struct steps *s, const char *name, int ret, const char *why, char *err,
+		       size_t len)
+{
+	char tmp[256];
+	int r2 = steps__klp_disable(s, name, tmp, sizeof(tmp));
+
+	r2 = r2 ?: steps__klp_unload(s, name, tmp, sizeof(tmp));
+	if (ret == -ETIMEDOUT)
+		snprintf(err, len, "transition of '%s' did not finish within %.1f s, "
+			 "blocked by: %s; %s", name, s->timeout_ms / 1e3, why,
+			 r2 ? tmp : "reversed and unloaded");
+	else
+		snprintf(err, len, "'%s' was loaded, then: %s; %s", name, why,
+			 r2 ? tmp : "reversed and unloaded");
+	return ret;
+}
+
 int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
 		    char *err, size_t len)
 {
 	struct json_object *d = klp_detail(path, name);
-	char why[600], tmp[256];
+	char why[600];
 	int ret, load_err;
 
 	json_object_object_add(d, "replace", json_object_new_boolean(replace));
@@ -160,10 +181,25 @@ int steps__klp_load(struct steps *s, const char *path, const char *name, bool re
 		goto out;
 	load_err = klp__load(path, NULL, err, len);
 	ret = result(s, JOURNAL_ACT_LOAD, d, load_err, err, err, len);
-	if (load_err)
-		goto out;
-	/* the patch is live from here on: any failure below must take it out again */
-	ret = ret ?: intent(s, JOURNAL_ACT_TRANSITION_WAIT, d, err, len);
+	/* the patch is live from here on: any failure must take it out again */
+	if (ret && !load_err) {
+		snprintf(why, sizeof(why), "%s", err);
+		klp_reverse(s, name, ret, why, err, len);
+	}
+out:
+	json_object_put(d);
+	return ret;
+}
+
+int steps__klp_wait(struct steps *s, const char *path, const char *name, bool replace,
+		    char *err, size_t len)
+{
+	struct json_object *d = klp_detail(path, name);
+	char why[600], tmp[256];
+	int ret;
+
+	json_object_object_add(d, "replace", json_object_new_boolean(replace));
+	ret = intent(s, JOURNAL_ACT_TRANSITION_WAIT, d, err, len);
 	if (!ret) {
 		ret = klp__wait_transition(&s->sys, name, s->timeout_ms, err, len);
 		if (ret == -ETIMEDOUT)
@@ -174,20 +210,8 @@ int steps__klp_load(struct steps *s, const char *path, const char *name, bool re
 	} else {
 		snprintf(why, sizeof(why), "%s", err);
 	}
-	if (ret) {
-		/* never 'force': reverse the transition, then take the module out again */
-		int r2 = steps__klp_disable(s, name, tmp, sizeof(tmp));
-
-		r2 = r2 ?: steps__klp_unload(s, name, tmp, sizeof(tmp));
-		if (ret == -ETIMEDOUT)
-			snprintf(err, len, "transition of '%s' did not finish within %.1f s, "
-				 "blocked by: %s; %s", name, s->timeout_ms / 1e3, why,
-				 r2 ? tmp : "reversed and unloaded");
-		else
-			snprintf(err, len, "'%s' was loaded, then: %s; %s", name, why,
-				 r2 ? tmp : "reversed and unloaded");
-	}
-out:
+	if (ret)
+		klp_reverse(s, name, ret, why, err, len);
 	json_object_put(d);
 	return ret;
 }

@@ -23,8 +23,14 @@ struct steps {
 
 int steps__init(struct steps *s, struct journal *j, uint64_t timeout_ms);
 
-/* load a livepatch and wait for its transition; on timeout reverse it, unload, -ETIMEDOUT */
+/* load a livepatch; if it was loaded but cannot be journaled, reverse it and unload */
 int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
+		    char *err, size_t len);
+/*
+ * Wait for the transition of the livepatch steps__klp_load() loaded (the same @path, @name
+ * and @replace, for the journal); on failure reverse it and unload (-ETIMEDOUT on timeout)
+ */
+int steps__klp_wait(struct steps *s, const char *path, const char *name, bool replace,
 		    char *err, size_t len);
 /* disable and wait until the patch is gone; "already disabled or gone" is success */
 int steps__klp_disable(struct steps *s, const char *name, char *err, size_t len);

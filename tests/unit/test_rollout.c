@@ -1,0 +1,1084 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * user/rollout.c driven window by window: a scripted sample source on a virtual clock plays
+ * each function's calls and the guardrail events, and a patch driver records what the
+ * rollout asks of it. Stage progression, extend/commit/rollback on an inconclusive stage, a
+ * guardrail mid-stage, the operator's stop, per-process stages, the journal's steps in
+ * order (the real exec driver) and a failure at each step.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "rng.h"
+#include "hist.h"
+#include "journal.h"
+#include "patch/patch.h"
+#include "policy.h"
+#include "rollout.h"
+#include "source.h"
+
+#define SEC		1000000000ULL
+#define MAX_FUNCS	16
+#define MAX_EVENTS	8
+
+/* what a function does in one window */
+struct load {
+	unsigned int calls;
+	double median_ns;	/* log-normal latency */
+	double err_rate;
+};
+
+static const struct load base_load = { 1000, 50000, 0.01 };
+static const struct load slow_load = { 1000, 150000, 0.01 };
+static const struct load idle_load = { 0, 50000, 0 };
+
+enum script_event {
+	EV_KERNEL_WARN,
+	EV_STOP,
+	EV_PROC_EXIT,
+};
+
+/* ---- the scripted source ---------------------------------------------------------------- */
+
+struct script {
+	struct source src;
+	uint64_t now;
+	struct source_events ev;
+	bool started;
+	size_t nr;
+	char names[MAX_FUNCS][64];
+	bool attached[MAX_FUNCS];
+	bool deferred[MAX_FUNCS];	/* a patch library's function: the new code */
+	/* the code under the patch, while it is in (whole-host) or in the library (per process) */
+	const struct load *base, *patched_load;
+	bool patched;			/* whole-host: set by the patch driver */
+	unsigned int samples;
+	/* called before each sample: the test changes the loads or queues events */
+	void (*hook)(struct script *s);
+	struct {
+		uint64_t at;
+		enum script_event kind;
+		size_t proc;
+	} events[MAX_EVENTS];
+	size_t nr_events;
+	int start_err;
+};
+
+static struct script *script_of(const struct source *s)
+{
+	return (struct script *)s;
+}
+
+static int sc_add(struct source *src, const struct hc_funcspec *spec, int err_mode,
+		  unsigned int flags, char *err, size_t len)
+{
+	struct script *s = script_of(src);
+
+	assert_false(s->started);
+	if (s->nr == MAX_FUNCS) {
+		snprintf(err, len, "too many functions for the script");
+		return -E2BIG;
+	}
+	snprintf(s->names[s->nr], sizeof(s->names[0]), "%s", spec->text);
+	s->deferred[s->nr] = flags & MONITOR_DEFERRED;
+	s->nr++;
+	return 0;
+}
+
+static int sc_start(struct source *src, const struct source_events *ev, const pid_t *pids,
+		    size_t n, char *err, size_t len)
+{
+	struct script *s = script_of(src);
+	size_t i;
+
+	if (s->start_err) {
+		snprintf(err, len, "the script refuses to start");
+		return s->start_err;
+	}
+	s->ev = *ev;
+	s->started = true;
+	for (i = 0; i < s->nr; i++)
+		s->attached[i] = !s->deferred[i];
+	return 0;
+}
+
+static size_t sc_func_cnt(const struct source *src)
+{
+	return script_of(src)->nr;
+}
+
+static const char *sc_func_name(const struct source *src, size_t i)
+{
+	return script_of(src)->names[i];
+}
+
+static const char *sc_mode_name(const struct source *src)
+{
+	return "script";
+}
+
+static uint64_t sc_now(const struct source *src)
+{
+	return script_of(src)->now;
+}
+
+static void deliver(struct script *s, size_t k)
+{
+	struct guard_event ge = {
+		.kind = GUARD_KERNEL_LOG, .log_class = "warning", .log_text = "WARNING: at f+0x1",
+	};
+
+	switch (s->events[k].kind) {
+	case EV_KERNEL_WARN:
+		s->ev.guard(&ge, s->ev.ctx);
+		break;
+	case EV_STOP:
+		s->ev.stop(SIGTERM, s->ev.ctx);
+		break;
+	case EV_PROC_EXIT:
+		s->ev.proc_exit(s->events[k].proc, s->ev.ctx);
+		break;
+	}
+	memmove(&s->events[k], &s->events[k + 1], (s->nr_events - k - 1) * sizeof(s->events[0]));
+	s->nr_events--;
+}
+
+static void sc_poll(struct source *src)
+{
+	struct script *s = script_of(src);
+	size_t k = 0;
+
+	while (k < s->nr_events) {
+		if (s->events[k].at <= s->now)
+			deliver(s, k);
+		else
+			k++;
+	}
+}
+
+/* time jumps to the next event or to @until */
+static void sc_wait(struct source *src, uint64_t until)
+{
+	struct script *s = script_of(src);
+	size_t k;
+
+	for (k = 0; k < s->nr_events; k++)
+		if (s->events[k].at < until)
+			until = s->events[k].at > s->now ? s->events[k].at : s->now;
+	if (until > s->now)
+		s->now = until;
+	sc_poll(src);
+}
+
+static void make_window(struct hc_snapshot *w, const struct load *l)
+{
+	unsigned int i;
+
+	memset(w, 0, sizeof(*w));
+	for (i = 0; i < l->calls; i++) {
+		double ns = l->median_ns * exp(0.3 * rng_normal());
+
+		w->calls++;
+		w->errors += rng_unit() < l->err_rate;
+		w->sum_ns += (uint64_t)ns;
+		w->hist[hc_hist_bucket((uint64_t)ns)]++;
+		if ((uint64_t)ns > w->max_ns)
+			w->max_ns = (uint64_t)ns;
+	}
+}
+
+static int sc_sample(struct source *src, struct hc_snapshot *delta)
+{
+	struct script *s = script_of(src);
+	size_t i;
+
+	if (s->hook)
+		s->hook(s);
+	s->samples++;
+	for (i = 0; i < s->nr; i++) {
+		const struct load *l = s->deferred[i] || s->patched ? s->patched_load : s->base;
+
+		make_window(&delta[i], s->attached[i] ? l : &idle_load);
+	}
+	return 0;
+}
+
+static int sc_attach_func(struct source *src, size_t i, char *err, size_t len)
+{
+	script_of(src)->attached[i] = true;
+	return 0;
+}
+
+static void sc_detach_func(struct source *src, size_t i)
+{
+	script_of(src)->attached[i] = false;
+}
+
+static void sc_free(struct source *src)
+{
+}
+
+static const struct source_ops script_ops = {
+	.add = sc_add,
+	.start = sc_start,
+	.func_cnt = sc_func_cnt,
+	.func_name = sc_func_name,
+	.mode_name = sc_mode_name,
+	.now = sc_now,
+	.poll = sc_poll,
+	.wait = sc_wait,
+	.sample = sc_sample,
+	.attach_func = sc_attach_func,
+	.detach_func = sc_detach_func,
+	.free = sc_free,
+};
+
+static void script_init(struct script *s, const struct load *patched_load)
+{
+	memset(s, 0, sizeof(*s));
+	s->src.ops = &script_ops;
+	s->now = 1000 * SEC;
+	s->base = &base_load;
+	s->patched_load = patched_load;
+	rng_seed(42);
+}
+
+static void script_event(struct script *s, uint64_t in_ns, enum script_event kind, size_t proc)
+{
+	assert_true(s->nr_events < MAX_EVENTS);
+	s->events[s->nr_events].at = s->now + in_ns;
+	s->events[s->nr_events].kind = kind;
+	s->events[s->nr_events].proc = proc;
+	s->nr_events++;
+}
+
+/* ---- a patch driver that logs what it is asked ------------------------------------------- */
+
+/* every call of the drivers below, in order: "load revert ", "patch:0 revert:0 " */
+static char calls[512];
+/* the driver step that fails ("load", "revert", "patch:1", ...), or "" */
+static const char *fail_step = "";
+static int fail_errno = -EIO;
+static struct script *cur;
+
+static int logged(const char *step)
+{
+	snprintf(calls + strlen(calls), sizeof(calls) - strlen(calls), "%s ", step);
+	return strcmp(step, fail_step) ? 0 : fail_errno;
+}
+
+static int fake_load(struct patch *p, char *err, size_t len)
+{
+	int ret = logged("load");
+
+	if (ret)
+		snprintf(err, len, "load refused by the test");
+	else
+		cur->patched = true;
+	return ret;
+}
+
+/* a livepatch's transition: the driver takes its patch out itself when it fails */
+static int fake_wait(struct patch *p, char *err, size_t len)
+{
+	int ret = logged("wait");
+
+	if (ret) {
+		snprintf(err, len, "transition refused by the test; reversed");
+		cur->patched = false;
+	}
+	return ret;
+}
+
+static int fake_revert(struct patch *p, char *err, size_t len)
+{
+	int ret = logged("revert");
+
+	if (ret)
+		snprintf(err, len, "revert refused by the test");
+	else
+		cur->patched = false;
+	return ret;
+}
+
+static int fake_patch_one(struct patch *p, size_t i, char *err, size_t len)
+{
+	char step[32];
+	int ret;
+
+	snprintf(step, sizeof(step), "patch:%zu", i);
+	ret = logged(step);
+	if (ret)
+		snprintf(err, len, "pid %zu: patch refused by the test", 101 + i);
+	return ret;
+}
+
+static int fake_revert_one(struct patch *p, size_t i, char *err, size_t len)
+{
+	char step[32];
+	int ret;
+
+	snprintf(step, sizeof(step), "revert:%zu", i);
+	ret = logged(step);
+	if (ret)
+		snprintf(err, len, "pid %zu: revert refused by the test", 101 + i);
+	return ret;
+}
+
+static const struct patch_ops host_ops = {
+	.name = "fake", .load = fake_load, .revert = fake_revert,
+};
+
+static const struct patch_ops waited_ops = {
+	.name = "fake-wait", .load = fake_load, .wait = fake_wait, .revert = fake_revert,
+};
+
+static const pid_t fake_pids[] = { 101, 102, 103, 104 };
+static const uint64_t fake_starts[] = { 1, 2, 3, 4 };
+
+static size_t fake_procs(const struct patch *p, const pid_t **pids, const uint64_t **starts)
+{
+	*pids = fake_pids;
+	*starts = fake_starts;
+	return 4;
+}
+
+static size_t fake_funcs(const struct patch *p, const struct patch_func **funcs)
+{
+	static const struct patch_func f = {
+		.target = "/usr/bin/server", .old_sym = "parse",
+		.library = "/opt/fix.so", .new_sym = "parse_fixed",
+	};
+
+	*funcs = &f;
+	return 1;
+}
+
+static const struct patch_ops proc_ops = {
+	.name = "fake-procs", .procs = fake_procs, .funcs = fake_funcs,
+	.patch_one = fake_patch_one, .revert_one = fake_revert_one,
+};
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static const char host_policy[] =
+	"name: t\n"
+	"patch:\n"
+	"  type: exec\n"
+	"  apply: [/bin/true]\n"
+	"  revert: [/bin/true]\n"
+	"watch:\n"
+	"  - function: kernel:tcp_sendmsg\n"
+	"baseline:\n"
+	"  duration: 5s\n"
+	"stages:\n"
+	"  - name: canary\n"
+	"    duration: 4s\n"
+	"  - name: soak\n"
+	"    duration: 4s\n";
+
+static struct hc_policy *policy(const char *text, const char *extra)
+{
+	struct hc_policy *pol = NULL;
+	struct policy_err perr;
+	char buf[4096], msg[512];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%s%s", text, extra ? extra : "");
+	ret = policy__parse("t.yaml", buf, strlen(buf), &pol, &perr);
+	if (ret)
+		fail_msg("policy: %s", policy_err__format(&perr, msg, sizeof(msg)));
+	return pol;
+}
+
+struct seen {
+	char phases[256];	/* one letter per phase change: B A S R D */
+	unsigned int max_stage;
+};
+
+static void on_progress(const struct rollout *r, void *ctx)
+{
+	static const char letter[] = { 'B', 'A', 'S', 'R', 'D' };
+	struct seen *s = ctx;
+	size_t n = strlen(s->phases);
+	char c = letter[rollout__phase(r)];
+
+	if (rollout__stage_index(r) > s->max_stage)
+		s->max_stage = rollout__stage_index(r);
+	if ((!n || s->phases[n - 1] != c) && n + 1 < sizeof(s->phases))
+		s->phases[n] = c;
+}
+
+/* the timeline as "what:detail|what:detail|...", for strstr */
+static void timeline(const struct rollout *r, char *buf, size_t len)
+{
+	const struct rollout_mark *m;
+	size_t i, n = rollout__timeline(r, &m), used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s:%s|", m[i].what, m[i].detail);
+}
+
+struct run {
+	struct hc_policy *pol;
+	struct script s;
+	struct patch patch;
+	struct rollout *r;
+	struct seen seen;
+	char tl[16384];
+	int ret;
+};
+
+static struct run *run_of(struct script *s)
+{
+	return (struct run *)((char *)s - offsetof(struct run, s));
+}
+
+/* set up a rollout of @pol on the script with driver @ops; prepare must succeed */
+static void run_setup(struct run *x, struct hc_policy *pol, const struct patch_ops *ops,
+		      const struct load *patched_load)
+{
+	struct rollout_hooks hooks = { .progress = on_progress, .ctx = &x->seen };
+
+	memset(&x->seen, 0, sizeof(x->seen));
+	x->pol = pol;
+	script_init(&x->s, patched_load);
+	cur = &x->s;
+	calls[0] = '\0';
+	fail_step = "";
+	fail_errno = -EIO;
+	memset(&x->patch, 0, sizeof(x->patch));
+	x->patch.ops = ops;
+	x->patch.pol = pol;
+	assert_int_equal(rollout__new(&x->r, pol, &x->patch, &x->s.src, &hooks), 0);
+}
+
+static void run_prepare(struct run *x)
+{
+	char err[512];
+
+	assert_int_equal(rollout__prepare(x->r, err, sizeof(err)), 0);
+}
+
+static void run_go(struct run *x)
+{
+	x->ret = rollout__run(x->r);
+	timeline(x->r, x->tl, sizeof(x->tl));
+}
+
+static void run_free(struct run *x)
+{
+	rollout__free(x->r);
+	policy__free(x->pol);
+}
+
+/* ---- stage progression ------------------------------------------------------------------ */
+
+static void test_good_patch_commits(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(x.ret, 0);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_string_equal(rollout__reason(x.r), "every stage passed");
+	assert_string_equal(calls, "load ");
+	/* baseline, the apply, the stages, done; both stages were reached in order */
+	assert_string_equal(x.seen.phases, "BASD");
+	assert_int_equal(x.seen.max_stage, 2);
+	assert_non_null(strstr(x.tl, "baseline:start, 5.0 s|"));
+	assert_non_null(strstr(x.tl, "|apply:fake|applied:fake|stage:canary, 4.0 s|"));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak, 4.0 s|"));
+	assert_non_null(strstr(x.tl, "verdict:stage soak: pass|decision:committed|"));
+	/* 5 baseline windows, 4 per stage, and one after each activation */
+	assert_int_equal(x.s.samples, 5 + 1 + 4 + 1 + 4);
+	assert_int_equal(rollout__func(x.r, 0)->base_windows, 5);
+	assert_true(rollout__func(x.r, 0)->stages[1].reached);
+	assert_int_equal(rollout__detect_ns(x.r), 0);
+	run_free(&x);
+}
+
+static void test_slow_patch_rolls_back_at_canary(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &slow_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(x.ret, 0);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(calls, "load revert ");
+	assert_false(x.s.patched);
+	assert_string_equal(x.seen.phases, "BASRD");
+	assert_int_equal(x.seen.max_stage, 1);
+	assert_string_equal(rollout__last_stage(x.r), "canary");
+	assert_non_null(strstr(rollout__reason(x.r), "kernel:tcp_sendmsg"));
+	assert_non_null(strstr(x.tl, "|judge:"));
+	assert_non_null(strstr(x.tl, "|decision:rolled-back|"));
+	assert_null(strstr(x.tl, "stage:soak"));
+	/* judged within the stage, on the first windows: not at its end */
+	assert_true(rollout__detect_ns(x.r) > 0);
+	assert_true(rollout__detect_ns(x.r) < 4 * SEC);
+	assert_false(rollout__func(x.r, 0)->stages[1].reached);
+	run_free(&x);
+}
+
+/* ---- the inconclusive paths: extend, rollback, commit ------------------------------------ */
+
+/* no calls in the first canary windows (NODATA); calls again once the stage is extended */
+static void idle_until_extended(struct script *s)
+{
+	struct run *x = run_of(s);
+
+	timeline(x->r, x->tl, sizeof(x->tl));
+	s->patched_load = strstr(x->tl, "(extended)") ? &base_load : &idle_load;
+}
+
+static const char quiet_canary[] =
+	"guardrails:\n"
+	"  min_call_ratio: 0\n"
+	"judge:\n"
+	"  on_inconclusive: %s\n";
+
+static struct hc_policy *inconclusive_policy(const char *what)
+{
+	char extra[256];
+
+	snprintf(extra, sizeof(extra), quiet_canary, what);
+	return policy(host_policy, extra);
+}
+
+static void test_inconclusive_extends_once_then_commits(void **state)
+{
+	struct run x;
+
+	run_setup(&x, inconclusive_policy("extend"), &host_ops, &idle_load);
+	x.s.hook = idle_until_extended;
+	x.tl[0] = '\0';
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "verdict:stage canary: no data"));
+	assert_non_null(strstr(x.tl, "stage:canary (extended), 4.0 s|"));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak"));
+	assert_string_equal(calls, "load ");
+	run_free(&x);
+}
+
+static void test_inconclusive_extended_twice_rolls_back(void **state)
+{
+	struct run x;
+
+	/* the canary never calls: extended once, then rolled back */
+	run_setup(&x, inconclusive_policy("extend"), &host_ops, &idle_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_non_null(strstr(x.tl, "stage:canary (extended), 4.0 s|"));
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary no data"));
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+static void test_inconclusive_rollback(void **state)
+{
+	struct run x;
+
+	run_setup(&x, inconclusive_policy("rollback"), &host_ops, &idle_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_null(strstr(x.tl, "(extended)"));
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary no data"));
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+static void test_inconclusive_commit(void **state)
+{
+	struct run x;
+
+	run_setup(&x, inconclusive_policy("commit"), &host_ops, &idle_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "verdict:stage canary: no data"));
+	assert_non_null(strstr(x.tl, "verdict:stage soak: no data"));
+	assert_null(strstr(x.tl, "(extended)"));
+	assert_string_equal(calls, "load ");
+	run_free(&x);
+}
+
+/* ---- guardrails and the operator --------------------------------------------------------- */
+
+/* a kernel warning half a window into the second stage window of soak */
+static void warn_in_soak(struct script *s)
+{
+	struct run *x = run_of(s);
+	static unsigned int soak_samples;
+
+	if (s->samples == 0)
+		soak_samples = 0;
+	if (rollout__stage_index(x->r) == 2 && ++soak_samples == 2)
+		script_event(s, SEC / 2, EV_KERNEL_WARN, 0);
+}
+
+static void test_guardrail_mid_stage(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	x.s.hook = warn_in_soak;
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_true(rollout__tripped(x.r));
+	assert_string_equal(rollout__reason(x.r), "kernel warning: WARNING: at f+0x1");
+	assert_string_equal(rollout__last_stage(x.r), "soak");
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak"));
+	assert_non_null(strstr(x.tl, "|guardrail:kernel warning: WARNING: at f+0x1|rollback:"));
+	/* the canary stage's verdicts are kept, and so are soak's up to the trip */
+	assert_true(rollout__func(x.r, 0)->stages[0].reached);
+	assert_true(rollout__func(x.r, 0)->stages[1].reached);
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+static void test_guardrail_in_baseline_refuses(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	script_event(&x.s, 2 * SEC + SEC / 3, EV_KERNEL_WARN, 0);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_REFUSED);
+	assert_string_equal(rollout__reason(x.r), "during the baseline, before any change: "
+			    "kernel warning: WARNING: at f+0x1");
+	/* nothing was changed */
+	assert_string_equal(calls, "");
+	assert_string_equal(x.seen.phases, "B");
+	assert_int_equal(rollout__phase(x.r), ROLLOUT_PHASE_DONE);
+	run_free(&x);
+}
+
+static void test_operator_stop_rolls_back(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	/* baseline 5 s, then 1.5 s into the canary */
+	script_event(&x.s, 6 * SEC + SEC / 2, EV_STOP, 0);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r), "stopped by Terminated");
+	assert_non_null(strstr(x.tl, "|operator:stopped by Terminated|rollback:"));
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+/* ---- failures at each driver step -------------------------------------------------------- */
+
+static void test_load_fails(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	fail_step = "load";
+	run_go(&x);
+	assert_int_equal(x.ret, 0);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r),
+			    "apply failed and was undone: load refused by the test");
+	/* a driver whose failed load changed nothing is not reverted */
+	assert_string_equal(calls, "load ");
+	assert_null(strstr(x.tl, "applied:"));
+	run_free(&x);
+}
+
+static void test_load_fails_revert_too(void **state)
+{
+	struct patch_ops ops = host_ops;
+	struct run x;
+
+	/* an external patcher may have half-applied: its failed load is reverted */
+	ops.revert_failed_load = true;
+	run_setup(&x, policy(host_policy, NULL), &ops, &base_load);
+	run_prepare(&x);
+	fail_step = "load";
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+static void test_wait_after_load(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &waited_ops, &slow_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	/* in effect only once the wait is over: "applied" follows it */
+	assert_string_equal(calls, "load wait revert ");
+	assert_non_null(strstr(x.tl, "|apply:fake-wait|applied:fake-wait|"));
+	run_free(&x);
+}
+
+static void test_wait_fails(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &waited_ops, &base_load);
+	run_prepare(&x);
+	fail_step = "wait";
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r), "apply failed and was undone: "
+			    "transition refused by the test; reversed");
+	/* the driver took it out itself: no revert on top */
+	assert_string_equal(calls, "load wait ");
+	assert_null(strstr(x.tl, "applied:"));
+	run_free(&x);
+}
+
+static void test_rollback_fails(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &slow_load);
+	run_prepare(&x);
+	fail_step = "revert";
+	run_go(&x);
+	assert_int_equal(x.ret, -EIO);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_FAILED);
+	assert_non_null(strstr(rollout__reason(x.r),
+			       "; rollback FAILED: revert refused by the test"));
+	assert_non_null(strstr(x.tl, "|decision:rollback failed: revert refused by the test|"));
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+static void test_prepare_fails(void **state)
+{
+	struct run x;
+	char err[512];
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	x.s.start_err = -EPERM;
+	assert_int_equal(rollout__prepare(x.r, err, sizeof(err)), -EPERM);
+	assert_string_equal(err, "the script refuses to start");
+	assert_string_equal(calls, "");
+	run_free(&x);
+}
+
+/* ---- per-process stages ------------------------------------------------------------------ */
+
+static const char proc_policy[] =
+	"name: t\n"
+	"patch:\n"
+	"  type: ulp\n"
+	"  library: /opt/fix.so\n"
+	"  target: /usr/bin/server\n"
+	"  build_id: 9f1c0ad3b7e4a1c2d3e4f5a6b7c8d9e0f1a2b3c4\n"
+	"  functions:\n"
+	"    - old: parse\n"
+	"      new: parse_fixed\n"
+	"processes:\n"
+	"  pids: [101, 102, 103, 104]\n"
+	"baseline:\n"
+	"  duration: 5s\n"
+	"stages:\n"
+	"  - name: canary\n"
+	"    duration: 4s\n"
+	"    targets: 1\n"
+	"  - name: half\n"
+	"    duration: 4s\n"
+	"    targets: 50%\n"
+	"  - name: all\n"
+	"    duration: 4s\n"
+	"    targets: 100%\n";
+
+static void proc_setup(struct run *x, const struct load *patched_load)
+{
+	run_setup(x, policy(proc_policy, NULL), &proc_ops, patched_load);
+	run_prepare(x);
+	assert_int_equal(rollout__proc_cnt(x->r), 4);
+	/* per function and process: the target's side, then the library's, deferred */
+	assert_int_equal(x->s.nr, 8);
+	assert_string_equal(x->s.names[0], "user:/usr/bin/server:parse@101");
+	assert_string_equal(x->s.names[1], "user:/opt/fix.so:parse_fixed@101");
+	assert_true(x->s.deferred[1] && !x->s.deferred[0]);
+}
+
+static void test_procs_stage_by_stage(void **state)
+{
+	struct run x;
+	size_t i;
+
+	proc_setup(&x, &base_load);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	/* one process, then half of them, then all, in order */
+	assert_string_equal(calls, "patch:0 patch:1 patch:2 patch:3 ");
+	assert_non_null(strstr(x.tl, "patched:pid 101 (1 of 1 in the canary)|"));
+	assert_non_null(strstr(x.tl, "patched:pid 102 (2 of 2 in the canary)|"));
+	assert_non_null(strstr(x.tl, "patched:pid 104 (4 of 4 in the canary)|"));
+	/* the last stage has no control left: judged against the baseline */
+	assert_non_null(strstr(x.tl, "judge:no control process left: stage all is judged"));
+	assert_true(rollout__func(x.r, 0)->stages[0].concurrent);
+	assert_false(rollout__func(x.r, 0)->stages[2].concurrent);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(rollout__proc(x.r, i)->state, ROLLOUT_PROC_CANARY);
+		/* the library's probes are in, the target's are out */
+		assert_true(x.s.attached[2 * i + 1]);
+		assert_false(x.s.attached[2 * i]);
+	}
+	run_free(&x);
+}
+
+static void test_procs_bad_fix_reverts_the_canary(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &slow_load);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(calls, "patch:0 revert:0 ");
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_REVERTED);
+	assert_int_equal(rollout__proc(x.r, 1)->state, ROLLOUT_PROC_CONTROL);
+	assert_true(rollout__proc(x.r, 0)->was_patched);
+	/* the reference was the control processes in the same windows */
+	assert_true(rollout__func(x.r, 0)->stages[0].concurrent);
+	assert_true(x.s.attached[0] && !x.s.attached[1]);
+	run_free(&x);
+}
+
+static void test_procs_patch_fails_in_second_stage(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	fail_step = "patch:1";
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r),
+			    "stage half: pid 102: patch refused by the test");
+	/* the process patched in the canary is taken out again, newest first */
+	assert_string_equal(calls, "patch:0 patch:1 revert:0 ");
+	assert_int_equal(rollout__proc(x.r, 1)->state, ROLLOUT_PROC_CONTROL);
+	run_free(&x);
+}
+
+static void test_procs_busy_is_left_in_control(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	fail_step = "patch:0";
+	fail_errno = -EBUSY;
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	/* 101 stays busy in canary and half; the last stage tries it again, last */
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_BUSY);
+	assert_non_null(strstr(x.tl, "busy:pid 101: patch refused by the test|"));
+	assert_non_null(strstr(x.tl, "patched:pid 102 (1 of 1 in the canary)|"));
+	run_free(&x);
+}
+
+static void test_procs_canary_exits(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	/* 1.5 s into the canary stage, its process exits */
+	script_event(&x.s, 6 * SEC + SEC / 2, EV_PROC_EXIT, 0);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r), "canary pid 101 exited while patched");
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_LOST);
+	/* a lost process has nothing to revert */
+	assert_string_equal(calls, "patch:0 ");
+	run_free(&x);
+}
+
+static void test_procs_revert_fails(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &slow_load);
+	fail_step = "revert:0";
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_FAILED);
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_FAILED);
+	assert_string_equal(rollout__proc(x.r, 0)->note,
+			    "revert failed: pid 101: revert refused by the test");
+	run_free(&x);
+}
+
+/* ---- the journal's steps, with the real exec driver -------------------------------------- */
+
+static char dir[] = "/tmp/hc-test-rollout.XXXXXX";
+
+/* the exec driver, and the script told when its patch is in */
+static int exec_load(struct patch *p, char *err, size_t len)
+{
+	int ret = patch_exec_ops.load(p, err, len);
+
+	cur->patched = !ret;
+	return ret;
+}
+
+static int exec_revert(struct patch *p, char *err, size_t len)
+{
+	int ret = patch_exec_ops.revert(p, err, len);
+
+	if (!ret)
+		cur->patched = false;
+	return ret;
+}
+
+/*
+ * Run the exec policy with @apply and @revert (argv lists) against @patched_load, with a
+ * journal; return the journal's steps as "intent:exec_apply result:exec_apply!..." (! a
+ * failed result).
+ */
+static void journaled_run(const char *apply, const char *revert, const struct load *patched_load,
+			  enum rollout_outcome want, char *steps, size_t len)
+{
+	struct patch_ops ops = patch_exec_ops;
+	struct journal_recs recs = { 0 };
+	char text[2048], err[512], path[PATH_MAX];
+	struct journal *j;
+	struct run x;
+	size_t i, used = 0;
+
+	snprintf(text, sizeof(text),
+		 "name: t\npatch:\n  type: exec\n  apply: %s\n  revert: %s\n"
+		 "watch:\n  - function: kernel:tcp_sendmsg\nbaseline:\n  duration: 3s\n"
+		 "stages:\n  - name: canary\n    duration: 3s\n", apply, revert);
+	ops.load = exec_load;
+	ops.revert = exec_revert;
+	run_setup(&x, policy(text, NULL), &ops, patched_load);
+	assert_int_equal(journal__open(dir, "t", JOURNAL_CREATE, &j, err, sizeof(err)), 0);
+	assert_int_equal(ops.begin(&x.patch, j, err, sizeof(err)), 0);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), want);
+	snprintf(path, sizeof(path), "%s", journal__path(j));
+	journal__close(j);
+	assert_int_equal(journal__read(path, &recs, err, sizeof(err)), 0);
+	steps[0] = '\0';
+	for (i = 0; i < recs.n && used < len; i++)
+		used += snprintf(steps + used, len - used, "%s%s:%s%s", i ? " " : "",
+				 journal__kind_name(recs.v[i].kind),
+				 journal__action_name(recs.v[i].action),
+				 recs.v[i].kind == JOURNAL_RESULT && !recs.v[i].ok ? "!" : "");
+	journal_recs__free(&recs);
+	unlink(path);
+	run_free(&x);
+}
+
+static void test_journal_commit(void **state)
+{
+	char steps[512];
+
+	journaled_run("[/bin/true]", "[/bin/true]", &base_load, ROLLOUT_COMMITTED, steps,
+		      sizeof(steps));
+	assert_string_equal(steps, "intent:exec_apply result:exec_apply");
+}
+
+static void test_journal_rollback(void **state)
+{
+	char steps[512];
+
+	journaled_run("[/bin/true]", "[/bin/true]", &slow_load, ROLLOUT_ROLLED_BACK, steps,
+		      sizeof(steps));
+	assert_string_equal(steps, "intent:exec_apply result:exec_apply "
+			    "intent:exec_revert result:exec_revert");
+}
+
+static void test_journal_apply_fails(void **state)
+{
+	char steps[512];
+
+	/* the patcher failed: it may have done half, so its revert runs too */
+	journaled_run("[/bin/false]", "[/bin/true]", &base_load, ROLLOUT_ROLLED_BACK, steps,
+		      sizeof(steps));
+	assert_string_equal(steps, "intent:exec_apply result:exec_apply! "
+			    "intent:exec_revert result:exec_revert");
+}
+
+static void test_journal_revert_fails(void **state)
+{
+	char steps[512];
+
+	journaled_run("[/bin/true]", "[/bin/false]", &slow_load, ROLLOUT_FAILED, steps,
+		      sizeof(steps));
+	assert_string_equal(steps, "intent:exec_apply result:exec_apply "
+			    "intent:exec_revert result:exec_revert!");
+}
+
+static int setup_dir(void **state)
+{
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char lock[PATH_MAX];
+
+	snprintf(lock, sizeof(lock), "%s/t.lock", dir);
+	unlink(lock);
+	return rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_patch_commits),
+		cmocka_unit_test(test_slow_patch_rolls_back_at_canary),
+		cmocka_unit_test(test_inconclusive_extends_once_then_commits),
+		cmocka_unit_test(test_inconclusive_extended_twice_rolls_back),
+		cmocka_unit_test(test_inconclusive_rollback),
+		cmocka_unit_test(test_inconclusive_commit),
+		cmocka_unit_test(test_guardrail_mid_stage),
+		cmocka_unit_test(test_guardrail_in_baseline_refuses),
+		cmocka_unit_test(test_operator_stop_rolls_back),
+		cmocka_unit_test(test_load_fails),
+		cmocka_unit_test(test_load_fails_revert_too),
+		cmocka_unit_test(test_wait_after_load),
+		cmocka_unit_test(test_wait_fails),
+		cmocka_unit_test(test_rollback_fails),
+		cmocka_unit_test(test_prepare_fails),
+		cmocka_unit_test(test_procs_stage_by_stage),
+		cmocka_unit_test(test_procs_bad_fix_reverts_the_canary),
+		cmocka_unit_test(test_procs_patch_fails_in_second_stage),
+		cmocka_unit_test(test_procs_busy_is_left_in_control),
+		cmocka_unit_test(test_procs_canary_exits),
+		cmocka_unit_test(test_procs_revert_fails),
+		cmocka_unit_test(test_journal_commit),
+		cmocka_unit_test(test_journal_rollback),
+		cmocka_unit_test(test_journal_apply_fails),
+		cmocka_unit_test(test_journal_revert_fails),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}

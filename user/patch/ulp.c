@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace hotpatches: a fix library redirected into the running processes of a service,
+ * which processes a policy names, their pre-flight, and the journaled patch and restore of
+ * one process at a time for the rollout's stages.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "patch/patch.h"
+#include "rollout.h"
+#include "ulp.h"
+#include "units.h"
+
+struct ulp_driver {
+	const struct hc_policy *pol;
+	struct steps *steps;
+	struct ulp_spec spec;
+	struct ulp_spec_func *funcs;
+	const char **names;		/* the old symbols, for the journal */
+	struct ulp_image *img;
+	struct ulp_proc **procs;	/* in PID order: the order the stages patch them */
+	size_t nr;
+	pid_t *pids;			/* for rollout__set_procs() */
+	uint64_t *start_times;
+	bool ok;			/* every process passed its pre-flight */
+	struct patch_func *pfuncs;	/* what the rollout watches */
+};
+
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* the PIDs of the processes of @exe (same file), in PID order, without the caller */
+static int find_exe(const char *exe, pid_t **pids, size_t *n)
+{
+	pid_t *v = NULL, self = getpid();
+	size_t cnt = 0, cap = 0;
+	struct dirent *de;
+	struct stat want;
+	DIR *dir;
+
+	*pids = NULL;
+	*n = 0;
+	if (stat(exe, &want))
+		return -errno;
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char path[64];
+		struct stat st;
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		/* the same file, whatever name it was started by */
+		if (pid == self || stat(path, &st) || st.st_dev != want.st_dev ||
+		    st.st_ino != want.st_ino)
+			continue;
+		if (cnt == cap) {
+			pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[cnt++] = pid;
+	}
+	closedir(dir);
+	qsort(v, cnt, sizeof(*v), pid_cmp);
+	*pids = v;
+	*n = cnt;
+	return 0;
+}
+
+static int find_procs(const struct hc_policy *pol, pid_t **pids, size_t *n, char *err,
+		      size_t len)
+{
+	int ret;
+
+	if (pol->processes.exe) {
+		ret = find_exe(pol->processes.exe, pids, n);
+		if (ret) {
+			snprintf(err, len, "cannot look for processes of '%s': %s", pol->processes.exe,
+				 strerror(-ret));
+			return ret;
+		}
+		if (!*n) {
+			snprintf(err, len, "no process runs '%s' (processes.exe in '%s'); start the "
+				 "service first", pol->processes.exe, pol->source);
+			return -ESRCH;
+		}
+		return 0;
+	}
+	*pids = malloc(pol->processes.nr_pids * sizeof(**pids));
+	if (!*pids)
+		return -ENOMEM;
+	memcpy(*pids, pol->processes.pids, pol->processes.nr_pids * sizeof(**pids));
+	*n = pol->processes.nr_pids;
+	qsort(*pids, *n, sizeof(**pids), pid_cmp);
+	return 0;
+}
+
+/*
+ * Resolve the policy's target and library, find its processes (processes.exe or .pids) and
+ * pre-flight every one of them. Nothing is changed. Any failure is a refusal: @err names the
+ * process or file and what to do.
+ */
+static int driver_open(struct ulp_driver *d, const struct hc_policy *pol, struct steps *steps,
+		       char *err, size_t len)
+{
+	const size_t nf = pol->patch.ulp.nr_functions;
+	pid_t *pids = NULL;
+	size_t i, n = 0;
+	int ret;
+
+	d->pol = pol;
+	d->steps = steps;
+	d->funcs = calloc(nf, sizeof(*d->funcs));
+	d->names = calloc(nf, sizeof(*d->names));
+	if (!d->funcs || !d->names)
+		return -ENOMEM;
+	for (i = 0; i < nf; i++) {
+		d->funcs[i].old_sym = pol->patch.ulp.functions[i].old_sym;
+		d->funcs[i].new_sym = pol->patch.ulp.functions[i].new_sym;
+		d->names[i] = d->funcs[i].old_sym;
+	}
+	d->spec = (struct ulp_spec){
+		.library = pol->patch.ulp.library,
+		.target = pol->patch.ulp.target,
+		.build_id = pol->patch.ulp.build_id,
+		.build_id_len = pol->patch.ulp.build_id_len,
+		.funcs = d->funcs,
+		.nr_funcs = nf,
+		.strict = pol->patch.ulp.consistency == HC_CONSISTENCY_STRICT,
+		.deadline_ns = pol->patch.ulp.deadline_ns,
+	};
+	ret = ulp_image__open(&d->img, &d->spec, err, len);
+	if (ret)
+		return ret;
+	ret = find_procs(pol, &pids, &n, err, len);
+	if (ret)
+		return ret;
+	d->procs = calloc(n, sizeof(*d->procs));
+	d->start_times = calloc(n, sizeof(*d->start_times));
+	if (!d->procs || !d->start_times) {
+		free(pids);
+		return -ENOMEM;
+	}
+	d->pids = pids;
+	d->nr = n;
+	for (i = 0; i < n; i++) {
+		ret = ulp_proc__preflight(d->img, pids[i], 0, &d->procs[i], err, len);
+		if (ret)
+			return ret;
+		d->start_times[i] = d->procs[i]->start_time;
+	}
+	return 0;
+}
+
+static void driver_free(struct ulp_driver *d)
+{
+	size_t i;
+
+	for (i = 0; d->procs && i < d->nr; i++)
+		ulp_proc__free(d->procs[i]);
+	ulp_image__free(d->img);
+	free(d->procs);
+	free(d->pids);
+	free(d->start_times);
+	free(d->funcs);
+	free(d->names);
+	memset(d, 0, sizeof(*d));
+}
+
+static int ulp_patch_one(struct patch *pa, size_t i, char *err, size_t len)
+{
+	struct ulp_driver *d = pa->priv;
+	struct ulp_proc *p = d->procs[i];
+	int ret;
+
+	/* the library stays loaded once it is in, as after a revert: inactive, harmless */
+	if (!p->injected) {
+		ret = ulp_proc__inject(d->img, p, err, len);
+		if (ret)
+			return ret;
+	}
+	return steps__ulp_patch(d->steps, d->img, p, d->names, d->spec.library, err, len);
+}
+
+static int ulp_revert_one(struct patch *pa, size_t i, char *err, size_t len)
+{
+	struct ulp_driver *d = pa->priv;
+
+	return steps__ulp_revert(d->steps, d->img, d->procs[i], d->names, d->spec.library, err,
+				 len);
+}
+
+/*
+ * Processes that match the policy now but were not there at open: started during the
+ * rollout, so unpatched. A new array in *@pids (free it), 0 or -errno.
+ */
+static int newcomers(const struct ulp_driver *d, pid_t **pids, size_t *n)
+{
+	size_t i, k = 0, cnt;
+	pid_t *now;
+	int ret;
+
+	*pids = NULL;
+	*n = 0;
+	if (!d->pol->processes.exe)
+		return 0;
+	ret = find_exe(d->pol->processes.exe, &now, &cnt);
+	if (ret)
+		return ret;
+	for (i = 0; i < cnt; i++)
+		if (!bsearch(&now[i], d->pids, d->nr, sizeof(*d->pids), pid_cmp))
+			now[k++] = now[i];
+	*pids = now;
+	*n = k;
+	return 0;
+}
+
+static int ulp_open(struct patch *p)
+{
+	const struct hc_policy *pol = p->pol;
+	struct patch_func *pf;
+	size_t i;
+
+	pf = calloc(pol->patch.ulp.nr_functions ? pol->patch.ulp.nr_functions : 1, sizeof(*pf));
+	p->priv = calloc(1, sizeof(struct ulp_driver));
+	if (!pf || !p->priv) {
+		free(pf);
+		free(p->priv);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pol->patch.ulp.nr_functions; i++)
+		pf[i] = (struct patch_func){
+			.target = pol->patch.ulp.target,
+			.old_sym = pol->patch.ulp.functions[i].old_sym,
+			.library = pol->patch.ulp.library,
+			.new_sym = pol->patch.ulp.functions[i].new_sym,
+			.errors = pol->patch.ulp.functions[i].errors,
+		};
+	((struct ulp_driver *)p->priv)->pfuncs = pf;
+	return 0;
+}
+
+static void ulp_close(struct patch *p)
+{
+	struct ulp_driver *d = p->priv;
+
+	if (d) {
+		free(d->pfuncs);
+		driver_free(d);
+	}
+	free(d);
+	p->priv = NULL;
+}
+
+/* the ulp checks are per process: pre-flight every one, change nothing */
+static int ulp_check(struct patch *p, char *err, size_t len)
+{
+	struct ulp_driver *d = p->priv;
+	char why[1024];
+	int ret;
+
+	ret = driver_open(d, p->pol, &p->steps, why, sizeof(why));
+	if (ret == -ENOMEM) {
+		snprintf(err, len, "out of memory");
+		return ret;
+	}
+	if (ret) {
+		snprintf(p->refusal, sizeof(p->refusal), "%s", why);
+		snprintf(err, len, "%s; nothing was changed", why);
+		return -EPERM;
+	}
+	d->ok = true;
+	return 0;
+}
+
+static void ulp_check_print(const struct patch *p, FILE *out)
+{
+	const struct ulp_driver *d = p->priv;
+	size_t i;
+
+	for (i = 0; d->ok && i < d->nr; i++)
+		fprintf(out, "ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
+			d->procs[i]->pid, d->procs[i]->comm, d->procs[i]->nr_sites,
+			d->procs[i]->nr_sites == 1 ? "" : "s");
+}
+
+/* a process is frozen for a few ms at most; its journal records wait no longer than this */
+#define ULP_STEPS_TIMEOUT_MS	30000
+
+static int ulp_begin(struct patch *p, struct journal *j, char *err, size_t len)
+{
+	steps__init(&p->steps, j, ULP_STEPS_TIMEOUT_MS);
+	return 0;
+}
+
+static void ulp_describe(const struct patch *p, enum patch_view view, struct json_object *o)
+{
+	const struct ulp_driver *d = p->priv;
+	struct json_object *a;
+	size_t i;
+
+	switch (view) {
+	case PATCH_VIEW_CHECK:
+		json_object_object_add(o, "processes", json_object_new_int((int)d->nr));
+		break;
+	case PATCH_VIEW_REFUSAL:
+		break;
+	case PATCH_VIEW_JOURNAL:
+		a = json_object_new_array();
+		json_object_object_add(o, "library", json_object_new_string(d->spec.library));
+		json_object_object_add(o, "target", json_object_new_string(d->spec.target));
+		for (i = 0; i < d->nr; i++) {
+			struct json_object *po = json_object_new_object();
+
+			json_object_object_add(po, "pid", json_object_new_int(d->pids[i]));
+			json_object_object_add(po, "start_time",
+					       json_object_new_uint64(d->start_times[i]));
+			json_object_array_add(a, po);
+		}
+		json_object_object_add(o, "pids", a);
+		break;
+	}
+}
+
+static size_t ulp_funcs(const struct patch *p, const struct patch_func **funcs)
+{
+	const struct ulp_driver *d = p->priv;
+
+	*funcs = d->pfuncs;
+	return p->pol->patch.ulp.nr_functions;
+}
+
+static size_t ulp_procs(const struct patch *p, const pid_t **pids, const uint64_t **start_times)
+{
+	const struct ulp_driver *d = p->priv;
+
+	*pids = d->pids;
+	*start_times = d->start_times;
+	return d->nr;
+}
+
+/* per process: what the rollout left it as, how long it was frozen; newcomers last */
+static void ulp_report(const struct patch *pa, const struct rollout *r, struct json_object *rj,
+		       FILE *out)
+{
+	const struct ulp_driver *ud = pa->priv;
+	struct json_object *arr = json_object_new_array(), *na = json_object_new_array();
+	pid_t *late = NULL;
+	size_t i, nlate = 0;
+	char fz[16];
+
+	if (out)
+		fprintf(out, "\n%-8s %-16s %-13s %10s %8s  %s\n", "PID", "COMM", "STATE", "FROZEN",
+			"STOPS", "NOTE");
+	for (i = 0; i < rollout__proc_cnt(r); i++) {
+		const struct rollout_proc *p = rollout__proc(r, i);
+		const struct ulp_proc *up = ud->procs[i];
+		struct json_object *o = json_object_new_object();
+		const char *state = rollout__proc_state_name(p->state);
+
+		json_object_object_add(o, "pid", json_object_new_int(p->pid));
+		json_object_object_add(o, "start_time", json_object_new_uint64(p->start_time));
+		json_object_object_add(o, "comm", json_object_new_string(up->comm));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "was_patched", json_object_new_boolean(p->was_patched));
+		json_object_object_add(o, "freeze_ns", json_object_new_uint64(up->freeze_ns));
+		json_object_object_add(o, "stops", json_object_new_int(up->attempts));
+		if (p->note[0])
+			json_object_object_add(o, "note", json_object_new_string(p->note));
+		json_object_array_add(arr, o);
+		if (out)
+			fprintf(out, "%-8d %-16s %-13s %10s %8u  %s\n", p->pid, up->comm, state,
+				up->freeze_ns ? duration__format(up->freeze_ns, fz, sizeof(fz)) :
+				"-", up->attempts, p->note);
+	}
+	json_object_object_add(rj, "processes", arr);
+	if (!newcomers(ud, &late, &nlate)) {
+		for (i = 0; i < nlate; i++) {
+			json_object_array_add(na, json_object_new_int(late[i]));
+			if (out)
+				fprintf(out, "%-8d %-16s %-13s %10s %8s  %s\n", late[i], "",
+					"unpatched", "-", "-",
+					"started during the rollout: not patched");
+		}
+		free(late);
+	}
+	json_object_object_add(rj, "newcomers", na);
+}
+
+/*
+ * One journaled process: is it still the one we patched, and do its sites hold what the
+ * journal says? -EIO on a mismatch.
+ */
+static int ulp_status(const struct journal_item *it, const struct patch_live *live, FILE *out)
+{
+	unsigned int patched = 0, orig = 0;
+	struct ulp_proc p;
+	char err[256];
+	int ret;
+
+	if (steps__ulp_proc_from_detail(it->detail, &p, err, sizeof(err))) {
+		fprintf(out, "  pid %d: %s\n", it->pid, err);
+		return -EINVAL;
+	}
+	ret = ulp_proc__probe(&p, &patched, &orig);
+	free(p.sites);
+	if (ret == -ESRCH) {
+		fprintf(out, "  pid %d: gone (exited, or the PID is another process now); nothing "
+			"of the patch is left\n", it->pid);
+		return 0;
+	}
+	if (ret) {
+		fprintf(out, "  pid %d: cannot read its memory: %s\n", it->pid, strerror(-ret));
+		return ret;
+	}
+	fprintf(out, "  pid %d: %s, %u of %zu site%s patched%s\n", it->pid,
+		it->committed ? "committed" : "uncommitted", patched, p.nr_sites,
+		p.nr_sites == 1 ? "" : "s", patched + orig < p.nr_sites ?
+		", others hold bytes that are neither ours nor the original" : "");
+	if ((it->active == JOURNAL_YES && patched != p.nr_sites) ||
+	    (it->active == JOURNAL_NO && patched) || patched + orig < p.nr_sites) {
+		fprintf(out, "  MISMATCH: the journal has pid %d %s\n", it->pid,
+			it->active == JOURNAL_YES ? "patched" : it->active == JOURNAL_NO ?
+			"unpatched" : "maybe patched");
+		return it->active == JOURNAL_MAYBE ? 0 : -EIO;
+	}
+	return 0;
+}
+
+static void ulp_item_text(const struct journal_item *it, char *buf, size_t len)
+{
+	snprintf(buf, len, "pid:%d", it->pid);
+}
+
+const struct patch_ops patch_ulp_ops = {
+	.type = HC_PATCH_ULP,
+	.name = "ulp",
+	.item_kind = JOURNAL_ITEM_ULP,
+	.check_needs_root = true,
+	.open = ulp_open,
+	.close = ulp_close,
+	.check = ulp_check,
+	.check_print = ulp_check_print,
+	.begin = ulp_begin,
+	.describe = ulp_describe,
+	.procs = ulp_procs,
+	.funcs = ulp_funcs,
+	.patch_one = ulp_patch_one,
+	.revert_one = ulp_revert_one,
+	.report = ulp_report,
+	.status = ulp_status,
+	.item_text = ulp_item_text,
+};
