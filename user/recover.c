@@ -102,7 +102,7 @@ int cmd_recover(int argc, char **argv)
 	struct journal_entry *e = NULL;
 	const char *dir;
 	size_t n = 0, i, done = 0;
-	int first, rc = HC_EXIT_OK;
+	int first, rc = HC_EXIT_OK, ret;
 	char err[512];
 
 	dir = state_dir_arg(argc, argv, &first);
@@ -110,9 +110,11 @@ int cmd_recover(int argc, char **argv)
 		p_err("usage: hotcanary recover [--state-dir DIR]");
 		return HC_EXIT_USAGE;
 	}
-	if (journal__list(dir, &e, &n, err, sizeof(err))) {
+	ret = journal__list(dir, &e, &n, err, sizeof(err));
+	if (ret) {
+		/* nothing is run from a state directory another user could write */
 		p_err("cannot read the journals in '%s': %s", dir, err);
-		return HC_EXIT_ERROR;
+		return ret == -EACCES ? HC_EXIT_REFUSED : HC_EXIT_ERROR;
 	}
 	for (i = 0; i < n; i++) {
 		struct journal *j;
@@ -159,7 +161,8 @@ int cmd_revert(int argc, char **argv)
 	ret = journal__open(dir, argv[first], 0, &j, err, sizeof(err));
 	if (ret) {
 		p_err("cannot revert '%s': %s", argv[first], err);
-		return ret == -ENOENT ? HC_EXIT_USAGE : HC_EXIT_ERROR;
+		return ret == -ENOENT ? HC_EXIT_USAGE : ret == -EACCES ? HC_EXIT_REFUSED :
+		       HC_EXIT_ERROR;
 	}
 	if (!journal__current(j)->nr_items) {
 		printf("%s: nothing of it is applied\n", argv[first]);
@@ -180,7 +183,8 @@ int cmd_revert(int argc, char **argv)
 	if (ret)
 		return HC_EXIT_ERROR;
 	printf("%s: reverted\n", argv[first]);
-	return HC_EXIT_ROLLED_BACK;
+	/* it did what was asked, like every command's 0; 3 is a rollout's own rollback */
+	return HC_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv)
@@ -192,16 +196,18 @@ int cmd_status(int argc, char **argv)
 	struct klp_sys sys;
 	const char *dir;
 	char err[512];
-	int first, rc = HC_EXIT_OK, have_live;
+	int first, rc = HC_EXIT_OK, have_live, ret;
 
 	dir = state_dir_arg(argc, argv, &first);
 	if (!dir || first != argc) {
 		p_err("usage: hotcanary status [--state-dir DIR]");
 		return HC_EXIT_USAGE;
 	}
-	if (journal__list(dir, &e, &n, err, sizeof(err))) {
+	ret = journal__list(dir, &e, &n, err, sizeof(err));
+	if (ret) {
+		/* nothing is run from a state directory another user could write */
 		p_err("cannot read the journals in '%s': %s", dir, err);
-		return HC_EXIT_ERROR;
+		return ret == -EACCES ? HC_EXIT_REFUSED : HC_EXIT_ERROR;
 	}
 	klp_sys__init(&sys, NULL);
 	have_live = !klp__list(&sys, &live, &nl, err, sizeof(err));

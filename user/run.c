@@ -451,22 +451,40 @@ static void write_refusal(const char *path, const struct patch *p, int rc)
 	json_object_put(o);
 }
 
+/*
+ * Load @path, or say why not: a policy that another user could change is refused (exit 4)
+ * before anything is read from it; a malformed one is bad input (exit 2).
+ */
+static int policy_load(const char *path, struct hc_policy **pol)
+{
+	struct policy_err perr;
+	char err[1024];
+	int ret;
+
+	ret = policy__load(path, pol, &perr);
+	if (!ret)
+		return HC_EXIT_OK;
+	if (ret == -EACCES) {
+		p_err("refused policy: %s", policy_err__format(&perr, err, sizeof(err)));
+		return HC_EXIT_REFUSED;
+	}
+	p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
+	return HC_EXIT_USAGE;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct hc_policy *pol = NULL;
 	struct patch *patch = NULL;
-	struct policy_err perr;
-	char err[1024];
 	int rc, json = argc > 2 && !strcmp(argv[2], "--json");
 
 	if (argc < 2 || argc > 3 || (argc == 3 && !json)) {
 		p_err("usage: hotcanary check POLICY [--json]");
 		return HC_EXIT_USAGE;
 	}
-	if (policy__load(argv[1], &pol, &perr)) {
-		p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
-		return HC_EXIT_USAGE;
-	}
+	rc = policy_load(argv[1], &pol);
+	if (rc)
+		return rc;
 	if (patch__new(&patch, pol)) {
 		p_err("out of memory");
 		policy__free(pol);
@@ -531,15 +549,12 @@ int run__execute(const struct run_opts *opt)
 	struct rollout *r = NULL;
 	struct source *src = NULL;
 	struct json_object *o, *rj;
-	struct policy_err perr;
 	int dry = opt->dry, ret, rc = HC_EXIT_ERROR, mode_set = opt->mode_set;
 	char err[1024];
 
-	ret = policy__load(opt->policy, &pol, &perr);
-	if (ret) {
-		p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
-		return HC_EXIT_USAGE;
-	}
+	ret = policy_load(opt->policy, &pol);
+	if (ret)
+		return ret;
 	if (require_bpf_privileges())
 		goto out;
 	if (patch__new(&patch, pol)) {

@@ -1118,6 +1118,54 @@ run_case()
 	wait "$demo" 2>/dev/null
 }
 
+# root acts only on what root owns: a policy in a directory anyone can write is refused
+# before it is read; a state directory anyone can write has its journals refused, and
+# nothing in them (an exec revert argv) is run
+t_trust()
+{
+	local out why=
+
+	mkdir -p "$tmp/pub"
+	chmod 0777 "$tmp/pub"
+	run_policy run-trust "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
+	cp "$tmp/run-trust.yaml" "$tmp/pub/p.yaml"
+	out=$("$HC" check "$tmp/pub/p.yaml" 2>&1)
+	rc=$?
+	if [ $rc -eq 4 ] && grep -q "chmod go-w '$tmp/pub'" <<<"$out"; then
+		pass trust-policy "a policy below a 0777 directory: exit 4, $(cut -c1-150 <<<"$out")"
+	else
+		fail trust-policy "exit $rc, not 4: $out"
+	fi
+
+	run_case run-trust
+	if [ $rc -ne 0 ] || [ ! -e "$tmp/tune" ]; then
+		fail trust-journal "the exec patch to revert did not commit: exit $rc" \
+			"$(head -c 300 "$tmp/run-trust.err")"
+		return
+	fi
+	chmod 0777 "$tmp/state"
+	out=$("$HC" revert --state-dir "$tmp/state" run-trust 2>&1)
+	rc=$?
+	[ $rc -eq 4 ] && [ -e "$tmp/tune" ] ||
+		why="revert with the state directory 0777: exit $rc (not 4), revert ran: \
+$([ -e "$tmp/tune" ] && echo no || echo yes): $out"
+	out=$("$HC" recover --state-dir "$tmp/state" 2>&1)
+	rc=$?
+	[ -z "$why" ] && { [ $rc -eq 4 ] && [ -e "$tmp/tune" ] ||
+		why="recover with the state directory 0777: exit $rc, not 4: $out"; }
+	chmod 0700 "$tmp/state"
+	"$HC" revert --state-dir "$tmp/state" run-trust >/dev/null 2>&1
+	rc=$?
+	[ -z "$why" ] && { [ $rc -eq 0 ] && [ ! -e "$tmp/tune" ] ||
+		why="revert once the state directory is 0700 again: exit $rc"; }
+	if [ -z "$why" ]; then
+		pass trust-journal "state directory 0777: revert and recover exit 4 and run nothing;" \
+			"0700 again: revert exit 0, the patch is out"
+	else
+		fail trust-journal "$why"
+	fi
+}
+
 t_run()
 {
 	local d why
@@ -1175,8 +1223,8 @@ t_run()
 	if [ "$rc" = 0 ] && [ -e "$tmp/tune" ]; then
 		"$HC" revert --state-dir "$tmp/state" run-mark >"$tmp/revert.out" 2>&1
 		rc=$?
-		if [ "$rc" = 3 ] && [ ! -e "$tmp/tune" ]; then
-			pass run-revert "committed, then 'revert run-mark' exit 3 and the patch is out"
+		if [ "$rc" = 0 ] && [ ! -e "$tmp/tune" ]; then
+			pass run-revert "committed, then 'revert run-mark' exit 0 and the patch is out"
 		else
 			fail run-revert "revert exit $rc, tune file still there: $(cat "$tmp/revert.out")"
 		fi
@@ -1545,5 +1593,5 @@ at_end()
 }
 
 groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run compare comparepid
-	svg prom"
+	svg prom trust"
 run_groups "$groups" "$@"
