@@ -7,6 +7,7 @@
 #                   scenarios (real kernels under qemu); check-SUITE runs one
 #   make fuzz       every libFuzzer target for FUZZ_S seconds (default 60), ASan and UBSan
 #   make bench      per-call overhead against an empty probe pair and bpftrace
+#   make bench-judge  the judge's false rollbacks and detection rates, simulated (~2 min)
 #   make docs       the README's example comparison picture, into tools/docs/ (root)
 #   make deps       install every build and test dependency from Debian's archive
 #   make install    PREFIX=/usr DESTDIR=...: binary, man pages, completion, systemd unit
@@ -62,7 +63,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all ulp static man install deb check-deb check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-vm deps demo docs \
+.PHONY: all ulp static man install deb check-deb check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-judge bench-vm deps demo docs \
 	clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -267,6 +268,14 @@ bench-vm: static
 bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor \
 		$(OUTPUT)/tests/ulp_bench
 	$(Q)OUTPUT=$(OUTPUT) bash tests/bench/bench.sh
+
+# the judge's own code on simulated windows: false rollbacks and holds of A/A, detection
+$(OUTPUT)/tests/bench_judge: tests/bench/bench_judge.c $(OUTPUT)/libhotcanary.a | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(HC_CFLAGS) -Itests/unit $< $(OUTPUT)/libhotcanary.a $(LIBS) -o $@
+
+bench-judge: $(OUTPUT)/tests/bench_judge
+	$(Q)$(OUTPUT)/tests/bench_judge 2
 
 deps:
 	$(Q)sh tools/install-deps.sh
