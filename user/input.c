@@ -38,8 +38,8 @@ static int too_large(const struct input_kind *kind, char *err, size_t errlen)
 	return -EFBIG;
 }
 
-int input__read_fd(int fd, const char *path, const struct input_kind *kind, char **buf,
-		   size_t *len, char *err, size_t errlen)
+int input__read_fd(int fd, const struct input_kind *kind, char **buf, size_t *len,
+		   char *err, size_t errlen)
 {
 	size_t cap, n = 0;
 	struct stat st;
@@ -120,20 +120,17 @@ int input__read(const char *path, const struct input_kind *kind, char **buf, siz
 
 			snprintf(err + n, errlen - n, "; give the path of a %s file", kind->what);
 		}
-		if (fd < 0)
-			return fd;
-		ret = input__read_fd(fd, path, kind, buf, len, err, errlen);
-		close(fd);
-		return ret;
+	} else {
+		/* O_NONBLOCK: opening a FIFO with no writer would wait forever */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) {
+			fd = -errno;
+			snprintf(err, errlen, "cannot open: %s", strerror(-fd));
+		}
 	}
-	/* O_NONBLOCK: opening a FIFO with no writer would wait forever */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open: %s", strerror(-ret));
-		return ret;
-	}
-	ret = input__read_fd(fd, path, kind, buf, len, err, errlen);
+	if (fd < 0)
+		return fd;
+	ret = input__read_fd(fd, kind, buf, len, err, errlen);
 	close(fd);
 	return ret;
 }

@@ -27,8 +27,8 @@ struct input_kind {
 int input__read(const char *path, const struct input_kind *kind, char **buf, size_t *len,
 		char *err, size_t errlen);
 /* the same for a file already open; read from offset 0 */
-int input__read_fd(int fd, const char *path, const struct input_kind *kind, char **buf,
-		   size_t *len, char *err, size_t errlen);
+int input__read_fd(int fd, const struct input_kind *kind, char **buf, size_t *len,
+		   char *err, size_t errlen);
 /* "a FIFO", "a directory", ...: what a st_mode is, for messages */
 const char *input__file_type(unsigned int mode);
 

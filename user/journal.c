@@ -1209,7 +1209,7 @@ static int read_all(int fd, const char *path, char **buf, size_t *len, char *err
 	char why[256];
 	int ret;
 
-	ret = input__read_fd(fd, path, &journal_input, buf, len, why, sizeof(why));
+	ret = input__read_fd(fd, &journal_input, buf, len, why, sizeof(why));
 	if (ret)
 		return fail(err, errlen, ret, "%s: %s", path, why);
 	return 0;
