@@ -116,32 +116,39 @@ void sha256__buf(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
 	sha256__final(&s, out);
 }
 
-int sha256__file(const char *path, uint8_t out[SHA256_DIGEST_LEN])
+int sha256__fd(int fd, uint8_t out[SHA256_DIGEST_LEN])
 {
 	uint8_t buf[65536];
 	struct sha256 s;
+	off_t off = 0;
 	ssize_t n;
-	int fd, ret = 0;
+
+	sha256__init(&s);
+	for (;;) {
+		/* pread: the descriptor's offset stays where the caller had it */
+		n = pread(fd, buf, sizeof(buf), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		sha256__update(&s, buf, (size_t)n);
+		off += n;
+	}
+	sha256__final(&s, out);
+	return 0;
+}
+
+int sha256__file(const char *path, uint8_t out[SHA256_DIGEST_LEN])
+{
+	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	sha256__init(&s);
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		sha256__update(&s, buf, (size_t)n);
-	}
+	ret = sha256__fd(fd, out);
 	close(fd);
-	if (!ret)
-		sha256__final(&s, out);
 	return ret;
 }
 

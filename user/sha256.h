@@ -27,6 +27,8 @@ void sha256__final(struct sha256 *s, uint8_t out[SHA256_DIGEST_LEN]);
 void sha256__buf(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN]);
 /* the hash of the file @path; 0 or -errno of opening or reading it */
 int sha256__file(const char *path, uint8_t out[SHA256_DIGEST_LEN]);
+/* the digest of everything @fd holds, read from offset 0; 0 or -errno */
+int sha256__fd(int fd, uint8_t out[SHA256_DIGEST_LEN]);
 /* 64 lower-case hex digits and a NUL into @hex (at least 65 bytes); returns @hex */
 char *sha256__hex(const uint8_t digest[SHA256_DIGEST_LEN], char *hex);
 

@@ -52,6 +52,7 @@ struct ulp_spec {
 	bool strict;			/* consistency: strict (no frame in the old function) */
 	uint64_t deadline_ns;		/* activeness retries, per patch or unpatch; 0: default */
 	uint64_t call_timeout_ns;	/* every injected call; 0: default */
+	const uint8_t *sha256;		/* the library's pin (32 bytes), or NULL for none */
 };
 
 /* one redirected function in one process; everything recover needs to undo it */

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "elfsym.h"
+#include "sha256.h"
+#include "trust.h"
 #include "ulp_int.h"
 
 #define REF_PREFIX	"hotcanary_ref__"
@@ -173,6 +175,38 @@ static int stat_file(const char *path, dev_t *dev, ino_t *ino, char *err, size_t
 	return 0;
 }
 
+/*
+ * The library runs as its target's user, root included: it must pass the trust rule, and
+ * match its pin when the policy has one. -EACCES or -EBADF, with the file and the remedy.
+ */
+static int library_trusted(const char *path, const uint8_t *pin, char *err, size_t len)
+{
+	uint8_t digest[SHA256_DIGEST_LEN];
+	char why[1024], got[65], want[65];
+	int fd, ret;
+
+	fd = trust__open(path, TRUST_FILE, why, sizeof(why));
+	if (fd == -EACCES)
+		snprintf(err, len, "the patch library: %s", why);
+	else if (fd < 0)
+		snprintf(err, len, "cannot open the patch library '%s': %s", path, why);
+	if (fd < 0)
+		return fd;
+	ret = pin ? sha256__fd(fd, digest) : 0;
+	close(fd);
+	if (ret) {
+		snprintf(err, len, "cannot read the patch library '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	if (pin && memcmp(digest, pin, SHA256_DIGEST_LEN)) {
+		snprintf(err, len, "the patch library '%s' has sha256 %s, the policy pins %s: the "
+			 "wrong file, or it changed; rebuild it or fix the pin", path,
+			 sha256__hex(digest, got), sha256__hex(pin, want));
+		return -EBADF;
+	}
+	return 0;
+}
+
 int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *err, size_t len)
 {
 	char want[2 * 64 + 1];
@@ -212,6 +246,9 @@ int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *e
 		ret = -ENAMETOOLONG;
 		goto fail;
 	}
+	ret = library_trusted(img->library, spec->sha256, err, len);
+	if (ret)
+		goto fail;
 	ret = stat_file(img->library, &img->lib_dev, &img->lib_ino, err, len);
 	if (!ret)
 		ret = stat_file(img->target, &img->target_dev, &img->target_ino, err, len);

@@ -6,7 +6,7 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good vdso signals slow segv errors buildid asm busy wait killed
+#   GROUP is a shell glob over: good pin vdso signals slow segv errors buildid asm busy wait killed
 #   ab engine
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
@@ -103,7 +103,7 @@ deltas()
 
 # policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
 # STAGE seconds (default 3): one process, half of them, all of them. POL_PROCS replaces the
-# processes' "exe: TARGET" with another key, "pids: [...]" say
+# processes' "exe: TARGET" with another key, "pids: [...]" say; POL_SHA pins the library
 policy()
 {
 	local name=$1 lib=$2 st=${STAGE:-3}
@@ -120,6 +120,7 @@ patch:
     - old: ${POL_OLD:-parse_request}
       new: parse_request_fixed
   deadline: ${POL_DEADLINE:-5s}
+${POL_SHA:+  sha256: $POL_SHA}
 processes:
   ${POL_PROCS:-exe: ${POL_TARGET:-$TARGET}}
 baseline:
@@ -363,6 +364,49 @@ commit_revert()
 	d=$(deltas)
 	[ $rc -eq 0 ] && untouched "${tp[@]}" ||
 		why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-$name.out")"
+}
+
+# the library runs as its targets' user: a wrong sha256 pin, or a library that another user
+# could change, is refused by check and by run (exit 4), and nothing is injected
+t_pin()
+{
+	local good why= out
+
+	targets 2 -t 2 -p 100
+	good=$(sha256sum "$tmp/ulp_fix_good.so" | cut -d ' ' -f 1)
+	POL_SHA=$good policy ulp-pin-ok ulp_fix_good.so
+	"$HC" check "$tmp/ulp-pin-ok.yaml" >"$tmp/pin-ok.out" 2>&1 ||
+		why="the right pin: check exit $?: $(head -c 300 "$tmp/pin-ok.out")"
+	POL_SHA=$(sha256sum "$tmp/ulp_fix_slow.so" | cut -d ' ' -f 1) policy ulp-pin ulp_fix_good.so
+	for cmd in check run; do
+		[ -n "$why" ] && break
+		if [ $cmd = run ]; then
+			run ulp-pin
+			out=$(cat "$tmp/ulp-pin.err")
+		else
+			out=$("$HC" check "$tmp/ulp-pin.yaml" 2>&1)
+			rc=$?
+		fi
+		[ $rc -eq 4 ] && grep -q "has sha256 $good, the policy pins" <<<"$out" &&
+			untouched "${tp[@]}" || why="a wrong pin: $cmd exit $rc, not 4: $out"
+	done
+	mkdir -p "$tmp/pub"
+	chmod 0777 "$tmp/pub"
+	cp "$tmp/ulp_fix_good.so" "$tmp/pub/"
+	policy ulp-pub pub/ulp_fix_good.so
+	if [ -z "$why" ]; then
+		out=$("$HC" check "$tmp/ulp-pub.yaml" 2>&1)
+		rc=$?
+		[ $rc -eq 4 ] && grep -q "chmod go-w '$tmp/pub'" <<<"$out" && untouched "${tp[@]}" ||
+			why="a library below a 0777 directory: check exit $rc, not 4: $out"
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-pin "the right pin passes; a wrong pin (check and run) and a library below a" \
+			"0777 directory are refused with exit 4, the processes untouched"
+	else
+		fail ulp-pin "$why"
+	fi
+	stop_targets
 }
 
 # every real service has threads in clock_gettime() (the vDSO) and in nanosleep(): each
@@ -691,4 +735,4 @@ t_engine()
 
 # ---- main --------------------------------------------------------------------------------------
 
-run_groups "good vdso signals slow segv errors buildid asm busy wait killed ab engine" "$@"
+run_groups "good pin vdso signals slow segv errors buildid asm busy wait killed ab engine" "$@"

@@ -84,6 +84,11 @@ static void test_file(void **state)
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "abc", 3), 3);
+	/* the whole file whatever the descriptor's offset, which stays where it was */
+	assert_int_equal(sha256__fd(fd, d), 0);
+	assert_string_equal(sha256__hex(d, hex),
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 3);
 	close(fd);
 	assert_int_equal(sha256__file(path, d), 0);
 	assert_string_equal(sha256__hex(d, hex),

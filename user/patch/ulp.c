@@ -149,6 +149,7 @@ static int driver_open(struct ulp_driver *d, const struct hc_policy *pol, struct
 		.nr_funcs = nf,
 		.strict = pol->patch.ulp.consistency == HC_CONSISTENCY_STRICT,
 		.deadline_ns = pol->patch.ulp.deadline_ns,
+		.sha256 = pol->patch.has_sha256 ? pol->patch.sha256 : NULL,
 	};
 	ret = ulp_image__open(&d->img, &d->spec, err, len);
 	if (ret)
