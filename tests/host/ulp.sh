@@ -400,9 +400,18 @@ t_pin()
 		[ $rc -eq 4 ] && grep -q "chmod go-w '$tmp/pub'" <<<"$out" && untouched "${tp[@]}" ||
 			why="a library below a 0777 directory: check exit $rc, not 4: $out"
 	fi
+	# a watch: of a function the patch redirects: check says so, before the run could
+	policy ulp-watchold ulp_fix_good.so "watch:" "  - function: user:$TARGET:parse_request"
+	if [ -z "$why" ]; then
+		out=$("$HC" check "$tmp/ulp-watchold.yaml" 2>&1)
+		rc=$?
+		[ $rc -eq 4 ] && grep -q "is patch.functions\[0\].old, which the patch redirects" \
+			<<<"$out" || why="watch: of the redirected function: check exit $rc: $out"
+	fi
 	if [ -z "$why" ]; then
 		pass ulp-pin "the right pin passes; a wrong pin (check and run) and a library below a" \
-			"0777 directory are refused with exit 4, the processes untouched"
+			"0777 directory are refused with exit 4, the processes untouched; so is a" \
+			"watch: of the redirected function, by name"
 	else
 		fail ulp-pin "$why"
 	fi

@@ -117,6 +117,39 @@ static int find_procs(const struct hc_policy *pol, pid_t **pids, size_t *n, char
 }
 
 /*
+ * A redirected function's first bytes become the redirect's jump, so a uprobe that watch:
+ * puts there would sit on bytes the patch rewrites. Its calls are judged anyway, as one of
+ * patch.functions, in both arms. -EINVAL, with the watch entry and the remedy.
+ */
+static int check_watch(const struct hc_policy *pol, char *err, size_t len)
+{
+	char *target = realpath(pol->patch.ulp.target, NULL), *path;
+	size_t i, j;
+	bool same;
+
+	for (i = 0; target && i < pol->nr_watch; i++) {
+		const struct hc_funcspec *f = &pol->watch[i].func;
+
+		if (f->kind != HC_FUNC_USER)
+			continue;
+		path = realpath(f->path, NULL);
+		same = path && !strcmp(path, target);
+		free(path);
+		for (j = 0; same && j < pol->patch.ulp.nr_functions; j++) {
+			if (strcmp(f->symbol, pol->patch.ulp.functions[j].old_sym))
+				continue;
+			snprintf(err, len, "watch[%zu] '%s' is patch.functions[%zu].old, which the "
+				 "patch redirects: its calls are judged as patch.functions already, in "
+				 "both arms; remove it from watch", i, f->text, j);
+			free(target);
+			return -EINVAL;
+		}
+	}
+	free(target);
+	return 0;
+}
+
+/*
  * Resolve the policy's target and library, find its processes (processes.exe or .pids) and
  * pre-flight every one of them. Nothing is changed. Any failure is a refusal: @err names the
  * process or file and what to do.
@@ -131,6 +164,9 @@ static int driver_open(struct ulp_driver *d, const struct hc_policy *pol, struct
 
 	d->pol = pol;
 	d->steps = steps;
+	ret = check_watch(pol, err, len);
+	if (ret)
+		return ret;
 	d->funcs = calloc(nf, sizeof(*d->funcs));
 	d->names = calloc(nf, sizeof(*d->names));
 	if (!d->funcs || !d->names)
