@@ -3,7 +3,7 @@
  * hotcanary ab POLICY --rounds N --period D: switchback. The patch goes out and in N times
  * each, every period is measured, and the on-periods are compared with the off-periods the
  * way 'compare' compares two recordings: interleaving cancels the drift that fools a single
- * before/after pair ([CA 6], ../shared/research/canary-analysis.md).
+ * before/after pair (tools/docs/design/statistics.md section 9).
  */
 #include <errno.h>
 #include <getopt.h>

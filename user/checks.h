@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The compatibility checks of "hotcanary check POLICY" (issue 3, "Compatibility checks"). They
+ * The compatibility checks of "hotcanary check POLICY" (README, "Canarying a patch"). They
  * read the system (through struct klp_sys, so they run on a fake tree in the unit tests) and
  * change nothing. Each check gives PASS, WARN or FAIL with a one-line reason that names the
  * file or function it looked at and, on FAIL, the remedy. Run them before the monitor is

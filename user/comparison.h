@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Before/after statistics of one function in two recordings, in the manner of benchstat
- * ([CA 6.1], ../shared/research/canary-analysis.md): pure functions, no I/O, no printing.
+ * [stats §9]: pure functions, no I/O, no printing. "[stats §N]" cites section N of
+ * tools/docs/design/statistics.md.
  *
  * The unit of inference is the window, not the call. Calls are neither independent nor
  * identically distributed (bursts, preemption, drift within a recording), and with tens of
- * thousands of them a per-call test calls any shift significant [CA 5.0]. So:
+ * thousands of them a per-call test calls any shift significant [stats §1]. So:
  *  - the estimate of a quantile is that of the recording's pooled histogram;
  *  - its confidence interval comes from a block bootstrap that draws whole windows with
- *    replacement, sums their histograms and takes the quantile again [CA 5.2]; the delta's
+ *    replacement, sums their histograms and takes the quantile again [stats §2]; the delta's
  *    interval is the percentile interval of the B / A ratios of paired draws;
  *  - the p-value is a two-sided Mann-Whitney U test of A's per-window values against B's
- *    [CA 5.5], with n the number of windows on each side.
+ *    [stats §4], with n the number of windows on each side.
  * A delta is significant when p < alpha and its whole confidence interval lies beyond a
- * noise threshold, +-1% by default (Criterion.rs's rule [CA 6.3]): with thousands of calls per
+ * noise threshold, +-1% by default (Criterion.rs's rule [stats §9]): with thousands of calls per
  * window, per-window quantiles are so stable that a 0.1% shift of an unchanged function
  * (cache placement, the other function's new timing) would otherwise count, and a quantile
- * interpolated inside a 6-12% wide bucket means nothing at that scale [CA 5.2]. The bootstrap
+ * interpolated inside a 6-12% wide bucket means nothing at that scale [stats §2]. The bootstrap
  * uses a fixed seed: the same two files always give the same report.
  */
 #ifndef HC_COMPARISON_H

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-function judge of one stage (issue 3, "The judge"; canary-analysis.md section 8,
- * cited [CA x]). Its design in brief:
+ * The per-function judge of one stage ([stats §8], where "[stats §N]" cites section N of
+ * tools/docs/design/statistics.md). Its design in brief:
  *
  * Error budget. cfg.alpha is this judge's share of the run's false-rollback budget. Its
  * JUDGE_NTESTS tests (three sequential, three end-of-stage) get alpha / JUDGE_NTESTS each, and
  * an end-of-stage test divides its share again by max_finish, the number of times it may be
  * evaluated (an extended stage is looked at twice). By Bonferroni a function that did not
  * regress FAILs with probability at most alpha, whatever the dependence between the tests
- * [CA 5.7.6].
+ * [stats §7].
  *
- * Every window: seqtest (stats.c) on three kinds of bad event [CA 8, tier B]:
+ * Every window: seqtest (stats.c) on three kinds of bad event [stats §8, tier B]:
  *  - error returns, H0: canary error rate <= max_error_ratio x the reference's;
- *  - calls at or above the p90 edge and the p99 edge [CA 5.2, "tail-exceedance test"]. The
+ *  - calls at or above the p90 edge and the p99 edge [stats §2, "tail-exceedance test"]. The
  *    reference counts its calls at or above T, the upper edge of the bucket that holds the
  *    baseline's q-quantile; the canary counts its calls at or above T', the first bucket edge
  *    at or above tol x T, tol being the policy's latency limit (max_p90_ratio, max_p99_ratio).
@@ -29,14 +29,14 @@
  * and the odd ones giving the held-out reference counts; with iid calls the two halves are
  * independent and the reference bound of stats.c stays valid for the chosen edges.
  *
- * End of stage [CA 5.5, 3.3, 8 tier C]: per-window log p50 and log p99 of the canary against
+ * End of stage [stats §4, §8 tier C]: per-window log p50 and log p99 of the canary against
  * those of the reference windows (baseline windows, or the control arm's stage windows).
  * H0: the canary is at most limit times slower; the one-sided Mann-Whitney test of
  * (log q_canary - log limit) against log q_reference decides FAIL, and exp of the
  * Hodges-Lehmann shift with its CI is the observed ratio. The error rates of the whole stage
- * get the conditional exact test of H0: ratio <= max_error_ratio [CA 5.6].
+ * get the conditional exact test of H0: ratio <= max_error_ratio [stats §5].
  *
- * Overdispersion [CA 5.0]: calls are not independent, so the counts above vary more than
+ * Overdispersion [stats §1]: calls are not independent, so the counts above vary more than
  * binomially (stats.c, "Overdispersion"). The caller hands in the reference's cells
  * (judge__add_cell): one process's window on the ulp path, one window on the klp path. Their
  * spread phi discounts the counts of the sequential tests and of the end-of-stage error test,
@@ -158,7 +158,7 @@ static int series__push(struct judge_series *s, double v)
 }
 
 /*
- * A window's log p50 and log p99 [CA 5.5]: log, so that a ratio limit is a shift. The p99 of
+ * A window's log p50 and log p99 [stats §4]: log, so that a ratio limit is a shift. The p99 of
  * fewer than JUDGE_P99_WINDOW_CALLS calls is their maximum, whose distribution depends on the
  * call count; such windows are left out rather than compared with busier ones.
  */
@@ -519,7 +519,7 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 	return 0;
 }
 
-/* end of stage, latency: [CA 5.5] Mann-Whitney against the limit, Hodges-Lehmann for the size */
+/* end of stage, latency: [stats §4] Mann-Whitney against the limit, Hodges-Lehmann for the size */
 static int decide_latency(const struct judge *j, struct judge_decision *d, int q)
 {
 	const struct judge_series *c = &j->can_q[q], *r = &j->ref_q[q];
@@ -574,7 +574,7 @@ static uint64_t effective(uint64_t x, double phi)
 }
 
 /*
- * end of stage, errors: [CA 5.6] the conditional exact test of H0: ratio <= max_error_ratio,
+ * end of stage, errors: [stats §5] the conditional exact test of H0: ratio <= max_error_ratio,
  * on the counts discounted by the reference's dispersion (stats.c, "Overdispersion")
  */
 static int decide_errors(const struct judge *j, struct judge_decision *d)
@@ -613,7 +613,7 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 		d->note = "no errors in either arm";
 		return 0;
 	}
-	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI [CA 5.6] */
+	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI [stats §5] */
 	h = j->can_errors && re ? 0 : 0.5;
 	d->observed = (((double)j->can_errors + h) / j->can_calls) / (((double)re + h) / rc);
 	if (h)

@@ -2,8 +2,8 @@
 /*
  * The per-function judge of one stage: a sequential test every window on the error rate and on
  * the share of slow calls, and at the end of the stage Mann-Whitney / Hodges-Lehmann on
- * per-window log p50 and log p99 and an exact test on the error ratio (issue 3, "The judge";
- * ../shared/research/canary-analysis.md section 8). No I/O: every decision is a struct the
+ * per-window log p50 and log p99 and an exact test on the error ratio
+ * (tools/docs/design/statistics.md section 8). No I/O: every decision is a struct the
  * report prints.
  *
  * Use, per watched function:

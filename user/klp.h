@@ -11,8 +11,8 @@
  * The library does not print: functions return 0 (or a count, or a boolean where said) or
  * -errno, and fill @err with a one-line reason for the command layer.
  *
- * Livepatch sysfs attributes differ by kernel version (../shared/research/kernel-livepatch.md
- * section 1.2): "transition" since 4.12, "<object>/patched" since 6.0, "replace" since 6.11,
+ * Livepatch sysfs attributes differ by kernel version (tools/docs/design/livepatch-sysfs.md
+ * section 1): "transition" since 4.12, "<object>/patched" since 6.0, "replace" since 6.11,
  * "stack_order" since 6.13. On Debian's 6.1 only enabled, transition, force and
  * <object>/patched exist; 6.12 adds replace. Absent attributes read as -1 below.
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Statistics for the canary judge. Every formula cites the section of
- * ../shared/research/canary-analysis.md ([CA 5.x]) or the paper it comes from.
+ * tools/docs/design/statistics.md that it rests on ([stats §N]) or the paper it comes from.
  */
 #include <errno.h>
 #include <float.h>
@@ -206,7 +206,7 @@ void dispersion__add(struct dispersion *d, uint64_t bad, uint64_t n)
  * (sum_i b_i^2 / n_i - B^2 / N) / (p (1 - p)), so the cells need not be kept. Its mean is
  * cells - 1 when every cell's count is binomial with the same rate; clustered events (calls
  * slowed together by one preemption, one process scheduled worse than another for a while)
- * make it larger [CA 5.0].
+ * make it larger [stats §1].
  */
 static double dispersion_x2(const struct dispersion *d)
 {
@@ -244,7 +244,7 @@ double dispersion__phi_upper(const struct dispersion *d, double conf)
 
 /*
  * The normal approximation with tie and continuity corrections, exactly as R's wilcox.test
- * (exact = FALSE, correct = TRUE) and Kayenta's port of it [CA 3.3, 5.3]:
+ * (exact = FALSE, correct = TRUE) and Kayenta's port of it [stats §4, §3]:
  *   sigma^2 = nx ny / 12 * ((N + 1) - sum(t^3 - t) / (N (N - 1))),  N = nx + ny
  *   z = (U - nx ny / 2 - c) / sigma, c = 0.5 (greater), -0.5 (less), sign(U - nx ny / 2) / 2
  *   (two-sided, then p = 2 min(Phi(z), 1 - Phi(z))).
@@ -402,7 +402,7 @@ int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
 	memset(out, 0, sizeof(*out));
 	out->nx = nx;
 	out->ny = ny;
-	/* U = W - nx (nx + 1) / 2 [CA 5.3] */
+	/* U = W - nx (nx + 1) / 2 [stats §3] */
 	out->u = (double)(w - (long double)nx * (nx + 1) / 2);
 	out->auc = out->u / ((double)nx * ny);
 	out->ties = ties;
@@ -414,7 +414,7 @@ int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
 }
 
 /*
- * [CA 5.3]: U_C = sum_i c_i (B_{<i} + b_i / 2), the pairs where the canary is in a higher bucket
+ * [stats §3]: U_C = sum_i c_i (B_{<i} + b_i / 2), the pairs where the canary is in a higher bucket
  * plus half of those in the same one. It equals the midrank form W - n(n+1)/2 with every bucket
  * a tie group, so the tie-corrected variance applies with t_i = c_i + b_i. long double: t^3
  * passes 2^64 at t ~ 2.6e6 calls in one bucket.
@@ -601,7 +601,7 @@ out_free:
 /* ---- rates ---------------------------------------------------------------------------------- */
 
 /*
- * [CA 5.6] Conditional exact test: given x = xc + xb bad events (Poisson rates), the canary's
+ * [stats §5] Conditional exact test: given x = xc + xb bad events (Poisson rates), the canary's
  * share is Binomial(x, pi) with pi = nc R / (nc R + nb), so H0: R <= r0 has
  * p = P(X >= xc | pi0) = I_pi0(xc, x - xc + 1) (R's poisson.test). The Clopper-Pearson interval
  * for pi maps to R = pi / (1 - pi) * nb / nc. The pooled two-proportion z is reported beside it
@@ -653,12 +653,12 @@ int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double
  *   E_t = sum_k (1/K) prod_{w <= t} f_{k,w}.
  * If every factor has E[f_{k,w} | everything before window w] <= 1 under H0, each product is a
  * nonnegative supermartingale starting at 1, so is their mixture, and Ville's inequality gives
- * P(sup_t E_t >= 1 / alpha) <= alpha: peeking costs nothing [CA 5.7.3; Ville 1939; Ramdas et
+ * P(sup_t E_t >= 1 / alpha) <= alpha: peeking costs nothing [stats §6; Ville 1939; Ramdas et
  * al., "Game-theoretic statistics and safe anytime-valid inference", Stat. Sci. 2023].
- * The alternatives are rate ratios r0 e^d_k, e^d_k in {1.1, 1.25, 1.5, 2, 4} [CA 5.7.3].
+ * The alternatives are rate ratios r0 e^d_k, e^d_k in {1.1, 1.25, 1.5, 2, 4} [stats §6].
  *
  * SEQTEST_CONCURRENT (Lindon & Malek, "Anytime-valid inference for multinomial count data",
- * NeurIPS 2022, the conditioning of [CA 5.7.3]): in window w the arms see nc and nb calls and
+ * NeurIPS 2022, the conditioning of [stats §6]): in window w the arms see nc and nb calls and
  * x = xc + xb bad events. With Poisson rates, given x the canary's share is Binomial(x, pi),
  * pi = nc R / (nc R + nb): the common load lambda(t), however it moves, cancels. The factor
  * is the exponential tilt of that binomial from pi0 (R = r0) to pi_k (R = r0 e^d_k):
@@ -666,7 +666,7 @@ int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double
  * whose mean is exactly 1 under R = r0 and below 1 for R < r0 (the binomial MGF increases with
  * pi). With per-call Bernoulli outcomes and fixed nc, nb instead, xc given x is hypergeometric
  * when r0 = 1, which is smaller than the binomial in convex order (Hoeffding 1963, Thm. 4);
- * f is convex in xc, so its mean stays <= 1 [CA 5.7.3]. (For r0 != 1 the Bernoulli case is the
+ * f is convex in xc, so its mean stays <= 1 [stats §6]. (For r0 != 1 the Bernoulli case is the
  * Poisson approximation; the unit test checks its false-alarm rate at r0 = 1.5 too.)
  *
  * SEQTEST_BASELINE: the reference is one count (xB of nB calls) taken before activation and
@@ -694,7 +694,7 @@ int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double
  * others for seconds. Counts then vary phi times more than binomially: for ulp_target on 2
  * CPUs, phi was 10 over 250 ms cells and 120 over 1 s cells, one process and window per cell.
  * Under H0 the factors' mean then exceeds 1, and a good fix was rolled back with E = 4e24 at
- * a canary share 1.6 times the control's (CI, issue 4). Tempering helps: a count near normal
+ * a canary share 1.6 times the control's (a CI run of tests/host/ulp.sh). Tempering helps: a count near normal
  * with mean m and variance phi v, where the binomial's is v, gives
  *   E[f^(1/phi)] = exp((d m + d^2 v / 2 - C(d)) / phi),
  * C(d) being the binomial cumulant generating function of the factor. C(d) = d m + d^2 v / 2

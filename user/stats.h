@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Statistics for the canary judge: pure functions and one small state machine, no I/O and no
- * printing. "[CA 5.x]" cites ../shared/research/canary-analysis.md, which gives the formulas
- * and their sources.
+ * printing. "[stats §N]" cites section N of tools/docs/design/statistics.md, which says what
+ * each test rests on and where it comes from.
  */
 #ifndef HC_STATS_H
 #define HC_STATS_H
@@ -67,7 +67,7 @@ double dispersion__phi_upper(const struct dispersion *d, double conf);
 struct stats_mw {
 	uint64_t nx, ny;
 	double u;		/* pairs with x > y, ties counting 1/2 (R's W) */
-	double auc;		/* u / (nx ny) = P(X > Y) + P(X = Y) / 2 [CA 5.3] */
+	double auc;		/* u / (nx ny) = P(X > Y) + P(X = Y) / 2 [stats §3] */
 	double sigma;		/* null sd of u, tie-corrected; 0 when every value is tied */
 	double z;		/* (u - nx ny / 2) / sigma, no continuity correction */
 	double p_greater;	/* H1: x tends to be larger than y */
@@ -86,7 +86,7 @@ int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
 			unsigned int flags, struct stats_mw *out);
 /*
  * The same test on two histograms over the same ordered buckets, each bucket a tie group
- * [CA 5.3]: x is the canary, y the reference. Always the normal approximation.
+ * [stats §3]: x is the canary, y the reference. Always the normal approximation.
  */
 int stats__mann_whitney_hist(const uint64_t *x, const uint64_t *y, size_t nbuckets,
 			     struct stats_mw *out);
@@ -106,7 +106,7 @@ int stats__hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny
 
 struct stats_rate {
 	double ratio;		/* (xc / nc) / (xb / nb); inf if xb = 0 < xc, NAN if both 0 */
-	double lo, hi;		/* CI of the rate ratio at conf, conditional exact [CA 5.6] */
+	double lo, hi;		/* CI of the rate ratio at conf, conditional exact [stats §5] */
 	double conf;
 	double p;		/* one-sided exact conditional p-value of H0: ratio <= r0 */
 	double z;		/* pooled two-proportion z of xc/nc - xb/nb */
@@ -129,7 +129,7 @@ enum seqtest_design {
 	SEQTEST_BASELINE,
 };
 
-/* the alternatives mixed over: rate ratios 1.1, 1.25, 1.5, 2 and 4 against the null [CA 5.7.3] */
+/* the alternatives mixed over: rate ratios 1.1, 1.25, 1.5, 2 and 4 against the null [stats §6] */
 #define SEQTEST_NALT		5
 
 /*

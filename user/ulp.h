@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Userspace hotpatching of one running process: the recipe of
- * ../shared/research/userspace-livepatch.md section 7.1, for x86-64.
+ * tools/docs/design/ulp-redirection.md section 1, for x86-64.
  *
  *   ulp_image__open()     once per policy, no process touched: resolve every old function in
  *                         the target file and every new one in the library, check the target's

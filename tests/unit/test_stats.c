@@ -159,7 +159,7 @@ static void test_rate_ratio(void **state)
 	struct stats_rate r;
 
 	/*
-	 * [CA 5.6]: the canary has 10% of the calls, 3 canary errors and none in the baseline.
+	 * [stats §5]: the canary has 10% of the calls, 3 canary errors and none in the baseline.
 	 * Given 3 errors, each is the canary's with probability 0.1: p = 0.1^3 = 0.001.
 	 */
 	assert_int_equal(stats__rate_ratio(3, 100, 0, 900, 1, 0.95, &r), 0);
@@ -346,7 +346,7 @@ static void test_mw_exact_bruteforce(void **state)
 	}
 }
 
-/* binned U must equal the U of the samples the bins hold: a bucket is a tie group [CA 5.3] */
+/* binned U must equal the U of the samples the bins hold: a bucket is a tie group [stats §3] */
 static void test_mw_hist_equals_samples(void **state)
 {
 	static uint64_t hc[HC_HIST_BUCKETS], hb[HC_HIST_BUCKETS];
@@ -603,7 +603,7 @@ static void test_seq_aa_baseline(void **state)
 }
 
 /*
- * Power on a 2x error rate, alpha = 0.05 (the Tier B numbers of [CA 5.0] use alpha 0.01; both
+ * Power on a 2x error rate, alpha = 0.05 (the Tier B numbers of [stats §1] use alpha 0.01; both
  * shown). Concurrent: control 1% and canary 2% with the varying load and call counts of the
  * A/A run (~6.5 control and ~13 canary errors per window on average). Baseline-before: 20000
  * baseline calls at 1%, canary windows of 1000 calls at 2%.
