@@ -18,8 +18,8 @@ root=$(cd "$here/../.." && pwd)
 stage=$out/deb/root
 rm -rf "$out/deb"
 mkdir -p "$stage/DEBIAN"
-$make --no-print-directory -C "$root" OUTPUT="$out" install DESTDIR="$(cd "$stage" && pwd)" \
-	PREFIX=/usr
+stage=$(cd "$stage" && pwd)
+$make --no-print-directory -C "$root" OUTPUT="$out" install DESTDIR="$stage" PREFIX=/usr
 strip --strip-unneeded --remove-section=.comment --remove-section=.note \
 	"$stage/usr/sbin/hotcanary"
 
@@ -50,8 +50,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/debian"
 printf 'Source: hotcanary\n\nPackage: hotcanary\nArchitecture: any\n' >"$work/debian/control"
-depends=$(cd "$work" && dpkg-shlibdeps -O "$(cd "$OLDPWD" && pwd)/$stage/usr/sbin/hotcanary" \
-	2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+depends=$(cd "$work" && dpkg-shlibdeps -O "$stage/usr/sbin/hotcanary" 2>/dev/null |
+	sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f 1)
 
