@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What user/ulp_image.c learned from the files, for user/ulp.c: not an API. */
+/*
+ * What user/ulp_image.c learned from the files, and what the per-process steps (ulp_preflight.c,
+ * ulp_inject.c, ulp.c) share: not an API.
+ */
 #ifndef HC_ULP_INT_H
 #define HC_ULP_INT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 #include "elfsym.h"
 #include "insn.h"
 #include "ulp.h"
@@ -46,5 +52,69 @@ struct ulp_image {
 	struct ulp_image_ref *refs;
 	size_t nr_refs;
 };
+
+/* ---- shared by the per-process steps ---------------------------------------------------- */
+
+struct tracee;
+struct unwind;
+
+/* the trampoline page: the call stub, one slot per function, the library's path */
+#define PAGE_SIZE_		4096
+#define PAGE_STUB		0
+#define PAGE_SLOTS		64
+#define SLOT_SIZE		16
+#define PAGE_PATH		(PAGE_SLOTS + ULP_MAX_FUNCS * SLOT_SIZE)
+#define SLOT_LEN		14		/* ff 25 00 00 00 00 + imm64 */
+
+#define BACKOFF_MIN_NS		(1000ULL * 1000)
+#define BACKOFF_MAX_NS		(100ULL * 1000 * 1000)
+/* a stop is short; a thread that takes this long to stop is in trouble (D state) */
+#define STOP_TIMEOUT_NS		(1000ULL * 1000 * 1000)
+
+struct ulp_proc_priv {
+	struct unwind *uw;
+};
+
+/* an address range that a thread must have no frame in */
+struct range {
+	uint64_t lo;
+	uint64_t hi;
+	bool body;		/* a function body: return addresses count as ret - 1 */
+	size_t idx;		/* the function it belongs to */
+};
+
+struct activeness {
+	const struct range *r;
+	size_t nr;
+	uint64_t uprobes_lo;	/* the [uprobes] page: a uretprobe hides what is above it */
+	uint64_t uprobes_hi;
+	/* out: what was found */
+	size_t idx;
+	pid_t tid;
+	bool unknown;
+};
+
+static inline void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static inline const char *secs(uint64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f s", (double)ns / 1e9);
+	return buf;
+}
+
+/* ulp_preflight.c: the pid is still the process first seen (p->start_time, set if 0) */
+int ulp__check_identity(struct ulp_proc *p, char *err, size_t len);
+/* ulp.c: p's unwinder, set up on first use */
+int ulp__priv_get(struct ulp_proc *p, struct unwind **uw);
+/* 0: no thread in any range; -EBUSY: one is (a->idx, a->tid, a->unknown say which) */
+int ulp__activeness(struct tracee *tr, struct unwind *uw, struct activeness *a);
+/* ulp.c: the process's [uprobes] page into @a, 0-0 if none */
+void ulp__uprobes_range(pid_t pid, struct activeness *a);
 
 #endif
