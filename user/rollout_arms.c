@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rollout's per-process arms: the processes and their states, their probes, moving
+ * them between the control and the canary arm (and a whole-host patch in and out), and
+ * the per-window sums of each arm.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rollout_int.h"
+
+static struct rollout_proc *proc_find(struct rollout *r, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_procs; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	return NULL;
+}
+
+/* a patched process that dies or exits takes the whole rollout back: @sig 0 for an exit */
+void ro_proc_died(struct rollout *r, pid_t pid, int sig)
+{
+	struct rollout_proc *p = proc_find(r, pid);
+
+	if (!p)
+		return;
+	if (p->state == ROLLOUT_PROC_CANARY) {
+		p->state = ROLLOUT_PROC_LOST;
+		if (sig)
+			snprintf(p->note, sizeof(p->note), "died of signal %d (%s) while patched",
+				 sig, strsignal(sig));
+		else
+			snprintf(p->note, sizeof(p->note), "exited while patched");
+		ro_trip(r, "guardrail", "canary pid %d %s", pid, p->note);
+	} else if (p->state == ROLLOUT_PROC_CONTROL || p->state == ROLLOUT_PROC_BUSY ||
+		   p->state == ROLLOUT_PROC_REVERTED) {
+		p->state = ROLLOUT_PROC_GONE;
+		snprintf(p->note, sizeof(p->note), sig ? "died of signal %d, unpatched" :
+			 "exited, unpatched", sig);
+		ro_mark(r, "process", "control pid %d %s", pid, p->note);
+	}
+}
+
+/* the monitor id of watch entry @i (i >= nr_patched), or of function @i without arms */
+size_t ro_mon_id(const struct rollout *r, size_t i)
+{
+	return 2 * r->nr_patched * r->nr_procs + (i - r->nr_patched);
+}
+
+/*
+ * A per-process patch: its processes, whose arms the stages move (in this order), and every
+ * function it redirects, per process, in the target (control) and the library (canary)
+ */
+int ro_add_arms(struct rollout *r, char *err, size_t len)
+{
+	const struct patch_ops *ops = r->patch->ops;
+	const struct hc_policy *p = r->pol;
+	const struct patch_func *funcs;
+	const uint64_t *start_times;
+	const pid_t *pids;
+	size_t f, i, nf;
+	int side, ret;
+
+	r->nr_procs = ops->procs ? ops->procs(r->patch, &pids, &start_times) : 0;
+	if (!r->nr_procs)
+		return 0;
+	r->procs = calloc(r->nr_procs, sizeof(*r->procs));
+	if (!r->procs) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->nr_procs; i++) {
+		r->procs[i].pid = pids[i];
+		r->procs[i].start_time = start_times[i];
+	}
+	nf = ops->funcs(r->patch, &funcs);
+	if (2 * nf * r->nr_procs + p->nr_watch > HC_MAX_FUNCS) {
+		snprintf(err, len, "%zu functions in %zu processes need %zu probes; at most %d: "
+			 "list fewer processes under 'processes.pids'", nf, r->nr_procs,
+			 2 * nf * r->nr_procs, HC_MAX_FUNCS);
+		return -E2BIG;
+	}
+	r->nr_patched = nf;
+	r->arm_names = calloc(r->nr_patched, sizeof(*r->arm_names));
+	r->control_window = calloc(r->nr_patched, sizeof(*r->control_window));
+	if (!r->arm_names || !r->control_window)
+		return -ENOMEM;
+	for (f = 0; f < r->nr_patched; f++) {
+		const struct patch_func *pf = &funcs[f];
+
+		if (asprintf(&r->arm_names[f], "%s -> %s", pf->old_sym, pf->new_sym) < 0) {
+			r->arm_names[f] = NULL;
+			return -ENOMEM;
+		}
+		for (i = 0; i < r->nr_procs; i++) {
+			for (side = 0; side < 2; side++) {
+				char text[PATH_MAX + 160];
+				struct hc_funcspec spec = {
+					.kind = HC_FUNC_USER,
+					.text = text,
+					.path = side ? pf->library : pf->target,
+					.symbol = side ? pf->new_sym : pf->old_sym,
+					.pid = r->procs[i].pid,
+				};
+
+				snprintf(text, sizeof(text), "user:%s:%s@%d", spec.path, spec.symbol,
+					 spec.pid);
+				/* the library's side is attached when the process is patched */
+				ret = r->src->ops->add(r->src, &spec, pf->errors,
+						       side ? MONITOR_DEFERRED : 0, err, len);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+void ro_sample(struct rollout *r)
+{
+	size_t i, p;
+
+	r->src->ops->sample(r->src, r->delta);
+	for (p = 0; p < r->nr_procs; p++)
+		r->procs[p].window_calls = 0;
+	for (i = 0; i < r->nr; i++) {
+		struct rollout_func *f = &r->funcs[i];
+
+		if (!f->patched) {
+			f->window = r->delta[ro_mon_id(r, i)];
+			continue;
+		}
+		/* the arms as they are now: processes move only between windows */
+		memset(&f->window, 0, sizeof(f->window));
+		memset(&r->control_window[i], 0, sizeof(r->control_window[i]));
+		for (p = 0; p < r->nr_procs; p++) {
+			struct rollout_proc *pr = &r->procs[p];
+
+			if (pr->state == ROLLOUT_PROC_CANARY) {
+				snapshot__accumulate(&f->window, &r->delta[ARM_ID(r, i, p, 1)]);
+				pr->window_calls += r->delta[ARM_ID(r, i, p, 1)].calls;
+			} else {
+				snapshot__accumulate(&r->control_window[i],
+						     &r->delta[ARM_ID(r, i, p, 0)]);
+				pr->window_calls += r->delta[ARM_ID(r, i, p, 0)].calls;
+			}
+		}
+	}
+}
+
+/*
+ * The reference's cells of the last window for function @i (judge__add_cell): each control
+ * process's window where the function has arms, else the whole window. A patched function's
+ * solo judge takes the baseline's cells too: it has no control later.
+ */
+void ro_add_cells(struct rollout *r, size_t i)
+{
+	struct rollout_func *f = &r->funcs[i];
+	size_t p;
+
+	if (!f->patched) {
+		judge__add_cell(&f->judge, &f->window);
+		return;
+	}
+	for (p = 0; p < r->nr_procs; p++) {
+		const struct hc_snapshot *c = &r->delta[ARM_ID(r, i, p, 0)];
+
+		if (r->procs[p].state == ROLLOUT_PROC_CANARY)
+			continue;
+		judge__add_cell(&f->judge, c);
+		if (r->phase == ROLLOUT_PHASE_BASELINE)
+			judge__add_cell(&f->solo, c);
+	}
+}
+
+/*
+ * A patched process whose calls stop while the others' go on is hung or lost its callers.
+ * Each process is held to its own baseline rate (a supervisor that never calls the function
+ * is never expected to), scaled by how busy the control processes are now against their
+ * baseline, so that a drop in load everywhere is not blamed on the patch.
+ */
+void ro_proc_guardrails(struct rollout *r)
+{
+	const struct hc_policy *p = r->pol;
+	const double ratio = p->guardrails.min_call_ratio;
+	uint64_t ctl_now = 0, ctl_base = 0;
+	double windows, drift = 1;
+	size_t i;
+
+	if (!r->nr_procs || !ratio || !r->nr_patched || !r->funcs[0].base_windows)
+		return;
+	windows = r->funcs[0].base_windows;
+	for (i = 0; i < r->nr_procs; i++) {
+		const struct rollout_proc *pr = &r->procs[i];
+
+		if (pr->state == ROLLOUT_PROC_CONTROL || pr->state == ROLLOUT_PROC_BUSY) {
+			ctl_now += pr->window_calls;
+			ctl_base += pr->base_calls;
+		}
+	}
+	if (ctl_base) {
+		drift = ctl_now / (ctl_base / windows);
+		/* the controls stopped too: nothing the patch did */
+		if (drift < ratio)
+			return;
+	}
+	for (i = 0; i < r->nr_procs; i++) {
+		const struct rollout_proc *pr = &r->procs[i];
+		double expect = pr->base_calls / windows * fmin(drift, 1);
+
+		/* below a few calls per window silence is normal, not a stall */
+		if (pr->state != ROLLOUT_PROC_CANARY || expect * ratio < 2)
+			continue;
+		if ((double)pr->window_calls < ratio * expect)
+			ro_trip(r, "guardrail", "canary pid %d made %llu calls in the last window, "
+				"below %.2g x the %.1f expected from its baseline%s", pr->pid,
+				(unsigned long long)pr->window_calls, ratio, expect,
+				ctl_base ? " and the control processes' load now" : "");
+	}
+}
+
+static size_t stage_targets(const struct rollout *r, size_t s)
+{
+	const struct hc_policy_stage *st = &r->pol->stages[s];
+	size_t k = st->targets;
+
+	if (st->targets_kind == HC_TARGETS_PERCENT)
+		k = (st->targets * r->nr_procs + 99) / 100;
+	return k > r->nr_procs ? r->nr_procs : k ? k : 1;
+}
+
+/*
+ * Move process @i into the canary arm. Its probes on the old function go first: the kernel
+ * would execute the file's original instruction under a uprobe, not our jump (research 6.7).
+ * The library's probes go in before the jump, so no patched call is missed.
+ */
+int ro_proc_patch(struct rollout *r, size_t i, char *err, size_t len)
+{
+	struct rollout_proc *pr = &r->procs[i];
+	char aerr[200];
+	size_t f;
+	int ret = 0;
+
+	for (f = 0; f < r->nr_patched; f++)
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
+	for (f = 0; f < r->nr_patched && !ret; f++)
+		ret = r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 1), err, len);
+	ret = ret ?: r->patch->ops->patch_one(r->patch, i, err, len);
+	if (!ret) {
+		pr->state = ROLLOUT_PROC_CANARY;
+		pr->was_patched = true;
+		return 0;
+	}
+	for (f = 0; f < r->nr_patched; f++)
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
+	for (f = 0; f < r->nr_patched; f++)
+		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+			ro_mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+	return ret;
+}
+
+/* the mirror: the library's probes out, the original bytes back, then the old probes */
+static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
+{
+	struct rollout_proc *pr = &r->procs[i];
+	char aerr[200];
+	size_t f;
+	int ret;
+
+	for (f = 0; f < r->nr_patched; f++)
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
+	ret = r->patch->ops->revert_one(r->patch, i, err, len);
+	if (ret) {
+		pr->state = ROLLOUT_PROC_FAILED;
+		snprintf(pr->note, sizeof(pr->note), "revert failed: %s", err);
+		return ret;
+	}
+	pr->state = ROLLOUT_PROC_REVERTED;
+	for (f = 0; f < r->nr_patched; f++)
+		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+			ro_mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+	return 0;
+}
+
+/* a whole-host patch in, and in effect everywhere */
+int ro_load(struct rollout *r, char *err, size_t len)
+{
+	const struct patch_ops *ops = r->patch->ops;
+	int ret;
+
+	ret = ops->load(r->patch, err, len);
+	return ret ?: ops->wait ? ops->wait(r->patch, err, len) : 0;
+}
+
+/*
+ * Make stage @s's share of the patch live: the whole patch at stage 0 for klp and exec; for
+ * ulp, patch processes in order until the stage's target count is reached. A process busy
+ * past the deadline stays unpatched in the control arm; any other failure is returned.
+ */
+int ro_activate(struct rollout *r, size_t s, char *err, size_t len)
+{
+	size_t i, k, n = 0, busy = 0;
+	char perr[400];
+	int pass, ret;
+
+	/* not a type test: a driver either goes in process by process or host-wide */
+	if (!r->nr_procs)
+		return s ? 0 : ro_load(r, err, len);
+	k = stage_targets(r, s);
+	for (i = 0; i < r->nr_procs; i++)
+		n += r->procs[i].state == ROLLOUT_PROC_CANARY;
+	/*
+	 * Processes that called the functions in the baseline first: a canary that makes no
+	 * calls (a supervisor) gives the judge nothing. A process that was busy before is tried
+	 * again last.
+	 */
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < r->nr_procs && n < k && !r->tripped; i++) {
+			struct rollout_proc *pr = &r->procs[i];
+
+			if (pass < 2 ? pr->state != ROLLOUT_PROC_CONTROL ||
+				       !pr->base_calls != (pass == 1) :
+				       pr->state != ROLLOUT_PROC_BUSY)
+				continue;
+			ret = ro_proc_patch(r, i, perr, sizeof(perr));
+			if (ret == -EBUSY) {
+				pr->state = ROLLOUT_PROC_BUSY;
+				snprintf(pr->note, sizeof(pr->note), "%s", perr);
+				ro_mark(r, "busy", "%s", perr);
+				busy++;
+				continue;
+			}
+			if (ret) {
+				snprintf(err, len, "%s", perr);
+				return ret;
+			}
+			n++;
+			ro_mark(r, "patched", "pid %d (%zu of %zu in the canary)", pr->pid, n, k);
+		}
+	}
+	if (!n) {
+		snprintf(err, len, "no process could be patched%s%.360s", busy ? ": " : "",
+			 busy ? perr : "");
+		return -EBUSY;
+	}
+	if (n < k)
+		ro_mark(r, "stage", "%zu of %zu processes patched; %zu busy, left unpatched", n, k,
+			busy);
+	return 0;
+}
+
+/* take every patched process back, newest first; all are tried even if one fails */
+int ro_deactivate(struct rollout *r, char *err, size_t len)
+{
+	char perr[400];
+	size_t i, failed = 0;
+	int ret, first = 0;
+
+	if (!r->nr_procs)
+		return r->patch->ops->revert(r->patch, err, len);
+	for (i = r->nr_procs; i-- > 0;) {
+		if (r->procs[i].state != ROLLOUT_PROC_CANARY)
+			continue;
+		ret = proc_revert(r, i, perr, sizeof(perr));
+		if (ret) {
+			if (!failed++)
+				snprintf(err, len, "%s", perr);
+			first = first ?: ret;
+		} else {
+			ro_mark(r, "reverted", "pid %d", r->procs[i].pid);
+		}
+	}
+	if (failed > 1)
+		snprintf(err + strlen(err), len - strlen(err), " (and %zu more processes)",
+			 failed - 1);
+	return first;
+}
+
+/* each patched function is judged against the control arm while it has a process */
+void ro_arms_begin_stage(struct rollout *r)
+{
+	size_t i, nctl = 0;
+
+	for (i = 0; i < r->nr_procs; i++)
+		nctl += r->procs[i].state == ROLLOUT_PROC_CONTROL ||
+			r->procs[i].state == ROLLOUT_PROC_BUSY;
+	for (i = 0; i < r->nr_patched; i++)
+		r->funcs[i].concurrent = nctl > 0;
+	if (r->nr_procs && !nctl)
+		ro_mark(r, "judge", "no control process left: stage %s is judged against the "
+			"baseline", r->stage);
+}
+
+size_t rollout__proc_cnt(const struct rollout *r)
+{
+	return r->nr_procs;
+}
+
+const struct rollout_proc *rollout__proc(const struct rollout *r, size_t i)
+{
+	return i < r->nr_procs ? &r->procs[i] : NULL;
+}
+
+const char *rollout__proc_state_name(enum rollout_proc_state s)
+{
+	switch (s) {
+	case ROLLOUT_PROC_CONTROL: return "unpatched";
+	case ROLLOUT_PROC_REVERTED: return "reverted";
+	case ROLLOUT_PROC_CANARY: return "patched";
+	case ROLLOUT_PROC_BUSY: return "busy";
+	case ROLLOUT_PROC_GONE: return "gone";
+	case ROLLOUT_PROC_LOST: return "lost";
+	case ROLLOUT_PROC_FAILED: return "revert-failed";
+	}
+	return "?";
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rollout's private state and the helpers its files share (rollout.c, rollout_arms.c,
+ * rollout_ab.c, rollout_report.c): not an API.
+ */
+#ifndef HC_ROLLOUT_INT_H
+#define HC_ROLLOUT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "rollout.h"
+
+struct rollout {
+	const struct hc_policy *pol;
+	struct rollout_hooks hooks;
+	struct source *src;		/* borrowed */
+	struct rollout_func *funcs;
+	size_t nr;
+	struct hc_snapshot *delta;	/* the last sample, per source function */
+	enum rollout_outcome outcome;
+	enum rollout_phase phase;
+	const char *stage;
+	unsigned int stage_idx;		/* 1-based, 0 before the first stage */
+	uint64_t phase_end_ns;
+	char reason[1024];
+	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
+	bool tripped;
+	char trip[512];
+	uint64_t applied_ns, rollback_ns;
+	/* fatal signals: counted in the baseline and per stage window, judged as a rate */
+	uint64_t base_fatal, fatal_window;
+	struct seqtest fatal;
+	struct rollout_mark marks[ROLLOUT_MAX_TIMELINE];
+	size_t nr_marks;
+	/*
+	 * ulp: funcs[0..nr_patched) are the policy's functions; monitor function
+	 * ARM_ID(f, p, side) watches function f of process p, in the target (side 0, control) or
+	 * in the library (side 1, canary). The watch entries follow, one monitor id each.
+	 */
+	struct rollout_proc *procs;
+	size_t nr_procs, nr_patched, nr_mon;
+	char **arm_names;			/* "old -> new", per patched function */
+	struct hc_snapshot *control_window;	/* per patched function, the last window */
+	struct patch *patch;		/* borrowed */
+	/* ab */
+	struct rollout_period *periods;
+	size_t nr_periods;
+};
+
+#define ARM_ID(r, f, p, side)	(((f) * (r)->nr_procs + (p)) * 2 + (side))
+
+/* the source's clock: a scripted one in the tests */
+static inline uint64_t clock_ns(const struct rollout *r)
+{
+	return r->src->ops->now(r->src);
+}
+
+/* rollout.c: the timeline, the hooks, the events */
+void ro_mark(struct rollout *r, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ro_progress(struct rollout *r);
+void ro_trip(struct rollout *r, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool ro_wait_until(struct rollout *r, uint64_t until);
+
+/* rollout_arms.c: the processes, their arms and the per-window sums */
+void ro_proc_died(struct rollout *r, pid_t pid, int sig);
+size_t ro_mon_id(const struct rollout *r, size_t i);
+int ro_add_arms(struct rollout *r, char *err, size_t len);
+void ro_sample(struct rollout *r);
+void ro_add_cells(struct rollout *r, size_t i);
+void ro_proc_guardrails(struct rollout *r);
+int ro_proc_patch(struct rollout *r, size_t i, char *err, size_t len);
+int ro_load(struct rollout *r, char *err, size_t len);
+int ro_activate(struct rollout *r, size_t s, char *err, size_t len);
+int ro_deactivate(struct rollout *r, char *err, size_t len);
+void ro_arms_begin_stage(struct rollout *r);
+
+#endif
