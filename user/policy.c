@@ -37,7 +37,7 @@ int policy__parse(const char *name, const char *text, size_t len, struct hc_poli
 	snprintf(err->file, sizeof(err->file), "%s", name);
 	*out = NULL;
 	if (!text)
-		return fail_mark(err, &start, NULL, "no policy text");
+		return policy__fail_mark(err, &start, NULL, "no policy text");
 
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -45,15 +45,15 @@ int policy__parse(const char *name, const char *text, size_t len, struct hc_poli
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		ret = fail_yaml(&parser, err, text, len);
+		ret = policy__fail_yaml(&parser, err, text, len);
 		goto out_parser;
 	}
 	root = yaml_document_get_root_node(&doc);
-	if (!root || is_null(root)) {
+	if (!root || policy__is_null(root)) {
 		/* even after "---" or comments: the whole file is what is empty */
-		ret = fail_mark(err, &start, NULL,
-				"empty policy; expected a mapping with at least name, patch and "
-				"stages (see policies/)");
+		ret = policy__fail_mark(err, &start, NULL,
+					"empty policy; expected a mapping with at least name, patch and "
+					"stages (see policies/)");
 		goto out_doc;
 	}
 
@@ -69,20 +69,20 @@ int policy__parse(const char *name, const char *text, size_t len, struct hc_poli
 	c.doc = &doc;
 	c.pol = pol;
 	c.err = err;
-	c.type = type_ahead(&doc, root);
-	ret = walk_root(&c, root);
+	c.type = policy__type_ahead(&doc, root);
+	ret = policy__walk_root(&c, root);
 	if (ret)
 		goto out_doc;
 
 	/* one policy is one document: anything after it is an error too */
 	if (!yaml_parser_load(&parser, &next)) {
-		ret = fail_yaml(&parser, err, text, len);
+		ret = policy__fail_yaml(&parser, err, text, len);
 		goto out_doc;
 	}
 	root = yaml_document_get_root_node(&next);
 	if (root)
-		ret = fail_mark(err, &root->start_mark, NULL,
-				"expected one YAML document, found a second one");
+		ret = policy__fail_mark(err, &root->start_mark, NULL,
+					"expected one YAML document, found a second one");
 	yaml_document_delete(&next);
 out_doc:
 	yaml_document_delete(&doc);
@@ -169,7 +169,7 @@ void policy__free(struct hc_policy *pol)
 
 const char *policy__patch_type_name(enum hc_patch_type type)
 {
-	return (unsigned int)type < ARRAY_SIZE(type_names) ? type_names[type] : "?";
+	return (unsigned int)type < ARRAY_SIZE(policy__type_names) ? policy__type_names[type] : "?";
 }
 
 const char *policy_err__format(const struct policy_err *err, char *buf, size_t len)

@@ -39,7 +39,7 @@ struct field {
 	unsigned int types;	/* the patch types that take this key */
 	unsigned int required;	/* the patch types that need it */
 	parse_fn parse;
-	size_t off;		/* of the destination, in the struct given to walk_mapping() */
+	size_t off;		/* of the destination, in the struct policy__walk_mapping() fills */
 	const char *what;	/* for "missing required key" */
 };
 
@@ -52,41 +52,41 @@ struct seen {
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* policy_schema.c */
-extern const char *const type_names[HC_PATCH_ULP + 1];
+extern const char *const policy__type_names[HC_PATCH_ULP + 1];
 
-unsigned int type_ahead(yaml_document_t *doc, yaml_node_t *root);
+unsigned int policy__type_ahead(yaml_document_t *doc, yaml_node_t *root);
 void policy__defaults(struct hc_policy *pol);
-int walk_root(struct ctx *c, yaml_node_t *root);
+int policy__walk_root(struct ctx *c, yaml_node_t *root);
 
 /* policy_yaml.c */
 __attribute__((format(printf, 4, 5)))
-int fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *fmt, ...);
+int policy__fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *fmt, ...);
 __attribute__((format(printf, 4, 5)))
-int fail_mark(struct policy_err *err, const yaml_mark_t *mark, const char *path,
-	      const char *fmt, ...);
-int fail_expected(struct ctx *c, const yaml_node_t *node, const char *path, const char *what);
-int fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text, size_t len);
-bool is_plain(const yaml_node_t *node);
-bool is_null(const yaml_node_t *node);
+int policy__fail_mark(struct policy_err *err, const yaml_mark_t *mark, const char *path,
+		      const char *fmt, ...);
+int policy__fail_expected(struct ctx *c, const yaml_node_t *node, const char *path, const char *what);
+int policy__fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text, size_t len);
+bool policy__is_plain(const yaml_node_t *node);
+bool policy__is_null(const yaml_node_t *node);
 
-int take_scalar(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		const char **out);
-int take_string(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		char **out);
-int take_choice(struct ctx *c, yaml_node_t *node, const char *path,
-		const char *const *names, size_t nr, int *out);
-int take_number(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		double *out);
-int take_integer(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		 long long min, long long max, long long *out);
+int policy__take_scalar(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			const char **out);
+int policy__take_string(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			char **out);
+int policy__take_choice(struct ctx *c, yaml_node_t *node, const char *path,
+			const char *const *names, size_t nr, int *out);
+int policy__take_number(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			double *out);
+int policy__take_integer(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			 long long min, long long max, long long *out);
 
-void path_key(char *buf, const char *path, const char *key);
-void path_index(char *buf, const char *path, size_t i);
-int walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		 const struct field *f, size_t nf, void *base, struct seen *seen);
+void policy__path_key(char *buf, const char *path, const char *key);
+void policy__path_index(char *buf, const char *path, size_t i);
+int policy__walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			 const struct field *f, size_t nf, void *base, struct seen *seen);
 
-int check_list(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-	       bool nonempty, size_t *nr);
-yaml_node_t *list_item(struct ctx *c, yaml_node_t *node, size_t i);
+int policy__check_list(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+		       bool nonempty, size_t *nr);
+yaml_node_t *policy__list_item(struct ctx *c, yaml_node_t *node, size_t i);
 
 #endif

@@ -18,7 +18,7 @@
 #define WHAT_RATIO	"a ratio > 1.0, e.g. 1.25"
 #define WHAT_SYMBOL	"a symbol name (letters, digits, '_', '.', '$', '@'), e.g. parse_request"
 
-const char *const type_names[] = {
+const char *const policy__type_names[] = {
 	[HC_PATCH_KLP] = "klp", [HC_PATCH_EXEC] = "exec", [HC_PATCH_ULP] = "ulp",
 };
 static const char *const err_mode_names[] = {
@@ -95,17 +95,17 @@ static int parse_name(struct ctx *c, yaml_node_t *node, const char *path, void *
 	const char *s;
 	int ret;
 
-	ret = take_scalar(c, node, path, WHAT_NAME, &s);
+	ret = policy__take_scalar(c, node, path, WHAT_NAME, &s);
 	if (ret)
 		return ret;
 	if (!name_ok(s))
-		return fail_expected(c, node, path, WHAT_NAME);
-	return take_string(c, node, path, WHAT_NAME, dst);
+		return policy__fail_expected(c, node, path, WHAT_NAME);
+	return policy__take_string(c, node, path, WHAT_NAME, dst);
 }
 
 static int parse_path(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
 {
-	return take_string(c, node, path, "a file path", dst);
+	return policy__take_string(c, node, path, "a file path", dst);
 }
 
 static int parse_symbol(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -113,12 +113,12 @@ static int parse_symbol(struct ctx *c, yaml_node_t *node, const char *path, void
 	const char *s;
 	int ret;
 
-	ret = take_scalar(c, node, path, WHAT_SYMBOL, &s);
+	ret = policy__take_scalar(c, node, path, WHAT_SYMBOL, &s);
 	if (ret)
 		return ret;
 	if (!symbol_ok(s))
-		return fail_expected(c, node, path, WHAT_SYMBOL);
-	return take_string(c, node, path, WHAT_SYMBOL, dst);
+		return policy__fail_expected(c, node, path, WHAT_SYMBOL);
+	return policy__take_string(c, node, path, WHAT_SYMBOL, dst);
 }
 
 static int parse_duration(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -127,7 +127,7 @@ static int parse_duration(struct ctx *c, yaml_node_t *node, const char *path, vo
 	uint64_t ns;
 	int ret;
 
-	ret = take_scalar(c, node, path, WHAT_DURATION, &s);
+	ret = policy__take_scalar(c, node, path, WHAT_DURATION, &s);
 	if (ret)
 		return ret;
 	/* digits, an optional fraction, a unit: no exponent, hex or blanks for strtod to take */
@@ -137,13 +137,13 @@ static int parse_duration(struct ctx *c, yaml_node_t *node, const char *path, vo
 		for (p++; isdigit((unsigned char)*p); p++)
 			;
 	if (p == s || (strcmp(p, "ms") && strcmp(p, "s") && strcmp(p, "m") && strcmp(p, "h")))
-		return fail_expected(c, node, path, WHAT_DURATION);
+		return policy__fail_expected(c, node, path, WHAT_DURATION);
 	ret = duration__parse(s, &ns);
 	if (ret == -ERANGE)
-		return fail(c, node, path, "expected %s, got '%s', which is too long",
-			    WHAT_DURATION, s);
+		return policy__fail(c, node, path, "expected %s, got '%s', which is too long",
+				    WHAT_DURATION, s);
 	if (ret || !ns)
-		return fail_expected(c, node, path, WHAT_DURATION);
+		return policy__fail_expected(c, node, path, WHAT_DURATION);
 	*(uint64_t *)dst = ns;
 	return 0;
 }
@@ -154,7 +154,7 @@ static int parse_bool(struct ctx *c, yaml_node_t *node, const char *path, void *
 	const char *s;
 	size_t i;
 
-	if (node->type == YAML_SCALAR_NODE && is_plain(node)) {
+	if (node->type == YAML_SCALAR_NODE && policy__is_plain(node)) {
 		s = (const char *)node->data.scalar.value;
 		if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
 			*(bool *)dst = true;
@@ -166,10 +166,10 @@ static int parse_bool(struct ctx *c, yaml_node_t *node, const char *path, void *
 		}
 		for (i = 0; i < ARRAY_SIZE(yaml11); i++)
 			if (!strcasecmp(s, yaml11[i]))
-				return fail(c, node, path, "expected true or false, got '%s' "
-					    "(YAML 1.1 yes/no/on/off are not accepted)", s);
+				return policy__fail(c, node, path, "expected true or false, got '%s' "
+						    "(YAML 1.1 yes/no/on/off are not accepted)", s);
 	}
-	return fail_expected(c, node, path, "true or false");
+	return policy__fail_expected(c, node, path, "true or false");
 }
 
 static int parse_ratio_gt1(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -177,11 +177,11 @@ static int parse_ratio_gt1(struct ctx *c, yaml_node_t *node, const char *path, v
 	double v;
 	int ret;
 
-	ret = take_number(c, node, path, WHAT_RATIO, &v);
+	ret = policy__take_number(c, node, path, WHAT_RATIO, &v);
 	if (ret)
 		return ret;
 	if (!(v > 1.0))
-		return fail_expected(c, node, path, WHAT_RATIO);
+		return policy__fail_expected(c, node, path, WHAT_RATIO);
 	*(double *)dst = v;
 	return 0;
 }
@@ -192,11 +192,11 @@ static int parse_alpha(struct ctx *c, yaml_node_t *node, const char *path, void 
 	double v;
 	int ret;
 
-	ret = take_number(c, node, path, what, &v);
+	ret = policy__take_number(c, node, path, what, &v);
 	if (ret)
 		return ret;
 	if (!(v > 0.0 && v <= 0.5))
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	*(double *)dst = v;
 	return 0;
 }
@@ -207,11 +207,11 @@ static int parse_min_call_ratio(struct ctx *c, yaml_node_t *node, const char *pa
 	double v;
 	int ret;
 
-	ret = take_number(c, node, path, what, &v);
+	ret = policy__take_number(c, node, path, what, &v);
 	if (ret)
 		return ret;
 	if (!(v >= 0.0 && v <= 1.0))
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	*(double *)dst = v == 0.0 ? 0.0 : v;	/* no -0 */
 	return 0;
 }
@@ -221,7 +221,7 @@ static int parse_min_calls(struct ctx *c, yaml_node_t *node, const char *path, v
 	long long v;
 	int ret;
 
-	ret = take_integer(c, node, path, "an integer >= 1, e.g. 200", 1, LLONG_MAX, &v);
+	ret = policy__take_integer(c, node, path, "an integer >= 1, e.g. 200", 1, LLONG_MAX, &v);
 	if (ret)
 		return ret;
 	*(uint64_t *)dst = (uint64_t)v;
@@ -234,14 +234,14 @@ static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)		\
 {											\
 	int v, ret;									\
 											\
-	ret = take_choice(c, node, path, names, ARRAY_SIZE(names), &v);			\
+	ret = policy__take_choice(c, node, path, names, ARRAY_SIZE(names), &v);			\
 	if (ret)									\
 		return ret;								\
 	*(type *)dst = v;								\
 	return 0;									\
 }
 
-DEFINE_CHOICE_PARSER(parse_type, type_names, enum hc_patch_type)
+DEFINE_CHOICE_PARSER(parse_type, policy__type_names, enum hc_patch_type)
 DEFINE_CHOICE_PARSER(parse_errors, err_mode_names, enum hc_err_mode)
 DEFINE_CHOICE_PARSER(parse_consistency, consistency_names, enum hc_consistency)
 DEFINE_CHOICE_PARSER(parse_inconclusive, inconclusive_names, enum hc_inconclusive)
@@ -253,11 +253,11 @@ static int parse_sha256(struct ctx *c, yaml_node_t *node, const char *path, void
 	const char *s;
 	int ret;
 
-	ret = take_scalar(c, node, path, what, &s);
+	ret = policy__take_scalar(c, node, path, what, &s);
 	if (ret)
 		return ret;
 	if (strlen(s) != 64 || hex_decode(s, c->pol->patch.sha256, 32) != 32)
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	c->pol->patch.has_sha256 = true;
 	return 0;
 }
@@ -269,12 +269,12 @@ static int parse_build_id(struct ctx *c, yaml_node_t *node, const char *path, vo
 	const char *s;
 	int ret, n;
 
-	ret = take_scalar(c, node, path, what, &s);
+	ret = policy__take_scalar(c, node, path, what, &s);
 	if (ret)
 		return ret;
 	n = hex_decode(s, c->pol->patch.ulp.build_id, sizeof(c->pol->patch.ulp.build_id));
 	if (n < 0)
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	c->pol->patch.ulp.build_id_len = (size_t)n;
 	return 0;
 }
@@ -286,15 +286,15 @@ static int parse_funcspec(struct ctx *c, yaml_node_t *node, const char *path, vo
 	const char *s;
 	int ret;
 
-	ret = take_scalar(c, node, path, "a FUNC spec, kernel:NAME[@PID] or user:PATH:SYMBOL[@PID]",
-			  &s);
+	ret = policy__take_scalar(c, node, path,
+				  "a FUNC spec, kernel:NAME[@PID] or user:PATH:SYMBOL[@PID]", &s);
 	if (ret)
 		return ret;
 	funcspec__free(spec);
 	reason[0] = '\0';
 	ret = funcspec__parse(s, spec, reason, sizeof(reason));
 	if (ret == -EINVAL)
-		return fail(c, node, path, "bad FUNC '%.60s': %s", s, reason);
+		return policy__fail(c, node, path, "bad FUNC '%.60s': %s", s, reason);
 	return ret;
 }
 
@@ -309,22 +309,22 @@ static int parse_targets(struct ctx *c, yaml_node_t *node, const char *path, voi
 	long v;
 	int ret;
 
-	ret = take_scalar(c, node, path, what, &s);
+	ret = policy__take_scalar(c, node, path, what, &s);
 	if (ret)
 		return ret;
 	if (!isdigit((unsigned char)*s))
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno)
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	if (!strcmp(end, "%")) {
 		if (v < 1 || v > 100)
-			return fail_expected(c, node, path, what);
+			return policy__fail_expected(c, node, path, what);
 		st->targets_kind = HC_TARGETS_PERCENT;
 	} else {
 		if (*end || v < 1 || v > INT_MAX)
-			return fail_expected(c, node, path, what);
+			return policy__fail_expected(c, node, path, what);
 		st->targets_kind = HC_TARGETS_COUNT;
 	}
 	st->targets = (unsigned int)v;
@@ -348,21 +348,21 @@ static int take_argv(struct ctx *c, yaml_node_t *node, const char *path, char **
 	size_t n, i;
 	int ret;
 
-	ret = check_list(c, node, path, what, true, &n);
+	ret = policy__check_list(c, node, path, what, true, &n);
 	if (ret)
 		return ret;
 	*argv = calloc(n + 1, sizeof(**argv));
 	if (!*argv)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		item = list_item(c, node, i);
-		path_index(child, path, i);
-		ret = take_scalar(c, item, child, "a string", &s);
+		item = policy__list_item(c, node, i);
+		policy__path_index(child, path, i);
+		ret = policy__take_scalar(c, item, child, "a string", &s);
 		if (ret)
 			return ret;
 		if (!i && !*s)
-			return fail(c, item, child,
-				    "expected the program to run, got an empty string");
+			return policy__fail(c, item, child,
+					    "expected the program to run, got an empty string");
 		(*argv)[i] = strdup(s);
 		if (!(*argv)[i])
 			return -ENOMEM;
@@ -400,7 +400,7 @@ static int parse_functions(struct ctx *c, yaml_node_t *node, const char *path, v
 	size_t n, i, j;
 	int ret;
 
-	ret = check_list(c, node, path, what, true, &n);
+	ret = policy__check_list(c, node, path, what, true, &n);
 	if (ret)
 		return ret;
 	pol->patch.ulp.functions = calloc(n, sizeof(*fn));
@@ -410,9 +410,10 @@ static int parse_functions(struct ctx *c, yaml_node_t *node, const char *path, v
 		fn = &pol->patch.ulp.functions[i];
 		fn->errors = HC_ERR_NEG;
 		pol->patch.ulp.nr_functions = i + 1;
-		path_index(child, path, i);
-		ret = walk_mapping(c, list_item(c, node, i), child, "a mapping {old, new}",
-				   function_fields, ARRAY_SIZE(function_fields), fn, &seen);
+		policy__path_index(child, path, i);
+		ret = policy__walk_mapping(c, policy__list_item(c, node, i), child,
+					   "a mapping {old, new}", function_fields,
+					   ARRAY_SIZE(function_fields), fn, &seen);
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++) {
@@ -420,9 +421,9 @@ static int parse_functions(struct ctx *c, yaml_node_t *node, const char *path, v
 			if (!fn->old_sym || !pol->patch.ulp.functions[j].old_sym ||
 			    strcmp(pol->patch.ulp.functions[j].old_sym, fn->old_sym))
 				continue;
-			path_key(key, child, "old");
-			return fail(c, seen.value[0], key, "'%s' is already redirected by "
-				    "%s[%zu]; each old function once", fn->old_sym, path, j);
+			policy__path_key(key, child, "old");
+			return policy__fail(c, seen.value[0], key, "'%s' is already redirected by "
+					    "%s[%zu]; each old function once", fn->old_sym, path, j);
 		}
 	}
 	return 0;
@@ -438,22 +439,22 @@ static int parse_pids(struct ctx *c, yaml_node_t *node, const char *path, void *
 	size_t n, i, j;
 	int ret;
 
-	ret = check_list(c, node, path, what, true, &n);
+	ret = policy__check_list(c, node, path, what, true, &n);
 	if (ret)
 		return ret;
 	pol->processes.pids = calloc(n, sizeof(pid_t));
 	if (!pol->processes.pids)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		item = list_item(c, node, i);
-		path_index(child, path, i);
-		ret = take_integer(c, item, child, "a process id >= 1", 1, INT_MAX, &v);
+		item = policy__list_item(c, node, i);
+		policy__path_index(child, path, i);
+		ret = policy__take_integer(c, item, child, "a process id >= 1", 1, INT_MAX, &v);
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++)
 			if (pol->processes.pids[j] == (pid_t)v)
-				return fail(c, item, child, "PID %lld is already listed as %s[%zu]",
-					    v, path, j);
+				return policy__fail(c, item, child,
+						    "PID %lld is already listed as %s[%zu]", v, path, j);
 		pol->processes.pids[i] = (pid_t)v;
 		pol->processes.nr_pids = i + 1;
 	}
@@ -477,12 +478,12 @@ static int parse_watch(struct ctx *c, yaml_node_t *node, const char *path, void 
 	int ret;
 
 	/* ulp judges patch.functions anyway: its watch list may be empty */
-	ret = check_list(c, node, path, what, c->type != T_ULP, &n);
+	ret = policy__check_list(c, node, path, what, c->type != T_ULP, &n);
 	if (ret)
 		return ret;
 	if (n > HC_MAX_FUNCS)
-		return fail(c, list_item(c, node, HC_MAX_FUNCS), path,
-			    "too many functions: at most %d", HC_MAX_FUNCS);
+		return policy__fail(c, policy__list_item(c, node, HC_MAX_FUNCS), path,
+				    "too many functions: at most %d", HC_MAX_FUNCS);
 	pol->watch = calloc(n ? n : 1, sizeof(*w));
 	if (!pol->watch)
 		return -ENOMEM;
@@ -490,18 +491,18 @@ static int parse_watch(struct ctx *c, yaml_node_t *node, const char *path, void 
 		w = &pol->watch[i];
 		w->errors = HC_ERR_NEG;
 		pol->nr_watch = i + 1;
-		path_index(child, path, i);
-		ret = walk_mapping(c, list_item(c, node, i), child,
-				   "a mapping {function: FUNC, errors: MODE}", watch_fields,
-				   ARRAY_SIZE(watch_fields), w, &seen);
+		policy__path_index(child, path, i);
+		ret = policy__walk_mapping(c, policy__list_item(c, node, i), child,
+					   "a mapping {function: FUNC, errors: MODE}", watch_fields,
+					   ARRAY_SIZE(watch_fields), w, &seen);
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++) {
 			if (strcmp(pol->watch[j].func.text, w->func.text))
 				continue;
-			path_key(key, child, "function");
-			return fail(c, seen.value[0], key, "'%s' is already watched by %s[%zu]",
-				    w->func.text, path, j);
+			policy__path_key(key, child, "function");
+			return policy__fail(c, seen.value[0], key, "'%s' is already watched by %s[%zu]",
+					    w->func.text, path, j);
 		}
 	}
 	return 0;
@@ -526,7 +527,7 @@ static int parse_stages(struct ctx *c, yaml_node_t *node, const char *path, void
 	struct seen seen;
 	int ret;
 
-	ret = check_list(c, node, path, what, true, &n);
+	ret = policy__check_list(c, node, path, what, true, &n);
 	if (ret)
 		return ret;
 	pol->stages = calloc(n, sizeof(*st));
@@ -535,28 +536,29 @@ static int parse_stages(struct ctx *c, yaml_node_t *node, const char *path, void
 	for (i = 0; i < n; i++) {
 		st = &pol->stages[i];
 		pol->nr_stages = i + 1;
-		path_index(child, path, i);
-		ret = walk_mapping(c, list_item(c, node, i), child, "a mapping {name, duration}",
-				   stage_fields, ARRAY_SIZE(stage_fields), st, &seen);
+		policy__path_index(child, path, i);
+		ret = policy__walk_mapping(c, policy__list_item(c, node, i), child,
+					   "a mapping {name, duration}", stage_fields,
+					   ARRAY_SIZE(stage_fields), st, &seen);
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++) {
 			if (strcmp(pol->stages[j].name, st->name))
 				continue;
-			path_key(key, child, "name");
-			return fail(c, seen.value[0], key, "stage name '%s' is already used by "
-				    "%s[%zu]; stage names are unique", st->name, path, j);
+			policy__path_key(key, child, "name");
+			return policy__fail(c, seen.value[0], key, "stage name '%s' is already used by "
+					    "%s[%zu]; stage names are unique", st->name, path, j);
 		}
 		if (st->targets_kind == HC_TARGETS_NONE)
 			continue;
 		/* a rollout only grows: compare with the last stage in the same form */
 		p = &pol->stages[prev[st->targets_kind]];
 		if (have_prev[st->targets_kind] && st->targets < p->targets) {
-			path_key(key, child, "targets");
-			return fail(c, seen.value[2], key,
-				    "expected at least %u%s as in %s[%zu]: a rollout never shrinks",
-				    p->targets, st->targets_kind == HC_TARGETS_PERCENT ? "%" : "",
-				    path, prev[st->targets_kind]);
+			policy__path_key(key, child, "targets");
+			return policy__fail(c, seen.value[2], key, "expected at least %u%s as in "
+					    "%s[%zu]: a rollout never shrinks", p->targets,
+					    st->targets_kind == HC_TARGETS_PERCENT ? "%" : "", path,
+					    prev[st->targets_kind]);
 		}
 		prev[st->targets_kind] = i;
 		have_prev[st->targets_kind] = true;
@@ -576,17 +578,17 @@ static int parse_processes(struct ctx *c, yaml_node_t *node, const char *path, v
 	yaml_node_t *later;
 	int ret;
 
-	ret = walk_mapping(c, node, path, "a mapping with exe or pids", processes_fields,
-			   ARRAY_SIZE(processes_fields), c->pol, &seen);
+	ret = policy__walk_mapping(c, node, path, "a mapping with exe or pids", processes_fields,
+				   ARRAY_SIZE(processes_fields), c->pol, &seen);
 	if (ret)
 		return ret;
 	if (!seen.key[0] && !seen.key[1])
-		return fail(c, node, path, "missing exe or pids: expected exactly one of them");
+		return policy__fail(c, node, path, "missing exe or pids: expected exactly one of them");
 	if (seen.key[0] && seen.key[1]) {
 		later = seen.key[0]->start_mark.index > seen.key[1]->start_mark.index ?
 			seen.key[0] : seen.key[1];
-		path_key(key, path, (const char *)later->data.scalar.value);
-		return fail(c, later, key, "expected exactly one of exe or pids, not both");
+		policy__path_key(key, path, (const char *)later->data.scalar.value);
+		return policy__fail(c, later, key, "expected exactly one of exe or pids, not both");
 	}
 	return 0;
 }
@@ -595,7 +597,7 @@ static int parse_processes(struct ctx *c, yaml_node_t *node, const char *path, v
 #define DEFINE_SECTION_PARSER(fn, fields, what)						\
 static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)		\
 {											\
-	return walk_mapping(c, node, path, what, fields, ARRAY_SIZE(fields), c->pol, NULL); \
+	return policy__walk_mapping(c, node, path, what, fields, ARRAY_SIZE(fields), c->pol, NULL); \
 }
 
 static const struct field patch_fields[] = {
@@ -668,10 +670,10 @@ static const struct field root_fields[] = {
 };
 
 /* the whole document: the root mapping against root_fields */
-int walk_root(struct ctx *c, yaml_node_t *root)
+int policy__walk_root(struct ctx *c, yaml_node_t *root)
 {
-	return walk_mapping(c, root, "", "a mapping of policy keys: name, patch, watch, "
-			    "stages, ...", root_fields, ARRAY_SIZE(root_fields), c->pol, NULL);
+	return policy__walk_mapping(c, root, "", "a mapping of policy keys: name, patch, watch, "
+				    "stages, ...", root_fields, ARRAY_SIZE(root_fields), c->pol, NULL);
 }
 
 /*
@@ -694,7 +696,7 @@ static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *
 	return NULL;
 }
 
-unsigned int type_ahead(yaml_document_t *doc, yaml_node_t *root)
+unsigned int policy__type_ahead(yaml_document_t *doc, yaml_node_t *root)
 {
 	yaml_node_t *patch, *type;
 	size_t i;
@@ -703,8 +705,8 @@ unsigned int type_ahead(yaml_document_t *doc, yaml_node_t *root)
 	type = patch ? map_get(doc, patch, "type") : NULL;
 	if (!type || type->type != YAML_SCALAR_NODE)
 		return T_ALL;
-	for (i = 0; i < ARRAY_SIZE(type_names); i++)
-		if (!strcmp((const char *)type->data.scalar.value, type_names[i]))
+	for (i = 0; i < ARRAY_SIZE(policy__type_names); i++)
+		if (!strcmp((const char *)type->data.scalar.value, policy__type_names[i]))
 			return 1u << i;
 	return T_ALL;
 }

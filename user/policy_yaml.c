@@ -25,7 +25,7 @@ static void err_set(struct policy_err *err, const yaml_mark_t *mark, const char 
 }
 
 __attribute__((format(printf, 4, 5)))
-int fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *fmt, ...)
+int policy__fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,8 +36,8 @@ int fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *f
 }
 
 __attribute__((format(printf, 4, 5)))
-int fail_mark(struct policy_err *err, const yaml_mark_t *mark, const char *path,
-	      const char *fmt, ...)
+int policy__fail_mark(struct policy_err *err, const yaml_mark_t *mark, const char *path,
+		      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -47,18 +47,18 @@ int fail_mark(struct policy_err *err, const yaml_mark_t *mark, const char *path,
 	return -EINVAL;
 }
 
-bool is_plain(const yaml_node_t *node)
+bool policy__is_plain(const yaml_node_t *node)
 {
 	return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
 /* an empty value, "~" or "null", unquoted: YAML's null */
-bool is_null(const yaml_node_t *node)
+bool policy__is_null(const yaml_node_t *node)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 	size_t i;
 
-	if (node->type != YAML_SCALAR_NODE || !is_plain(node))
+	if (node->type != YAML_SCALAR_NODE || !policy__is_plain(node))
 		return false;
 	for (i = 0; i < ARRAY_SIZE(nulls); i++)
 		if (!strcmp((const char *)node->data.scalar.value, nulls[i]))
@@ -82,23 +82,24 @@ static const char *describe(const yaml_node_t *node, char *buf, size_t len)
 	default:
 		return "nothing";
 	}
-	if (is_null(node))
+	if (policy__is_null(node))
 		return "nothing (null)";
 	s = (const char *)node->data.scalar.value;
 	n = strlen(s);
-	if (is_plain(node))
+	if (policy__is_plain(node))
 		snprintf(buf, len, "'%.40s%s'", s, n > 40 ? "..." : "");
 	else
 		snprintf(buf, len, "the quoted string \"%.40s%s\"", s, n > 40 ? "..." : "");
 	return buf;
 }
 
-int fail_expected(struct ctx *c, const yaml_node_t *node, const char *path,
-		  const char *what)
+int policy__fail_expected(struct ctx *c, const yaml_node_t *node, const char *path,
+			  const char *what)
 {
 	char buf[96];
 
-	return fail(c, node, path, "expected %s, got %s", what, describe(node, buf, sizeof(buf)));
+	return policy__fail(c, node, path, "expected %s, got %s", what,
+			    describe(node, buf, sizeof(buf)));
 }
 
 /* ---- scalars ----------------------------------------------------------------------------- */
@@ -109,35 +110,36 @@ static yaml_node_t *node_at(struct ctx *c, int index)
 }
 
 /* a non-null scalar's text, with no NUL inside */
-int take_scalar(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		const char **out)
+int policy__take_scalar(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			const char **out)
 {
-	if (node->type != YAML_SCALAR_NODE || is_null(node))
-		return fail_expected(c, node, path, what);
+	if (node->type != YAML_SCALAR_NODE || policy__is_null(node))
+		return policy__fail_expected(c, node, path, what);
 	if (strlen((const char *)node->data.scalar.value) != node->data.scalar.length)
-		return fail(c, node, path, "expected %s, got a string with a NUL character", what);
+		return policy__fail(c, node, path, "expected %s, got a string with a NUL character",
+				    what);
 	*out = (const char *)node->data.scalar.value;
 	return 0;
 }
 
-int take_string(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		char **out)
+int policy__take_string(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			char **out)
 {
 	const char *s;
 	int ret;
 
-	ret = take_scalar(c, node, path, what, &s);
+	ret = policy__take_scalar(c, node, path, what, &s);
 	if (ret)
 		return ret;
 	if (!*s)
-		return fail(c, node, path, "expected %s, got an empty string", what);
+		return policy__fail(c, node, path, "expected %s, got an empty string", what);
 	free(*out);
 	*out = strdup(s);
 	return *out ? 0 : -ENOMEM;
 }
 
-int take_choice(struct ctx *c, yaml_node_t *node, const char *path,
-		const char *const *names, size_t nr, int *out)
+int policy__take_choice(struct ctx *c, yaml_node_t *node, const char *path,
+			const char *const *names, size_t nr, int *out)
 {
 	char what[96] = "one of ";
 	const char *s;
@@ -148,7 +150,7 @@ int take_choice(struct ctx *c, yaml_node_t *node, const char *path,
 			strncat(what, " | ", sizeof(what) - strlen(what) - 1);
 		strncat(what, names[i], sizeof(what) - strlen(what) - 1);
 	}
-	if (node->type == YAML_SCALAR_NODE && !is_null(node)) {
+	if (node->type == YAML_SCALAR_NODE && !policy__is_null(node)) {
 		s = (const char *)node->data.scalar.value;
 		for (i = 0; i < nr; i++) {
 			if (!strcmp(s, names[i])) {
@@ -157,7 +159,7 @@ int take_choice(struct ctx *c, yaml_node_t *node, const char *path,
 			}
 		}
 	}
-	return fail_expected(c, node, path, what);
+	return policy__fail_expected(c, node, path, what);
 }
 
 /* YAML 1.2 core schema floats, without .inf and .nan: [-+]?(.D+|D+(.D*)?)([eE][-+]?D+)? */
@@ -204,49 +206,49 @@ static bool int_syntax(const char *s)
 }
 
 /* a number: a plain scalar, as a quoted one is a string */
-int take_number(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		double *out)
+int policy__take_number(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			double *out)
 {
 	const char *s;
 	double v;
 
-	if (node->type == YAML_SCALAR_NODE && !is_plain(node))
-		return fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
-			    "(write numbers without quotes)", what,
-			    (const char *)node->data.scalar.value);
-	if (node->type != YAML_SCALAR_NODE || is_null(node))
-		return fail_expected(c, node, path, what);
+	if (node->type == YAML_SCALAR_NODE && !policy__is_plain(node))
+		return policy__fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
+				    "(write numbers without quotes)", what,
+				    (const char *)node->data.scalar.value);
+	if (node->type != YAML_SCALAR_NODE || policy__is_null(node))
+		return policy__fail_expected(c, node, path, what);
 	s = (const char *)node->data.scalar.value;
 	if (!float_syntax(s))
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	errno = 0;
 	v = strtod(s, NULL);
 	if (errno || !isfinite(v))
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	*out = v;
 	return 0;
 }
 
 /* an integer from @min to @max: a plain scalar of digits */
-int take_integer(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		 long long min, long long max, long long *out)
+int policy__take_integer(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			 long long min, long long max, long long *out)
 {
 	const char *s;
 	long long v;
 
-	if (node->type == YAML_SCALAR_NODE && !is_plain(node))
-		return fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
-			    "(write numbers without quotes)", what,
-			    (const char *)node->data.scalar.value);
-	if (node->type != YAML_SCALAR_NODE || is_null(node))
-		return fail_expected(c, node, path, what);
+	if (node->type == YAML_SCALAR_NODE && !policy__is_plain(node))
+		return policy__fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
+				    "(write numbers without quotes)", what,
+				    (const char *)node->data.scalar.value);
+	if (node->type != YAML_SCALAR_NODE || policy__is_null(node))
+		return policy__fail_expected(c, node, path, what);
 	s = (const char *)node->data.scalar.value;
 	if (!int_syntax(s))
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	errno = 0;
 	v = strtoll(s, NULL, 10);
 	if (errno || v < min || v > max)
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	*out = v;
 	return 0;
 }
@@ -264,7 +266,7 @@ static void path_cat(char *buf, const char *s)
 	buf[n + m] = '\0';
 }
 
-void path_key(char *buf, const char *path, const char *key)
+void policy__path_key(char *buf, const char *path, const char *key)
 {
 	buf[0] = '\0';
 	path_cat(buf, path);
@@ -273,7 +275,7 @@ void path_key(char *buf, const char *path, const char *key)
 	path_cat(buf, key);
 }
 
-void path_index(char *buf, const char *path, size_t i)
+void policy__path_index(char *buf, const char *path, size_t i)
 {
 	snprintf(buf, KEY_LEN, "%s[%zu]", path, i);
 }
@@ -283,12 +285,12 @@ static void types_text(unsigned int types, char *buf, size_t len)
 	size_t i;
 
 	buf[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(type_names); i++) {
+	for (i = 0; i < ARRAY_SIZE(policy__type_names); i++) {
 		if (!(types & (1u << i)))
 			continue;
 		if (buf[0])
 			strncat(buf, " and ", len - strlen(buf) - 1);
-		strncat(buf, type_names[i], len - strlen(buf) - 1);
+		strncat(buf, policy__type_names[i], len - strlen(buf) - 1);
 	}
 }
 
@@ -311,9 +313,9 @@ static const char *type_text(struct ctx *c)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(type_names); i++)
+	for (i = 0; i < ARRAY_SIZE(policy__type_names); i++)
 		if (c->type == 1u << i)
-			return type_names[i];
+			return policy__type_names[i];
 	return "?";
 }
 
@@ -332,8 +334,8 @@ static int field_index(const struct field *f, size_t nf, const char *key)
  * keys of another patch type, duplicates and missing required keys are errors. @seen, if
  * given, gets the nodes met.
  */
-int walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-		 const struct field *f, size_t nf, void *base, struct seen *seen)
+int policy__walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			 const struct field *f, size_t nf, void *base, struct seen *seen)
 {
 	char child[KEY_LEN], allowed[256], types[32];
 	yaml_node_pair_t *pair;
@@ -346,30 +348,32 @@ int walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, const char 
 		seen = &local;
 	memset(seen, 0, sizeof(*seen));
 	if (node->type != YAML_MAPPING_NODE)
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	allowed_text(c, f, nf, allowed, sizeof(allowed));
 	for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
 		k = node_at(c, pair->key);
 		v = node_at(c, pair->value);
 		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, path, "expected a key name, got %s; allowed: %s",
-				    k->type == YAML_MAPPING_NODE ? "a mapping" : "a list", allowed);
+			return policy__fail(c, k, path, "expected a key name, got %s; allowed: %s",
+					    k->type == YAML_MAPPING_NODE ? "a mapping" : "a list",
+					    allowed);
 		key = (const char *)k->data.scalar.value;
-		path_key(child, path, key);
+		policy__path_key(child, path, key);
 		i = field_index(f, nf, key);
 		if (i < 0)
-			return fail(c, k, child, "unknown key '%.40s'; allowed: %s", key, allowed);
+			return policy__fail(c, k, child, "unknown key '%.40s'; allowed: %s", key,
+					    allowed);
 		if (!(f[i].types & c->type)) {
 			types_text(f[i].types, types, sizeof(types));
-			return fail(c, k, child,
-				    "'%s' is for patch type %s only, not %s; allowed: %s",
-				    key, types, type_text(c), allowed);
+			return policy__fail(c, k, child,
+					    "'%s' is for patch type %s only, not %s; allowed: %s",
+					    key, types, type_text(c), allowed);
 		}
 		if (seen->key[i])
-			return fail(c, k, child,
-				    "duplicate key '%s' (first at line %zu, column %zu)",
-				    key, seen->key[i]->start_mark.line + 1,
-				    seen->key[i]->start_mark.column + 1);
+			return policy__fail(c, k, child,
+					    "duplicate key '%s' (first at line %zu, column %zu)",
+					    key, seen->key[i]->start_mark.line + 1,
+					    seen->key[i]->start_mark.column + 1);
 		seen->key[i] = k;
 		seen->value[i] = v;
 		ret = f[i].parse(c, v, child, (char *)base + f[i].off);
@@ -379,29 +383,29 @@ int walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, const char 
 	for (i = 0; i < (int)nf; i++) {
 		if (seen->key[i] || (f[i].required & c->type) != c->type)
 			continue;
-		path_key(child, path, f[i].key);
+		policy__path_key(child, path, f[i].key);
 		if (f[i].what)
-			return fail(c, node, child, "missing required key '%s' (%s)", f[i].key,
-				    f[i].what);
-		return fail(c, node, child, "missing required key '%s'", f[i].key);
+			return policy__fail(c, node, child, "missing required key '%s' (%s)", f[i].key,
+					    f[i].what);
+		return policy__fail(c, node, child, "missing required key '%s'", f[i].key);
 	}
 	return 0;
 }
 
 /* ---- lists ------------------------------------------------------------------------------- */
 
-int check_list(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-	       bool nonempty, size_t *nr)
+int policy__check_list(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+		       bool nonempty, size_t *nr)
 {
 	if (node->type != YAML_SEQUENCE_NODE)
-		return fail_expected(c, node, path, what);
+		return policy__fail_expected(c, node, path, what);
 	*nr = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
 	if (nonempty && !*nr)
-		return fail(c, node, path, "expected %s, got an empty list", what);
+		return policy__fail(c, node, path, "expected %s, got an empty list", what);
 	return 0;
 }
 
-yaml_node_t *list_item(struct ctx *c, yaml_node_t *node, size_t i)
+yaml_node_t *policy__list_item(struct ctx *c, yaml_node_t *node, size_t i)
 {
 	return node_at(c, node->data.sequence.items.start[i]);
 }
@@ -409,8 +413,8 @@ yaml_node_t *list_item(struct ctx *c, yaml_node_t *node, size_t i)
 /* ---- documents --------------------------------------------------------------------------- */
 
 /* libyaml's own error, at its problem mark */
-int fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text,
-	      size_t len)
+int policy__fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text,
+		      size_t len)
 {
 	const char *problem = parser->problem ? parser->problem : "cannot parse";
 	yaml_mark_t mark = parser->problem_mark;
@@ -432,13 +436,14 @@ int fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text,
 			}
 		}
 		if (parser->problem_value >= 0)
-			return fail_mark(err, &mark, NULL, "invalid YAML: %s (#x%X)", problem,
-					 parser->problem_value);
-		return fail_mark(err, &mark, NULL, "invalid YAML: %s", problem);
+			return policy__fail_mark(err, &mark, NULL, "invalid YAML: %s (#x%X)", problem,
+						 parser->problem_value);
+		return policy__fail_mark(err, &mark, NULL, "invalid YAML: %s", problem);
 	}
 	if (parser->context)
-		return fail_mark(err, &mark, NULL, "invalid YAML: %s (%s at line %zu, column %zu)",
-				 problem, parser->context, parser->context_mark.line + 1,
-				 parser->context_mark.column + 1);
-	return fail_mark(err, &mark, NULL, "invalid YAML: %s", problem);
+		return policy__fail_mark(err, &mark, NULL,
+					 "invalid YAML: %s (%s at line %zu, column %zu)", problem,
+					 parser->context, parser->context_mark.line + 1,
+					 parser->context_mark.column + 1);
+	return policy__fail_mark(err, &mark, NULL, "invalid YAML: %s", problem);
 }

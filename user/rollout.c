@@ -21,7 +21,7 @@
 /* taint bits a livepatch itself sets (K, O, E): expected, never a reason to roll back */
 #define TAINT_EXPECTED	((1UL << 15) | (1UL << 12) | (1UL << 13))
 
-void ro_mark(struct rollout *r, const char *what, const char *fmt, ...)
+void rollout__mark(struct rollout *r, const char *what, const char *fmt, ...)
 {
 	struct rollout_mark *m;
 	va_list ap;
@@ -37,14 +37,14 @@ void ro_mark(struct rollout *r, const char *what, const char *fmt, ...)
 	va_end(ap);
 }
 
-void ro_progress(struct rollout *r)
+void rollout__progress(struct rollout *r)
 {
 	if (r->hooks.progress)
 		r->hooks.progress(r, r->hooks.ctx);
 }
 
 /* @what: "guardrail", "judge" or "operator", for the timeline */
-void ro_trip(struct rollout *r, const char *what, const char *fmt, ...)
+void rollout__trip(struct rollout *r, const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,7 +54,7 @@ void ro_trip(struct rollout *r, const char *what, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->trip, sizeof(r->trip), fmt, ap);
 	va_end(ap);
-	ro_mark(r, what, "%s", r->trip);
+	rollout__mark(r, what, "%s", r->trip);
 }
 
 static void on_guard(const struct guard_event *ev, void *ctx)
@@ -67,28 +67,28 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 	switch (ev->kind) {
 	case GUARD_KERNEL_LOG:
 		if (pol->guardrails.kernel_log)
-			ro_trip(r, "guardrail", "kernel %s: %s", ev->log_class, ev->log_text);
+			rollout__trip(r, "guardrail", "kernel %s: %s", ev->log_class, ev->log_text);
 		break;
 	case GUARD_TAINT:
 		if (pol->guardrails.taint && (ev->taint_new & ~TAINT_EXPECTED))
-			ro_trip(r, "guardrail", "kernel taint: new %s",
-				taint__letters(ev->taint_new & ~TAINT_EXPECTED, letters,
+			rollout__trip(r, "guardrail", "kernel taint: new %s",
+				      taint__letters(ev->taint_new & ~TAINT_EXPECTED, letters,
 					       sizeof(letters)));
 		break;
 	case GUARD_FATAL_EXIT:
 		if (!pol->guardrails.fatal_signals)
 			break;
 		snprintf(sig, sizeof(sig), "%d", ev->bpf->sig);
-		ro_mark(r, "fatal_exit", "pid %u (%.16s) died of signal %s", ev->bpf->pid,
-			ev->bpf->comm, sig);
-		ro_proc_died(r, (pid_t)ev->bpf->pid, ev->bpf->sig);
+		rollout__mark(r, "fatal_exit", "pid %u (%.16s) died of signal %s", ev->bpf->pid,
+			      ev->bpf->comm, sig);
+		rollout__proc_died(r, (pid_t)ev->bpf->pid, ev->bpf->sig);
 		if (r->phase == ROLLOUT_PHASE_BASELINE)
 			r->base_fatal++;
 		else
 			r->fatal_window++;
 		break;
 	case GUARD_OOM_KILL:
-		ro_mark(r, "oom_kill", "pid %u (%.16s)", ev->bpf->pid, ev->bpf->comm);
+		rollout__mark(r, "oom_kill", "pid %u (%.16s)", ev->bpf->pid, ev->bpf->comm);
 		break;
 	case GUARD_FATAL_SIGNAL:
 		break;
@@ -117,12 +117,12 @@ static void on_proc_exit(size_t i, void *ctx)
 {
 	struct rollout *r = ctx;
 
-	ro_proc_died(r, r->procs[i].pid, 0);
+	rollout__proc_died(r, r->procs[i].pid, 0);
 }
 
 static void on_stop(int sig, void *ctx)
 {
-	ro_trip(ctx, "operator", "stopped by %s", strsignal(sig));
+	rollout__trip(ctx, "operator", "stopped by %s", strsignal(sig));
 }
 
 static int judge_config(const struct rollout *r, struct judge_config *cfg)
@@ -153,7 +153,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	size_t i;
 	int ret;
 
-	ret = ro_add_arms(r, err, len);
+	ret = rollout__add_arms(r, err, len);
 	if (ret)
 		return ret;
 	for (i = 0; i < p->nr_watch; i++) {
@@ -178,7 +178,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 			return -ENOMEM;
 		f->patched = i < r->nr_patched;
 		f->name = f->patched ? r->arm_names[i] :
-			  r->src->ops->func_name(r->src, ro_mon_id(r, i));
+			  r->src->ops->func_name(r->src, rollout__mon_id(r, i));
 		/* a watch entry of a ulp policy has no control arm: before/after */
 		if (!f->patched)
 			cfg.design = JUDGE_BEFORE_AFTER;
@@ -205,17 +205,17 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	if (ret)
 		return ret;
 	if (r->nr_procs)
-		ro_mark(r, "monitor", "%zu function%s in %zu process%s, probes %s", r->nr_patched,
-			r->nr_patched == 1 ? "" : "s", r->nr_procs, r->nr_procs == 1 ? "" : "es",
-			r->src->ops->mode_name(r->src));
+		rollout__mark(r, "monitor", "%zu function%s in %zu process%s, probes %s", r->nr_patched,
+			      r->nr_patched == 1 ? "" : "s", r->nr_procs, r->nr_procs == 1 ? "" : "es",
+			      r->src->ops->mode_name(r->src));
 	else
-		ro_mark(r, "monitor", "%zu function%s, probes %s", r->nr, r->nr == 1 ? "" : "s",
-			r->src->ops->mode_name(r->src));
+		rollout__mark(r, "monitor", "%zu function%s, probes %s", r->nr, r->nr == 1 ? "" : "s",
+			      r->src->ops->mode_name(r->src));
 	return 0;
 }
 
 /* wait until @until (the source's clock), handling the events; false if tripped */
-bool ro_wait_until(struct rollout *r, uint64_t until)
+bool rollout__wait_until(struct rollout *r, uint64_t until)
 {
 	while (!r->tripped) {
 		uint64_t t = clock_ns(r);
@@ -235,13 +235,13 @@ static int baseline(struct rollout *r)
 
 	r->phase = ROLLOUT_PHASE_BASELINE;
 	r->phase_end_ns = end;
-	ro_mark(r, "baseline", "start, %.1f s", r->pol->baseline.duration_ns / 1e9);
-	ro_progress(r);
+	rollout__mark(r, "baseline", "start, %.1f s", r->pol->baseline.duration_ns / 1e9);
+	rollout__progress(r);
 	for (next = clock_ns(r) + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
 	     next += ROLLOUT_WINDOW_NS) {
-		if (!ro_wait_until(r, next))
+		if (!rollout__wait_until(r, next))
 			return -EINTR;
-		ro_sample(r);
+		rollout__sample(r);
 		for (i = 0; i < r->nr; i++) {
 			struct rollout_func *f = &r->funcs[i];
 			/* before any change every process is in the control arm */
@@ -252,13 +252,13 @@ static int baseline(struct rollout *r)
 			judge__add_baseline(&f->judge, w);
 			if (f->patched)
 				judge__add_baseline(&f->solo, w);
-			ro_add_cells(r, i);
+			rollout__add_cells(r, i);
 		}
 		for (i = 0; i < r->nr_procs; i++)
 			r->procs[i].base_calls += r->procs[i].window_calls;
-		ro_progress(r);
+		rollout__progress(r);
 	}
-	ro_mark(r, "baseline", "end");
+	rollout__mark(r, "baseline", "end");
 	return 0;
 }
 
@@ -289,29 +289,30 @@ static void window_guardrails(struct rollout *r)
 	const struct hc_policy *p = r->pol;
 	size_t i;
 
-	ro_proc_guardrails(r);
+	rollout__proc_guardrails(r);
 	for (i = 0; i < r->nr; i++) {
 		const struct rollout_func *f = &r->funcs[i];
 		double mean;
 
-		/* the arms change size from stage to stage: ro_proc_guardrails() judges them */
+		/* the arms change size from stage to stage: rollout__proc_guardrails() judges them */
 		if (f->patched || !f->base_windows || f->baseline.calls < p->judge.min_calls)
 			continue;
 		mean = (double)f->baseline.calls / f->base_windows;
 		if ((double)f->window.calls < p->guardrails.min_call_ratio * mean)
-			ro_trip(r, "guardrail", "%s: %llu calls in the last window, below %.2g x "
-				"the baseline's %.1f per window", f->name,
-				(unsigned long long)f->window.calls,
-				p->guardrails.min_call_ratio, mean);
+			rollout__trip(r, "guardrail", "%s: %llu calls in the last window, below %.2g x "
+				      "the baseline's %.1f per window", f->name,
+				      (unsigned long long)f->window.calls,
+				      p->guardrails.min_call_ratio, mean);
 	}
 	if (p->guardrails.fatal_signals) {
 		/* fatal deaths per window against the baseline's rate, exposure in windows */
 		seqtest__update(&r->fatal, r->fatal_window, 1, r->base_fatal,
 				r->funcs ? r->funcs[0].base_windows : 1);
 		if (seqtest__rejected(&r->fatal))
-			ro_trip(r, "guardrail", "fatal signals: %llu in the last window against "
-				"%llu in the baseline, e=%.3g", (unsigned long long)r->fatal_window,
-				(unsigned long long)r->base_fatal, seqtest__evalue(&r->fatal));
+			rollout__trip(r, "guardrail", "fatal signals: %llu in the last window "
+				      "against %llu in the baseline, e=%.3g",
+				      (unsigned long long)r->fatal_window,
+				      (unsigned long long)r->base_fatal, seqtest__evalue(&r->fatal));
 		r->fatal_window = 0;
 	}
 }
@@ -322,9 +323,9 @@ static bool stage_window(struct rollout *r, uint64_t until)
 	char why[400];
 	size_t i;
 
-	if (!ro_wait_until(r, until))
+	if (!rollout__wait_until(r, until))
 		return false;
-	ro_sample(r);
+	rollout__sample(r);
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 
@@ -333,18 +334,18 @@ static bool stage_window(struct rollout *r, uint64_t until)
 			snapshot__accumulate(&f->control, &r->control_window[i]);
 			judge__window(&f->judge, &f->window, &r->control_window[i], &f->last);
 			/* after the window's tests: they must not see its own spread */
-			ro_add_cells(r, i);
+			rollout__add_cells(r, i);
 		} else {
 			judge__window(f->patched ? &f->solo : &f->judge, &f->window, NULL,
 				      &f->last);
 		}
 		if (f->last.verdict == JUDGE_FAIL && f->last.reason >= 0) {
 			format_decision(&f->last.d[f->last.reason], why, sizeof(why));
-			ro_trip(r, "judge", "%s", why);
+			rollout__trip(r, "judge", "%s", why);
 		}
 	}
 	window_guardrails(r);
-	ro_progress(r);
+	rollout__progress(r);
 	return !r->tripped;
 }
 
@@ -430,21 +431,21 @@ static int stages(struct rollout *r)
 		r->stage = st->name;
 		r->stage_idx = (unsigned int)s + 1;
 		if (s) {
-			ret = ro_activate(r, s, why, sizeof(why));
+			ret = rollout__activate(r, s, why, sizeof(why));
 			if (ret) {
-				ro_trip(r, "apply", "stage %s: %s", st->name, why);
+				rollout__trip(r, "apply", "stage %s: %s", st->name, why);
 				return -EAGAIN;
 			}
 			/* calls made while processes moved belong to neither arm */
-			ro_sample(r);
+			rollout__sample(r);
 		}
-		ro_arms_begin_stage(r);
+		rollout__arms_begin_stage(r);
 		end = clock_ns(r) + st->duration_ns;
 again:
 		r->phase_end_ns = end;
-		ro_mark(r, "stage", "%s%s, %.1f s", st->name, extended ? " (extended)" : "",
-			st->duration_ns / 1e9);
-		ro_progress(r);
+		rollout__mark(r, "stage", "%s%s, %.1f s", st->name, extended ? " (extended)" : "",
+			      st->duration_ns / 1e9);
+		rollout__progress(r);
 		for (next = clock_ns(r) + ROLLOUT_WINDOW_NS; next <= end + ROLLOUT_WINDOW_NS / 2;
 		     next += ROLLOUT_WINDOW_NS) {
 			if (!stage_window(r, next)) {
@@ -454,8 +455,8 @@ again:
 		}
 		v = stage_verdict(r, why, sizeof(why));
 		keep_stage(r, s);
-		ro_mark(r, "verdict", "stage %s: %s%s%s", st->name, judge__verdict_name(v),
-			why[0] ? ": " : "", why);
+		rollout__mark(r, "verdict", "stage %s: %s%s%s", st->name, judge__verdict_name(v),
+			      why[0] ? ": " : "", why);
 		switch (stage_next(p, v, extended)) {
 		case STAGE_NEXT:
 			break;
@@ -465,10 +466,10 @@ again:
 			goto again;
 		case STAGE_ROLLBACK:
 			if (v == JUDGE_FAIL)
-				ro_trip(r, "judge", "%s", why);
+				rollout__trip(r, "judge", "%s", why);
 			else
-				ro_trip(r, "judge", "stage %s %s%s%s", st->name,
-					judge__verdict_name(v), why[0] ? ": " : "", why);
+				rollout__trip(r, "judge", "stage %s %s%s%s", st->name,
+					      judge__verdict_name(v), why[0] ? ": " : "", why);
 			return -EAGAIN;
 		}
 		for (i = 0; i < r->nr; i++) {
@@ -492,16 +493,16 @@ int rollout__run(struct rollout *r)
 		r->outcome = ROLLOUT_REFUSED;
 		snprintf(r->reason, sizeof(r->reason), "during the baseline, before any change: %s",
 			 r->trip);
-		ro_mark(r, "decision", "refused: %s", r->reason);
+		rollout__mark(r, "decision", "refused: %s", r->reason);
 		r->phase = ROLLOUT_PHASE_DONE;
 		return 0;
 	}
 	r->phase = ROLLOUT_PHASE_ACTIVATE;
 	r->phase_end_ns = 0;
 	r->stage = r->pol->nr_stages ? r->pol->stages[0].name : NULL;
-	ro_mark(r, "apply", "%s", patch->ops->name);
-	ro_progress(r);
-	ret = ro_activate(r, 0, err, sizeof(err));
+	rollout__mark(r, "apply", "%s", patch->ops->name);
+	rollout__progress(r);
+	ret = rollout__activate(r, 0, err, sizeof(err));
 	if (ret) {
 		bool any = false;
 		char rerr[256];
@@ -513,52 +514,52 @@ int rollout__run(struct rollout *r)
 			/* every process was left untouched: a refusal, not a rollback */
 			r->outcome = ROLLOUT_REFUSED;
 			snprintf(r->reason, sizeof(r->reason), "%s", err);
-			ro_mark(r, "decision", "refused: %s", r->reason);
+			rollout__mark(r, "decision", "refused: %s", r->reason);
 			r->phase = ROLLOUT_PHASE_DONE;
 			return 0;
 		}
 		r->outcome = ROLLOUT_ROLLED_BACK;
 		snprintf(r->reason, sizeof(r->reason), "apply failed and was undone: %s", err);
 		if ((patch->ops->revert_failed_load || any) &&
-		    ro_deactivate(r, rerr, sizeof(rerr))) {
+		    rollout__deactivate(r, rerr, sizeof(rerr))) {
 			r->outcome = ROLLOUT_FAILED;
 			snprintf(r->reason, sizeof(r->reason), "apply failed (%s), and so did the "
 				 "revert: %s", err, rerr);
 		}
-		ro_mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
+		rollout__mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
 		r->phase = ROLLOUT_PHASE_DONE;
 		return 0;
 	}
 	r->applied_ns = clock_ns(r);
-	ro_mark(r, "applied", "%s", patch->ops->name);
+	rollout__mark(r, "applied", "%s", patch->ops->name);
 	/* calls made while the patch went in belong to neither side: the stage starts clean */
-	ro_sample(r);
+	rollout__sample(r);
 	ret = stages(r);
 	if (!ret) {
 		r->outcome = ROLLOUT_COMMITTED;
 		snprintf(r->reason, sizeof(r->reason), "every stage passed");
-		ro_mark(r, "decision", "committed");
+		rollout__mark(r, "decision", "committed");
 		r->phase = ROLLOUT_PHASE_DONE;
-		ro_progress(r);
+		rollout__progress(r);
 		return 0;
 	}
 	r->phase = ROLLOUT_PHASE_ROLLBACK;
 	r->rollback_ns = clock_ns(r);
 	snprintf(r->reason, sizeof(r->reason), "%s", r->trip);
-	ro_mark(r, "rollback", "%s", r->trip);
-	ro_progress(r);
-	ret = ro_deactivate(r, err, sizeof(err));
+	rollout__mark(r, "rollback", "%s", r->trip);
+	rollout__progress(r);
+	ret = rollout__deactivate(r, err, sizeof(err));
 	r->phase = ROLLOUT_PHASE_DONE;
 	if (ret) {
 		r->outcome = ROLLOUT_FAILED;
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
 			 "; rollback FAILED: %s", err);
-		ro_mark(r, "decision", "rollback failed: %s", err);
+		rollout__mark(r, "decision", "rollback failed: %s", err);
 		return ret;
 	}
 	r->outcome = ROLLOUT_ROLLED_BACK;
-	ro_mark(r, "decision", "rolled-back");
-	ro_progress(r);
+	rollout__mark(r, "decision", "rolled-back");
+	rollout__progress(r);
 	return 0;
 }
 

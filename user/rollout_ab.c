@@ -15,9 +15,9 @@ static int ab_switch(struct rollout *r, bool on, char *err, size_t len)
 	int ret;
 
 	if (!on)
-		return ro_deactivate(r, err, len);
+		return rollout__deactivate(r, err, len);
 	if (!r->nr_procs)
-		return ro_load(r, err, len);
+		return rollout__load(r, err, len);
 	for (i = 0; i < r->nr_procs; i++) {
 		enum rollout_proc_state st = r->procs[i].state;
 
@@ -25,7 +25,7 @@ static int ab_switch(struct rollout *r, bool on, char *err, size_t len)
 		if (st != ROLLOUT_PROC_CONTROL && st != ROLLOUT_PROC_BUSY &&
 		    st != ROLLOUT_PROC_REVERTED)
 			continue;
-		ret = ro_proc_patch(r, i, err, len);
+		ret = rollout__proc_patch(r, i, err, len);
 		if (ret)
 			return ret;
 	}
@@ -51,22 +51,22 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 	p->start_ns = clock_ns(r);
 	end = p->start_ns + period_ns;
 	r->phase_end_ns = end;
-	ro_mark(r, "period", "%s, %.1f s", on ? "on" : "off", period_ns / 1e9);
-	ro_progress(r);
+	rollout__mark(r, "period", "%s, %.1f s", on ? "on" : "off", period_ns / 1e9);
+	rollout__progress(r);
 	/* 1 s windows, so that guardrail events and dead processes are seen as they happen */
 	for (next = p->start_ns + ROLLOUT_WINDOW_NS; ; next += ROLLOUT_WINDOW_NS) {
 		if (next > end)
 			next = end;
-		if (!ro_wait_until(r, next))
+		if (!rollout__wait_until(r, next))
 			return -EINTR;
-		ro_sample(r);
+		rollout__sample(r);
 		for (i = 0; i < r->nr; i++) {
 			const struct rollout_func *f = &r->funcs[i];
 
 			snapshot__accumulate(&p->funcs[i], f->patched && !on ? &r->control_window[i] :
 					     &f->window);
 		}
-		ro_progress(r);
+		rollout__progress(r);
 		if (next >= end)
 			break;
 	}
@@ -90,19 +90,20 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 
 			if (on != on_now) {
 				r->phase = ROLLOUT_PHASE_ACTIVATE;
-				ro_mark(r, on ? "apply" : "revert", "round %u of %u", i + 1,
-					rounds);
+				rollout__mark(r, on ? "apply" : "revert", "round %u of %u", i + 1,
+					      rounds);
 				ret = ab_switch(r, on, err, sizeof(err));
 				r->phase = ROLLOUT_PHASE_STAGE;
 				if (ret) {
-					ro_trip(r, on ? "apply" : "revert", "round %u: %s", i + 1, err);
+					rollout__trip(r, on ? "apply" : "revert", "round %u: %s",
+						      i + 1, err);
 					if (on)
 						on_now = true;	/* partly in: take it out below */
 					break;
 				}
 				on_now = on;
 				/* the switch's own calls belong to neither side */
-				ro_sample(r);
+				rollout__sample(r);
 			}
 			ret = ab_period(r, on, period_ns);
 			if (ret == -EINTR)
@@ -113,11 +114,11 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 		ret = 0;
 	r->phase = ROLLOUT_PHASE_ROLLBACK;
 	if (r->tripped || !end_on) {
-		if (on_now && ro_deactivate(r, err, sizeof(err))) {
+		if (on_now && rollout__deactivate(r, err, sizeof(err))) {
 			r->outcome = ROLLOUT_FAILED;
 			snprintf(r->reason, sizeof(r->reason), "%s; taking the patch out FAILED: %s",
 				 r->tripped ? r->trip : "ab done", err);
-			ro_mark(r, "decision", "failed: %s", err);
+			rollout__mark(r, "decision", "failed: %s", err);
 			r->phase = ROLLOUT_PHASE_DONE;
 			return -EIO;
 		}
@@ -132,7 +133,7 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 			char rerr[256];
 
 			/* could not end applied: end removed, the state that is known to be safe */
-			r->outcome = ro_deactivate(r, rerr, sizeof(rerr)) ? ROLLOUT_FAILED :
+			r->outcome = rollout__deactivate(r, rerr, sizeof(rerr)) ? ROLLOUT_FAILED :
 				     ROLLOUT_ROLLED_BACK;
 			snprintf(r->reason, sizeof(r->reason), "%u rounds done, but the patch could "
 				 "not be put back: %s", rounds, err);
@@ -142,9 +143,9 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 				 "applied, as the policy's ab.end says", rounds);
 		}
 	}
-	ro_mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
+	rollout__mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
 	r->phase = ROLLOUT_PHASE_DONE;
-	ro_progress(r);
+	rollout__progress(r);
 	return r->outcome == ROLLOUT_FAILED ? -EIO : ret;
 }
 

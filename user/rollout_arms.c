@@ -23,7 +23,7 @@ static struct rollout_proc *proc_find(struct rollout *r, pid_t pid)
 }
 
 /* a patched process that dies or exits takes the whole rollout back: @sig 0 for an exit */
-void ro_proc_died(struct rollout *r, pid_t pid, int sig)
+void rollout__proc_died(struct rollout *r, pid_t pid, int sig)
 {
 	struct rollout_proc *p = proc_find(r, pid);
 
@@ -36,18 +36,18 @@ void ro_proc_died(struct rollout *r, pid_t pid, int sig)
 				 sig, strsignal(sig));
 		else
 			snprintf(p->note, sizeof(p->note), "exited while patched");
-		ro_trip(r, "guardrail", "canary pid %d %s", pid, p->note);
+		rollout__trip(r, "guardrail", "canary pid %d %s", pid, p->note);
 	} else if (p->state == ROLLOUT_PROC_CONTROL || p->state == ROLLOUT_PROC_BUSY ||
 		   p->state == ROLLOUT_PROC_REVERTED) {
 		p->state = ROLLOUT_PROC_GONE;
 		snprintf(p->note, sizeof(p->note), sig ? "died of signal %d, unpatched" :
 			 "exited, unpatched", sig);
-		ro_mark(r, "process", "control pid %d %s", pid, p->note);
+		rollout__mark(r, "process", "control pid %d %s", pid, p->note);
 	}
 }
 
 /* the monitor id of watch entry @i (i >= nr_patched), or of function @i without arms */
-size_t ro_mon_id(const struct rollout *r, size_t i)
+size_t rollout__mon_id(const struct rollout *r, size_t i)
 {
 	return 2 * r->nr_patched * r->nr_procs + (i - r->nr_patched);
 }
@@ -56,7 +56,7 @@ size_t ro_mon_id(const struct rollout *r, size_t i)
  * A per-process patch: its processes, whose arms the stages move (in this order), and every
  * function it redirects, per process, in the target (control) and the library (canary)
  */
-int ro_add_arms(struct rollout *r, char *err, size_t len)
+int rollout__add_arms(struct rollout *r, char *err, size_t len)
 {
 	const struct patch_ops *ops = r->patch->ops;
 	const struct hc_policy *p = r->pol;
@@ -121,7 +121,7 @@ int ro_add_arms(struct rollout *r, char *err, size_t len)
 	return 0;
 }
 
-void ro_sample(struct rollout *r)
+void rollout__sample(struct rollout *r)
 {
 	size_t i, p;
 
@@ -132,7 +132,7 @@ void ro_sample(struct rollout *r)
 		struct rollout_func *f = &r->funcs[i];
 
 		if (!f->patched) {
-			f->window = r->delta[ro_mon_id(r, i)];
+			f->window = r->delta[rollout__mon_id(r, i)];
 			continue;
 		}
 		/* the arms as they are now: processes move only between windows */
@@ -158,7 +158,7 @@ void ro_sample(struct rollout *r)
  * process's window where the function has arms, else the whole window. A patched function's
  * solo judge takes the baseline's cells too: it has no control later.
  */
-void ro_add_cells(struct rollout *r, size_t i)
+void rollout__add_cells(struct rollout *r, size_t i)
 {
 	struct rollout_func *f = &r->funcs[i];
 	size_t p;
@@ -184,7 +184,7 @@ void ro_add_cells(struct rollout *r, size_t i)
  * is never expected to), scaled by how busy the control processes are now against their
  * baseline, so that a drop in load everywhere is not blamed on the patch.
  */
-void ro_proc_guardrails(struct rollout *r)
+void rollout__proc_guardrails(struct rollout *r)
 {
 	const struct hc_policy *p = r->pol;
 	const double ratio = p->guardrails.min_call_ratio;
@@ -217,10 +217,10 @@ void ro_proc_guardrails(struct rollout *r)
 		if (pr->state != ROLLOUT_PROC_CANARY || expect * ratio < 2)
 			continue;
 		if ((double)pr->window_calls < ratio * expect)
-			ro_trip(r, "guardrail", "canary pid %d made %llu calls in the last window, "
-				"below %.2g x the %.1f expected from its baseline%s", pr->pid,
-				(unsigned long long)pr->window_calls, ratio, expect,
-				ctl_base ? " and the control processes' load now" : "");
+			rollout__trip(r, "guardrail", "canary pid %d made %llu calls in the last "
+				      "window, below %.2g x the %.1f expected from its baseline%s",
+				      pr->pid, (unsigned long long)pr->window_calls, ratio, expect,
+				      ctl_base ? " and the control processes' load now" : "");
 	}
 }
 
@@ -239,7 +239,7 @@ static size_t stage_targets(const struct rollout *r, size_t s)
  * would execute the file's original instruction under a uprobe, not our jump (research 6.7).
  * The library's probes go in before the jump, so no patched call is missed.
  */
-int ro_proc_patch(struct rollout *r, size_t i, char *err, size_t len)
+int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 {
 	struct rollout_proc *pr = &r->procs[i];
 	char aerr[200];
@@ -260,7 +260,7 @@ int ro_proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
 	for (f = 0; f < r->nr_patched; f++)
 		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
-			ro_mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+			rollout__mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
 	return ret;
 }
 
@@ -283,12 +283,12 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 	pr->state = ROLLOUT_PROC_REVERTED;
 	for (f = 0; f < r->nr_patched; f++)
 		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
-			ro_mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+			rollout__mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
 	return 0;
 }
 
 /* a whole-host patch in, and in effect everywhere */
-int ro_load(struct rollout *r, char *err, size_t len)
+int rollout__load(struct rollout *r, char *err, size_t len)
 {
 	const struct patch_ops *ops = r->patch->ops;
 	int ret;
@@ -302,7 +302,7 @@ int ro_load(struct rollout *r, char *err, size_t len)
  * ulp, patch processes in order until the stage's target count is reached. A process busy
  * past the deadline stays unpatched in the control arm; any other failure is returned.
  */
-int ro_activate(struct rollout *r, size_t s, char *err, size_t len)
+int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 {
 	size_t i, k, n = 0, busy = 0;
 	char perr[400];
@@ -310,7 +310,7 @@ int ro_activate(struct rollout *r, size_t s, char *err, size_t len)
 
 	/* not a type test: a driver either goes in process by process or host-wide */
 	if (!r->nr_procs)
-		return s ? 0 : ro_load(r, err, len);
+		return s ? 0 : rollout__load(r, err, len);
 	k = stage_targets(r, s);
 	for (i = 0; i < r->nr_procs; i++)
 		n += r->procs[i].state == ROLLOUT_PROC_CANARY;
@@ -327,11 +327,11 @@ int ro_activate(struct rollout *r, size_t s, char *err, size_t len)
 				       !pr->base_calls != (pass == 1) :
 				       pr->state != ROLLOUT_PROC_BUSY)
 				continue;
-			ret = ro_proc_patch(r, i, perr, sizeof(perr));
+			ret = rollout__proc_patch(r, i, perr, sizeof(perr));
 			if (ret == -EBUSY) {
 				pr->state = ROLLOUT_PROC_BUSY;
 				snprintf(pr->note, sizeof(pr->note), "%s", perr);
-				ro_mark(r, "busy", "%s", perr);
+				rollout__mark(r, "busy", "%s", perr);
 				busy++;
 				continue;
 			}
@@ -340,7 +340,7 @@ int ro_activate(struct rollout *r, size_t s, char *err, size_t len)
 				return ret;
 			}
 			n++;
-			ro_mark(r, "patched", "pid %d (%zu of %zu in the canary)", pr->pid, n, k);
+			rollout__mark(r, "patched", "pid %d (%zu of %zu in the canary)", pr->pid, n, k);
 		}
 	}
 	if (!n) {
@@ -349,13 +349,13 @@ int ro_activate(struct rollout *r, size_t s, char *err, size_t len)
 		return -EBUSY;
 	}
 	if (n < k)
-		ro_mark(r, "stage", "%zu of %zu processes patched; %zu busy, left unpatched", n, k,
-			busy);
+		rollout__mark(r, "stage", "%zu of %zu processes patched; %zu busy, left unpatched", n, k,
+			      busy);
 	return 0;
 }
 
 /* take every patched process back, newest first; all are tried even if one fails */
-int ro_deactivate(struct rollout *r, char *err, size_t len)
+int rollout__deactivate(struct rollout *r, char *err, size_t len)
 {
 	char perr[400];
 	size_t i, failed = 0;
@@ -372,7 +372,7 @@ int ro_deactivate(struct rollout *r, char *err, size_t len)
 				snprintf(err, len, "%s", perr);
 			first = first ?: ret;
 		} else {
-			ro_mark(r, "reverted", "pid %d", r->procs[i].pid);
+			rollout__mark(r, "reverted", "pid %d", r->procs[i].pid);
 		}
 	}
 	if (failed > 1)
@@ -382,7 +382,7 @@ int ro_deactivate(struct rollout *r, char *err, size_t len)
 }
 
 /* each patched function is judged against the control arm while it has a process */
-void ro_arms_begin_stage(struct rollout *r)
+void rollout__arms_begin_stage(struct rollout *r)
 {
 	size_t i, nctl = 0;
 
@@ -392,8 +392,8 @@ void ro_arms_begin_stage(struct rollout *r)
 	for (i = 0; i < r->nr_patched; i++)
 		r->funcs[i].concurrent = nctl > 0;
 	if (r->nr_procs && !nctl)
-		ro_mark(r, "judge", "no control process left: stage %s is judged against the "
-			"baseline", r->stage);
+		rollout__mark(r, "judge", "no control process left: stage %s is judged against the "
+			      "baseline", r->stage);
 }
 
 size_t rollout__proc_cnt(const struct rollout *r)

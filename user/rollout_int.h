@@ -58,24 +58,24 @@ static inline uint64_t clock_ns(const struct rollout *r)
 }
 
 /* rollout.c: the timeline, the hooks, the events */
-void ro_mark(struct rollout *r, const char *what, const char *fmt, ...)
+void rollout__mark(struct rollout *r, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void ro_progress(struct rollout *r);
-void ro_trip(struct rollout *r, const char *what, const char *fmt, ...)
+void rollout__progress(struct rollout *r);
+void rollout__trip(struct rollout *r, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-bool ro_wait_until(struct rollout *r, uint64_t until);
+bool rollout__wait_until(struct rollout *r, uint64_t until);
 
 /* rollout_arms.c: the processes, their arms and the per-window sums */
-void ro_proc_died(struct rollout *r, pid_t pid, int sig);
-size_t ro_mon_id(const struct rollout *r, size_t i);
-int ro_add_arms(struct rollout *r, char *err, size_t len);
-void ro_sample(struct rollout *r);
-void ro_add_cells(struct rollout *r, size_t i);
-void ro_proc_guardrails(struct rollout *r);
-int ro_proc_patch(struct rollout *r, size_t i, char *err, size_t len);
-int ro_load(struct rollout *r, char *err, size_t len);
-int ro_activate(struct rollout *r, size_t s, char *err, size_t len);
-int ro_deactivate(struct rollout *r, char *err, size_t len);
-void ro_arms_begin_stage(struct rollout *r);
+void rollout__proc_died(struct rollout *r, pid_t pid, int sig);
+size_t rollout__mon_id(const struct rollout *r, size_t i);
+int rollout__add_arms(struct rollout *r, char *err, size_t len);
+void rollout__sample(struct rollout *r);
+void rollout__add_cells(struct rollout *r, size_t i);
+void rollout__proc_guardrails(struct rollout *r);
+int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len);
+int rollout__load(struct rollout *r, char *err, size_t len);
+int rollout__activate(struct rollout *r, size_t s, char *err, size_t len);
+int rollout__deactivate(struct rollout *r, char *err, size_t len);
+void rollout__arms_begin_stage(struct rollout *r);
 
 #endif
