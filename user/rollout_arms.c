@@ -236,7 +236,8 @@ static size_t stage_targets(const struct rollout *r, size_t s)
 
 /*
  * Move process @i into the canary arm. Its probes on the old function go first: the kernel
- * would execute the file's original instruction under a uprobe, not our jump (research 6.7).
+ * would execute the file's original instruction under a uprobe, not our jump ([ulp §2] in
+ * tools/docs/design/ulp-redirection.md).
  * The library's probes go in before the jump, so no patched call is missed.
  */
 int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
