@@ -329,6 +329,19 @@ static bool queueable(const siginfo_t *si)
 	return si->si_code < 0 && si->si_code != SI_TKILL;
 }
 
+/*
+ * What resending @si would lose, for the one signal a detach can inject intact: nothing when
+ * rt_tgsigqueueinfo() takes it; little for the kernel's SI_KERNEL (an itimer's SIGALRM, a
+ * tty's SIGINT carry no more than their number) or another tgkill(); the sender or the
+ * child's exit otherwise (kill()'s SI_USER, SIGCHLD's CLD_*).
+ */
+static int resend_loss(const siginfo_t *si)
+{
+	if (queueable(si))
+		return 0;
+	return si->si_code == SI_KERNEL || si->si_code == SI_TKILL ? 1 : 2;
+}
+
 static void resend(struct tracee *tr, pid_t tid, const siginfo_t *si)
 {
 	siginfo_t copy = *si;
@@ -342,21 +355,20 @@ static void resend(struct tracee *tr, pid_t tid, const siginfo_t *si)
  * Send on what @th held; returns the signal for its detach to inject, or 0. A thread in a
  * signal-delivery-stop can take one signal out with its siginfo intact: PTRACE_SETSIGINFO,
  * then the detach injects it, and the kernel queues it again if the thread blocks it by
- * then. The others are queued to the thread before it goes. rt_tgsigqueueinfo() keeps the
- * siginfo of a sigqueue() or a timer, but refuses one the kernel made (a child's exit) or
- * tgkill's: the detach's injection is kept for those, and any more arrive as our tgkill().
- * Each arrives once; none is lost.
+ * then: the one whose resending would lose the most (resend_loss()). The others are queued
+ * to the thread before it goes. rt_tgsigqueueinfo() keeps the siginfo of a sigqueue() or a
+ * timer, but refuses one the kernel made (a child's exit) or tgkill's: those arrive as our
+ * tgkill(). Each arrives once; none is lost.
  */
 static int send_on(struct tracee *tr, struct tracee_thread *th)
 {
 	size_t i, inject = th->nr_held;
 
 	if (th->at_signal && th->nr_held) {
-		for (i = 0; i < th->nr_held && inject == th->nr_held; i++)
-			if (!queueable(&th->held[i]))
+		inject = 0;
+		for (i = 1; i < th->nr_held; i++)
+			if (resend_loss(&th->held[i]) > resend_loss(&th->held[inject]))
 				inject = i;
-		if (inject == th->nr_held)
-			inject = 0;
 	}
 	for (i = 0; i < th->nr_held; i++)
 		if (i != inject)
