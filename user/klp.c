@@ -71,15 +71,10 @@ int klp_sys__init(struct klp_sys *sys, const char *root)
 int klp__load(const char *path, const char *params, char *err, size_t errlen)
 {
 	const char *hint = "";
-	char why[1024];
 	int fd, ret = 0;
 
 	/* the descriptor checked is the one loaded: nobody swaps the file in between */
-	fd = trust__open(path, TRUST_FILE, why, sizeof(why));
-	if (fd == -EACCES)
-		snprintf(err, errlen, "%s", why);
-	else if (fd < 0)
-		snprintf(err, errlen, "cannot load '%s': %s", path, why);
+	fd = trust__open_file(path, "the livepatch module", err, errlen);
 	if (fd < 0)
 		return fd;
 	if (syscall(SYS_finit_module, fd, params ? params : "", 0)) {

@@ -58,6 +58,19 @@ static int check(const struct stat *st, const char *path, const char *file, bool
 	return -EACCES;
 }
 
+int trust__open_file(const char *path, const char *what, char *err, size_t errlen)
+{
+	char why[1024];
+	int fd;
+
+	fd = trust__open(path, TRUST_FILE, why, sizeof(why));
+	if (fd == -EACCES)
+		snprintf(err, errlen, "%s: %s", what, why);
+	else if (fd < 0)
+		snprintf(err, errlen, "cannot open %s '%s': %s", what, path, why);
+	return fd;
+}
+
 int trust__check_fd(int fd, const char *path, char *err, size_t errlen)
 {
 	struct stat st;

@@ -34,6 +34,13 @@ enum trust_kind {
 int trust__open(const char *path, enum trust_kind kind, char *err, size_t errlen);
 
 /*
+ * trust__open() of a regular file that root is about to load or hand to a process, named
+ * @what ("the patch library") in @err: "WHAT: <the rule it breaks and the fix>", or "cannot
+ * open WHAT 'PATH': <why>". The descriptor, or -errno.
+ */
+int trust__open_file(const char *path, const char *what, char *err, size_t errlen);
+
+/*
  * The rule for a file already open, whose directories were checked (a journal opened in the
  * trusted state directory): 0 or -EACCES with @err as above.
  */

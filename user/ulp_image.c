@@ -182,14 +182,10 @@ static int stat_file(const char *path, dev_t *dev, ino_t *ino, char *err, size_t
 static int library_trusted(const char *path, const uint8_t *pin, char *err, size_t len)
 {
 	uint8_t digest[SHA256_DIGEST_LEN];
-	char why[1024], got[65], want[65];
+	char got[65], want[65];
 	int fd, ret;
 
-	fd = trust__open(path, TRUST_FILE, why, sizeof(why));
-	if (fd == -EACCES)
-		snprintf(err, len, "the patch library: %s", why);
-	else if (fd < 0)
-		snprintf(err, len, "cannot open the patch library '%s': %s", path, why);
+	fd = trust__open_file(path, "the patch library", err, len);
 	if (fd < 0)
 		return fd;
 	ret = pin ? sha256__fd(fd, digest) : 0;
