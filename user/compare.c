@@ -24,7 +24,7 @@
 #define COMPARE_MAX_MATCHES	64
 
 struct pair {
-	int fa, fb;			/* the function's index in A and in B */
+	struct comparison_pair f;	/* the function's index in A and in B */
 	char name[512];			/* its row: the FUNC, or A's and B's when they differ */
 	struct comparison c;
 };
@@ -292,8 +292,8 @@ static int print_json(const char *pa, const struct recording *a, const char *pb,
 
 		cs[i] = p[i].c;
 		json_object_object_add(f, "name", json_object_new_string(p[i].name));
-		json_object_object_add(f, "func_a", json_object_new_string(a->funcs[p[i].fa].spec));
-		json_object_object_add(f, "func_b", json_object_new_string(b->funcs[p[i].fb].spec));
+		json_object_object_add(f, "func_a", json_object_new_string(a->funcs[p[i].f.fa].spec));
+		json_object_object_add(f, "func_b", json_object_new_string(b->funcs[p[i].f.fb].spec));
 		json_object_object_add(f, "calls_a", json_object_new_uint64(p[i].c.calls_a));
 		json_object_object_add(f, "calls_b", json_object_new_uint64(p[i].c.calls_b));
 		for (m = 0; m < CMP_NMETRICS; m++) {
@@ -364,8 +364,8 @@ static int write_svg(const char *path, const char *pa, const struct recording *a
 	snprintf(title, sizeof(title), "latency per call: A %s against B %s", base_name(pa),
 		 base_name(pb));
 	for (i = 0; i < n; i++) {
-		recording__total(a, p[i].fa, &tot[2 * i]);
-		recording__total(b, p[i].fb, &tot[2 * i + 1]);
+		recording__total(a, p[i].f.fa, &tot[2 * i]);
+		recording__total(b, p[i].f.fb, &tot[2 * i + 1]);
 		len = 0;
 		for (m = CMP_P50; m <= CMP_P99; m += 2) {
 			const struct comparison_value *v = &p[i].c.m[m];
@@ -432,8 +432,7 @@ int compare__report(const char *pa, const struct recording *ra, const char *pb,
 	for (i = 0; i < n; i++) {
 		const char *sa = ra->funcs[cp[i].fa].spec, *sb = rb->funcs[cp[i].fb].spec;
 
-		pairs[i].fa = (int)cp[i].fa;
-		pairs[i].fb = (int)cp[i].fb;
+		pairs[i].f = cp[i];
 		if (strcmp(sa, sb))
 			snprintf(pairs[i].name, sizeof(pairs[i].name), "%s vs %s", sa, sb);
 		else
