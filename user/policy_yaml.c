@@ -205,20 +205,31 @@ static bool int_syntax(const char *s)
 	return !*s;
 }
 
-/* a number: a plain scalar, as a quoted one is a string */
-int policy__take_number(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
-			double *out)
+/* the text of a number: a plain scalar, as a quoted one is a string */
+static int number_scalar(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			 const char **s)
 {
-	const char *s;
-	double v;
-
 	if (node->type == YAML_SCALAR_NODE && !policy__is_plain(node))
 		return policy__fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
 				    "(write numbers without quotes)", what,
 				    (const char *)node->data.scalar.value);
 	if (node->type != YAML_SCALAR_NODE || policy__is_null(node))
 		return policy__fail_expected(c, node, path, what);
-	s = (const char *)node->data.scalar.value;
+	*s = (const char *)node->data.scalar.value;
+	return 0;
+}
+
+/* a number: a plain scalar, as a quoted one is a string */
+int policy__take_number(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			double *out)
+{
+	const char *s;
+	double v;
+	int ret;
+
+	ret = number_scalar(c, node, path, what, &s);
+	if (ret)
+		return ret;
 	if (!float_syntax(s))
 		return policy__fail_expected(c, node, path, what);
 	errno = 0;
@@ -235,14 +246,11 @@ int policy__take_integer(struct ctx *c, yaml_node_t *node, const char *path, con
 {
 	const char *s;
 	long long v;
+	int ret;
 
-	if (node->type == YAML_SCALAR_NODE && !policy__is_plain(node))
-		return policy__fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
-				    "(write numbers without quotes)", what,
-				    (const char *)node->data.scalar.value);
-	if (node->type != YAML_SCALAR_NODE || policy__is_null(node))
-		return policy__fail_expected(c, node, path, what);
-	s = (const char *)node->data.scalar.value;
+	ret = number_scalar(c, node, path, what, &s);
+	if (ret)
+		return ret;
 	if (!int_syntax(s))
 		return policy__fail_expected(c, node, path, what);
 	errno = 0;

@@ -14,22 +14,30 @@
 #include "ulp_int.h"
 #include "unwind.h"
 
-int ulp__priv_get(struct ulp_proc *p, struct unwind **uw)
+int ulp__unwinder(struct ulp_proc *p, struct unwind **uw, char *err, size_t len)
 {
 	int ret;
 
+	ret = ulp__check_identity(p, err, len);
+	if (ret)
+		return ret;
 	if (!p->priv) {
 		p->priv = calloc(1, sizeof(*p->priv));
-		if (!p->priv)
-			return -ENOMEM;
+		if (!p->priv) {
+			ret = -ENOMEM;
+			goto fail;
+		}
 	}
 	if (!p->priv->uw) {
 		ret = unwind__new(&p->priv->uw, p->pid);
 		if (ret)
-			return ret;
+			goto fail;
 	}
 	*uw = p->priv->uw;
 	return 0;
+fail:
+	snprintf(err, len, "pid %d: cannot set up the unwinder: %s", p->pid, strerror(-ret));
+	return ret;
 }
 
 static bool in(uint64_t a, uint64_t lo, uint64_t hi)
@@ -152,14 +160,9 @@ static int flip(struct ulp_image *img, struct ulp_proc *p, bool patch, const str
 	size_t i, bad = 0;
 	int ret;
 
-	ret = ulp__check_identity(p, err, len);
+	ret = ulp__unwinder(p, &uw, err, len);
 	if (ret)
 		return ret;
-	ret = ulp__priv_get(p, &uw);
-	if (ret) {
-		snprintf(err, len, "pid %d: cannot set up the unwinder: %s", p->pid, strerror(-ret));
-		return ret;
-	}
 	for (p->attempts = 1;; p->attempts++) {
 		size_t want = 0;
 

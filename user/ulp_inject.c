@@ -391,14 +391,9 @@ int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_
 
 	if (p->injected)
 		return 0;
-	ret = ulp__check_identity(p, err, len);
+	ret = ulp__unwinder(p, &uw, err, len);
 	if (ret)
 		return ret;
-	ret = ulp__priv_get(p, &uw);
-	if (ret) {
-		snprintf(err, len, "pid %d: cannot set up the unwinder: %s", p->pid, strerror(-ret));
-		return ret;
-	}
 	ret = proc_maps__read(p->pid, &maps);
 	if (ret) {
 		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid, strerror(-ret));

@@ -110,8 +110,11 @@ static inline const char *secs(uint64_t ns, char *buf, size_t len)
 
 /* ulp_preflight.c: the pid is still the process first seen (p->start_time, set if 0) */
 int ulp__check_identity(struct ulp_proc *p, char *err, size_t len);
-/* ulp.c: p's unwinder, set up on first use */
-int ulp__priv_get(struct ulp_proc *p, struct unwind **uw);
+/*
+ * ulp.c: @p's unwinder, set up on first use, once the pid is known to be still @p
+ * (ulp__check_identity()); @err says which failed
+ */
+int ulp__unwinder(struct ulp_proc *p, struct unwind **uw, char *err, size_t len);
 /* 0: no thread in any range; -EBUSY: one is (a->idx, a->tid, a->unknown say which) */
 int ulp__activeness(struct tracee *tr, struct unwind *uw, struct activeness *a);
 /* ulp.c: the process's [uprobes] page into @a, 0-0 if none */
