@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-function judge of one stage ([stats §8], where "[stats §N]" cites section N of
- * tools/docs/design/statistics.md). Its design in brief:
+ * The per-function judge of one stage (issue 3, "The judge"; canary-analysis.md section 8,
+ * cited [CA x]). Its design in brief:
  *
  * Error budget. cfg.alpha is this judge's share of the run's false-rollback budget. Its
  * JUDGE_NTESTS tests (three sequential, three end-of-stage) get alpha / JUDGE_NTESTS each, and
  * an end-of-stage test divides its share again by max_finish, the number of times it may be
  * evaluated (an extended stage is looked at twice). By Bonferroni a function that did not
  * regress FAILs with probability at most alpha, whatever the dependence between the tests
- * [stats §7].
+ * [CA 5.7.6].
  *
- * Every window: seqtest (stats.c) on three kinds of bad event [stats §8, tier B]:
+ * Every window: seqtest (stats.c) on three kinds of bad event [CA 8, tier B]:
  *  - error returns, H0: canary error rate <= max_error_ratio x the reference's;
- *  - calls at or above the p90 edge and the p99 edge [stats §2, "tail-exceedance test"]. The
+ *  - calls at or above the p90 edge and the p99 edge [CA 5.2, "tail-exceedance test"]. The
  *    reference counts its calls at or above T, the upper edge of the bucket that holds the
  *    baseline's q-quantile; the canary counts its calls at or above T', the first bucket edge
  *    at or above tol x T, tol being the policy's latency limit (max_p90_ratio, max_p99_ratio).
@@ -29,14 +29,14 @@
  * and the odd ones giving the held-out reference counts; with iid calls the two halves are
  * independent and the reference bound of stats.c stays valid for the chosen edges.
  *
- * End of stage [stats §4, §8 tier C]: per-window log p50 and log p99 of the canary against
+ * End of stage [CA 5.5, 3.3, 8 tier C]: per-window log p50 and log p99 of the canary against
  * those of the reference windows (baseline windows, or the control arm's stage windows).
  * H0: the canary is at most limit times slower; the one-sided Mann-Whitney test of
  * (log q_canary - log limit) against log q_reference decides FAIL, and exp of the
  * Hodges-Lehmann shift with its CI is the observed ratio. The error rates of the whole stage
- * get the conditional exact test of H0: ratio <= max_error_ratio [stats §5].
+ * get the conditional exact test of H0: ratio <= max_error_ratio [CA 5.6].
  *
- * Overdispersion [stats §1]: calls are not independent, so the counts above vary more than
+ * Overdispersion [CA 5.0]: calls are not independent, so the counts above vary more than
  * binomially (stats.c, "Overdispersion"). The caller hands in the reference's cells
  * (judge__add_cell): one process's window on the ulp path, one window on the klp path. Their
  * spread phi discounts the counts of the sequential tests and of the end-of-stage error test,
@@ -72,6 +72,7 @@ void judge__config_defaults(struct judge_config *cfg)
 	cfg->max_error_ratio = 1.5;
 	cfg->max_finish = 1;
 	cfg->min_window_calls = 20;
+	cfg->max_windows = 0;
 }
 
 static enum seqtest_design seq_design(const struct judge *j)
@@ -79,9 +80,46 @@ static enum seqtest_design seq_design(const struct judge *j)
 	return j->cfg.design == JUDGE_CONCURRENT ? SEQTEST_CONCURRENT : SEQTEST_BASELINE;
 }
 
+static unsigned int horizon(const struct judge *j)
+{
+	return j->cfg.max_windows ? j->cfg.max_windows : JUDGE_DEFAULT_HORIZON;
+}
+
+/*
+ * A latency test's share a of alpha: a / 2 for the bound on the reference's mean, a / 4 for
+ * each of the two e-processes (parametric and rank); the onset detector's share is split
+ * over the three quantiles. The pass side controls false passes, not false rollbacks.
+ */
+static void qtest_reset(const struct judge *j, struct judge_qtest *t)
+{
+	double a = j->alpha_test;
+
+	eproc__init(&t->fail_par, EPROC_TEST, a / 4, 1);
+	eproc__init(&t->fail_rank, EPROC_TEST, a / 4, 1);
+	eproc__init(&t->pass_par, EPROC_TEST, a / 2, 1);
+	eproc__init(&t->pass_rank, EPROC_TEST, a / 2, 1);
+	eproc__init(&t->onset, EPROC_ONSET, a / 3, horizon(j));
+	t->can.n = 0;
+	t->did.n = 0;
+	t->ready = t->usable = false;
+	t->unjudged = 0;
+	t->ref = NULL;
+	t->m = t->s = t->m_hi = t->m_lo = NAN;
+	t->note = NULL;
+}
+
 static void stage_reset(struct judge *j)
 {
 	int i;
+
+	for (i = 0; i < 3; i++)
+		qtest_reset(j, &j->qt[i]);
+	memset(j->did_hist, 0, sizeof(j->did_hist));
+	j->did = false;
+	j->rare_k = j->rare_m = 0;
+	j->rare_looks = 0;
+	j->rare_active = j->rare_rejected = false;
+	j->rare_p = j->rare_bar_p = NAN;
 
 	/* arguments were checked in judge__init(): these cannot fail */
 	seqtest__init(&j->seq[SEQ_ERRORS], j->alpha_seq, seq_design(j), j->cfg.max_error_ratio);
@@ -121,6 +159,18 @@ int judge__init(struct judge *j, const char *function, const struct judge_config
 		j->cfg.max_p90_ratio = j->cfg.max_p50_ratio;
 	j->alpha_seq = cfg->alpha / JUDGE_NTESTS;
 	j->alpha_end = cfg->alpha / JUDGE_NTESTS / cfg->max_finish;
+	j->alpha_test = cfg->alpha / JUDGE_NTESTS;
+	j->qt[0].q = 0.50;
+	j->qt[0].limit = j->cfg.max_p50_ratio;
+	j->qt[0].min_calls = cfg->min_window_calls ? cfg->min_window_calls : 1;
+	j->qt[1].q = 0.90;
+	j->qt[1].limit = j->cfg.max_p90_ratio;
+	j->qt[1].min_calls = cfg->min_window_calls > JUDGE_TAIL_WINDOW_CALLS ?
+			     cfg->min_window_calls : JUDGE_TAIL_WINDOW_CALLS;
+	j->qt[2].q = 0.99;
+	j->qt[2].limit = j->cfg.max_p99_ratio;
+	j->qt[2].min_calls = cfg->min_window_calls > JUDGE_TAIL_WINDOW_CALLS ?
+			     cfg->min_window_calls : JUDGE_TAIL_WINDOW_CALLS;
 	stage_reset(j);
 	return 0;
 }
@@ -134,6 +184,15 @@ void judge__free(struct judge *j)
 		free(j->ref_q[i].v);
 		j->can_q[i] = (struct judge_series){ 0 };
 		j->ref_q[i] = (struct judge_series){ 0 };
+	}
+	for (i = 0; i < 3; i++) {
+		struct judge_qtest *t = &j->qt[i];
+
+		free(t->base.v);
+		free(t->did.v);
+		free(t->can.v);
+		free(t->fallback.v);
+		t->base = t->did = t->can = t->fallback = (struct judge_series){ 0 };
 	}
 }
 
@@ -157,31 +216,6 @@ static int series__push(struct judge_series *s, double v)
 	return 0;
 }
 
-/*
- * A window's log p50 and log p99 [stats §4]: log, so that a ratio limit is a shift. The p99 of
- * fewer than JUDGE_P99_WINDOW_CALLS calls is their maximum, whose distribution depends on the
- * call count; such windows are left out rather than compared with busier ones.
- */
-static int push_quantiles(const struct judge *j, struct judge_series *q, const uint64_t *hist)
-{
-	uint64_t n = hist__count(hist);
-	uint64_t p99_min = j->cfg.min_window_calls > JUDGE_P99_WINDOW_CALLS ?
-			   j->cfg.min_window_calls : JUDGE_P99_WINDOW_CALLS;
-	int err;
-
-	if (n && n >= j->cfg.min_window_calls) {
-		err = series__push(&q[0], log(fmax(1, (double)hist__quantile(hist, 0.50))));
-		if (err)
-			return err;
-	}
-	if (n >= p99_min) {
-		err = series__push(&q[1], log(fmax(1, (double)hist__quantile(hist, 0.99))));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static uint64_t sum_from(const uint64_t *hist, unsigned int idx)
 {
 	uint64_t n = 0;
@@ -191,20 +225,51 @@ static uint64_t sum_from(const uint64_t *hist, unsigned int idx)
 	return n;
 }
 
+/* a window's log q-quantile, if it has the calls test @t needs */
+static bool qvalue(const struct judge_qtest *t, const uint64_t *hist, double *v)
+{
+	uint64_t n = hist__count(hist);
+
+	if (!n || n < t->min_calls)
+		return false;
+	*v = log(fmax(1, (double)hist__quantile(hist, t->q)));
+	return true;
+}
+
+static int qtest_add_baseline(struct judge *j, struct judge_qtest *t, const uint64_t *hist)
+{
+	double v;
+	int err;
+
+	if (!qvalue(t, hist, &v))
+		return 0;
+	/* the concurrent design's fallback: two like windows differ by this much */
+	if (j->cfg.design == JUDGE_CONCURRENT && t->base.n) {
+		err = series__push(&t->fallback, v - t->base.v[t->base.n - 1]);
+		if (err)
+			return err;
+	}
+	return series__push(&t->base, v);
+}
+
 int judge__add_baseline(struct judge *j, const struct hc_snapshot *w)
 {
 	uint64_t *dst;
 	unsigned int i;
+	int err;
 
 	if (!j || !w)
 		return -EINVAL;
 	if (j->started)
 		return -EBUSY;
-	if (j->cfg.design == JUDGE_BEFORE_AFTER) {
-		int err = push_quantiles(j, j->ref_q, w->hist);
-
+	for (i = 0; i < 3; i++) {
+		err = qtest_add_baseline(j, &j->qt[i], w->hist);
 		if (err)
 			return err;
+	}
+	for (i = 0; i < HC_HIST_BUCKETS; i++)
+		j->base_hist[i] += w->hist[i];
+	if (j->cfg.design == JUDGE_BEFORE_AFTER) {
 		j->base_calls += w->calls;
 		j->base_errors += w->errors < w->calls ? w->errors : w->calls;
 		/* even windows place the edges, odd ones are held out to count against them */
@@ -215,6 +280,32 @@ int judge__add_baseline(struct judge *j, const struct hc_snapshot *w)
 	for (i = 0; i < HC_HIST_BUCKETS; i++)
 		dst[i] += w->hist[i];
 	j->base_windows++;
+	return 0;
+}
+
+int judge__add_did_baseline(struct judge *j, const struct hc_snapshot *canary,
+			    const struct hc_snapshot *control)
+{
+	unsigned int i;
+	int err;
+
+	if (!j || !canary || !control || j->cfg.design != JUDGE_CONCURRENT)
+		return -EINVAL;
+	if (j->windows)
+		return -EBUSY;
+	for (i = 0; i < 3; i++) {
+		struct judge_qtest *t = &j->qt[i];
+		double c, r;
+
+		if (!qvalue(t, canary->hist, &c) || !qvalue(t, control->hist, &r))
+			continue;
+		err = series__push(&t->did, c - r);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < HC_HIST_BUCKETS; i++)
+		j->did_hist[i] += canary->hist[i];
+	j->did = true;
 	return 0;
 }
 
@@ -238,20 +329,6 @@ int judge__add_cell(struct judge *j, const struct hc_snapshot *c)
 		cl->tail_sq[i] += (double)tail * (double)tail / (double)n;
 	}
 	return 0;
-}
-
-/* the overdispersion of the reference's calls at or above bucket @idx */
-static double cells_phi(const struct judge *j, unsigned int idx)
-{
-	const struct judge_cells *cl = &j->cells;
-	struct dispersion d = {
-		.cells = cl->timed,
-		.bad = sum_from(cl->hist, idx),
-		.n = hist__count(cl->hist),
-		.sq = cl->tail_sq[idx],
-	};
-
-	return dispersion__phi_upper(&d, SEQTEST_PHI_CONF);
 }
 
 /*
@@ -382,6 +459,11 @@ static void decide_seq(const struct judge *j, struct judge_decision *d, int s, b
 			d->note = ed->note;
 		}
 	}
+	if (s != SEQ_ERRORS) {
+		d->verdict = final ? JUDGE_NODATA : JUDGE_PENDING;
+		d->note = "calls are not the unit: see the per-window p90 and p99 tests";
+		return;
+	}
 	if (seqtest__rejected(t))
 		d->verdict = JUDGE_FAIL;
 	else if (!final)
@@ -394,6 +476,274 @@ static void decide_seq(const struct judge *j, struct judge_decision *d, int s, b
 		d->note = "no reference calls";
 	if (t->disabled && !d->note)
 		d->note = "the reference rate is too high for this limit to be exceeded";
+}
+
+/* the scale never goes below a few percent of a bucket's width: quantiles are interpolated */
+#define JUDGE_MIN_SCALE		0.01
+/* the confidence of the upper bound on the reference's scale the scores are divided by */
+#define JUDGE_SCALE_CONF	0.9
+/*
+ * The onset detector bets against a null this many scales beyond the limit: it exists for
+ * changes that show in a few windows, and a window a few scales out (a burst the baseline
+ * happened to see little of) must not restart it at full strength. Subtracting keeps it valid.
+ */
+#define JUDGE_ONSET_SHIFT	3.0
+/* the most the baseline windows' lag-1 autocorrelation is believed: it inflates the scale */
+#define JUDGE_MAX_RHO		0.95
+
+/*
+ * An upper bound on the lag-1 autocorrelation of a series, clipped to [0, JUDGE_MAX_RHO]. Before/after windows
+ * share slow changes (load, time of day), so a stage's mean wanders further than independent
+ * windows would let it: by the long-run variance, sd^2 (1 + rho) / (1 - rho) for AR(1).
+ */
+static double series_rho(const struct judge_series *r, double mean)
+{
+	double num = 0, den = 0;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		den += (r->v[i] - mean) * (r->v[i] - mean);
+		if (i)
+			num += (r->v[i] - mean) * (r->v[i - 1] - mean);
+	}
+	if (!(den > 0) || r->n < 3)
+		return 0;
+	/* its one-sided 95% upper bound: 30 windows show little of a slow drift */
+	return fmin(JUDGE_MAX_RHO, fmax(0, num / den + 1.645 / sqrt((double)r->n)));
+}
+
+/*
+ * The reference of test @t for this stage, fixed at its first window: the baseline windows
+ * (before/after), the DiD baseline differences (concurrent), or, lacking those, differences
+ * of consecutive baseline windows, which take the two arms as alike. Its mean gets a
+ * confidence bound at alpha / 2 of the test: the scores are measured from that bound, so a
+ * baseline that came out fast by chance does not fail the canary.
+ */
+static void qtest_prepare(struct judge *j, struct judge_qtest *t)
+{
+	const struct judge_series *r;
+	double mean, sd, zq;
+
+	t->ready = true;
+	t->infl = 1;
+	if (j->cfg.design == JUDGE_CONCURRENT)
+		r = t->did.n >= 2 ? &t->did : &t->fallback;
+	else
+		r = &t->base;
+	if (r->n < 2) {
+		t->note = "fewer than two reference windows with enough calls";
+		return;
+	}
+	stats__mean_sd(r->v, r->n, &mean, &sd);
+	if (r == &t->fallback) {
+		/* differences of like windows: their mean is 0 by construction */
+		mean = 0;
+		t->note = "no DiD baseline: the two arms are taken as alike";
+	}
+	t->s = fmax(JUDGE_MIN_SCALE, stats__sd_upper(sd, r->n, JUDGE_SCALE_CONF));
+	if (r == &t->base) {
+		double rho = series_rho(r, mean);
+
+		t->infl = sqrt((1 + rho) / (1 - rho));
+		t->s *= t->infl;
+	}
+	zq = stats__norm_quantile(1 - j->alpha_test / 2);
+	t->m = mean;
+	t->m_hi = mean + zq * t->s / sqrt((double)r->n);
+	t->m_lo = mean - zq * t->s / sqrt((double)r->n);
+	t->ref = r;
+	t->usable = isfinite(t->s);
+}
+
+/*
+ * One window of test @t. Its value v (log quantile, or canary minus control) is measured
+ * against the null's boundary log(limit) + m: standardized by the reference's scale for the
+ * parametric e-processes and the onset detector, as a rank among the reference windows for
+ * the rank e-process, which heavy-tailed or bimodal windows (bursts) cannot fool.
+ */
+static int qtest_window(struct judge *j, struct judge_qtest *t, const struct hc_snapshot *can,
+			const struct hc_snapshot *ref)
+{
+	double v, r, ll, zf, zp, rank;
+	int err;
+
+	if (!t->ready)
+		qtest_prepare(j, t);
+	if (!qvalue(t, can->hist, &v))
+		return 0;
+	if (!t->usable) {
+		t->unjudged++;
+		return 0;
+	}
+	if (ref) {
+		if (!qvalue(t, ref->hist, &r))
+			return 0;
+		v -= r;
+	}
+	err = series__push(&t->can, v);
+	if (err)
+		return err;
+	ll = log(t->limit);
+	zf = (v - ll - t->m_hi) / t->s;
+	zp = (t->m_lo + ll - v) / t->s;
+	/* drifting windows are not exchangeable: a rank counts as 1 / infl of one */
+	rank = stats__rank_score(v - ll, t->ref->v, t->ref->n) / t->infl;
+	eproc__update(&t->fail_par, zf);
+	eproc__update(&t->onset, zf - JUDGE_ONSET_SHIFT);
+	eproc__update(&t->fail_rank, rank);
+	eproc__update(&t->pass_par, zp);
+	eproc__update(&t->pass_rank, -rank);
+	return 0;
+}
+
+/*
+ * Fewer calls than min_calls (in the stage so far, or in a window too sparse for a
+ * quantile): how many of the canary's calls lie beyond tolerance x the reference's maximum,
+ * against its exact null (stats__exceed_max_p). Looked at only when that count grows, the
+ * i-th look at alpha 6 / (pi^2 i^2), which sums to alpha.
+ */
+static void rare_window(struct judge *j, const struct hc_snapshot *can)
+{
+	const uint64_t *ref = j->did ? j->did_hist : j->base_hist;
+	uint64_t n = hist__count(ref), cn = hist__count(can->hist), k;
+	double tol = j->cfg.max_p99_ratio, edge;
+	unsigned int top, c;
+
+	if (!cn || !n)
+		return;
+	if (j->can_calls + cn > j->cfg.min_calls && cn >= j->cfg.min_window_calls)
+		return;
+	for (top = HC_HIST_BUCKETS; top-- > 0;)
+		if (ref[top])
+			break;
+	if (top >= HC_HIST_OVERFLOW)
+		return;
+	edge = tol * (double)hc_hist_upper(top);
+	for (c = top + 1; c < HC_HIST_BUCKETS; c++)
+		if ((double)hc_hist_lower(c) >= edge)
+			break;
+	if (c >= HC_HIST_BUCKETS)
+		return;
+	j->rare_active = true;
+	j->rare_m += cn;
+	k = sum_from(can->hist, c);
+	if (!k)
+		return;
+	j->rare_k += k;
+	j->rare_looks++;
+	j->rare_p = stats__exceed_max_p(j->rare_k, j->rare_m, n);
+	j->rare_bar_p = j->alpha_test * 6 / (M_PI * M_PI * j->rare_looks * j->rare_looks);
+	if (j->rare_p <= j->rare_bar_p)
+		j->rare_rejected = true;
+}
+
+static const enum judge_metric qmetric[3] = { JUDGE_P50, JUDGE_P90, JUDGE_P99 };
+
+static void decide_qtest(const struct judge *j, struct judge_decision *d, int i, bool final)
+{
+	const struct judge_qtest *t = &j->qt[i];
+
+	decision_init(j, d, qmetric[i]);
+	d->limit = t->limit;
+	d->alpha = j->alpha_test;
+	d->windows = (unsigned int)t->can.n;
+	d->canary_n = t->can.n;
+	d->ref_n = t->ref ? t->ref->n : 0;
+	d->e_value = fmax(eproc__evalue_max(&t->fail_par) / eproc__bar(&t->fail_par),
+			  eproc__evalue_max(&t->fail_rank) / eproc__bar(&t->fail_rank)) *
+		     eproc__bar(&t->fail_par);
+	d->e_bar = eproc__bar(&t->fail_par);
+	d->dispersion = t->s;
+	d->note = t->note;
+	if (t->usable && t->can.n) {
+		double mean, sd;
+
+		stats__mean_sd(t->can.v, t->can.n, &mean, &sd);
+		d->observed = exp(mean - t->m);
+		if (final) {
+			struct stats_hl hl;
+
+			if (!stats__hodges_lehmann(t->can.v, t->can.n, t->ref->v, t->ref->n,
+						   1 - 2 * j->alpha_test, &hl)) {
+				d->observed = exp(hl.shift);
+				d->ci_lo = exp(hl.lo);
+				d->ci_hi = exp(hl.hi);
+				d->conf = hl.conf;
+			}
+		}
+	}
+	if (eproc__rejected(&t->fail_par) || eproc__rejected(&t->fail_rank))
+		d->verdict = JUDGE_FAIL;
+	else if (!final)
+		d->verdict = JUDGE_PENDING;
+	else if (!t->usable && t->unjudged)
+		d->verdict = JUDGE_INCONCLUSIVE;
+	else if (!t->usable || !t->can.n)
+		d->verdict = JUDGE_NODATA;
+	else if (eproc__rejected(&t->pass_par) || eproc__rejected(&t->pass_rank))
+		d->verdict = JUDGE_PASS;
+	else
+		d->verdict = JUDGE_INCONCLUSIVE;
+	if (d->verdict == JUDGE_NODATA && !d->note)
+		d->note = "no window with enough calls for this quantile";
+}
+
+static void decide_onset(const struct judge *j, struct judge_decision *d, bool final)
+{
+	bool any = false;
+	int i, worst = 0;
+
+	decision_init(j, d, JUDGE_ONSET);
+	d->alpha = j->alpha_test;
+	for (i = 0; i < 3; i++) {
+		const struct judge_qtest *t = &j->qt[i];
+
+		any |= t->usable && t->can.n;
+		if (eproc__evalue_max(&t->onset) > eproc__evalue_max(&j->qt[worst].onset))
+			worst = i;
+	}
+	d->e_value = eproc__evalue_max(&j->qt[worst].onset);
+	d->e_bar = eproc__bar(&j->qt[worst].onset);
+	d->limit = j->qt[worst].limit;
+	d->windows = j->qt[worst].onset.windows;
+	d->note = worst == 0 ? "p50" : worst == 1 ? "p90" : "p99";
+	if (j->qt[worst].can.n && j->qt[worst].usable) {
+		double mean, sd;
+
+		stats__mean_sd(j->qt[worst].can.v, j->qt[worst].can.n, &mean, &sd);
+		d->observed = exp(mean - j->qt[worst].m);
+	}
+	if (eproc__rejected(&j->qt[worst].onset))
+		d->verdict = JUDGE_FAIL;
+	else if (!final)
+		d->verdict = JUDGE_PENDING;
+	else
+		d->verdict = any ? JUDGE_PASS : JUDGE_NODATA;
+}
+
+static void decide_rare(const struct judge *j, struct judge_decision *d, bool final)
+{
+	decision_init(j, d, JUDGE_RARE);
+	d->alpha = j->alpha_test;
+	d->limit = j->cfg.max_p99_ratio;
+	d->tolerance = j->cfg.max_p99_ratio;
+	d->canary_bad = j->rare_k;
+	d->canary_n = j->rare_m;
+	d->ref_n = hist__count(j->did ? j->did_hist : j->base_hist);
+	d->p_value = j->rare_p;
+	d->windows = j->windows;
+	if (j->rare_m)
+		d->observed = ((double)j->rare_k / (double)j->rare_m) * (double)(d->ref_n + 1);
+	if (j->rare_rejected)
+		d->verdict = JUDGE_FAIL;
+	else if (!final)
+		d->verdict = JUDGE_PENDING;
+	else if (!j->rare_active)
+		d->verdict = JUDGE_NODATA;
+	else
+		d->verdict = JUDGE_PASS;
+	if (!j->rare_active)
+		d->note = "min_calls calls or more: judged by the window tests";
 }
 
 static void result_verdict(struct judge_result *res, bool final)
@@ -425,12 +775,26 @@ static void result_verdict(struct judge_result *res, bool final)
 	}
 }
 
+static void decide_all(const struct judge *j, struct judge_result *res, bool final)
+{
+	int e;
+
+	decide_calls(j, &res->d[JUDGE_CALLS], final);
+	for (e = 0; e < 3; e++)
+		decide_seq(j, &res->d[JUDGE_ERRORS_SEQ + e], e, final);
+	for (e = 0; e < 3; e++)
+		decide_qtest(j, &res->d[qmetric[e]], e, final);
+	decide_onset(j, &res->d[JUDGE_ONSET], final);
+	decide_rare(j, &res->d[JUDGE_RARE], final);
+	decision_init(j, &res->d[JUDGE_ERRORS], JUDGE_ERRORS);
+}
+
 int judge__window(struct judge *j, const struct hc_snapshot *canary,
 		  const struct hc_snapshot *ref, struct judge_result *res)
 {
 	bool concurrent;
 	uint64_t cc, ce, rc, re;
-	int e, err, m;
+	int e, err;
 
 	if (!j || !canary || !res)
 		return -EINVAL;
@@ -466,36 +830,16 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 		j->seq_used[SEQ_ERRORS] = true;
 	}
 
-	/* slow calls above the tolerated edges */
-	for (e = 0; e < 2; e++) {
-		const struct judge_edge *ed = &j->edge[e];
-		uint64_t cb, cn, rb, rn;
-
-		if (!ed->ok)
-			continue;
-		cb = sum_from(canary->hist, ed->canary_idx);
-		cn = hist__count(canary->hist);
-		if (concurrent) {
-			rb = sum_from(ref->hist, ed->ref_idx);
-			rn = hist__count(ref->hist);
-		} else {
-			rb = ed->ref_bad;
-			rn = ed->ref_n;
-		}
-		if (!rn)
-			continue;
-		seqtest__set_phi(&j->seq[SEQ_P90 + e], cells_phi(j, ed->ref_idx));
-		err = seqtest__update(&j->seq[SEQ_P90 + e], cb, cn, rb, rn);
+	/*
+	 * The call-count tail tests (JUDGE_P90_SEQ, JUDGE_P99_SEQ) no longer run: calls cluster,
+	 * windows are the unit. The window tests and the rare-call test take their place.
+	 */
+	for (e = 0; e < 3; e++) {
+		err = qtest_window(j, &j->qt[e], canary, concurrent ? ref : NULL);
 		if (err)
 			return err;
-		j->seq_used[SEQ_P90 + e] = true;
 	}
-
-	err = push_quantiles(j, j->can_q, canary->hist);
-	if (!err && concurrent)
-		err = push_quantiles(j, j->ref_q, ref->hist);
-	if (err)
-		return err;
+	rare_window(j, canary);
 	j->can_calls += cc;
 	j->can_errors += ce;
 	if (concurrent) {
@@ -510,60 +854,8 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 	}
 	j->windows++;
 
-	decide_calls(j, &res->d[JUDGE_CALLS], false);
-	for (e = 0; e < 3; e++)
-		decide_seq(j, &res->d[JUDGE_ERRORS_SEQ + e], e, false);
-	for (m = JUDGE_P50; m < JUDGE_NMETRICS; m++)
-		decision_init(j, &res->d[m], m);
+	decide_all(j, res, false);
 	result_verdict(res, false);
-	return 0;
-}
-
-/* end of stage, latency: [stats §4] Mann-Whitney against the limit, Hodges-Lehmann for the size */
-static int decide_latency(const struct judge *j, struct judge_decision *d, int q)
-{
-	const struct judge_series *c = &j->can_q[q], *r = &j->ref_q[q];
-	double limit = q ? j->cfg.max_p99_ratio : j->cfg.max_p50_ratio, *shifted;
-	struct stats_mw mw;
-	struct stats_hl hl;
-	size_t i;
-	int err;
-
-	decision_init(j, d, q ? JUDGE_P99 : JUDGE_P50);
-	d->limit = limit;
-	d->alpha = j->alpha_end;
-	d->canary_n = c->n;
-	d->ref_n = r->n;
-	d->windows = j->windows;
-	if (!c->n || !r->n) {
-		d->verdict = JUDGE_NODATA;
-		d->note = q ? "no window with enough calls for a p99" :
-			      "no window with enough calls for a p50";
-		return 0;
-	}
-	shifted = malloc(c->n * sizeof(*shifted));
-	if (!shifted)
-		return -ENOMEM;
-	for (i = 0; i < c->n; i++)
-		shifted[i] = c->v[i] - log(limit);
-	err = stats__mann_whitney(shifted, c->n, r->v, r->n, 0, &mw);
-	free(shifted);
-	if (err)
-		return err;
-	err = stats__hodges_lehmann(c->v, c->n, r->v, r->n, 1 - 2 * j->alpha_end, &hl);
-	if (err)
-		return err;
-	d->p_value = mw.p_greater;
-	d->observed = exp(hl.shift);
-	d->ci_lo = exp(hl.lo);
-	d->ci_hi = exp(hl.hi);
-	d->conf = hl.conf;
-	if (d->p_value <= j->alpha_end)
-		d->verdict = JUDGE_FAIL;
-	else if (d->observed > limit)
-		d->verdict = JUDGE_INCONCLUSIVE;
-	else
-		d->verdict = JUDGE_PASS;
 	return 0;
 }
 
@@ -574,7 +866,7 @@ static uint64_t effective(uint64_t x, double phi)
 }
 
 /*
- * end of stage, errors: [stats §5] the conditional exact test of H0: ratio <= max_error_ratio,
+ * end of stage, errors: [CA 5.6] the conditional exact test of H0: ratio <= max_error_ratio,
  * on the counts discounted by the reference's dispersion (stats.c, "Overdispersion")
  */
 static int decide_errors(const struct judge *j, struct judge_decision *d)
@@ -613,7 +905,7 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 		d->note = "no errors in either arm";
 		return 0;
 	}
-	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI [stats §5] */
+	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI [CA 5.6] */
 	h = j->can_errors && re ? 0 : 0.5;
 	d->observed = (((double)j->can_errors + h) / j->can_calls) / (((double)re + h) / rc);
 	if (h)
@@ -629,33 +921,20 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 
 int judge__finish(struct judge *j, struct judge_result *res)
 {
-	int e, err;
+	int err;
 
 	if (!j || !res)
 		return -EINVAL;
 	if (j->finishes >= j->cfg.max_finish)
 		return -ERANGE;
 	j->finishes++;
-	decide_calls(j, &res->d[JUDGE_CALLS], true);
-	for (e = 0; e < 3; e++)
-		decide_seq(j, &res->d[JUDGE_ERRORS_SEQ + e], e, true);
+	decide_all(j, res, true);
 	if (res->d[JUDGE_CALLS].verdict == JUDGE_NODATA) {
-		int m;
-
-		for (m = JUDGE_P50; m < JUDGE_NMETRICS; m++) {
-			decision_init(j, &res->d[m], m);
-			res->d[m].verdict = JUDGE_NODATA;
-			res->d[m].note = res->d[JUDGE_CALLS].note;
-			res->d[m].limit = m == JUDGE_P50 ? j->cfg.max_p50_ratio :
-					  m == JUDGE_P99 ? j->cfg.max_p99_ratio :
-							   j->cfg.max_error_ratio;
-		}
+		res->d[JUDGE_ERRORS].verdict = JUDGE_NODATA;
+		res->d[JUDGE_ERRORS].note = res->d[JUDGE_CALLS].note;
+		res->d[JUDGE_ERRORS].limit = j->cfg.max_error_ratio;
 	} else {
-		err = decide_latency(j, &res->d[JUDGE_P50], 0);
-		if (!err)
-			err = decide_latency(j, &res->d[JUDGE_P99], 1);
-		if (!err)
-			err = decide_errors(j, &res->d[JUDGE_ERRORS]);
+		err = decide_errors(j, &res->d[JUDGE_ERRORS]);
 		if (err)
 			return err;
 	}
@@ -697,8 +976,91 @@ const char *judge__metric_name(enum judge_metric m)
 		return "p99";
 	case JUDGE_ERRORS:
 		return "error rate";
+	case JUDGE_P90:
+		return "p90";
+	case JUDGE_RARE:
+		return "calls beyond the reference's maximum";
+	case JUDGE_ONSET:
+		return "onset (change point)";
 	case JUDGE_NMETRICS:
 		break;
 	}
 	return "?";
+}
+
+/* ---- fatal signals as counts --------------------------------------------------------------- */
+
+int judge_fatal__init(struct judge_fatal *f, double alpha, double r0)
+{
+	if (!f || !(alpha > 0 && alpha < 1) || !(r0 > 0) || !isfinite(r0))
+		return -EINVAL;
+	memset(f, 0, sizeof(*f));
+	f->alpha = alpha;
+	f->r0 = r0;
+	f->p = NAN;
+	return 0;
+}
+
+int judge_fatal__add_baseline(struct judge_fatal *f, uint64_t deaths, double exposure)
+{
+	if (!f || !(exposure >= 0) || !isfinite(exposure))
+		return -EINVAL;
+	f->base_deaths += deaths;
+	f->base_exposure += exposure;
+	return 0;
+}
+
+void judge_fatal__next_stage(struct judge_fatal *f)
+{
+	f->can_deaths = f->ref_deaths = 0;
+	f->can_exposure = f->ref_exposure = 0;
+	f->looks = 0;
+	f->rejected = false;
+	f->p = NAN;
+}
+
+/*
+ * The reference is the baseline and the control arm's windows of this stage: a death rate
+ * that rises in every process at once (a load, a bad host) raises both arms. Without
+ * reference exposure (no baseline, no control) no rate can be compared: the test waits.
+ */
+int judge_fatal__window(struct judge_fatal *f, uint64_t can_deaths, double can_exposure,
+			uint64_t ref_deaths, double ref_exposure, struct judge_decision *d)
+{
+	double er, bar;
+
+	if (!f || !d || !(can_exposure >= 0) || !(ref_exposure >= 0) ||
+	    !isfinite(can_exposure) || !isfinite(ref_exposure))
+		return -EINVAL;
+	f->can_deaths += can_deaths;
+	f->can_exposure += can_exposure;
+	f->ref_deaths += ref_deaths;
+	f->ref_exposure += ref_exposure;
+	er = f->base_exposure + f->ref_exposure;
+	if (can_deaths && !f->rejected && f->can_exposure > 0 && er > 0) {
+		f->looks++;
+		bar = f->alpha * 6 / (M_PI * M_PI * f->looks * f->looks);
+		stats__count_ratio_p(f->can_deaths, f->can_exposure, f->base_deaths + f->ref_deaths,
+				     er, f->r0, &f->p);
+		f->rejected = f->p <= bar;
+	}
+	memset(d, 0, sizeof(*d));
+	snprintf(d->function, sizeof(d->function), "%s", "fatal signals");
+	d->metric = JUDGE_ERRORS_SEQ;
+	d->verdict = f->rejected ? JUDGE_FAIL : JUDGE_PENDING;
+	d->observed = er > 0 && f->can_exposure > 0 ?
+		      (f->can_deaths / f->can_exposure) /
+		      ((f->base_deaths + f->ref_deaths + 0.5) / er) : NAN;
+	d->limit = f->r0;
+	d->ci_lo = d->ci_hi = d->conf = NAN;
+	d->p_value = f->p;
+	d->e_value = d->e_bar = NAN;
+	d->alpha = f->alpha;
+	d->canary_bad = f->can_deaths;
+	d->canary_n = (uint64_t)f->can_exposure;
+	d->ref_bad = f->base_deaths + f->ref_deaths;
+	d->ref_n = (uint64_t)er;
+	d->tolerance = d->dispersion = NAN;
+	d->note = "deaths by fatal signals per process-window";
+	return 0;
 }

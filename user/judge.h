@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The per-function judge of one stage: a sequential test every window on the error rate and on
- * the share of slow calls, and at the end of the stage Mann-Whitney / Hodges-Lehmann on
- * per-window log p50 and log p99 and an exact test on the error ratio
- * (tools/docs/design/statistics.md section 8). No I/O: every decision is a struct the
- * report prints.
+ * The per-function judge of one stage. Evidence is counted in windows, not calls: every
+ * window, anytime-valid e-processes on the window's log p50, log p90 and log p99 (against the
+ * reference windows' spread), a change-point e-detector on the same scores, a sequential test
+ * on the error rate, and an exact small-sample test while the function has fewer than
+ * min_calls calls; at the end of the stage an exact test on the error ratio. Each latency test
+ * ends a stage PASS (the bound shows the ratio within its limit), FAIL (beyond it) or
+ * INCONCLUSIVE. tools/docs/design/judge.md explains the statistics and the alpha split. No
+ * I/O: every decision is a struct the report prints.
  *
  * Use, per watched function:
  *   judge__init(&j, "kernel:foo", &cfg);
  *   judge__add_baseline(&j, &w) for every baseline window (before activation);
+ *   ulp, per stage: judge__add_did_baseline(&j, &canary_w, &control_w) for every baseline
+ *   window, split by the arms the stage will have (difference in differences);
  *   judge__window(&j, &canary, ref, &res) for every stage window: FAIL means roll back now;
  *   judge__finish(&j, &res) at the end of the stage;
  *   judge__next_stage(&j) to judge the next stage against the same baseline;
@@ -50,14 +55,29 @@ enum judge_metric {
 	JUDGE_P50,		/* end of stage: per-window log p50, Mann-Whitney and HL */
 	JUDGE_P99,		/* end of stage: per-window log p99 */
 	JUDGE_ERRORS,		/* end of stage: error-rate ratio, conditional exact test */
+	JUDGE_P90,		/* per-window log p90, as JUDGE_P50 */
+	JUDGE_RARE,		/* fewer calls than min_calls: exceedances of the reference's max */
+	JUDGE_ONSET,		/* change-point e-detector on the p50 / p90 / p99 scores */
 	JUDGE_NMETRICS,
 };
 
-/* the statistical tests among the metrics, which share alpha (JUDGE_CALLS is not one) */
-#define JUDGE_NTESTS		(JUDGE_NMETRICS - 1)
+/*
+ * The tests that share a judge's alpha evenly: errors (sequential), errors (end of stage),
+ * p50, p90, p99, rare calls, onset. JUDGE_CALLS decides nothing; JUDGE_P90_SEQ and
+ * JUDGE_P99_SEQ counted calls, not windows, and no longer run.
+ */
+#define JUDGE_NTESTS		7
+/* the onset detector's horizon when judge_config.max_windows is 0 */
+#define JUDGE_DEFAULT_HORIZON	600
 #define JUDGE_NAME_MAX		128
 /* a window's p99 is its maximum below this many calls; such windows give no p99 */
 #define JUDGE_P99_WINDOW_CALLS	100
+/*
+ * The window tests take a window's p90 and p99 from this many calls on: near its maximum,
+ * whose law depends on the call count, but a window is compared only with reference windows
+ * of the same arm and rate, so a process with 100 calls a second still gets a p99 most windows.
+ */
+#define JUDGE_TAIL_WINDOW_CALLS	50
 
 struct judge_config {
 	enum judge_design design;
@@ -74,6 +94,11 @@ struct judge_config {
 	/* judge__finish() calls allowed per stage: 2 when on_inconclusive may extend once */
 	unsigned int max_finish;
 	uint64_t min_window_calls;	/* a window with fewer calls gives no per-window p50 */
+	/*
+	 * The most windows one stage can have, extension included: the onset detector's bar
+	 * grows with it (log). 0: JUDGE_DEFAULT_HORIZON.
+	 */
+	unsigned int max_windows;
 };
 
 struct judge_decision {
@@ -135,6 +160,24 @@ struct judge_cells {
 	double tail_sq[HC_HIST_BUCKETS];	/* sum over them of (calls >= edge i)^2 / calls */
 };
 
+/* one per-window latency test (p50, p90 or p99) */
+struct judge_qtest {
+	double q, limit;
+	uint64_t min_calls;		/* per window, in each arm */
+	struct judge_series base;	/* baseline windows' log quantile */
+	struct judge_series did;	/* DiD: canary-arm minus control-arm log quantile, baseline */
+	struct judge_series can;	/* the stage's window values */
+	struct judge_series fallback;	/* concurrent without DiD: differences of baseline windows */
+	/* the reference in use this stage, from its first window on */
+	bool ready, usable;
+	unsigned int unjudged;		/* canary windows seen without a usable reference */
+	const struct judge_series *ref;
+	double m, s, m_hi, m_lo;	/* its mean, scale and the mean's confidence bounds */
+	double infl;			/* before/after: the scale's inflation for drift, >= 1 */
+	struct eproc fail_par, fail_rank, pass_par, pass_rank, onset;
+	const char *note;
+};
+
 struct judge {
 	char name[JUDGE_NAME_MAX];
 	struct judge_config cfg;
@@ -154,6 +197,16 @@ struct judge {
 	uint64_t can_slow[2], can_timed[2], ref_slow[2], ref_timed[2];
 	struct judge_series can_q[2], ref_q[2];	/* per-window log p50, log p99 */
 	struct judge_cells cells;		/* over the whole run, not reset per stage */
+	/* the per-window tests (p50, p90, p99) and the rare-call test */
+	struct judge_qtest qt[3];
+	double alpha_test;
+	uint64_t base_hist[HC_HIST_BUCKETS];	/* every baseline window */
+	uint64_t did_hist[HC_HIST_BUCKETS];	/* DiD: the canary arm's baseline windows */
+	bool did;				/* this stage has DiD baseline windows */
+	uint64_t rare_k, rare_m;		/* canary calls above the bar, judged calls */
+	unsigned int rare_looks;
+	bool rare_active, rare_rejected;
+	double rare_p, rare_bar_p;
 };
 
 /* the policy example's judge block: alpha 0.01, min_calls 200, 1.10 / 1.25 / 1.5 */
@@ -183,6 +236,48 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 int judge__finish(struct judge *j, struct judge_result *res);
 /* forget the stage, keep the baseline and the edges */
 void judge__next_stage(struct judge *j);
+/*
+ * ulp, difference in differences: one baseline window of the processes that form this stage's
+ * canary arm, and of those that form its control arm. Each stage window is then judged by
+ * (canary - control) against the same difference before the patch, so a process's own speed
+ * and load common to every process cancel out. Call after judge__next_stage() (which forgets
+ * them) and before the stage's first judge__window(); JUDGE_CONCURRENT only. 0, -EINVAL,
+ * -EBUSY once the stage has begun, -ENOMEM.
+ */
+int judge__add_did_baseline(struct judge *j, const struct hc_snapshot *canary,
+			    const struct hc_snapshot *control);
+
+/*
+ * Deaths by fatal signals as counts: the canary arm's rate against the reference's (the
+ * control arm's same windows, and the baseline), exposure in process-windows (or windows on
+ * the klp path). Every window the stage's totals get the exact conditional test of
+ * H0: canary rate <= r0 x reference rate, at alpha spent over the looks (6 / (pi^2 i^2) at
+ * the i-th window with a canary death), so a storm fails in its window and deaths the control
+ * arm has at the same rate do not.
+ */
+struct judge_fatal {
+	double alpha, r0;
+	uint64_t base_deaths;
+	double base_exposure;
+	uint64_t can_deaths, ref_deaths;
+	double can_exposure, ref_exposure;
+	unsigned int looks;
+	bool rejected;
+	double p;			/* the last look's p-value, or NAN */
+};
+
+/* 0, or -EINVAL unless 0 < alpha < 1 and r0 > 0 */
+int judge_fatal__init(struct judge_fatal *f, double alpha, double r0);
+/* baseline deaths over @exposure (every process is a reference then) */
+int judge_fatal__add_baseline(struct judge_fatal *f, uint64_t deaths, double exposure);
+/*
+ * One stage window: the canary arm's deaths and exposure, the control arm's (0, 0 on the klp
+ * path). @d gets FAIL when H0 is rejected (and stays so), else PENDING. 0 or -EINVAL.
+ */
+int judge_fatal__window(struct judge_fatal *f, uint64_t can_deaths, double can_exposure,
+			uint64_t ref_deaths, double ref_exposure, struct judge_decision *d);
+/* a new stage: the canary's counts start again, the reference keeps its baseline */
+void judge_fatal__next_stage(struct judge_fatal *f);
 
 const char *judge__verdict_name(enum judge_verdict v);
 const char *judge__metric_name(enum judge_metric m);

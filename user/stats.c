@@ -844,3 +844,142 @@ double seqtest__bar(const struct seqtest *t)
 {
 	return exp(t->log_bar);
 }
+
+/* ---- the per-window e-process ---------------------------------------------------------------- */
+
+static const double eproc_lambda[EPROC_NLAMBDA] = { 0.5, 1, 2, 4 };
+
+int eproc__init(struct eproc *e, enum eproc_kind kind, double alpha, unsigned int horizon)
+{
+	double bar;
+	int k;
+
+	if (!e || !(alpha > 0 && alpha < 1) || (kind != EPROC_TEST && kind != EPROC_ONSET))
+		return -EINVAL;
+	if (kind == EPROC_ONSET && !horizon)
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->alpha = alpha;
+	bar = kind == EPROC_TEST ? 1 / alpha : (double)horizon * EPROC_NLAMBDA / alpha;
+	e->log_bar = log(bar);
+	for (k = 0; k < EPROC_NLAMBDA; k++) {
+		double l = eproc_lambda[k];
+
+		e->lambda[k] = l;
+		/* lambda cap - lambda^2 / 2 = ln(bar) / 2: one window gives at most sqrt(bar) */
+		e->cap[k] = (e->log_bar / 2 + l * l / 2) / l;
+	}
+	return 0;
+}
+
+int eproc__update(struct eproc *e, double z)
+{
+	double m = -INFINITY, s = 0;
+	int k;
+
+	if (!e || isnan(z) || z == -INFINITY)
+		return -EINVAL;
+	for (k = 0; k < EPROC_NLAMBDA; k++) {
+		double l = e->lambda[k], f = l * fmin(z, e->cap[k]) - l * l / 2;
+
+		if (e->kind == EPROC_ONSET)
+			e->logw[k] = fmax(0, e->logw[k]) + f;
+		else
+			e->logw[k] += f;
+		m = fmax(m, e->logw[k]);
+	}
+	if (e->kind == EPROC_ONSET) {
+		e->log_e = m;
+	} else {
+		for (k = 0; k < EPROC_NLAMBDA; k++)
+			s += exp(e->logw[k] - m);
+		e->log_e = m + log(s / EPROC_NLAMBDA);
+	}
+	e->windows++;
+	e->log_e_max = e->windows == 1 ? e->log_e : fmax(e->log_e_max, e->log_e);
+	if (!e->reject_window && e->log_e >= e->log_bar)
+		e->reject_window = e->windows;
+	return 0;
+}
+
+bool eproc__rejected(const struct eproc *e)
+{
+	return e->reject_window > 0;
+}
+
+double eproc__evalue(const struct eproc *e)
+{
+	return e->windows ? exp(e->log_e) : 1;
+}
+
+double eproc__evalue_max(const struct eproc *e)
+{
+	return e->windows ? exp(fmax(0, e->log_e_max)) : 1;
+}
+
+double eproc__bar(const struct eproc *e)
+{
+	return exp(e->log_bar);
+}
+
+double stats__rank_score(double x, const double *ref, size_t n)
+{
+	double below = 0;
+	size_t i;
+
+	if (!n)
+		return NAN;
+	for (i = 0; i < n; i++)
+		below += ref[i] < x ? 1 : ref[i] == x ? 0.5 : 0;
+	return stats__norm_quantile((below + 0.5) / ((double)n + 1));
+}
+
+void stats__mean_sd(const double *v, size_t n, double *mean, double *sd)
+{
+	double m = 0, ss = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		m += v[i];
+	m = n ? m / (double)n : NAN;
+	for (i = 0; i < n; i++)
+		ss += (v[i] - m) * (v[i] - m);
+	*mean = m;
+	*sd = n >= 2 ? sqrt(ss / (double)(n - 1)) : NAN;
+}
+
+double stats__sd_upper(double sd, size_t n, double conf)
+{
+	double nu = (double)n - 1, c, q;
+
+	if (n < 2 || !(conf > 0 && conf < 1))
+		return INFINITY;
+	c = 1 - 2 / (9 * nu) + stats__norm_quantile(1 - conf) * sqrt(2 / (9 * nu));
+	q = c > 0 ? nu * c * c * c : 0;
+	return q > 0 ? sd * sqrt(nu / q) : INFINITY;
+}
+
+/* ---- small samples and counts ------------------------------------------------------------- */
+
+double stats__exceed_max_p(uint64_t k, uint64_t m, uint64_t n)
+{
+	double lp;
+
+	if (k > m)
+		return NAN;
+	if (!k)
+		return 1;
+	/* C(m, k) / C(n + m, k) = m! (n + m - k)! / ((m - k)! (n + m)!) */
+	lp = lgamma((double)m + 1) + lgamma((double)(n + m - k) + 1) -
+	     lgamma((double)(m - k) + 1) - lgamma((double)(n + m) + 1);
+	return exp(lp);
+}
+
+int stats__count_ratio_p(uint64_t xc, double ec, uint64_t xr, double er, double r0, double *p)
+{
+	if (!p || !(ec > 0) || !(er > 0) || !(r0 > 0) || !isfinite(ec) || !isfinite(er))
+		return -EINVAL;
+	*p = stats__binom_sf(xc, xc + xr, r0 * ec / (r0 * ec + er));
+	return 0;
+}

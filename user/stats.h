@@ -189,4 +189,83 @@ double seqtest__evalue_max(const struct seqtest *t);
 /* the e-value that rejects: 1 / alpha, or 2 / alpha in the baseline design */
 double seqtest__bar(const struct seqtest *t);
 
+/* ---- the per-window e-process ---------------------------------------------------------------- */
+
+/*
+ * Evidence counted in windows: each window gives one standardized score z (its statistic minus
+ * the null's bound, over the reference's between-window dispersion), and the e-process bets on
+ * it. Valid when, under H0, z given the past is sub-Gaussian with variance proxy 1 and mean at
+ * most 0: then exp(lambda z - lambda^2 / 2) has mean at most 1 for every lambda. Scores are
+ * clipped from above (which keeps that bound) so that no single window, however extreme, gives
+ * more than the square root of the rejection bar: two windows at least decide.
+ *
+ * EPROC_TEST: the mixture over EPROC_NLAMBDA bets of the products since the start; by Ville's
+ * inequality P(ever >= 1 / alpha) <= alpha.
+ * EPROC_ONSET: an e-detector, one CUSUM per bet (M_t = f_t max(M_{t-1}, 1)), which restarts
+ * after evidence against a change and so sees a change that begins at any window as quickly as
+ * one from the start. M_t is the largest product over the windows since any start s; each of
+ * these is an e-process, so over at most @horizon starts and the bets the bar
+ * horizon * EPROC_NLAMBDA / alpha keeps P(false alarm within the horizon) <= alpha.
+ */
+#define EPROC_NLAMBDA	4
+
+enum eproc_kind {
+	EPROC_TEST,
+	EPROC_ONSET,
+};
+
+struct eproc {
+	enum eproc_kind kind;
+	double alpha;
+	double log_bar;			/* reject when the statistic's log reaches it */
+	double lambda[EPROC_NLAMBDA];
+	double cap[EPROC_NLAMBDA];	/* z is clipped to this for bet k */
+	double logw[EPROC_NLAMBDA];	/* ln of bet k's product (or CUSUM) */
+	double log_e, log_e_max;	/* ln of the statistic now, and its largest so far */
+	unsigned int windows;
+	unsigned int reject_window;	/* 1-based, 0 if none */
+};
+
+/* 0, or -EINVAL unless 0 < alpha < 1 (and horizon >= 1 for EPROC_ONSET) */
+int eproc__init(struct eproc *e, enum eproc_kind kind, double alpha, unsigned int horizon);
+/* one window's score; -EINVAL if not finite (+inf is clipped) */
+int eproc__update(struct eproc *e, double z);
+bool eproc__rejected(const struct eproc *e);
+double eproc__evalue(const struct eproc *e);
+double eproc__evalue_max(const struct eproc *e);
+double eproc__bar(const struct eproc *e);
+
+/*
+ * A window's statistic as a normal score of its rank among @n reference values, midranks for
+ * ties: Phi^-1((below + ties / 2 + 1/2) / (n + 1)). Distribution-free when the window and the
+ * reference are exchangeable; bounded, so heavy tails cannot inflate it. NAN when n is 0.
+ */
+double stats__rank_score(double x, const double *ref, size_t n);
+
+/* mean and sample sd of @n values; sd NAN below 2 */
+void stats__mean_sd(const double *v, size_t n, double *mean, double *sd);
+/*
+ * An upper confidence bound at @conf on a normal sd estimated with @n - 1 degrees of freedom:
+ * sd * sqrt(nu / chi^2_{nu, 1 - conf}), Wilson-Hilferty. INFINITY below 2 values.
+ */
+double stats__sd_upper(double sd, size_t n, double conf);
+
+/* ---- small samples and counts ------------------------------------------------------------- */
+
+/*
+ * Exceedances of the reference's maximum: of @m canary calls, @k lie above every one of @n
+ * reference calls. When the m + n calls are exchangeable, K >= k exactly when the k largest
+ * of all are canary calls, so P(K >= k) = C(m, k) / C(n + m, k), whatever the distribution.
+ * 1 for k = 0; NAN when k > m.
+ */
+double stats__exceed_max_p(uint64_t k, uint64_t m, uint64_t n);
+
+/*
+ * Two Poisson counts: @xc events over exposure @ec (the canary's process-windows) against @xr
+ * over @er (the reference's). H0: the canary's rate is at most r0 times the reference's. Given
+ * the total, xc is binomial with p = r0 ec / (r0 ec + er) under the boundary of H0, so the
+ * exact one-sided p-value is P(Bin(xc + xr, p) >= xc). 0, -EINVAL for exposure <= 0 or r0 <= 0.
+ */
+int stats__count_ratio_p(uint64_t xc, double ec, uint64_t xr, double er, double r0, double *p);
+
 #endif

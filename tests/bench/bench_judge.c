@@ -213,7 +213,11 @@ static void cfg_for(const struct sim_case *sc, struct judge_config *cfg, enum ju
 	cfg->design = d;
 	/* as rollout.c: the run's alpha over functions x stages, plus one for the fatal guard */
 	cfg->alpha = ALPHA / (double)(nstages(sc) + 1);
+	cfg->max_windows = 60;
 }
+
+/* every process's baseline windows, for the DiD split of each stage */
+static struct hc_snapshot base_w[BASE_WINDOWS][MAX_PROCS];
 
 static void snap_add(struct hc_snapshot *acc, const struct hc_snapshot *w)
 {
@@ -233,8 +237,8 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 	struct judge j, solo;
 	struct hc_snapshot w[MAX_PROCS], can, ctl;
 	struct judge_result res;
-	struct seqtest fatal;
-	uint64_t base_fatal = 0;
+	struct judge_fatal fatal;
+	struct judge_decision fd;
 	bool effect_run = cl->kind != EFF_AA;
 	struct effect eff = { .kind = cl->kind, .factor = cl->factor };
 	struct bursts b;
@@ -248,7 +252,7 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 	cfg_for(sc, &solo_cfg, JUDGE_BEFORE_AFTER);
 	err = judge__init(&j, "sim", &cfg);
 	err = err ?: judge__init(&solo, "sim", &solo_cfg);
-	err = err ?: seqtest__init(&fatal, cfg.alpha, SEQTEST_BASELINE, 1.0);
+	err = err ?: judge_fatal__init(&fatal, cfg.alpha, 1.0);
 	if (err)
 		return err;
 	out->onset = sc->onset ? 6 + (unsigned int)(rng_unit() * 20) : 1;
@@ -262,6 +266,7 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 		for (p = 0; p < np; p++) {
 			window_gen(&w[p], rate, speed[p] * exp(load), &b, NULL);
 			snap_add(&ctl, &w[p]);
+			base_w[t][p] = w[p];
 		}
 		judge__add_baseline(&j, &ctl);
 		if (sc->ulp) {
@@ -272,7 +277,7 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 			}
 		}
 		if (sc->crash)
-			base_fatal += poisson(0.02 * np);
+			judge_fatal__add_baseline(&fatal, poisson(0.02 * np), np);
 	}
 
 	last_stage = effect_run ? 1 : nstages(sc);
@@ -281,6 +286,16 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 		bool concurrent = sc->ulp && nc < np;
 		struct judge *jj = concurrent ? &j : sc->ulp ? &solo : &j;
 
+		/* the stage's arms before the patch: difference in differences */
+		for (t = 0; concurrent && t < BASE_WINDOWS; t++) {
+			memset(&can, 0, sizeof(can));
+			memset(&ctl, 0, sizeof(ctl));
+			for (p = 0; p < np; p++)
+				snap_add(p < nc ? &can : &ctl, &base_w[t][p]);
+			err = judge__add_did_baseline(&j, &can, &ctl);
+			if (err)
+				goto out;
+		}
 		for (t = 1; t <= len; t++) {
 			if (sc->load_sd)
 				load = 0.9 * load + sc->load_sd * sqrt(1 - 0.81) * rng_normal();
@@ -302,16 +317,20 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 				for (p = nc; p < np; p++)
 					judge__add_cell(&j, &w[p]);
 			if (sc->crash) {
-				uint64_t deaths = poisson(0.02 * np);
+				uint64_t dc = poisson(0.02 * nc), dr = poisson(0.02 * (np - nc));
 
 				if (cl->kind == EFF_STORM && t == out->onset)
-					deaths += 3;
-				/* as rollout.c's window_guardrails() */
-				seqtest__update(&fatal, deaths, 1, base_fatal, BASE_WINDOWS);
-				if (seqtest__rejected(&fatal))
+					dc += 3;
+				judge_fatal__window(&fatal, dc, nc, dr, np - nc, &fd);
+				if (fd.verdict == JUDGE_FAIL)
 					res.verdict = JUDGE_FAIL;
 			}
 			if (res.verdict == JUDGE_FAIL) {
+				if (getenv("BENCH_DEBUG") && res.reason >= 0)
+					fprintf(stderr, "%s k%d s%u w%u: %s e=%g bar=%g obs=%g p=%g\n",
+						sc->name, cl->kind, s, t, judge__metric_name(res.reason),
+						res.d[res.reason].e_value, res.d[res.reason].e_bar,
+						res.d[res.reason].observed, res.d[res.reason].p_value);
 				out->failed = true;
 				if (s == 0 && t >= out->onset)
 					out->detect_window = (int)(t - out->onset + 1);
@@ -331,6 +350,7 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 			out->held = true;
 		judge__next_stage(&j);
 		judge__next_stage(&solo);
+		judge_fatal__next_stage(&fatal);
 	}
 out:
 	judge__free(&j);

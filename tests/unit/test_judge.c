@@ -119,11 +119,18 @@ static void check_decisions(const struct judge_result *res, const char *name)
 			assert_false(isnan(d->e_value));
 			assert_false(isnan(d->e_bar));
 		}
-		if (m == JUDGE_P50 || m == JUDGE_P99 || m == JUDGE_ERRORS) {
+		if (m == JUDGE_ERRORS) {
 			assert_false(isnan(d->p_value));
 			assert_false(isnan(d->ci_lo));
 			assert_false(isnan(d->ci_hi));
 			assert_true(d->ci_lo <= d->ci_hi);
+		}
+		/* the window tests: e-values, and at the end an interval around the estimate */
+		if ((m == JUDGE_P50 || m == JUDGE_P90 || m == JUDGE_P99) &&
+		    d->verdict != JUDGE_PENDING && d->windows) {
+			assert_false(isnan(d->e_value));
+			assert_false(isnan(d->ci_lo));
+			assert_true(d->ci_lo <= d->observed && d->observed <= d->ci_hi);
 		}
 		if (d->verdict == JUDGE_FAIL)
 			assert_true(d->observed > d->limit);
@@ -144,8 +151,10 @@ static void test_unchanged_passes(void **state)
 		check_decisions(&res, "kernel:cmdline_proc_show");
 		assert_int_equal(res.verdict, JUDGE_PASS);
 		assert_int_equal(res.reason, -1);
+		/* the call-count tail tests are retired; the rare-call test had no call to judge */
 		for (m = 0; m < JUDGE_NMETRICS; m++)
-			assert_int_equal(res.d[m].verdict, JUDGE_PASS);
+			if (m != JUDGE_P90_SEQ && m != JUDGE_P99_SEQ && m != JUDGE_RARE)
+				assert_int_equal(res.d[m].verdict, JUDGE_PASS);
 		/* the p50 ratio is about 1, and its CI says so */
 		assert_true(res.d[JUDGE_P50].observed > 0.97 && res.d[JUDGE_P50].observed < 1.03);
 		assert_true(res.d[JUDGE_P50].ci_lo < 1 && res.d[JUDGE_P50].ci_hi > 1);
@@ -183,7 +192,7 @@ static void test_slower_fails(void **state)
 		assert_int_equal(res.d[JUDGE_P50].verdict, JUDGE_FAIL);
 		assert_true(res.d[JUDGE_P50].observed > 1.15 && res.d[JUDGE_P50].observed < 1.25);
 		assert_true(res.d[JUDGE_P50].ci_lo > 1.10);
-		assert_true(res.d[JUDGE_P50].p_value <= res.d[JUDGE_P50].alpha);
+		assert_true(res.d[JUDGE_P50].e_value >= res.d[JUDGE_P50].e_bar);
 		assert_true(res.d[JUDGE_P50].limit == 1.10);
 		/* nothing else is wrong */
 		assert_int_equal(res.d[JUDGE_ERRORS].verdict, JUDGE_PASS);
@@ -212,7 +221,10 @@ static void test_within_limit_passes(void **state)
 	}
 }
 
-/* the "slow" VM scenario: +1 ms on a 50 us function fails in the first windows, not at the end */
+/*
+ * the "slow" VM scenario: +1 ms on a 50 us function fails in the first windows, not at the
+ * end. Window 2, not 1: no single window may decide alone (bursts come one window at a time).
+ */
 static void test_gross_regression_fails_fast(void **state)
 {
 	static const enum judge_design designs[] = { JUDGE_BEFORE_AFTER, JUDGE_CONCURRENT };
@@ -228,24 +240,23 @@ static void test_gross_regression_fails_fast(void **state)
 		init(&j, designs[i], "kernel:ms");
 		first = run_stage(&j, &normal_load, &ms, 20, 30, &res);
 		print_message("    +1 ms: first FAIL in window %u\n", first);
-		assert_true(first == 1);
+		assert_true(first == 2);
 		assert_int_equal(res.verdict, JUDGE_FAIL);
-		assert_int_equal(res.d[JUDGE_P90_SEQ].verdict, JUDGE_FAIL);
-		assert_int_equal(res.d[JUDGE_P99_SEQ].verdict, JUDGE_FAIL);
-		assert_true(res.d[JUDGE_P90_SEQ].e_value >= res.d[JUDGE_P90_SEQ].e_bar);
+		assert_int_equal(res.d[JUDGE_P50].verdict, JUDGE_FAIL);
+		assert_int_equal(res.d[JUDGE_P99].verdict, JUDGE_FAIL);
+		assert_true(res.d[JUDGE_P99].e_value >= res.d[JUDGE_P99].e_bar);
 		judge__free(&j);
 	}
 	/*
-	 * Concurrent with no baseline window: the edges come from control windows before the
-	 * current one, never from the window being tested, so window 1 cannot test the tail and
-	 * the FAIL comes in window 2 (1000 control calls place both edges).
+	 * Concurrent with no baseline window: nothing says how far two windows of like arms
+	 * differ, so the window tests cannot judge; the stage is inconclusive, never a pass.
 	 */
 	rng_seed(32);
 	init(&j, JUDGE_CONCURRENT, "kernel:ms");
 	first = run_stage(&j, &normal_load, &ms, 0, 30, &res);
-	assert_int_equal(first, 2);
-	assert_int_equal(res.d[JUDGE_P90_SEQ].verdict, JUDGE_FAIL);
-	assert_int_equal(res.d[JUDGE_P90_SEQ].windows, 29);
+	assert_int_equal(first, 0);
+	assert_int_equal(res.verdict, JUDGE_INCONCLUSIVE);
+	assert_int_equal(res.d[JUDGE_P50].verdict, JUDGE_INCONCLUSIVE);
 	judge__free(&j);
 }
 
@@ -325,7 +336,11 @@ static void test_too_few_calls(void **state)
 	assert_int_equal(res.d[JUDGE_CALLS].observed, 150);
 	assert_int_equal(res.d[JUDGE_CALLS].limit, 200);
 	for (m = JUDGE_P50; m < JUDGE_NMETRICS; m++)
-		assert_int_equal(res.d[m].verdict, JUDGE_NODATA);
+		if (m != JUDGE_RARE)
+			assert_int_equal(res.d[m].verdict, JUDGE_NODATA);
+	/* the exact small-sample test judged those 150 calls, and found nothing */
+	assert_int_equal(res.d[JUDGE_RARE].verdict, JUDGE_PASS);
+	assert_int_equal(res.d[JUDGE_RARE].canary_n, 150);
 	judge__free(&j);
 
 	/* a baseline too thin to judge against is no data either, whatever the canary does */
@@ -440,21 +455,26 @@ static void test_judge_cells(void **state)
 			} else {
 				fails[with] += res.verdict == JUDGE_FAIL;
 			}
-			if (with == 1 && run == 0) {
-				assert_true(res.d[JUDGE_P90_SEQ].dispersion > 2);
+			if (with == 1 && run == 0)
 				check_decisions(&res, "cells");
-			}
 			judge__free(&j);
 		}
 	}
 	print_message("    wandering processes, good canary: %u of 20 stages FAIL without cells, "
 		      "%u with; 3x slower canary: %u caught, in window %.1f on average\n",
 		      fails[0], fails[1], caught, caught ? (double)first / caught : 0);
-	assert_true(fails[0] >= 5);
+	/*
+	 * The window tests count windows, not calls: wandering processes widen the windows'
+	 * spread, which sets their scale, so cells are no longer needed for latency.
+	 */
+	assert_true(fails[0] <= 1);
 	assert_true(fails[1] <= 1);
-	/* each cell weighs ~10 calls here (phi 70 to 220): evidence takes a few windows */
-	assert_int_equal(caught, 20);
-	assert_true(first <= 5 * caught);
+	/*
+	 * 10 windows against 9 baseline differences (no DiD baseline): evidence takes a few
+	 * windows and a stage of 10 can run out before it is in
+	 */
+	assert_true(caught >= 18);
+	assert_true(first <= 6 * caught);
 }
 
 static void test_api(void **state)
@@ -488,7 +508,9 @@ static void test_api(void **state)
 	/* the baseline is closed once the stage runs */
 	assert_int_equal(judge__add_baseline(&j, &win_r), -EBUSY);
 	assert_int_equal(judge__finish(&j, &res), 0);
-	assert_true(fabs(res.d[JUDGE_P50].alpha - 0.01 / JUDGE_NTESTS / 2) < 1e-15);
+	/* the window tests are anytime-valid: looking twice costs them nothing */
+	assert_true(fabs(res.d[JUDGE_P50].alpha - 0.01 / JUDGE_NTESTS) < 1e-15);
+	assert_true(fabs(res.d[JUDGE_ERRORS].alpha - 0.01 / JUDGE_NTESTS / 2) < 1e-15);
 	assert_true(fabs(res.d[JUDGE_ERRORS_SEQ].alpha - 0.01 / JUDGE_NTESTS) < 1e-15);
 	for (w = 0; w < 3; w++) {
 		make_window(&win_c, &normal_load);
