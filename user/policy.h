@@ -51,6 +51,7 @@
  *     alpha               0.01  (0, 0.5]: the false-rollback budget per run
  *     min_calls           200   integer >= 1: fewer calls in a stage is "no data"
  *     max_p50_ratio       1.10  > 1
+ *     max_p90_ratio       max_p50_ratio  > 1
  *     max_p99_ratio       1.25  > 1
  *     max_error_ratio     1.5   > 1
  *     on_inconclusive     rollback  extend | rollback | commit
@@ -178,6 +179,7 @@ struct hc_policy {
 		double alpha;
 		uint64_t min_calls;
 		double max_p50_ratio;
+		double max_p90_ratio;	/* 0: max_p50_ratio */
 		double max_p99_ratio;
 		double max_error_ratio;
 		enum hc_inconclusive on_inconclusive;

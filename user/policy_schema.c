@@ -644,6 +644,7 @@ static const struct field judge_fields[] = {
 	FIELD("alpha", T_ALL, 0, parse_alpha, P(judge.alpha), NULL),
 	FIELD("min_calls", T_ALL, 0, parse_min_calls, P(judge.min_calls), NULL),
 	FIELD("max_p50_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_p50_ratio), NULL),
+	FIELD("max_p90_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_p90_ratio), NULL),
 	FIELD("max_p99_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_p99_ratio), NULL),
 	FIELD("max_error_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_error_ratio), NULL),
 	FIELD("on_inconclusive", T_ALL, 0, parse_inconclusive, P(judge.on_inconclusive), NULL),

@@ -268,6 +268,7 @@ static void test_values(void **state)
 		"  alpha: .5\n"
 		"  min_calls: 1\n"
 		"  max_p50_ratio: 1.01\n"
+		"  max_p90_ratio: 1.5\n"
 		"  max_p99_ratio: 2\n"
 		"  max_error_ratio: 1e1\n"
 		"  on_inconclusive: commit\n"
@@ -326,6 +327,7 @@ static void test_values(void **state)
 	assert_double(pol->judge.alpha, 0.5);
 	assert_int_equal(pol->judge.min_calls, 1);
 	assert_double(pol->judge.max_p50_ratio, 1.01);
+	assert_double(pol->judge.max_p90_ratio, 1.5);
 	assert_double(pol->judge.max_p99_ratio, 2.0);
 	assert_double(pol->judge.max_error_ratio, 10.0);
 	assert_int_equal(pol->judge.on_inconclusive, HC_INCONCLUSIVE_COMMIT);
@@ -410,7 +412,7 @@ static const struct bad bad_policies[] = {
 	{ GOOD "stagez: []\n", 10, 1, "stagez", "unknown key 'stagez'; "
 	  "allowed: name, patch, watch, guardrails, baseline, stages, judge" },
 	{ GOOD "judge:\n  max_p99: 1.2\n", 11, 3, "judge.max_p99",
-	  "unknown key 'max_p99'; allowed: alpha, min_calls, max_p50_ratio, max_p99_ratio, "
+	  "unknown key 'max_p99'; allowed: alpha, min_calls, max_p50_ratio, max_p90_ratio, max_p99_ratio, "
 	  "max_error_ratio, on_inconclusive" },
 	{ KLP "watch:\n  - function: kernel:f\n    error: neg\n" STAGES, 7, 5, "watch[0].error",
 	  "unknown key 'error'; allowed: function, errors" },
