@@ -787,6 +787,7 @@ static void decide_all(const struct judge *j, struct judge_result *res, bool fin
 	decide_onset(j, &res->d[JUDGE_ONSET], final);
 	decide_rare(j, &res->d[JUDGE_RARE], final);
 	decision_init(j, &res->d[JUDGE_ERRORS], JUDGE_ERRORS);
+	res->d[JUDGE_ERRORS].limit = j->cfg.max_error_ratio;
 }
 
 int judge__window(struct judge *j, const struct hc_snapshot *canary,

@@ -119,18 +119,19 @@ static void check_decisions(const struct judge_result *res, const char *name)
 			assert_false(isnan(d->e_value));
 			assert_false(isnan(d->e_bar));
 		}
-		if (m == JUDGE_ERRORS) {
+		if (m == JUDGE_ERRORS && d->verdict != JUDGE_PENDING) {
 			assert_false(isnan(d->p_value));
 			assert_false(isnan(d->ci_lo));
 			assert_false(isnan(d->ci_hi));
 			assert_true(d->ci_lo <= d->ci_hi);
 		}
-		/* the window tests: e-values, and at the end an interval around the estimate */
-		if ((m == JUDGE_P50 || m == JUDGE_P90 || m == JUDGE_P99) &&
-		    d->verdict != JUDGE_PENDING && d->windows) {
+		/* the window tests: e-values, and at a stage's end an interval around the estimate */
+		if ((m == JUDGE_P50 || m == JUDGE_P90 || m == JUDGE_P99) && d->windows) {
 			assert_false(isnan(d->e_value));
-			assert_false(isnan(d->ci_lo));
-			assert_true(d->ci_lo <= d->observed && d->observed <= d->ci_hi);
+			if (d->verdict == JUDGE_PASS || d->verdict == JUDGE_INCONCLUSIVE)
+				assert_false(isnan(d->ci_lo));
+			if (!isnan(d->ci_lo))
+				assert_true(d->ci_lo <= d->observed && d->observed <= d->ci_hi);
 		}
 		if (d->verdict == JUDGE_FAIL)
 			assert_true(d->observed > d->limit);
@@ -477,6 +478,148 @@ static void test_judge_cells(void **state)
 	assert_true(first <= 6 * caught);
 }
 
+
+/* a function called 3 times a second, made 5 ms slower, fails in its first stage */
+static void test_rare_function_fails(void **state)
+{
+	struct load rare = normal_load, slow;
+	struct judge_result res;
+	struct judge j;
+	unsigned int first;
+
+	rare.calls = 3;
+	slow = rare;
+	slow.add_ns = 5e6;
+	rng_seed(60);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:rare_slow");
+	first = run_stage(&j, &rare, &slow, 30, 30, &res);
+	print_message("    3 calls/s, +5 ms: first FAIL in window %u\n", first);
+	assert_true(first >= 1 && first <= 3);
+	assert_int_equal(res.verdict, JUDGE_FAIL);
+	assert_int_equal(res.reason, JUDGE_RARE);
+	assert_true(res.d[JUDGE_RARE].p_value <= res.d[JUDGE_RARE].alpha);
+	assert_true(res.d[JUDGE_RARE].observed > res.d[JUDGE_RARE].limit);
+	judge__free(&j);
+	/* unchanged, it is no data as before: the exact test found nothing */
+	rng_seed(61);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:rare");
+	assert_int_equal(run_stage(&j, &rare, &rare, 30, 30, &res), 0);
+	assert_int_equal(res.verdict, JUDGE_NODATA);
+	assert_int_equal(res.d[JUDGE_RARE].verdict, JUDGE_PASS);
+	judge__free(&j);
+}
+
+/* a 2x regression that begins in window 20 of 30 is caught within 3 windows of its onset */
+static void test_onset_mid_stage(void **state)
+{
+	struct load slow = normal_load;
+	struct judge_result res;
+	struct judge_config cfg;
+	struct judge j;
+	unsigned int w, first = 0;
+
+	slow.median_ns *= 2;
+	judge__config_defaults(&cfg);
+	cfg.max_windows = 30;
+	rng_seed(62);
+	assert_int_equal(judge__init(&j, "kernel:onset", &cfg), 0);
+	for (w = 0; w < 20; w++) {
+		make_window(&win_r, &normal_load);
+		assert_int_equal(judge__add_baseline(&j, &win_r), 0);
+	}
+	for (w = 1; w <= 30 && !first; w++) {
+		make_window(&win_c, w >= 20 ? &slow : &normal_load);
+		assert_int_equal(judge__window(&j, &win_c, NULL, &res), 0);
+		if (res.verdict == JUDGE_FAIL)
+			first = w;
+	}
+	print_message("    2x from window 20: FAIL in window %u\n", first);
+	assert_true(first >= 20 && first <= 22);
+	judge__free(&j);
+}
+
+/*
+ * ulp: the canary process is 30% slower than the others for its whole life. Against its own
+ * baseline (difference in differences) an unchanged patch passes and a 2x one fails.
+ */
+static void test_did(void **state)
+{
+	struct load fast = normal_load, slow_proc = normal_load, worse;
+	struct hc_snapshot can, ctl;
+	struct judge_result res;
+	struct judge j;
+	unsigned int w, k;
+
+	slow_proc.median_ns *= 1.3;
+	worse = slow_proc;
+	worse.median_ns *= 2;
+	for (k = 0; k < 2; k++) {
+		rng_seed(63 + k);
+		init(&j, JUDGE_CONCURRENT, "ulp:did");
+		for (w = 0; w < 20; w++) {
+			make_window(&can, &slow_proc);
+			make_window(&ctl, &fast);
+			snapshot__accumulate(&ctl, &can);
+			assert_int_equal(judge__add_baseline(&j, &ctl), 0);
+			make_window(&ctl, &fast);
+			assert_int_equal(judge__add_did_baseline(&j, &can, &ctl), 0);
+		}
+		for (w = 0; w < 30; w++) {
+			make_window(&can, k ? &worse : &slow_proc);
+			make_window(&ctl, &fast);
+			assert_int_equal(judge__window(&j, &can, &ctl, &res), 0);
+			if (res.verdict == JUDGE_FAIL)
+				break;
+		}
+		if (res.verdict != JUDGE_FAIL)
+			assert_int_equal(judge__finish(&j, &res), 0);
+		check_decisions(&res, "ulp:did");
+		assert_int_equal(res.verdict, k ? JUDGE_FAIL : JUDGE_PASS);
+		/* the stage has begun: its split is fixed */
+		assert_int_equal(judge__add_did_baseline(&j, &can, &ctl), -EBUSY);
+		judge__free(&j);
+	}
+	init(&j, JUDGE_BEFORE_AFTER, "klp:no_did");
+	assert_int_equal(judge__add_did_baseline(&j, &can, &ctl), -EINVAL);
+	judge__free(&j);
+}
+
+/* a crash storm fails in its window; deaths the control arm has as often do not */
+static void test_fatal_counts(void **state)
+{
+	struct judge_decision d;
+	struct judge_fatal f;
+	unsigned int w, run, fails = 0;
+
+	assert_int_equal(judge_fatal__init(&f, 0, 1), -EINVAL);
+	assert_int_equal(judge_fatal__init(&f, 0.001, 1), 0);
+	assert_int_equal(judge_fatal__add_baseline(&f, 0, 8 * 30), 0);
+	for (w = 0; w < 5; w++) {
+		assert_int_equal(judge_fatal__window(&f, 0, 1, 0, 7, &d), 0);
+		assert_int_equal(d.verdict, JUDGE_PENDING);
+	}
+	assert_int_equal(judge_fatal__window(&f, 2, 1, 0, 7, &d), 0);
+	assert_int_equal(d.verdict, JUDGE_FAIL);
+	assert_true(d.p_value < 0.001);
+	/* deaths at 0.05 per process-window in both arms: at most alpha of the runs fail */
+	rng_seed(64);
+	for (run = 0; run < 1000; run++) {
+		judge_fatal__init(&f, 0.01, 1);
+		for (w = 0; w < 30; w++)
+			judge_fatal__add_baseline(&f, rng_unit() < 8 * 0.05, 8);
+		for (w = 0; w < 60; w++) {
+			unsigned int dc = rng_unit() < 0.05, dr = 0, i;
+
+			for (i = 0; i < 7; i++)
+				dr += rng_unit() < 0.05;
+			judge_fatal__window(&f, dc, 1, dr, 7, &d);
+		}
+		fails += d.verdict == JUDGE_FAIL;
+	}
+	print_message("    fatal signals at the control's rate: %u of 1000 runs fail\n", fails);
+	assert_true(fails <= 20);
+}
+
 static void test_api(void **state)
 {
 	struct judge_config cfg;
@@ -548,6 +691,10 @@ int main(void)
 		cmocka_unit_test(test_too_few_calls),
 		cmocka_unit_test(test_judge_aa),
 		cmocka_unit_test(test_judge_cells),
+		cmocka_unit_test(test_rare_function_fails),
+		cmocka_unit_test(test_onset_mid_stage),
+		cmocka_unit_test(test_did),
+		cmocka_unit_test(test_fatal_counts),
 		cmocka_unit_test(test_api),
 	};
 

@@ -819,6 +819,157 @@ static void test_seq_api(void **state)
 	assert_true(t.disabled && !seqtest__rejected(&t));
 }
 
+
+/*
+ * The window e-process under its null: 2000 runs of 60 N(-0.2, 1) scores must reject at
+ * most alpha of the time (0.05: the binomial 99.9% upper bound at 2000 runs is ~7%), and the
+ * CUSUM detector within its horizon as well.
+ */
+static void test_eproc_aa(void **state)
+{
+	unsigned int run, w, rej = 0, rej_onset = 0;
+	struct eproc e, o;
+
+	rng_seed(501);
+	for (run = 0; run < 2000; run++) {
+		assert_int_equal(eproc__init(&e, EPROC_TEST, 0.05, 1), 0);
+		assert_int_equal(eproc__init(&o, EPROC_ONSET, 0.05, 60), 0);
+		for (w = 0; w < 60; w++) {
+			double z = rng_normal() - 0.2;
+
+			assert_int_equal(eproc__update(&e, z), 0);
+			assert_int_equal(eproc__update(&o, z), 0);
+		}
+		rej += eproc__rejected(&e);
+		rej_onset += eproc__rejected(&o);
+	}
+	print_message("    e-process A/A: %u of 2000 rejected, onset detector %u\n", rej,
+		      rej_onset);
+	assert_true(rej <= 140);
+	assert_true(rej_onset <= 140);
+}
+
+/* no single window decides, however extreme; two extreme windows do */
+static void test_eproc_clip(void **state)
+{
+	struct eproc e, o;
+
+	assert_int_equal(eproc__init(&e, EPROC_TEST, 1e-4, 1), 0);
+	assert_int_equal(eproc__update(&e, INFINITY), 0);
+	assert_false(eproc__rejected(&e));
+	assert_true(eproc__evalue(&e) <= sqrt(eproc__bar(&e)) * 1.0000001);
+	assert_int_equal(eproc__update(&e, 1e9), 0);
+	assert_true(eproc__rejected(&e));
+	assert_int_equal(e.reject_window, 2);
+	assert_true(eproc__evalue_max(&e) >= eproc__bar(&e));
+	/* the detector: 40 null windows, then a change it sees in its second window */
+	assert_int_equal(eproc__init(&o, EPROC_ONSET, 1e-4, 600), 0);
+	rng_seed(502);
+	for (int w = 0; w < 40; w++)
+		assert_int_equal(eproc__update(&o, rng_normal() - 1), 0);
+	assert_false(eproc__rejected(&o));
+	assert_int_equal(eproc__update(&o, 20), 0);
+	assert_false(eproc__rejected(&o));
+	assert_int_equal(eproc__update(&o, 20), 0);
+	assert_true(eproc__rejected(&o));
+	assert_int_equal(o.reject_window, 42);
+	assert_int_equal(eproc__init(&o, EPROC_TEST, 0, 1), -EINVAL);
+	assert_int_equal(eproc__init(&o, EPROC_ONSET, 0.1, 0), -EINVAL);
+	assert_int_equal(eproc__update(&e, NAN), -EINVAL);
+}
+
+/* a steady shift of one scale is found within a 60-window stage */
+static void test_eproc_power(void **state)
+{
+	unsigned int run, w, found = 0;
+	struct eproc e;
+
+	rng_seed(503);
+	for (run = 0; run < 200; run++) {
+		eproc__init(&e, EPROC_TEST, 1e-3, 1);
+		for (w = 0; w < 60 && !eproc__rejected(&e); w++)
+			eproc__update(&e, rng_normal() + 1);
+		found += eproc__rejected(&e);
+	}
+	assert_true(found >= 190);
+}
+
+static void test_rank_score(void **state)
+{
+	const double ref[] = { 1, 2, 3, 4 };
+
+	assert_true(isnan(stats__rank_score(1, ref, 0)));
+	/* below all, above all: symmetric, bounded by Phi^-1(4.5 / 5) */
+	assert_true(fabs(stats__rank_score(0, ref, 4) + stats__rank_score(9, ref, 4)) < 1e-12);
+	assert_true(fabs(stats__rank_score(9, ref, 4) - stats__norm_quantile(0.9)) < 1e-12);
+	/* the middle, and a tie counting half */
+	assert_true(fabs(stats__rank_score(2.5, ref, 4)) < 1e-12);
+	assert_true(stats__rank_score(2, ref, 4) < 0 && stats__rank_score(2, ref, 4) > -0.5);
+}
+
+static void test_sd_upper(void **state)
+{
+	const double v[] = { 1, 2, 3, 4, 5 };
+	double m, sd;
+
+	stats__mean_sd(v, 5, &m, &sd);
+	assert_true(fabs(m - 3) < 1e-12);
+	assert_true(fabs(sd - sqrt(2.5)) < 1e-12);
+	assert_true(stats__sd_upper(sd, 5, 0.9) > sd);
+	assert_true(stats__sd_upper(sd, 100, 0.9) < stats__sd_upper(sd, 10, 0.9));
+	assert_true(isinf(stats__sd_upper(sd, 1, 0.9)));
+	stats__mean_sd(v, 1, &m, &sd);
+	assert_true(isnan(sd));
+}
+
+/*
+ * The exact exceedance test: its closed form, and its null by simulation (exchangeable
+ * calls: the tail must hold at the level it claims).
+ */
+static void test_exceed_max(void **state)
+{
+	unsigned int run, i, hits = 0;
+
+	assert_true(stats__exceed_max_p(0, 5, 5) == 1);
+	assert_true(isnan(stats__exceed_max_p(3, 2, 5)));
+	/* one of one canary call above one reference call: 1/2 */
+	assert_true(fabs(stats__exceed_max_p(1, 1, 1) - 0.5) < 1e-12);
+	/* C(3, 2) / C(7, 2) = 3 / 21 */
+	assert_true(fabs(stats__exceed_max_p(2, 3, 4) - 3.0 / 21) < 1e-12);
+	/* thirty calls all beyond 90 baseline calls: overwhelming */
+	assert_true(stats__exceed_max_p(30, 30, 90) < 1e-25);
+	rng_seed(504);
+	for (run = 0; run < 20000; run++) {
+		double max = -INFINITY;
+		unsigned int k = 0;
+
+		for (i = 0; i < 20; i++)
+			max = fmax(max, rng_normal());
+		for (i = 0; i < 10; i++)
+			k += rng_normal() > max;
+		hits += k >= 2;
+	}
+	/* P(K >= 2) = C(10, 2) / C(30, 2) = 45 / 435 = 0.1034 */
+	assert_true(fabs(hits / 20000.0 - 45.0 / 435) < 0.01);
+}
+
+static void test_count_ratio(void **state)
+{
+	double p;
+
+	assert_int_equal(stats__count_ratio_p(1, 0, 1, 1, 1, &p), -EINVAL);
+	assert_int_equal(stats__count_ratio_p(1, 1, 1, 1, 0, &p), -EINVAL);
+	/* a storm: 3 deaths in one canary process-window against none in 240 */
+	assert_int_equal(stats__count_ratio_p(3, 1, 0, 240, 1, &p), 0);
+	assert_true(p < 1e-6);
+	/* the same rate in both arms is no evidence */
+	assert_int_equal(stats__count_ratio_p(2, 10, 20, 100, 1, &p), 0);
+	assert_true(p > 0.2);
+	/* no canary death: p = 1 */
+	assert_int_equal(stats__count_ratio_p(0, 10, 20, 100, 1, &p), 0);
+	assert_true(p == 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -836,6 +987,13 @@ int main(void)
 		cmocka_unit_test(test_seq_power),
 		cmocka_unit_test(test_dispersion),
 		cmocka_unit_test(test_seq_overdispersed),
+		cmocka_unit_test(test_eproc_aa),
+		cmocka_unit_test(test_eproc_clip),
+		cmocka_unit_test(test_eproc_power),
+		cmocka_unit_test(test_rank_score),
+		cmocka_unit_test(test_sd_upper),
+		cmocka_unit_test(test_exceed_max),
+		cmocka_unit_test(test_count_ratio),
 	};
 
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
