@@ -487,7 +487,7 @@ static void decide_seq(const struct judge *j, struct judge_decision *d, int s, b
  * changes that show in a few windows, and a window a few scales out (a burst the baseline
  * happened to see little of) must not restart it at full strength. Subtracting keeps it valid.
  */
-#define JUDGE_ONSET_SHIFT	3.0
+#define JUDGE_ONSET_SHIFT	2.0
 /* the most the baseline windows' lag-1 autocorrelation is believed: it inflates the scale */
 #define JUDGE_MAX_RHO		0.95
 
@@ -508,8 +508,8 @@ static double series_rho(const struct judge_series *r, double mean)
 	}
 	if (!(den > 0) || r->n < 3)
 		return 0;
-	/* its one-sided 95% upper bound: 30 windows show little of a slow drift */
-	return fmin(JUDGE_MAX_RHO, fmax(0, num / den + 1.645 / sqrt((double)r->n)));
+	/* one standard error above: 30 windows show little of a slow drift */
+	return fmin(JUDGE_MAX_RHO, fmax(0, num / den + 1.0 / sqrt((double)r->n)));
 }
 
 /*

@@ -20,7 +20,10 @@
  * Regressions at p50 slow every canary call; at p99 the calls above the distribution's
  * p98 (the tail, so p99 moves and p50 does not).
  *
- * Two workers (fork) share the cells; the table is printed in order at the end.
+ * Two workers (fork) share the cells; the table is printed in order at the end. The ulp
+ * runs give the judge each stage's arms before the patch (judge__add_did_baseline) and count
+ * deaths with struct judge_fatal, as rollout.c is to do. BENCH_DEBUG=1 names, on stderr, the
+ * test behind every FAIL.
  */
 #include <errno.h>
 #include <math.h>
