@@ -11,6 +11,8 @@
 #define HC_EXIT_USAGE		2	/* bad usage or bad input */
 #define HC_EXIT_ROLLED_BACK	3	/* the patch was applied, then rolled back */
 #define HC_EXIT_REFUSED		4	/* refused by a check, before any change */
+#define HC_EXIT_HELD		5	/* the judge could not decide: the patch is left as its
+					 * stage had it; 'hotcanary resume' ends the run */
 
 struct cmd {
 	const char *name;
@@ -56,5 +58,6 @@ int cmd_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
 
 #endif

@@ -103,12 +103,14 @@ const char *const journal_phase_names[JOURNAL__NR_PHASES] = {
 	[JOURNAL_PHASE_ROLLING_BACK] = "rolling-back",
 	[JOURNAL_PHASE_COMMITTED] = "committed",
 	[JOURNAL_PHASE_ROLLED_BACK] = "rolled-back",
+	[JOURNAL_PHASE_HELD] = "held",
 };
 
 static const char *const outcome_names[] = {
 	[JOURNAL_OUTCOME_NONE] = "none",
 	[JOURNAL_OUTCOME_COMMITTED] = "committed",
 	[JOURNAL_OUTCOME_ROLLED_BACK] = "rolled-back",
+	[JOURNAL_OUTCOME_HELD] = "held",
 };
 
 static const char *const tri_names[] = {
@@ -192,9 +194,9 @@ static int check_decision(const struct journal_rec *r, char *why, size_t len)
 {
 	const char *o = dstr(r->detail, "outcome") ?: "";
 
-	if (strcmp(o, "committed") && strcmp(o, "rolled-back"))
+	if (strcmp(o, "committed") && strcmp(o, "rolled-back") && strcmp(o, "held"))
 		return fail(why, len, -EINVAL,
-			    "detail.outcome '%s' is not committed or rolled-back", o);
+			    "detail.outcome '%s' is not committed, rolled-back or held", o);
 	return 0;
 }
 

@@ -37,7 +37,8 @@
  *   exec_revert     anything
  *   ulp_patch, ulp_revert   pid (req, > 0), start_time (req: /proc/PID/stat field 22)
  *   stage_start     name
- *   decision        outcome (req: "committed" or "rolled-back"), reason
+ *   decision        outcome (req: "committed", "rolled-back" or "held"), reason; held:
+ *                   stage (the stage it was held in)
  *   revert_start    anything (e.g. reason): the first record of "revert NAME"
  *
  * Item actions need their required keys on intents and results, not on notes. The library
@@ -125,12 +126,15 @@ enum journal_phase {
 	JOURNAL_PHASE_ROLLING_BACK,	/* "rolling-back": rollback begun or still owed */
 	JOURNAL_PHASE_COMMITTED,	/* "committed" */
 	JOURNAL_PHASE_ROLLED_BACK,	/* "rolled-back": ended, nothing of the run left */
+	JOURNAL_PHASE_HELD,		/* "held": the judge could not decide; the patch is left as
+					 * its stage had it until 'hotcanary resume' */
 };
 
 enum journal_outcome {
 	JOURNAL_OUTCOME_NONE,		/* no decision record in the current run */
 	JOURNAL_OUTCOME_COMMITTED,
 	JOURNAL_OUTCOME_ROLLED_BACK,
+	JOURNAL_OUTCOME_HELD,
 };
 
 /* what the journal knows about a piece of system state: "no", "maybe", "yes" */
@@ -190,6 +194,7 @@ struct journal_state {
 	bool resolved;
 	enum journal_outcome outcome;	/* of the current run */
 	char *reason;			/* the decision's reason, or NULL */
+	char *held_stage;		/* held: the stage it was held in, or NULL */
 	bool ended;			/* run_end seen for the current run */
 	size_t nr_records;
 	size_t nr_runs;			/* run_start records */
@@ -247,6 +252,9 @@ struct journal_state {
  *   uncommitted item while running means a rollback has begun: phase rolling-back.
  * - decision committed: the run's items are committed (never undone), phase committed.
  *   decision rolled-back: the run's items are uncommitted, phase rolling-back.
+ *   decision held: the items stay as they are, uncommitted, and the run is unresolved
+ *   (phase held, also after run_end): "recover" leaves it alone, "run" refuses, and
+ *   "resume NAME" ends it with a decision committed, or a revert_start.
  * - run_end: committed stays committed; otherwise (rolled back, or no decision: a refusal)
  *   phase rolled-back if no uncommitted item is left, else rolling-back.
  * - resolved: the current run has its run_end (or there never was a run) and no

@@ -210,7 +210,7 @@ int journal__fold_run_start(struct journal_state *st, const struct journal_rec *
 	json_object_put(st->run_detail);
 	st->run_detail = json_object_get(r->detail);
 	if (set_str(&st->reason, NULL) || set_str(&st->stage, NULL) ||
-	    set_str(&st->type, dstr(r->detail, "type")) ||
+	    set_str(&st->held_stage, NULL) || set_str(&st->type, dstr(r->detail, "type")) ||
 	    set_str(&st->replaces, dstr(r->detail, "replaces")) ||
 	    set_str(&st->replaces_name, dstr(r->detail, "replaces_name")))
 		return -ENOMEM;
@@ -335,14 +335,22 @@ static void commit_run(struct journal_state *st, uint64_t run_seq, bool committe
 
 int journal__fold_decision(struct journal_state *st, const struct journal_rec *r)
 {
-	bool committed;
+	const char *o = dstr(r->detail, "outcome") ?: "";
+	bool committed = !strcmp(o, "committed");
+	int ret;
 
 	if (!marker(r))
 		return 0;
-	committed = !strcmp(dstr(r->detail, "outcome") ?: "", "committed");
+	ret = set_str(&st->held_stage, NULL);
+	if (!strcmp(o, "held")) {
+		/* nothing is committed or undone: the items stay as the stage had them */
+		st->outcome = JOURNAL_OUTCOME_HELD;
+		ret = ret ?: set_str(&st->held_stage, dstr(r->detail, "stage"));
+		return ret ?: set_str(&st->reason, dstr(r->detail, "reason"));
+	}
 	st->outcome = committed ? JOURNAL_OUTCOME_COMMITTED : JOURNAL_OUTCOME_ROLLED_BACK;
 	commit_run(st, st->run_seq, committed);
-	return set_str(&st->reason, dstr(r->detail, "reason"));
+	return ret ?: set_str(&st->reason, dstr(r->detail, "reason"));
 }
 
 int journal__fold_run_end(struct journal_state *st, const struct journal_rec *r)
@@ -508,6 +516,8 @@ int journal__derive(struct journal_state *st)
 		st->phase = JOURNAL_PHASE_NONE;
 	else if (st->outcome == JOURNAL_OUTCOME_COMMITTED)
 		st->phase = JOURNAL_PHASE_COMMITTED;
+	else if (st->outcome == JOURNAL_OUTCOME_HELD && left)
+		st->phase = JOURNAL_PHASE_HELD;
 	else if (st->ended)
 		st->phase = left ? JOURNAL_PHASE_ROLLING_BACK : JOURNAL_PHASE_ROLLED_BACK;
 	else if (st->outcome == JOURNAL_OUTCOME_ROLLED_BACK || st->rollback_begun)
@@ -580,6 +590,7 @@ void journal_state__free(struct journal_state *st)
 	free(st->name);
 	free(st->path);
 	free(st->reason);
+	free(st->held_stage);
 	free(st->type);
 	free(st->stage);
 	free(st->replaces);
@@ -596,6 +607,13 @@ int journal__check_resolved(const struct journal_state *st, char *err, size_t er
 	if (st->has_pending)
 		snprintf(pending, sizeof(pending), "; it stopped after the intent of %s (seq %llu)",
 			 journal_actions[st->pending].name, (unsigned long long)st->pending_seq);
+	if (st->phase == JOURNAL_PHASE_HELD)
+		return fail(err, errlen, -EINPROGRESS,
+			    "%s: the run of '%s' started %s is held in stage %s (%s), its patch "
+			    "left in place; decide it first with 'hotcanary resume %s --commit' or "
+			    "'--rollback'", st->path ?: st->name, st->name,
+			    st->run_wall[0] ? st->run_wall : "(unknown)",
+			    st->held_stage ?: "?", st->reason ?: "no reason recorded", st->name);
 	if (st->started && !st->ended && st->phase == JOURNAL_PHASE_COMMITTED)
 		return fail(err, errlen, -EINPROGRESS,
 			    "%s: the run of '%s' started %s was committed but did not end; run "

@@ -24,7 +24,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define JOURNAL__NR_KINDS	(JOURNAL_NOTE + 1)
-#define JOURNAL__NR_PHASES	(JOURNAL_PHASE_ROLLED_BACK + 1)
+#define JOURNAL__NR_PHASES	(JOURNAL_PHASE_HELD + 1)
 
 /* ---- the action table (journal.c) ----------------------------------------------------- */
 

@@ -1,53 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-function judge of one stage (issue 3, "The judge"; canary-analysis.md section 8,
- * cited [CA x]). Its design in brief:
+ * The per-function judge of one stage: tools/docs/design/judge.md gives its statistics, why
+ * each test stays valid when calls cluster, and how alpha is split. In brief:
  *
- * Error budget. cfg.alpha is this judge's share of the run's false-rollback budget. Its
- * JUDGE_NTESTS tests (three sequential, three end-of-stage) get alpha / JUDGE_NTESTS each, and
- * an end-of-stage test divides its share again by max_finish, the number of times it may be
- * evaluated (an extended stage is looked at twice). By Bonferroni a function that did not
- * regress FAILs with probability at most alpha, whatever the dependence between the tests
- * [CA 5.7.6].
+ * Error budget. cfg.alpha is this judge's share of the run's false-rollback budget, split
+ * evenly over its JUDGE_NTESTS tests; the end-of-stage error test divides its share again by
+ * max_finish (an extended stage is looked at twice). By the union bound a function that did
+ * not regress FAILs with probability at most alpha, whatever the dependence between tests.
+ * cfg.beta bounds the false PASSes the same way, over the three quantile tests.
  *
- * Every window: seqtest (stats.c) on three kinds of bad event [CA 8, tier B]:
- *  - error returns, H0: canary error rate <= max_error_ratio x the reference's;
- *  - calls at or above the p90 edge and the p99 edge [CA 5.2, "tail-exceedance test"]. The
- *    reference counts its calls at or above T, the upper edge of the bucket that holds the
- *    baseline's q-quantile; the canary counts its calls at or above T', the first bucket edge
- *    at or above tol x T, tol being the policy's latency limit (max_p90_ratio, max_p99_ratio).
- *    If the canary is at most tol times slower than the reference (in distribution: L_C is
- *    stochastically <= tol L_B) then P(L_C >= T') <= P(tol L_B >= tol T) = P(L_B >= T), so
- *    "canary share <= reference share" (r0 = 1) is implied by "within the policy": a
- *    rejection means a regression beyond the limit at that quantile, not merely a
- *    significant one. Rounding T' up to a bucket edge (<= 12.5%) only makes the test more
- *    lenient.
- * The edges must not depend on the counts they are compared with. Concurrent design: they
- * come from the baseline windows or, lacking those, from control windows before the current
- * one, so every window's test sees fixed edges. Before/after design: the reference counts
- * are baseline counts too, so the baseline windows are split, the even ones placing the edges
- * and the odd ones giving the held-out reference counts; with iid calls the two halves are
- * independent and the reference bound of stats.c stays valid for the chosen edges.
+ * Every window: an anytime-valid sequential test on the error rate, discounted by the
+ * reference cells' overdispersion (judge__add_cell), and per quantile (p50, p90, p99) the
+ * window's log quantile (or, ulp, its difference between the arms) against the reference
+ * windows: parametric and rank e-processes for FAIL and for PASS, and an onset e-detector.
+ * While the stage has fewer than min_calls calls, an exact test on the canary's calls beyond
+ * the reference's maximum. At the end of the stage the conditional exact test on the error
+ * ratio.
  *
- * End of stage [CA 5.5, 3.3, 8 tier C]: per-window log p50 and log p99 of the canary against
- * those of the reference windows (baseline windows, or the control arm's stage windows).
- * H0: the canary is at most limit times slower; the one-sided Mann-Whitney test of
- * (log q_canary - log limit) against log q_reference decides FAIL, and exp of the
- * Hodges-Lehmann shift with its CI is the observed ratio. The error rates of the whole stage
- * get the conditional exact test of H0: ratio <= max_error_ratio [CA 5.6].
- *
- * Overdispersion [CA 5.0]: calls are not independent, so the counts above vary more than
- * binomially (stats.c, "Overdispersion"). The caller hands in the reference's cells
- * (judge__add_cell): one process's window on the ulp path, one window on the klp path. Their
- * spread phi discounts the counts of the sequential tests and of the end-of-stage error test,
- * so that a window weighs n / phi calls. The per-window latency tests need no such discount:
- * their unit is already the window.
- *
- * Verdict per metric: FAIL when its H0 is rejected; else INCONCLUSIVE when the estimate is
- * beyond the limit (a regression is suggested, not shown); else PASS. NODATA when the canary
- * stage or the reference has fewer than min_calls calls, or the test had nothing to work on.
- * The stage: FAIL if any metric FAILs (a sequential rejection also ends the stage early), else
- * NODATA on too few calls, else INCONCLUSIVE if any metric is, else PASS.
+ * Verdict: FAIL when any test rejects; else NODATA on too few calls; else INCONCLUSIVE when
+ * a quantile test neither failed nor passed; else PASS.
  */
 #include <errno.h>
 #include <math.h>
@@ -65,6 +36,7 @@ void judge__config_defaults(struct judge_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->design = JUDGE_BEFORE_AFTER;
 	cfg->alpha = 0.01;
+	cfg->beta = 0.05;
 	cfg->min_calls = 200;
 	cfg->max_p50_ratio = 1.10;
 	cfg->max_p90_ratio = 0;
@@ -88,16 +60,17 @@ static unsigned int horizon(const struct judge *j)
 /*
  * A latency test's share a of alpha: a / 2 for the bound on the reference's mean, a / 4 for
  * each of the two e-processes (parametric and rank); the onset detector's share is split
- * over the three quantiles. The pass side controls false passes, not false rollbacks.
+ * over the three quantiles. The pass side spends beta the same way: it controls false
+ * passes, not false rollbacks.
  */
 static void qtest_reset(const struct judge *j, struct judge_qtest *t)
 {
-	double a = j->alpha_test;
+	double a = j->alpha_test, b = j->beta_test;
 
 	eproc__init(&t->fail_par, EPROC_TEST, a / 4, 1);
 	eproc__init(&t->fail_rank, EPROC_TEST, a / 4, 1);
-	eproc__init(&t->pass_par, EPROC_TEST, a / 2, 1);
-	eproc__init(&t->pass_rank, EPROC_TEST, a / 2, 1);
+	eproc__init(&t->pass_par, EPROC_TEST, b / 4, 1);
+	eproc__init(&t->pass_rank, EPROC_TEST, b / 4, 1);
 	eproc__init(&t->onset, EPROC_ONSET, a / 3, horizon(j));
 	t->can.n = 0;
 	t->did.n = 0;
@@ -145,7 +118,8 @@ int judge__init(struct judge *j, const char *function, const struct judge_config
 		return -EINVAL;
 	if (cfg->design != JUDGE_BEFORE_AFTER && cfg->design != JUDGE_CONCURRENT)
 		return -EINVAL;
-	if (!(cfg->alpha > 0 && cfg->alpha < 1) || !cfg->max_finish)
+	if (!(cfg->alpha > 0 && cfg->alpha < 1) || !(cfg->beta > 0 && cfg->beta < 1) ||
+	    !cfg->max_finish)
 		return -EINVAL;
 	if (!(cfg->max_p50_ratio > 0) || !(cfg->max_p99_ratio > 0) ||
 	    !(cfg->max_error_ratio > 0) || !(cfg->max_p90_ratio >= 0) ||
@@ -160,6 +134,7 @@ int judge__init(struct judge *j, const char *function, const struct judge_config
 	j->alpha_seq = cfg->alpha / JUDGE_NTESTS;
 	j->alpha_end = cfg->alpha / JUDGE_NTESTS / cfg->max_finish;
 	j->alpha_test = cfg->alpha / JUDGE_NTESTS;
+	j->beta_test = cfg->beta / 3;
 	j->qt[0].q = 0.50;
 	j->qt[0].limit = j->cfg.max_p50_ratio;
 	j->qt[0].min_calls = cfg->min_window_calls ? cfg->min_window_calls : 1;
@@ -550,6 +525,7 @@ static void qtest_prepare(struct judge *j, struct judge_qtest *t)
 	zq = stats__norm_quantile(1 - j->alpha_test / 2);
 	t->m = mean;
 	t->m_hi = mean + zq * t->s / sqrt((double)r->n);
+	zq = stats__norm_quantile(1 - j->beta_test / 2);
 	t->m_lo = mean - zq * t->s / sqrt((double)r->n);
 	t->ref = r;
 	t->usable = isfinite(t->s);
@@ -867,7 +843,7 @@ static uint64_t effective(uint64_t x, double phi)
 }
 
 /*
- * end of stage, errors: [CA 5.6] the conditional exact test of H0: ratio <= max_error_ratio,
+ * end of stage, errors: the conditional exact test of H0: ratio <= max_error_ratio,
  * on the counts discounted by the reference's dispersion (stats.c, "Overdispersion")
  */
 static int decide_errors(const struct judge *j, struct judge_decision *d)
@@ -906,7 +882,7 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 		d->note = "no errors in either arm";
 		return 0;
 	}
-	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI [CA 5.6] */
+	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI */
 	h = j->can_errors && re ? 0 : 0.5;
 	d->observed = (((double)j->can_errors + h) / j->can_calls) / (((double)re + h) / rc);
 	if (h)

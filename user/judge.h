@@ -86,6 +86,11 @@ struct judge_config {
 	 * judged (Bonferroni). The judge splits it evenly over its JUDGE_NTESTS tests.
 	 */
 	double alpha;
+	/*
+	 * This judge's false-PASS budget: a function whose quantile is beyond its limit PASSes a
+	 * stage with at most this probability. Split over the three quantile tests.
+	 */
+	double beta;
 	uint64_t min_calls;	/* fewer in the canary's stage or the reference: NODATA */
 	double max_p50_ratio;
 	double max_p90_ratio;		/* tolerance at the p90 edge; 0 means max_p50_ratio */
@@ -182,6 +187,7 @@ struct judge {
 	char name[JUDGE_NAME_MAX];
 	struct judge_config cfg;
 	double alpha_seq, alpha_end;
+	double beta_test;			/* one quantile test's false-PASS budget */
 	/* the baseline */
 	unsigned int base_windows;
 	uint64_t base_calls, base_errors;

@@ -88,6 +88,7 @@ static const struct cmd commands[] = {
 	{ "status", cmd_status, "what hotcanary has applied: journals and kernel, mismatches" },
 	{ "revert", cmd_revert, "take out a rollout by name" },
 	{ "recover", cmd_recover, "finish what an interrupted run left: roll it back" },
+	{ "resume", cmd_resume, "end a run the judge held: commit or roll back its patch" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 	{ 0 },

@@ -49,12 +49,19 @@
  *                               previous stage given in the same form.
  *   judge                 all defaults
  *     alpha               0.01  (0, 0.5]: the false-rollback budget per run
+ *     beta                0.05  (0, 0.5]: the false-pass budget per run: a function beyond
+ *                               a limit passes a stage with at most this probability
  *     min_calls           200   integer >= 1: fewer calls in a stage is "no data"
  *     max_p50_ratio       1.10  > 1
  *     max_p90_ratio       max_p50_ratio  > 1
  *     max_p99_ratio       1.25  > 1
  *     max_error_ratio     1.5   > 1
- *     on_inconclusive     rollback  extend | rollback | commit
+ *     on_inconclusive     hold  hold | extend | commit | rollback: a stage that neither
+ *                               passed nor failed. hold stops deciding, leaves the patch
+ *                               as the stage has it and exits 5 ('hotcanary resume');
+ *                               extend runs the stage once more, then rolls back
+ *     on_nodata           hold  hold | commit | rollback: a watched function without a call
+ *                               in a whole stage
  *   ab                    all defaults; read by "hotcanary ab" only
  *     end                 removed   removed | applied: the patch's state when ab ends
  *
@@ -91,8 +98,10 @@ enum hc_consistency {
 	HC_CONSISTENCY_RELAXED,		/* only the overwritten bytes must be free */
 };
 
+/* judge.on_inconclusive and judge.on_nodata (which has no extend) */
 enum hc_inconclusive {
-	HC_INCONCLUSIVE_EXTEND,		/* once, by the stage's duration */
+	HC_INCONCLUSIVE_HOLD,		/* stop deciding; a human resumes the run */
+	HC_INCONCLUSIVE_EXTEND,		/* once, by the stage's duration; then as rollback */
 	HC_INCONCLUSIVE_ROLLBACK,
 	HC_INCONCLUSIVE_COMMIT,
 };
@@ -183,6 +192,8 @@ struct hc_policy {
 		double max_p99_ratio;
 		double max_error_ratio;
 		enum hc_inconclusive on_inconclusive;
+		enum hc_inconclusive on_nodata;	/* never EXTEND */
+		double beta;
 	} judge;
 	struct {
 		enum hc_ab_end end;

@@ -32,8 +32,13 @@ static const char *const ab_end_names[] = {
 	[HC_AB_END_REMOVED] = "removed", [HC_AB_END_APPLIED] = "applied",
 };
 static const char *const inconclusive_names[] = {
-	[HC_INCONCLUSIVE_EXTEND] = "extend", [HC_INCONCLUSIVE_ROLLBACK] = "rollback",
-	[HC_INCONCLUSIVE_COMMIT] = "commit",
+	[HC_INCONCLUSIVE_HOLD] = "hold", [HC_INCONCLUSIVE_EXTEND] = "extend",
+	[HC_INCONCLUSIVE_ROLLBACK] = "rollback", [HC_INCONCLUSIVE_COMMIT] = "commit",
+};
+/* no extend: a function that is never called is not called more in a longer stage */
+static const char *const nodata_names[] = {
+	[HC_INCONCLUSIVE_HOLD] = "hold", [HC_INCONCLUSIVE_EXTEND] = NULL,
+	[HC_INCONCLUSIVE_ROLLBACK] = "rollback", [HC_INCONCLUSIVE_COMMIT] = "commit",
 };
 
 /* ---- text checks ------------------------------------------------------------------------- */
@@ -245,6 +250,7 @@ DEFINE_CHOICE_PARSER(parse_type, policy__type_names, enum hc_patch_type)
 DEFINE_CHOICE_PARSER(parse_errors, err_mode_names, enum hc_err_mode)
 DEFINE_CHOICE_PARSER(parse_consistency, consistency_names, enum hc_consistency)
 DEFINE_CHOICE_PARSER(parse_inconclusive, inconclusive_names, enum hc_inconclusive)
+DEFINE_CHOICE_PARSER(parse_nodata, nodata_names, enum hc_inconclusive)
 DEFINE_CHOICE_PARSER(parse_ab_end, ab_end_names, enum hc_ab_end)
 
 static int parse_sha256(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -642,12 +648,14 @@ DEFINE_SECTION_PARSER(parse_baseline, baseline_fields, "a mapping {duration}")
 
 static const struct field judge_fields[] = {
 	FIELD("alpha", T_ALL, 0, parse_alpha, P(judge.alpha), NULL),
+	FIELD("beta", T_ALL, 0, parse_alpha, P(judge.beta), NULL),
 	FIELD("min_calls", T_ALL, 0, parse_min_calls, P(judge.min_calls), NULL),
 	FIELD("max_p50_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_p50_ratio), NULL),
 	FIELD("max_p90_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_p90_ratio), NULL),
 	FIELD("max_p99_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_p99_ratio), NULL),
 	FIELD("max_error_ratio", T_ALL, 0, parse_ratio_gt1, P(judge.max_error_ratio), NULL),
 	FIELD("on_inconclusive", T_ALL, 0, parse_inconclusive, P(judge.on_inconclusive), NULL),
+	FIELD("on_nodata", T_ALL, 0, parse_nodata, P(judge.on_nodata), NULL),
 };
 
 DEFINE_SECTION_PARSER(parse_judge, judge_fields, "a mapping of judge settings")
@@ -729,5 +737,7 @@ void policy__defaults(struct hc_policy *pol)
 	pol->judge.max_p50_ratio = 1.10;
 	pol->judge.max_p99_ratio = 1.25;
 	pol->judge.max_error_ratio = 1.5;
-	pol->judge.on_inconclusive = HC_INCONCLUSIVE_ROLLBACK;
+	pol->judge.beta = 0.05;
+	pol->judge.on_inconclusive = HC_INCONCLUSIVE_HOLD;
+	pol->judge.on_nodata = HC_INCONCLUSIVE_HOLD;
 }

@@ -145,15 +145,18 @@ int policy__take_choice(struct ctx *c, yaml_node_t *node, const char *path,
 	const char *s;
 	size_t i;
 
+	/* a NULL name: an enum value this key does not offer */
 	for (i = 0; i < nr; i++) {
-		if (i)
+		if (!names[i])
+			continue;
+		if (strcmp(what, "one of "))
 			strncat(what, " | ", sizeof(what) - strlen(what) - 1);
 		strncat(what, names[i], sizeof(what) - strlen(what) - 1);
 	}
 	if (node->type == YAML_SCALAR_NODE && !policy__is_null(node)) {
 		s = (const char *)node->data.scalar.value;
 		for (i = 0; i < nr; i++) {
-			if (!strcmp(s, names[i])) {
+			if (names[i] && !strcmp(s, names[i])) {
 				*out = (int)i;
 				return 0;
 			}

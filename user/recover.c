@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hotcanary status | revert NAME | recover: what hotcanary has applied, by its journals and
- * by the kernel, and taking it out again. recover finishes what a dead controller left;
- * revert takes out a committed (or any) rollout by hand. Both replay the journal's plan,
- * journaling every step, so they can themselves be interrupted and run again.
+ * hotcanary status | revert NAME | recover | resume NAME: what hotcanary has applied, by its
+ * journals and by the kernel, and taking it out again. recover finishes what a dead
+ * controller left; revert takes out a committed (or any) rollout by hand; resume ends a run
+ * the judge held, as the operator decides. They replay the journal's plan, journaling every
+ * step, so they can themselves be interrupted and run again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -101,7 +102,7 @@ int cmd_recover(int argc, char **argv)
 {
 	struct journal_entry *e = NULL;
 	const char *dir;
-	size_t n = 0, i, done = 0;
+	size_t n = 0, i, done = 0, held = 0;
 	int first, rc = HC_EXIT_OK, ret;
 	char err[512];
 
@@ -126,6 +127,14 @@ int cmd_recover(int argc, char **argv)
 		}
 		if (e[i].state.resolved)
 			continue;
+		if (e[i].state.phase == JOURNAL_PHASE_HELD) {
+			/* a human was asked to decide: recovering it would decide for them */
+			printf("%s: held in stage %s, left as it is; decide with 'hotcanary resume %s "
+			       "--commit' or '--rollback'\n", e[i].name,
+			       e[i].state.held_stage ?: "?", e[i].name);
+			held++;
+			continue;
+		}
 		if (journal__open(dir, e[i].name, 0, &j, err, sizeof(err))) {
 			/* a live controller holds it: its own run will settle it */
 			p_err("cannot recover '%s': %s", e[i].name, err);
@@ -139,52 +148,153 @@ int cmd_recover(int argc, char **argv)
 		journal__close(j);
 		done++;
 	}
-	if (!done && rc == HC_EXIT_OK)
+	if (!done && !held && rc == HC_EXIT_OK)
 		printf("nothing to recover in %s\n", dir);
 	journal__list_free(e, n);
 	return rc;
 }
 
-int cmd_revert(int argc, char **argv)
+/* open NAME's journal for revert or resume; 0 or the exit code, said */
+static int journal_open_named(const char *dir, const char *name, const char *what,
+			      struct journal **j)
+{
+	char err[512];
+	int ret;
+
+	ret = journal__open(dir, name, 0, j, err, sizeof(err));
+	if (!ret)
+		return HC_EXIT_OK;
+	p_err("cannot %s '%s': %s", what, name, err);
+	return ret == -ENOENT ? HC_EXIT_USAGE : ret == -EACCES ? HC_EXIT_REFUSED : HC_EXIT_ERROR;
+}
+
+/* take out everything the journal says is applied: revert_start, then the plan */
+static int take_back(struct journal *j, const char *name, const char *reason)
 {
 	struct json_object *o;
+	char err[512];
+	int ret;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	ret = journal__note(j, JOURNAL_ACT_REVERT_START, o, err, sizeof(err));
+	json_object_put(o);
+	if (ret) {
+		p_err("cannot write the journal of '%s': %s", name, err);
+		return HC_EXIT_ERROR;
+	}
+	return replay(j, name, 0) ? HC_EXIT_ERROR : HC_EXIT_OK;
+}
+
+int cmd_revert(int argc, char **argv)
+{
 	struct journal *j;
 	const char *dir;
-	char err[512];
-	int first, ret;
+	int first, rc;
 
 	dir = state_dir_arg(argc, argv, &first);
 	if (!dir || first != argc - 1) {
 		p_err("usage: hotcanary revert [--state-dir DIR] NAME");
 		return HC_EXIT_USAGE;
 	}
-	ret = journal__open(dir, argv[first], 0, &j, err, sizeof(err));
-	if (ret) {
-		p_err("cannot revert '%s': %s", argv[first], err);
-		return ret == -ENOENT ? HC_EXIT_USAGE : ret == -EACCES ? HC_EXIT_REFUSED :
-		       HC_EXIT_ERROR;
-	}
+	rc = journal_open_named(dir, argv[first], "revert", &j);
+	if (rc)
+		return rc;
 	if (!journal__current(j)->nr_items) {
 		printf("%s: nothing of it is applied\n", argv[first]);
 		journal__close(j);
 		return HC_EXIT_OK;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "reason", json_object_new_string("hotcanary revert"));
-	ret = journal__note(j, JOURNAL_ACT_REVERT_START, o, err, sizeof(err));
-	json_object_put(o);
-	if (ret) {
-		p_err("cannot write the journal of '%s': %s", argv[first], err);
-		journal__close(j);
-		return HC_EXIT_ERROR;
-	}
-	ret = replay(j, argv[first], 0);
+	rc = take_back(j, argv[first], "hotcanary revert");
 	journal__close(j);
-	if (ret)
-		return HC_EXIT_ERROR;
+	if (rc)
+		return rc;
 	printf("%s: reverted\n", argv[first]);
 	/* it did what was asked, like every command's 0; 3 is a rollout's own rollback */
 	return HC_EXIT_OK;
+}
+
+/* a held run, committed as it stands: its items are kept, the run ends resolved */
+static int resume_commit(struct journal *j, const char *name)
+{
+	const struct journal_state *st = journal__current(j);
+	struct json_object *o;
+	char err[512], reason[256];
+	int ret;
+
+	snprintf(reason, sizeof(reason), "committed by 'hotcanary resume --commit' after a hold in "
+		 "stage %s", st->held_stage ?: "?");
+	o = json_object_new_object();
+	json_object_object_add(o, "outcome", json_object_new_string("committed"));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	ret = journal__note(j, JOURNAL_ACT_DECISION, o, err, sizeof(err));
+	json_object_put(o);
+	if (!ret && !journal__current(j)->ended) {
+		o = json_object_new_object();
+		ret = journal__note(j, JOURNAL_ACT_RUN_END, o, err, sizeof(err));
+		json_object_put(o);
+	}
+	if (ret) {
+		p_err("cannot write the journal of '%s': %s", name, err);
+		return HC_EXIT_ERROR;
+	}
+	return HC_EXIT_OK;
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "commit", no_argument, NULL, 'c' },
+		{ "rollback", no_argument, NULL, 'r' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static const char usage[] = "usage: hotcanary resume [--state-dir DIR] NAME --commit | "
+				    "--rollback";
+	const char *dir = JOURNAL_DEFAULT_DIR;
+	const struct journal_state *st;
+	struct journal *j;
+	int c, how = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+		case 'r':
+			if (how && how != c) {
+				p_err("--commit and --rollback exclude each other; give one");
+				return HC_EXIT_USAGE;
+			}
+			how = c;
+			break;
+		case 's': dir = optarg; break;
+		case 'h': printf("%s\n", usage); return HC_EXIT_OK;
+		default: p_err("%s", usage); return HC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !how) {
+		p_err("%s", usage);
+		return HC_EXIT_USAGE;
+	}
+	rc = journal_open_named(dir, argv[optind], "resume", &j);
+	if (rc)
+		return rc;
+	st = journal__current(j);
+	if (st->phase != JOURNAL_PHASE_HELD) {
+		p_err("'%s' is not held (phase %s): nothing to resume; see 'hotcanary status'",
+		      argv[optind], journal__phase_name(st->phase));
+		journal__close(j);
+		return HC_EXIT_USAGE;
+	}
+	if (how == 'c')
+		rc = resume_commit(j, argv[optind]);
+	else
+		rc = take_back(j, argv[optind], "hotcanary resume --rollback");
+	journal__close(j);
+	if (!rc)
+		printf("%s: %s\n", argv[optind], how == 'c' ? "committed" : "rolled back");
+	return rc;
 }
 
 int cmd_status(int argc, char **argv)
@@ -234,6 +344,10 @@ int cmd_status(int argc, char **argv)
 			printf(" %s(%s)", what, journal__tri_name(it->active));
 		}
 		printf("\n");
+		if (st->phase == JOURNAL_PHASE_HELD)
+			printf("  held in stage %s: %s\n  decide: hotcanary resume %s --commit | "
+			       "--rollback\n", st->held_stage ?: "?", st->reason ?: "no reason recorded",
+			       e[i].name);
 		/* the journal and the system must agree on every item it applied */
 		for (k = 0; k < st->nr_items; k++) {
 			const struct journal_item *it = &st->items[k];

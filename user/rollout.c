@@ -62,6 +62,7 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 	const struct hc_policy *pol;
 	struct rollout *r = ctx;
 	char letters[48], sig[16];
+	int arm;
 
 	pol = r->pol;
 	switch (ev->kind) {
@@ -81,11 +82,20 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 		snprintf(sig, sizeof(sig), "%d", ev->bpf->sig);
 		rollout__mark(r, "fatal_exit", "pid %u (%.16s) died of signal %s", ev->bpf->pid,
 			      ev->bpf->comm, sig);
+		/*
+		 * A host-wide patch may kill any process; a per-process one only its own, and
+		 * there the control processes are the reference.
+		 */
+		arm = r->nr_procs ? rollout__fatal_arm(r, (pid_t)ev->bpf->pid) : 1;
 		rollout__proc_died(r, (pid_t)ev->bpf->pid, ev->bpf->sig);
+		if (arm < 0)
+			break;
 		if (r->phase == ROLLOUT_PHASE_BASELINE)
 			r->base_fatal++;
-		else
+		else if (arm)
 			r->fatal_window++;
+		else
+			r->fatal_control++;
 		break;
 	case GUARD_OOM_KILL:
 		rollout__mark(r, "oom_kill", "pid %u (%.16s)", ev->bpf->pid, ev->bpf->comm);
@@ -125,21 +135,32 @@ static void on_stop(int sig, void *ctx)
 	rollout__trip(ctx, "operator", "stopped by %s", strsignal(sig));
 }
 
-static int judge_config(const struct rollout *r, struct judge_config *cfg)
+static void judge_config(const struct rollout *r, struct judge_config *cfg)
 {
 	const struct hc_policy *p = r->pol;
-	size_t tests = r->nr * (p->nr_stages ? p->nr_stages : 1);
+	size_t tests = r->nr * (p->nr_stages ? p->nr_stages : 1), s;
+	uint64_t longest = 0;
 
 	judge__config_defaults(cfg);
 	cfg->design = r->nr_procs ? JUDGE_CONCURRENT : JUDGE_BEFORE_AFTER;
-	/* the run's false-rollback budget, split over every function and stage (Bonferroni) */
+	/*
+	 * The run's false-rollback budget, split over every function and stage and one share
+	 * for the fatal-signal test (Bonferroni). The false-pass budget only over the
+	 * functions: a regression has to pass every stage to be committed.
+	 */
 	cfg->alpha = p->judge.alpha / (double)(tests + 1);
+	cfg->beta = p->judge.beta / (double)(r->nr ? r->nr : 1);
 	cfg->min_calls = p->judge.min_calls;
 	cfg->max_p50_ratio = p->judge.max_p50_ratio;
+	cfg->max_p90_ratio = p->judge.max_p90_ratio;
 	cfg->max_p99_ratio = p->judge.max_p99_ratio;
 	cfg->max_error_ratio = p->judge.max_error_ratio;
 	cfg->max_finish = p->judge.on_inconclusive == HC_INCONCLUSIVE_EXTEND ? 2 : 1;
-	return 0;
+	/* the onset detector's horizon: the longest stage's windows, extension included */
+	for (s = 0; s < p->nr_stages; s++)
+		if (p->stages[s].duration_ns > longest)
+			longest = p->stages[s].duration_ns;
+	cfg->max_windows = (unsigned int)(longest / ROLLOUT_WINDOW_NS + 1) * cfg->max_finish;
 }
 
 int rollout__prepare(struct rollout *r, char *err, size_t len)
@@ -190,7 +211,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 			return ret;
 		}
 	}
-	ret = seqtest__init(&r->fatal, cfg.alpha, SEQTEST_BASELINE, 1.0);
+	ret = judge_fatal__init(&r->fatal, cfg.alpha, 1.0);
 	if (ret) {
 		snprintf(err, len, "invalid judge alpha %g", cfg.alpha);
 		return ret;
@@ -231,6 +252,7 @@ bool rollout__wait_until(struct rollout *r, uint64_t until)
 static int baseline(struct rollout *r)
 {
 	uint64_t end = clock_ns(r) + r->pol->baseline.duration_ns, next;
+	unsigned int windows = 0;
 	size_t i;
 
 	r->phase = ROLLOUT_PHASE_BASELINE;
@@ -256,8 +278,14 @@ static int baseline(struct rollout *r)
 		}
 		for (i = 0; i < r->nr_procs; i++)
 			r->procs[i].base_calls += r->procs[i].window_calls;
+		if (rollout__did_keep(r))
+			return -ENOMEM;
+		windows++;
 		rollout__progress(r);
 	}
+	/* exposure in process-windows, or windows for a host-wide patch */
+	judge_fatal__add_baseline(&r->fatal, r->base_fatal,
+				  (double)windows * (r->nr_procs ? r->nr_procs : 1));
 	rollout__mark(r, "baseline", "end");
 	return 0;
 }
@@ -270,7 +298,7 @@ static void format_decision(const struct judge_decision *d, char *buf, size_t le
 		     judge__metric_name(d->metric), judge__verdict_name(d->verdict), d->observed,
 		     d->limit);
 	if (!isnan(d->ci_lo) && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", %.0f%% CI %.3g..%.3g", d->conf * 100, d->ci_lo,
+		n += snprintf(buf + n, len - n, ", %.4g%% CI %.3g..%.3g", d->conf * 100, d->ci_lo,
 			      d->ci_hi);
 	if (!isnan(d->p_value) && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, ", p=%.2g", d->p_value);
@@ -305,15 +333,27 @@ static void window_guardrails(struct rollout *r)
 				      p->guardrails.min_call_ratio, mean);
 	}
 	if (p->guardrails.fatal_signals) {
-		/* fatal deaths per window against the baseline's rate, exposure in windows */
-		seqtest__update(&r->fatal, r->fatal_window, 1, r->base_fatal,
-				r->funcs ? r->funcs[0].base_windows : 1);
-		if (seqtest__rejected(&r->fatal))
-			rollout__trip(r, "guardrail", "fatal signals: %llu in the last window "
-				      "against %llu in the baseline, e=%.3g",
-				      (unsigned long long)r->fatal_window,
-				      (unsigned long long)r->base_fatal, seqtest__evalue(&r->fatal));
-		r->fatal_window = 0;
+		double can = 1, ctl = 0;
+
+		if (r->nr_procs) {
+			can = ctl = 0;
+			for (i = 0; i < r->nr_procs; i++) {
+				int arm = rollout__fatal_arm(r, r->procs[i].pid);
+
+				can += arm == 1;
+				ctl += arm == 0;
+			}
+		}
+		judge_fatal__window(&r->fatal, r->fatal_window, can, r->fatal_control, ctl,
+				    &r->fatal_d);
+		if (r->fatal_d.verdict == JUDGE_FAIL)
+			rollout__trip(r, "guardrail", "fatal signals: %llu deaths in the canary "
+				      "this stage against %llu in the reference (baseline and "
+				      "control), p=%.2g at alpha %.2g",
+				      (unsigned long long)r->fatal_d.canary_bad,
+				      (unsigned long long)r->fatal_d.ref_bad, r->fatal_d.p_value,
+				      r->fatal_d.alpha);
+		r->fatal_window = r->fatal_control = 0;
 	}
 }
 
@@ -349,24 +389,59 @@ static bool stage_window(struct rollout *r, uint64_t until)
 	return !r->tripped;
 }
 
-/* the end-of-stage verdict over every function: the worst one decides */
-static enum judge_verdict stage_verdict(struct rollout *r, char *why, size_t len)
+/* what a stage's end-of-stage verdict leads to, from the mildest */
+enum stage_next {
+	STAGE_NEXT,		/* on to the next stage, or commit after the last */
+	STAGE_EXTEND,		/* run the stage again, once */
+	STAGE_HOLD,		/* stop deciding: a human resumes the run */
+	STAGE_ROLLBACK,
+};
+
+/* one function's verdict, and judge.on_inconclusive or judge.on_nodata when not conclusive */
+static enum stage_next stage_next(const struct hc_policy *p, enum judge_verdict v, bool extended)
 {
-	enum judge_verdict worst = JUDGE_PASS;
-	static const int rank[] = {
-		[JUDGE_PENDING] = 0, [JUDGE_PASS] = 0, [JUDGE_NODATA] = 1,
-		[JUDGE_INCONCLUSIVE] = 2, [JUDGE_FAIL] = 3,
-	};
+	enum hc_inconclusive what;
+
+	if (v == JUDGE_FAIL)
+		return STAGE_ROLLBACK;
+	if (v != JUDGE_INCONCLUSIVE && v != JUDGE_NODATA)
+		return STAGE_NEXT;
+	what = v == JUDGE_NODATA ? p->judge.on_nodata : p->judge.on_inconclusive;
+	switch (what) {
+	case HC_INCONCLUSIVE_HOLD:
+		return STAGE_HOLD;
+	case HC_INCONCLUSIVE_EXTEND:
+		/* extended once already: as rollback */
+		return extended ? STAGE_ROLLBACK : STAGE_EXTEND;
+	case HC_INCONCLUSIVE_ROLLBACK:
+		return STAGE_ROLLBACK;
+	case HC_INCONCLUSIVE_COMMIT:
+		return STAGE_NEXT;
+	}
+	return STAGE_ROLLBACK;
+}
+
+/*
+ * The end of a stage over every function: the function whose verdict leads furthest from
+ * going on decides (rollback, hold, extend), and its decision is the reason.
+ */
+static enum stage_next stage_verdict(struct rollout *r, bool extended, enum judge_verdict *v,
+				     char *why, size_t len)
+{
+	enum stage_next worst = STAGE_NEXT, n;
 	size_t i;
 
 	why[0] = '\0';
+	*v = JUDGE_PASS;
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 
 		if (judge__finish(f->patched && !f->concurrent ? &f->solo : &f->judge, &f->last))
 			continue;
-		if (rank[f->last.verdict] > rank[worst]) {
-			worst = f->last.verdict;
+		n = stage_next(r->pol, f->last.verdict, extended);
+		if (n > worst || (n == worst && *v == JUDGE_PASS && f->last.verdict != JUDGE_PASS)) {
+			worst = n;
+			*v = f->last.verdict;
 			if (f->last.reason >= 0)
 				format_decision(&f->last.d[f->last.reason], why, len);
 		}
@@ -388,35 +463,10 @@ static void keep_stage(struct rollout *r, size_t s)
 	}
 }
 
-/* what a stage's end-of-stage verdict leads to */
-enum stage_next {
-	STAGE_NEXT,		/* on to the next stage, or commit after the last */
-	STAGE_EXTEND,		/* run the stage again, once */
-	STAGE_ROLLBACK,
-};
-
-/* the judge's verdict, and judge.on_inconclusive when it is not conclusive */
-static enum stage_next stage_next(const struct hc_policy *p, enum judge_verdict v, bool extended)
-{
-	if (v == JUDGE_FAIL)
-		return STAGE_ROLLBACK;
-	if (v != JUDGE_INCONCLUSIVE && v != JUDGE_NODATA)
-		return STAGE_NEXT;
-	switch (p->judge.on_inconclusive) {
-	case HC_INCONCLUSIVE_EXTEND:
-		/* extended once already: as rollback */
-		return extended ? STAGE_ROLLBACK : STAGE_EXTEND;
-	case HC_INCONCLUSIVE_ROLLBACK:
-		return STAGE_ROLLBACK;
-	case HC_INCONCLUSIVE_COMMIT:
-		return STAGE_NEXT;
-	}
-	return STAGE_ROLLBACK;
-}
-
 static int stages(struct rollout *r)
 {
 	const struct hc_policy *p = r->pol;
+	enum stage_next next_step;
 	enum judge_verdict v;
 	char why[400];
 	size_t s, i;
@@ -453,17 +503,21 @@ again:
 				return -EAGAIN;
 			}
 		}
-		v = stage_verdict(r, why, sizeof(why));
+		next_step = stage_verdict(r, extended, &v, why, sizeof(why));
 		keep_stage(r, s);
 		rollout__mark(r, "verdict", "stage %s: %s%s%s", st->name, judge__verdict_name(v),
 			      why[0] ? ": " : "", why);
-		switch (stage_next(p, v, extended)) {
+		switch (next_step) {
 		case STAGE_NEXT:
 			break;
 		case STAGE_EXTEND:
 			extended = true;
 			end = clock_ns(r) + st->duration_ns;
 			goto again;
+		case STAGE_HOLD:
+			snprintf(r->reason, sizeof(r->reason), "stage %s %s%s%s", st->name,
+				 judge__verdict_name(v), why[0] ? ": " : "", why);
+			return -EINPROGRESS;
 		case STAGE_ROLLBACK:
 			if (v == JUDGE_FAIL)
 				rollout__trip(r, "judge", "%s", why);
@@ -477,6 +531,7 @@ again:
 			if (r->funcs[i].patched)
 				judge__next_stage(&r->funcs[i].solo);
 		}
+		judge_fatal__next_stage(&r->fatal);
 	}
 	return 0;
 }
@@ -535,6 +590,14 @@ int rollout__run(struct rollout *r)
 	/* calls made while the patch went in belong to neither side: the stage starts clean */
 	rollout__sample(r);
 	ret = stages(r);
+	if (ret == -EINPROGRESS) {
+		/* as the stage left it: no commit, no rollback, until a human decides */
+		r->outcome = ROLLOUT_HELD;
+		rollout__mark(r, "decision", "held: %s", r->reason);
+		r->phase = ROLLOUT_PHASE_DONE;
+		rollout__progress(r);
+		return 0;
+	}
 	if (!ret) {
 		r->outcome = ROLLOUT_COMMITTED;
 		snprintf(r->reason, sizeof(r->reason), "every stage passed");
@@ -581,6 +644,7 @@ void rollout__free(struct rollout *r)
 		free(r->arm_names[i]);
 	free(r->arm_names);
 	free(r->control_window);
+	free(r->did_base);
 	free(r->procs);
 	free(r->funcs);
 	free(r->delta);

@@ -23,6 +23,8 @@
 /* every window is judged; 1 s gives a few windows even in the short stages of the VM tests */
 #define ROLLOUT_WINDOW_NS	1000000000ULL
 #define ROLLOUT_MAX_TIMELINE	256
+/* baseline windows kept per process for difference in differences: more add little */
+#define ROLLOUT_DID_WINDOWS	120
 
 enum rollout_outcome {
 	ROLLOUT_RUNNING,
@@ -30,6 +32,11 @@ enum rollout_outcome {
 	ROLLOUT_ROLLED_BACK,
 	ROLLOUT_REFUSED,	/* nothing was changed */
 	ROLLOUT_FAILED,		/* an error; the system was put back as it was */
+	/*
+	 * a stage was inconclusive (or had no data) and the policy says hold: the patch is left
+	 * as that stage had it, for a human to decide ('hotcanary resume')
+	 */
+	ROLLOUT_HELD,
 };
 
 enum rollout_phase {

@@ -22,6 +22,12 @@ static struct rollout_proc *proc_find(struct rollout *r, pid_t pid)
 	return NULL;
 }
 
+/* unpatched and judged as control: never patched, or busy when its turn came */
+static bool in_control(const struct rollout_proc *pr)
+{
+	return pr->state == ROLLOUT_PROC_CONTROL || pr->state == ROLLOUT_PROC_BUSY;
+}
+
 /* a patched process that dies or exits takes the whole rollout back: @sig 0 for an exit */
 void rollout__proc_died(struct rollout *r, pid_t pid, int sig)
 {
@@ -198,7 +204,7 @@ void rollout__proc_guardrails(struct rollout *r)
 	for (i = 0; i < r->nr_procs; i++) {
 		const struct rollout_proc *pr = &r->procs[i];
 
-		if (pr->state == ROLLOUT_PROC_CONTROL || pr->state == ROLLOUT_PROC_BUSY) {
+		if (in_control(pr)) {
 			ctl_now += pr->window_calls;
 			ctl_base += pr->base_calls;
 		}
@@ -382,16 +388,78 @@ int rollout__deactivate(struct rollout *r, char *err, size_t len)
 	return first;
 }
 
+/* the arm of @pid for the fatal-signal test: 1 canary, 0 control, -1 not one of the run's */
+int rollout__fatal_arm(const struct rollout *r, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_procs; i++)
+		if (r->procs[i].pid == pid)
+			return r->procs[i].state == ROLLOUT_PROC_CANARY ? 1 :
+			       in_control(&r->procs[i]) ? 0 : -1;
+	return -1;
+}
+
+/* keep the last baseline window of every process (rollout__sample() just took it) */
+int rollout__did_keep(struct rollout *r)
+{
+	size_t per = r->nr_patched * r->nr_procs, f, p;
+	struct hc_snapshot *w;
+
+	if (!per)
+		return 0;
+	if (!r->did_base) {
+		r->did_base = calloc(ROLLOUT_DID_WINDOWS * per, sizeof(*r->did_base));
+		if (!r->did_base)
+			return -ENOMEM;
+	}
+	w = &r->did_base[r->did_next * per];
+	for (f = 0; f < r->nr_patched; f++)
+		for (p = 0; p < r->nr_procs; p++)
+			w[f * r->nr_procs + p] = r->delta[ARM_ID(r, f, p, 0)];
+	r->did_next = (r->did_next + 1) % ROLLOUT_DID_WINDOWS;
+	if (r->nr_did < ROLLOUT_DID_WINDOWS)
+		r->nr_did++;
+	return 0;
+}
+
+/*
+ * The baseline as this stage's arms: every kept window, summed over the processes that are
+ * now canaries and over those that are now controls, so the judge compares the stage's
+ * difference between the arms with the same processes' difference before the patch.
+ */
+static void did_baseline(struct rollout *r, size_t f)
+{
+	size_t per = r->nr_patched * r->nr_procs, w, p;
+	struct hc_snapshot can, ctl;
+
+	for (w = 0; w < r->nr_did; w++) {
+		const struct hc_snapshot *c = &r->did_base[w * per + f * r->nr_procs];
+
+		memset(&can, 0, sizeof(can));
+		memset(&ctl, 0, sizeof(ctl));
+		for (p = 0; p < r->nr_procs; p++) {
+			if (r->procs[p].state == ROLLOUT_PROC_CANARY)
+				snapshot__accumulate(&can, &c[p]);
+			else if (in_control(&r->procs[p]))
+				snapshot__accumulate(&ctl, &c[p]);
+		}
+		judge__add_did_baseline(&r->funcs[f].judge, &can, &ctl);
+	}
+}
+
 /* each patched function is judged against the control arm while it has a process */
 void rollout__arms_begin_stage(struct rollout *r)
 {
 	size_t i, nctl = 0;
 
 	for (i = 0; i < r->nr_procs; i++)
-		nctl += r->procs[i].state == ROLLOUT_PROC_CONTROL ||
-			r->procs[i].state == ROLLOUT_PROC_BUSY;
-	for (i = 0; i < r->nr_patched; i++)
+		nctl += in_control(&r->procs[i]);
+	for (i = 0; i < r->nr_patched; i++) {
 		r->funcs[i].concurrent = nctl > 0;
+		if (nctl)
+			did_baseline(r, i);
+	}
 	if (r->nr_procs && !nctl)
 		rollout__mark(r, "judge", "no control process left: stage %s is judged against the "
 			      "baseline", r->stage);

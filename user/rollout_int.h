@@ -29,9 +29,13 @@ struct rollout {
 	bool tripped;
 	char trip[512];
 	uint64_t applied_ns, rollback_ns;
-	/* fatal signals: counted in the baseline and per stage window, judged as a rate */
-	uint64_t base_fatal, fatal_window;
-	struct seqtest fatal;
+	/*
+	 * fatal signals, judged as a rate: deaths in the baseline, and per stage window in the
+	 * canary (host-wide patches: any process) and in the control arm
+	 */
+	uint64_t base_fatal, fatal_window, fatal_control;
+	struct judge_fatal fatal;
+	struct judge_decision fatal_d;
 	struct rollout_mark marks[ROLLOUT_MAX_TIMELINE];
 	size_t nr_marks;
 	/*
@@ -43,6 +47,13 @@ struct rollout {
 	size_t nr_procs, nr_patched, nr_mon;
 	char **arm_names;			/* "old -> new", per patched function */
 	struct hc_snapshot *control_window;	/* per patched function, the last window */
+	/*
+	 * Difference in differences: the last ROLLOUT_DID_WINDOWS baseline windows of every
+	 * process, per patched function, [window][function][process] in a ring, to split as each
+	 * stage's arms (judge__add_did_baseline)
+	 */
+	struct hc_snapshot *did_base;
+	size_t nr_did, did_next;
 	struct patch *patch;		/* borrowed */
 	/* ab */
 	struct rollout_period *periods;
@@ -77,5 +88,7 @@ int rollout__load(struct rollout *r, char *err, size_t len);
 int rollout__activate(struct rollout *r, size_t s, char *err, size_t len);
 int rollout__deactivate(struct rollout *r, char *err, size_t len);
 void rollout__arms_begin_stage(struct rollout *r);
+int rollout__did_keep(struct rollout *r);
+int rollout__fatal_arm(const struct rollout *r, pid_t pid);
 
 #endif

@@ -13,6 +13,7 @@ const char *rollout__outcome_name(enum rollout_outcome o)
 	case ROLLOUT_RUNNING: return "running";
 	case ROLLOUT_COMMITTED: return "committed";
 	case ROLLOUT_ROLLED_BACK: return "rolled-back";
+	case ROLLOUT_HELD: return "held";
 	case ROLLOUT_REFUSED: return "refused";
 	case ROLLOUT_FAILED: return "failed";
 	}

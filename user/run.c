@@ -85,7 +85,8 @@ static const struct rollout_mark *last_decision(const struct rollout *r)
 static void prom_write(const struct rollout *r, struct run_ctx *c)
 {
 	static const char *const states[] = { "baseline", "activate", "stage", "rollback",
-					      "committed", "rolled-back", "refused", "failed" };
+					      "committed", "rolled-back", "held", "refused",
+					      "failed" };
 	size_t i, n = rollout__func_cnt(r);
 	struct hc_snapshot *tot = calloc(n ? n : 1, sizeof(*tot));
 	struct prom_func *pf = calloc(n ? n : 1, sizeof(*pf));
@@ -398,6 +399,7 @@ static int outcome_exit(enum rollout_outcome o)
 	case ROLLOUT_COMMITTED: return HC_EXIT_OK;
 	case ROLLOUT_ROLLED_BACK: return HC_EXIT_ROLLED_BACK;
 	case ROLLOUT_REFUSED: return HC_EXIT_REFUSED;
+	case ROLLOUT_HELD: return HC_EXIT_HELD;
 	default: return HC_EXIT_ERROR;
 	}
 }
@@ -618,11 +620,15 @@ int run__execute(const struct run_opts *opt)
 	/* ab ending removed as the policy says is its normal end, not a rollback */
 	if (opt->ab && rollout__outcome(r) == ROLLOUT_ROLLED_BACK && !rollout__tripped(r))
 		rc = HC_EXIT_OK;
-	if (rollout__outcome(r) == ROLLOUT_COMMITTED || rollout__outcome(r) == ROLLOUT_ROLLED_BACK) {
+	if (rollout__outcome(r) == ROLLOUT_COMMITTED || rollout__outcome(r) == ROLLOUT_ROLLED_BACK ||
+	    rollout__outcome(r) == ROLLOUT_HELD) {
 		o = json_object_new_object();
 		json_object_object_add(o, "outcome", json_object_new_string(
 			rollout__outcome_name(rollout__outcome(r))));
 		json_object_object_add(o, "reason", json_object_new_string(rollout__reason(r)));
+		if (rollout__outcome(r) == ROLLOUT_HELD)
+			json_object_object_add(o, "stage",
+					       json_object_new_string(rollout__last_stage(r)));
 		journal_note(j, JOURNAL_ACT_DECISION, o);
 	}
 	rj = report_json(r, pol, rc);
@@ -658,6 +664,10 @@ int run__execute(const struct run_opts *opt)
 	}
 	if (rollout__outcome(r) == ROLLOUT_FAILED)
 		p_err("the rollback did not complete; run 'hotcanary recover' to finish it");
+	if (rollout__outcome(r) == ROLLOUT_HELD)
+		p_err("held in stage %s with the patch in place; decide with 'hotcanary resume %s "
+		      "--commit' or 'hotcanary resume %s --rollback'", rollout__last_stage(r),
+		      pol->name, pol->name);
 end:
 	/* a run that failed before its decision stays unresolved for 'recover' to settle */
 	if (rc != HC_EXIT_ERROR)

@@ -1080,7 +1080,10 @@ t_text()
 
 # ---- run: the staged lifecycle with an exec patch on the demo server ---------------------------
 
-# run_policy NAME APPLY-ARGV: a short exec policy that watches the demo's parse_request
+# run_policy NAME APPLY-ARGV: a short exec policy that watches the demo's parse_request.
+# Its stages are too short for the judge to show a good patch within the limits, so what is
+# not a regression commits (RUN_INC); the cases that test the judge itself lengthen them
+# (RUN_BASE, RUN_STAGE, in seconds) and keep the default, hold.
 run_policy()
 {
 	cat >"$tmp/$1.yaml" <<EOF
@@ -1093,13 +1096,13 @@ patch:
 watch:
   - function: user:$tmp/demo:parse_request
 baseline:
-  duration: 4s
+  duration: ${RUN_BASE:-4}s
 stages:
   - name: canary
-    duration: 5s
+    duration: ${RUN_STAGE:-5}s
 judge:
   min_calls: 200
-  on_inconclusive: extend
+  on_inconclusive: ${RUN_INC:-commit}
 EOF
 	chmod 600 "$tmp/$1.yaml"
 }
@@ -1170,8 +1173,8 @@ t_run()
 {
 	local d why
 
-	# the patch changes nothing: committed, exit 0
-	run_policy run-good '[/bin/true]'
+	# the patch changes nothing: committed, exit 0, by the judge's own pass
+	RUN_BASE=20 RUN_STAGE=10 RUN_INC=hold run_policy run-good '[/bin/true]'
 	run_case run-good
 	d=$(jq -r .decision "$tmp/run-good.json" 2>/dev/null)
 	if [ "$rc" = 0 ] && [ "$d" = committed ]; then
@@ -1233,8 +1236,7 @@ t_run()
 	fi
 
 	# the controller SIGKILLed mid-stage: status flags it, recover rolls it back
-	run_policy run-killed "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
-	sed -i 's/duration: 5s/duration: 60s/' "$tmp/run-killed.yaml"
+	RUN_STAGE=60 run_policy run-killed "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
 	rm -f "$tmp/tune"
 	"$tmp/demo" 90 "$tmp/tune" &
 	local demo=$! i=0 hc
@@ -1267,6 +1269,63 @@ t_run()
 		pass run-killed "SIGKILL mid-stage: status flagged it, recover reverted, again a no-op"
 	else
 		fail run-killed "$why $(cat "$tmp/status1.out" "$tmp/recover.out" "$tmp/status2.out")"
+	fi
+}
+
+# A stage too short to show anything ends held, exit 5: the patch stays in, status says why,
+# a new run is refused and recover leaves it alone; resume --rollback takes it out and
+# resume --commit keeps it
+t_held()
+{
+	local why= d out
+
+	RUN_STAGE=2 RUN_INC=hold run_policy run-held "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
+	run_case run-held
+	d=$(jq -r .decision "$tmp/run-held.json" 2>/dev/null)
+	[ "$rc" = 5 ] || why="$why run exit $rc, not 5;"
+	[ "$d" = held ] || why="$why report decision '$d';"
+	[ -e "$tmp/tune" ] || why="$why the patch is not in;"
+	"$HC" status --state-dir "$tmp/state" >"$tmp/held-status.out" 2>&1
+	grep -q '^run-held  *held  *NO ' "$tmp/held-status.out" &&
+		grep -q '^  held in stage canary: stage canary inconclusive' "$tmp/held-status.out" ||
+		why="$why status does not list it held with its reason;"
+	out=$("$HC" run "$tmp/run-held.yaml" --state-dir "$tmp/state" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "is held in stage canary" <<<"$out" ||
+		why="$why a second run: exit $rc: $out;"
+	out=$("$HC" recover --state-dir "$tmp/state" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] && [ -e "$tmp/tune" ] && grep -q "run-held: held in stage canary, left" <<<"$out" ||
+		why="$why recover: exit $rc, patch in: $([ -e "$tmp/tune" ] && echo yes || echo no): $out;"
+	out=$("$HC" resume --state-dir "$tmp/state" run-held --rollback 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] && [ ! -e "$tmp/tune" ] || why="$why resume --rollback: exit $rc: $out;"
+	"$HC" status --state-dir "$tmp/state" | grep -q '^run-held  *rolled-back  *yes' ||
+		why="$why not rolled back and resolved after resume --rollback;"
+	if [ -z "$why" ]; then
+		pass held-rollback "exit 5, patch left in, status: $(grep -m1 '^  held' "$tmp/held-status.out" | cut -c1-100);" \
+			"run and recover leave it; resume --rollback exit 0, patch out"
+	else
+		fail held-rollback "$why $(head -c 600 "$tmp/run-held.err")"
+	fi
+
+	why=
+	run_case run-held
+	[ "$rc" = 5 ] || why="$why run exit $rc, not 5;"
+	out=$("$HC" resume --state-dir "$tmp/state" run-held --commit 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] && [ -e "$tmp/tune" ] || why="$why resume --commit: exit $rc: $out;"
+	"$HC" status --state-dir "$tmp/state" | grep -q '^run-held  *committed  *yes' ||
+		why="$why not committed and resolved after resume --commit;"
+	out=$("$HC" resume --state-dir "$tmp/state" run-held --commit 2>&1)
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "'run-held' is not held (phase committed)" <<<"$out" ||
+		why="$why resume of a committed run: exit $rc: $out;"
+	"$HC" revert --state-dir "$tmp/state" run-held >/dev/null 2>&1
+	if [ -z "$why" ]; then
+		pass held-commit "exit 5, resume --commit exit 0 and the patch stays; again: exit 2"
+	else
+		fail held-commit "$why"
 	fi
 }
 
@@ -1592,6 +1651,6 @@ at_end()
 	done
 }
 
-groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run compare comparepid
-	svg prom trust"
+groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run held compare
+	comparepid svg prom trust"
 run_groups "$groups" "$@"

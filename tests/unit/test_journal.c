@@ -696,6 +696,56 @@ static void test_fold_second_run_replace(void **state)
 }
 
 /* "revert NAME" of a committed run, also after a later run was refused */
+/* held: the patch stays, the run is unresolved; resume commits it or takes it back */
+static void test_fold_held(void **state)
+{
+	struct journal_state st;
+	struct seqb b = { .n = 0 };
+	char err[512];
+
+	klp_run_to_canary(&b);
+	N(&b, DECISION, "{\"outcome\":\"held\",\"stage\":\"canary\","
+	  "\"reason\":\"stage canary inconclusive\"}");
+	N(&b, RUN_END, NULL);
+	fold(&b, &st);
+	assert_int_equal(st.phase, JOURNAL_PHASE_HELD);
+	assert_int_equal(st.outcome, JOURNAL_OUTCOME_HELD);
+	assert_false(st.resolved);
+	assert_string_equal(st.held_stage, "canary");
+	assert_string_equal(st.reason, "stage canary inconclusive");
+	assert_int_equal(st.nr_items, 1);
+	assert_false(st.items[0].committed);
+	assert_int_equal(st.items[0].active, JOURNAL_YES);
+	/* a new run must not start over a patch nobody decided on */
+	assert_int_equal(journal__check_resolved(&st, err, sizeof(err)), -EINPROGRESS);
+	assert_non_null(strstr(err, "is held in stage canary (stage canary inconclusive)"));
+	assert_non_null(strstr(err, "'hotcanary resume fix --commit'"));
+	journal_state__free(&st);
+
+	/* resume --commit */
+	N(&b, DECISION, "{\"outcome\":\"committed\",\"reason\":\"resumed\"}");
+	fold(&b, &st);
+	assert_int_equal(st.phase, JOURNAL_PHASE_COMMITTED);
+	assert_true(st.resolved);
+	assert_true(st.items[0].committed);
+	assert_null(st.held_stage);
+	journal_state__free(&st);
+	seqb_free(&b);
+
+	/* resume --rollback: revert_start and the plan, as revert NAME */
+	klp_run_to_canary(&b);
+	N(&b, DECISION, "{\"outcome\":\"held\",\"stage\":\"canary\",\"reason\":\"no data\"}");
+	N(&b, RUN_END, NULL);
+	N(&b, REVERT_START, "{\"reason\":\"hotcanary resume --rollback\"}");
+	fold(&b, &st);
+	assert_int_equal(st.phase, JOURNAL_PHASE_ROLLING_BACK);
+	CHECK_PLAN(&st,
+		   { JOURNAL_ACT_DISABLE, FIX, false },
+		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	journal_state__free(&st);
+	seqb_free(&b);
+}
+
 static void test_fold_manual_revert(void **state)
 {
 	struct journal_state st;
@@ -1469,6 +1519,7 @@ int main(void)
 		cmocka_unit_test(test_fold_replace_rollback),
 		cmocka_unit_test(test_fold_replace_failed),
 		cmocka_unit_test(test_fold_second_run_replace),
+		cmocka_unit_test(test_fold_held),
 		cmocka_unit_test(test_fold_manual_revert),
 		cmocka_unit_test(test_fold_bad_records),
 		cmocka_unit_test(test_parse_good),

@@ -201,7 +201,9 @@ static void test_defaults(void **state)
 	assert_double(pol->judge.max_p50_ratio, 1.10);
 	assert_double(pol->judge.max_p99_ratio, 1.25);
 	assert_double(pol->judge.max_error_ratio, 1.5);
-	assert_int_equal(pol->judge.on_inconclusive, HC_INCONCLUSIVE_ROLLBACK);
+	assert_int_equal(pol->judge.on_inconclusive, HC_INCONCLUSIVE_HOLD);
+	assert_int_equal(pol->judge.on_nodata, HC_INCONCLUSIVE_HOLD);
+	assert_double(pol->judge.beta, 0.05);
 	assert_null(pol->processes.exe);
 	assert_null(pol->processes.pids);
 	policy__free(pol);
@@ -412,8 +414,8 @@ static const struct bad bad_policies[] = {
 	{ GOOD "stagez: []\n", 10, 1, "stagez", "unknown key 'stagez'; "
 	  "allowed: name, patch, watch, guardrails, baseline, stages, judge" },
 	{ GOOD "judge:\n  max_p99: 1.2\n", 11, 3, "judge.max_p99",
-	  "unknown key 'max_p99'; allowed: alpha, min_calls, max_p50_ratio, max_p90_ratio, max_p99_ratio, "
-	  "max_error_ratio, on_inconclusive" },
+	  "unknown key 'max_p99'; allowed: alpha, beta, min_calls, max_p50_ratio, max_p90_ratio, "
+	  "max_p99_ratio, max_error_ratio, on_inconclusive, on_nodata" },
 	{ KLP "watch:\n  - function: kernel:f\n    error: neg\n" STAGES, 7, 5, "watch[0].error",
 	  "unknown key 'error'; allowed: function, errors" },
 	{ GOOD "? [a, b]\n: c\n", 10, 3, "", "expected a key name, got a list" },
@@ -488,7 +490,11 @@ static const struct bad bad_policies[] = {
 	{ GOOD "judge:\n  min_calls: 0\n", 11, 14, "judge.min_calls", "an integer >= 1" },
 	{ GOOD "judge:\n  min_calls: -3\n", 11, 14, "judge.min_calls", "an integer >= 1" },
 	{ GOOD "judge:\n  on_inconclusive: wait\n", 11, 20, "judge.on_inconclusive",
-	  "expected one of extend | rollback | commit, got 'wait'" },
+	  "expected one of hold | extend | rollback | commit, got 'wait'" },
+	/* a function never called is not called more in a longer stage: no extend */
+	{ GOOD "judge:\n  on_nodata: extend\n", 11, 14, "judge.on_nodata",
+	  "expected one of hold | rollback | commit, got 'extend'" },
+	{ GOOD "judge:\n  beta: 0.6\n", 11, 9, "judge.beta", "(0, 0.5]" },
 	{ GOOD "guardrails:\n  min_call_ratio: 1.5\n", 11, 19, "guardrails.min_call_ratio",
 	  "expected a ratio from 0 to 1" },
 	{ GOOD "guardrails:\n  min_call_ratio: -0.1\n", 11, 19, "guardrails.min_call_ratio",

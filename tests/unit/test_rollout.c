@@ -2,7 +2,8 @@
 /*
  * user/rollout.c driven window by window: a scripted sample source on a virtual clock plays
  * each function's calls and the guardrail events, and a patch driver records what the
- * rollout asks of it. Stage progression, extend/commit/rollback on an inconclusive stage, a
+ * rollout asks of it. Stage progression, hold/extend/commit/rollback on an inconclusive stage
+ * and hold/commit/rollback on one without calls, a
  * guardrail mid-stage, the operator's stop, per-process stages, the journal's steps in
  * order (the real exec driver) and a failure at each step.
  */
@@ -47,6 +48,7 @@ enum script_event {
 	EV_KERNEL_WARN,
 	EV_STOP,
 	EV_PROC_EXIT,
+	EV_FATAL,		/* a process of the host dies of SIGSEGV */
 };
 
 /* ---- the scripted source ---------------------------------------------------------------- */
@@ -149,6 +151,15 @@ static void deliver(struct script *s, size_t k)
 	case EV_PROC_EXIT:
 		s->ev.proc_exit(s->events[k].proc, s->ev.ctx);
 		break;
+	case EV_FATAL: {
+		struct hc_event be = { .pid = 5000 + (uint32_t)s->events[k].proc, .sig = SIGSEGV,
+				       .comm = "worker" };
+
+		ge.kind = GUARD_FATAL_EXIT;
+		ge.bpf = &be;
+		s->ev.guard(&ge, s->ev.ctx);
+		break;
+	}
 	}
 	memmove(&s->events[k], &s->events[k + 1], (s->nr_events - k - 1) * sizeof(s->events[0]));
 	s->nr_events--;
@@ -381,25 +392,36 @@ static const char host_policy[] =
 	"watch:\n"
 	"  - function: kernel:tcp_sendmsg\n"
 	"baseline:\n"
-	"  duration: 5s\n"
+	"  duration: 10s\n"
 	"stages:\n"
 	"  - name: canary\n"
-	"    duration: 4s\n"
+	"    duration: %s\n"
 	"  - name: soak\n"
-	"    duration: 4s\n";
+	"    duration: 8s\n";
 
-static struct hc_policy *policy(const char *text, const char *extra)
+/*
+ * @text with @extra appended; host_policy's canary stage lasts 8 s. The judge needs about 8
+ * windows of this script's calls to show a good patch within 10% of a 10 s baseline: 4 s
+ * leave its stage inconclusive.
+ */
+static struct hc_policy *policy_canary(const char *text, const char *canary, const char *extra)
 {
 	struct hc_policy *pol = NULL;
 	struct policy_err perr;
-	char buf[4096], msg[512];
+	char buf[4096], msg[512], body[2048];
 	int ret;
 
-	snprintf(buf, sizeof(buf), "%s%s", text, extra ? extra : "");
+	snprintf(body, sizeof(body), text, canary);
+	snprintf(buf, sizeof(buf), "%s%s", body, extra ? extra : "");
 	ret = policy__parse("t.yaml", buf, strlen(buf), &pol, &perr);
 	if (ret)
 		fail_msg("policy: %s", policy_err__format(&perr, msg, sizeof(msg)));
 	return pol;
+}
+
+static struct hc_policy *policy(const char *text, const char *extra)
+{
+	return policy_canary(text, "8s", extra);
 }
 
 struct seen {
@@ -500,13 +522,13 @@ static void test_good_patch_commits(void **state)
 	/* baseline, the apply, the stages, done; both stages were reached in order */
 	assert_string_equal(x.seen.phases, "BASD");
 	assert_int_equal(x.seen.max_stage, 2);
-	assert_non_null(strstr(x.tl, "baseline:start, 5.0 s|"));
-	assert_non_null(strstr(x.tl, "|apply:fake|applied:fake|stage:canary, 4.0 s|"));
-	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak, 4.0 s|"));
+	assert_non_null(strstr(x.tl, "baseline:start, 10.0 s|"));
+	assert_non_null(strstr(x.tl, "|apply:fake|applied:fake|stage:canary, 8.0 s|"));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak, 8.0 s|"));
 	assert_non_null(strstr(x.tl, "verdict:stage soak: pass|decision:committed|"));
-	/* 5 baseline windows, 4 per stage, and one after each activation */
-	assert_int_equal(x.s.samples, 5 + 1 + 4 + 1 + 4);
-	assert_int_equal(rollout__func(x.r, 0)->base_windows, 5);
+	/* 10 baseline windows, 8 per stage, and one after each activation */
+	assert_int_equal(x.s.samples, 10 + 1 + 8 + 1 + 8);
+	assert_int_equal(rollout__func(x.r, 0)->base_windows, 10);
 	assert_true(rollout__func(x.r, 0)->stages[1].reached);
 	assert_int_equal(rollout__detect_ns(x.r), 0);
 	run_free(&x);
@@ -537,42 +559,54 @@ static void test_slow_patch_rolls_back_at_canary(void **state)
 	run_free(&x);
 }
 
-/* ---- the inconclusive paths: extend, rollback, commit ------------------------------------ */
+/* ---- the inconclusive paths: hold, extend, rollback, commit ----------------------------- */
 
-/* no calls in the first canary windows (NODATA); calls again once the stage is extended */
-static void idle_until_extended(struct script *s)
-{
-	struct run *x = run_of(s);
-
-	timeline(x->r, x->tl, sizeof(x->tl));
-	s->patched_load = strstr(x->tl, "(extended)") ? &base_load : &idle_load;
-}
-
-static const char quiet_canary[] =
-	"guardrails:\n"
-	"  min_call_ratio: 0\n"
+static const char on_inconclusive[] =
 	"judge:\n"
 	"  on_inconclusive: %s\n";
 
-static struct hc_policy *inconclusive_policy(const char *what)
+/* a good patch whose canary stage is @canary long: too short to pass below 8 s */
+static struct hc_policy *inconclusive_policy(const char *what, const char *canary)
 {
 	char extra[256];
 
-	snprintf(extra, sizeof(extra), quiet_canary, what);
-	return policy(host_policy, extra);
+	extra[0] = '\0';
+	if (what)
+		snprintf(extra, sizeof(extra), on_inconclusive, what);
+	return policy_canary(host_policy, canary, extra);
+}
+
+static void test_inconclusive_holds(void **state)
+{
+	struct run x;
+
+	/* the default: neither pass nor fail stops the run with the patch left in */
+	run_setup(&x, inconclusive_policy(NULL, "4s"), &host_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(x.ret, 0);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_HELD);
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary inconclusive: "));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: inconclusive"));
+	assert_non_null(strstr(x.tl, "|decision:held: stage canary inconclusive"));
+	assert_null(strstr(x.tl, "stage:soak"));
+	assert_string_equal(calls, "load ");
+	assert_true(x.s.patched);
+	assert_string_equal(rollout__last_stage(x.r), "canary");
+	assert_string_equal(rollout__outcome_name(ROLLOUT_HELD), "held");
+	run_free(&x);
 }
 
 static void test_inconclusive_extends_once_then_commits(void **state)
 {
 	struct run x;
 
-	run_setup(&x, inconclusive_policy("extend"), &host_ops, &idle_load);
-	x.s.hook = idle_until_extended;
-	x.tl[0] = '\0';
+	/* 4 windows, then 4 more: the evidence adds up over the extension */
+	run_setup(&x, inconclusive_policy("extend", "4s"), &host_ops, &base_load);
 	run_prepare(&x);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
-	assert_non_null(strstr(x.tl, "verdict:stage canary: no data"));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: inconclusive"));
 	assert_non_null(strstr(x.tl, "stage:canary (extended), 4.0 s|"));
 	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak"));
 	assert_string_equal(calls, "load ");
@@ -583,13 +617,13 @@ static void test_inconclusive_extended_twice_rolls_back(void **state)
 {
 	struct run x;
 
-	/* the canary never calls: extended once, then rolled back */
-	run_setup(&x, inconclusive_policy("extend"), &host_ops, &idle_load);
+	/* 2 windows and 2 more are not enough: extended once, then rolled back */
+	run_setup(&x, inconclusive_policy("extend", "2s"), &host_ops, &base_load);
 	run_prepare(&x);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
-	assert_non_null(strstr(x.tl, "stage:canary (extended), 4.0 s|"));
-	assert_non_null(strstr(rollout__reason(x.r), "stage canary no data"));
+	assert_non_null(strstr(x.tl, "stage:canary (extended), 2.0 s|"));
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary inconclusive"));
 	assert_string_equal(calls, "load revert ");
 	run_free(&x);
 }
@@ -598,12 +632,12 @@ static void test_inconclusive_rollback(void **state)
 {
 	struct run x;
 
-	run_setup(&x, inconclusive_policy("rollback"), &host_ops, &idle_load);
+	run_setup(&x, inconclusive_policy("rollback", "4s"), &host_ops, &base_load);
 	run_prepare(&x);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
 	assert_null(strstr(x.tl, "(extended)"));
-	assert_non_null(strstr(rollout__reason(x.r), "stage canary no data"));
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary inconclusive"));
 	assert_string_equal(calls, "load revert ");
 	run_free(&x);
 }
@@ -612,13 +646,71 @@ static void test_inconclusive_commit(void **state)
 {
 	struct run x;
 
-	run_setup(&x, inconclusive_policy("commit"), &host_ops, &idle_load);
+	run_setup(&x, inconclusive_policy("commit", "4s"), &host_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "verdict:stage canary: inconclusive"));
+	assert_non_null(strstr(x.tl, "verdict:stage soak: pass"));
+	assert_null(strstr(x.tl, "(extended)"));
+	assert_string_equal(calls, "load ");
+	run_free(&x);
+}
+
+/* ---- a watched function without calls: judge.on_nodata --------------------------------- */
+
+static const char quiet_canary[] =
+	"guardrails:\n"
+	"  min_call_ratio: 0\n"
+	"judge:\n"
+	"  on_nodata: %s\n";
+
+static struct hc_policy *nodata_policy(const char *what)
+{
+	char extra[256];
+
+	snprintf(extra, sizeof(extra), quiet_canary, what);
+	return policy(host_policy, extra);
+}
+
+static void test_nodata_holds(void **state)
+{
+	struct run x;
+
+	/* the canary never calls: nothing to judge, and no reason to roll back either */
+	run_setup(&x, nodata_policy("hold"), &host_ops, &idle_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_HELD);
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary no data"));
+	assert_non_null(strstr(rollout__reason(x.r), "kernel:tcp_sendmsg"));
+	assert_string_equal(calls, "load ");
+	run_free(&x);
+}
+
+static void test_nodata_rollback(void **state)
+{
+	struct run x;
+
+	run_setup(&x, nodata_policy("rollback"), &host_ops, &idle_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_non_null(strstr(rollout__reason(x.r), "stage canary no data"));
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
+static void test_nodata_commit(void **state)
+{
+	struct run x;
+
+	run_setup(&x, nodata_policy("commit"), &host_ops, &idle_load);
 	run_prepare(&x);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
 	assert_non_null(strstr(x.tl, "verdict:stage canary: no data"));
 	assert_non_null(strstr(x.tl, "verdict:stage soak: no data"));
-	assert_null(strstr(x.tl, "(extended)"));
 	assert_string_equal(calls, "load ");
 	run_free(&x);
 }
@@ -658,6 +750,35 @@ static void test_guardrail_mid_stage(void **state)
 	run_free(&x);
 }
 
+/*
+ * Crashes as counts, per window of exposure: one crash in the canary stage is no evidence
+ * against a clean baseline of 10 windows; three in the first window of soak are a storm,
+ * rolled back in that window. (Three spread over a longer stage weigh less: the exposure
+ * grows with it.)
+ */
+static void test_fatal_storm(void **state)
+{
+	struct run x;
+
+	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	script_event(&x.s, 14 * SEC + SEC / 2, EV_FATAL, 2);
+	/* baseline 10 s, canary 8 s: the first window of soak */
+	script_event(&x.s, 18 * SEC + SEC / 4, EV_FATAL, 3);
+	script_event(&x.s, 18 * SEC + SEC / 2, EV_FATAL, 4);
+	script_event(&x.s, 18 * SEC + 3 * SEC / 4, EV_FATAL, 5);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak"));
+	assert_non_null(strstr(rollout__reason(x.r), "fatal signals: 3 deaths in the canary this "
+			       "stage against 0 in the reference"));
+	/* the 8 s of canary and soak's first window after the patch went in */
+	assert_int_equal(rollout__detect_ns(x.r), 9 * SEC);
+	assert_string_equal(rollout__last_stage(x.r), "soak");
+	assert_string_equal(calls, "load revert ");
+	run_free(&x);
+}
+
 static void test_guardrail_in_baseline_refuses(void **state)
 {
 	struct run x;
@@ -682,8 +803,8 @@ static void test_operator_stop_rolls_back(void **state)
 
 	run_setup(&x, policy(host_policy, NULL), &host_ops, &base_load);
 	run_prepare(&x);
-	/* baseline 5 s, then 1.5 s into the canary */
-	script_event(&x.s, 6 * SEC + SEC / 2, EV_STOP, 0);
+	/* baseline 10 s, then 1.5 s into the canary */
+	script_event(&x.s, 11 * SEC + SEC / 2, EV_STOP, 0);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
 	assert_string_equal(rollout__reason(x.r), "stopped by Terminated");
@@ -804,17 +925,17 @@ static const char proc_policy[] =
 	"processes:\n"
 	"  pids: [101, 102, 103, 104]\n"
 	"baseline:\n"
-	"  duration: 5s\n"
+	"  duration: 20s\n"
 	"stages:\n"
 	"  - name: canary\n"
-	"    duration: 4s\n"
+	"    duration: 8s\n"
 	"    targets: 1\n"
 	"  - name: half\n"
-	"    duration: 4s\n"
-	"    targets: 50%\n"
+	"    duration: 8s\n"
+	"    targets: 50%%\n"
 	"  - name: all\n"
-	"    duration: 4s\n"
-	"    targets: 100%\n";
+	"    duration: 8s\n"
+	"    targets: 100%%\n";
 
 static void proc_setup(struct run *x, const struct load *patched_load)
 {
@@ -909,7 +1030,7 @@ static void test_procs_canary_exits(void **state)
 
 	proc_setup(&x, &base_load);
 	/* 1.5 s into the canary stage, its process exits */
-	script_event(&x.s, 6 * SEC + SEC / 2, EV_PROC_EXIT, 0);
+	script_event(&x.s, 21 * SEC + SEC / 2, EV_PROC_EXIT, 0);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
 	assert_string_equal(rollout__reason(x.r), "canary pid 101 exited while patched");
@@ -972,8 +1093,8 @@ static void journaled_run(const char *apply, const char *revert, const struct lo
 
 	snprintf(text, sizeof(text),
 		 "name: t\npatch:\n  type: exec\n  apply: %s\n  revert: %s\n"
-		 "watch:\n  - function: kernel:tcp_sendmsg\nbaseline:\n  duration: 3s\n"
-		 "stages:\n  - name: canary\n    duration: 3s\n", apply, revert);
+		 "watch:\n  - function: kernel:tcp_sendmsg\nbaseline:\n  duration: 10s\n"
+		 "stages:\n  - name: canary\n    duration: 8s\n", apply, revert);
 	ops.load = exec_load;
 	ops.revert = exec_revert;
 	run_setup(&x, policy(text, NULL), &ops, patched_load);
@@ -1055,11 +1176,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_patch_commits),
 		cmocka_unit_test(test_slow_patch_rolls_back_at_canary),
+		cmocka_unit_test(test_inconclusive_holds),
 		cmocka_unit_test(test_inconclusive_extends_once_then_commits),
 		cmocka_unit_test(test_inconclusive_extended_twice_rolls_back),
 		cmocka_unit_test(test_inconclusive_rollback),
 		cmocka_unit_test(test_inconclusive_commit),
+		cmocka_unit_test(test_nodata_holds),
+		cmocka_unit_test(test_nodata_rollback),
+		cmocka_unit_test(test_nodata_commit),
 		cmocka_unit_test(test_guardrail_mid_stage),
+		cmocka_unit_test(test_fatal_storm),
 		cmocka_unit_test(test_guardrail_in_baseline_refuses),
 		cmocka_unit_test(test_operator_stop_rolls_back),
 		cmocka_unit_test(test_load_fails),

@@ -6,7 +6,7 @@ _hotcanary()
 	local cur prev words cword cmd
 	_init_completion || return
 
-	local commands="watch record compare check ab run status revert recover version help"
+	local commands="watch record compare check ab run status revert recover resume version help"
 	if [[ $cword -eq 1 ]] || [[ $cword -eq 2 && ${words[1]} == -v ]]; then
 		COMPREPLY=($(compgen -W "$commands -v" -- "$cur"))
 		return
@@ -68,7 +68,7 @@ _hotcanary()
 		opts="-n --rounds -p --period --json --svg --report -m --mode --state-dir -h --help" ;;
 	status | recover)
 		opts="--state-dir" ;;
-	revert)
+	revert | resume)
 		if [[ $cur != -* ]]; then
 			# rollout names: the journals in the state directory
 			local dir=/var/lib/hotcanary f names=
@@ -78,7 +78,8 @@ _hotcanary()
 			COMPREPLY=($(compgen -W "$names" -- "$cur"))
 			return
 		fi
-		opts="--state-dir" ;;
+		opts="--state-dir"
+		[[ $cmd == resume ]] && opts="$opts --commit --rollback" ;;
 	*)
 		return ;;
 	esac

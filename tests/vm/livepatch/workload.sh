@@ -8,13 +8,19 @@
 # at each livepatch transition, and under TCG a vCPU now and then runs a stale int3
 # there and the kernel dies ("Oops: int3"); forking loads made that about 20 times
 # more likely. "read -t" on a fifo that nobody writes to is a 2 ms sleep without a fork.
+# A scenario's workload.conf may set WORKLOAD_PAUSE (seconds between reads) and
+# WORKLOAD_READS=0 (no reads at all).
+WORKLOAD_PAUSE=0.002
+WORKLOAD_READS=1
+# shellcheck source=/dev/null
+[ -f "$LP_DIR/workload.conf" ] && . "$LP_DIR/workload.conf"
 f=/tmp/workload.$$
 mkfifo "$f"
 exec 3<>"$f"
 rm -f "$f"
 while :; do
 	# fails with EIO in the errors scenario, as intended
-	read -r _ </proc/cmdline 2>/dev/null
+	[ "$WORKLOAD_READS" = 0 ] || read -r _ </proc/cmdline 2>/dev/null
 	# shellcheck disable=SC3045 # busybox ash has read -t, with fractions of a second
-	read -r -t 0.002 _ <&3
+	read -r -t "$WORKLOAD_PAUSE" _ <&3
 done
