@@ -27,10 +27,6 @@
 #include <string.h>
 #include "judge.h"
 
-#define SEQ_ERRORS	0
-#define SEQ_P90		1
-#define SEQ_P99		2
-
 void judge__config_defaults(struct judge_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -94,22 +90,13 @@ static void stage_reset(struct judge *j)
 	j->rare_active = j->rare_rejected = false;
 	j->rare_p = j->rare_bar_p = NAN;
 
-	/* arguments were checked in judge__init(): these cannot fail */
-	seqtest__init(&j->seq[SEQ_ERRORS], j->alpha_seq, seq_design(j), j->cfg.max_error_ratio);
-	seqtest__init(&j->seq[SEQ_P90], j->alpha_seq, seq_design(j), 1.0);
-	seqtest__init(&j->seq[SEQ_P99], j->alpha_seq, seq_design(j), 1.0);
-	memset(j->seq_used, 0, sizeof(j->seq_used));
+	/* arguments were checked in judge__init(): this cannot fail */
+	seqtest__init(&j->seq, j->alpha_seq, seq_design(j), j->cfg.max_error_ratio);
+	j->seq_used = false;
 	j->windows = 0;
 	j->finishes = 0;
 	j->can_calls = j->can_errors = 0;
 	j->ref_calls = j->ref_errors = 0;
-	for (i = 0; i < 2; i++) {
-		j->can_slow[i] = j->can_timed[i] = 0;
-		j->ref_slow[i] = j->ref_timed[i] = 0;
-		j->can_q[i].n = 0;
-		if (j->cfg.design == JUDGE_CONCURRENT)
-			j->ref_q[i].n = 0;
-	}
 }
 
 int judge__init(struct judge *j, const char *function, const struct judge_config *cfg)
@@ -154,12 +141,6 @@ void judge__free(struct judge *j)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		free(j->can_q[i].v);
-		free(j->ref_q[i].v);
-		j->can_q[i] = (struct judge_series){ 0 };
-		j->ref_q[i] = (struct judge_series){ 0 };
-	}
 	for (i = 0; i < 3; i++) {
 		struct judge_qtest *t = &j->qt[i];
 
@@ -229,7 +210,6 @@ static int qtest_add_baseline(struct judge *j, struct judge_qtest *t, const uint
 
 int judge__add_baseline(struct judge *j, const struct hc_snapshot *w)
 {
-	uint64_t *dst;
 	unsigned int i;
 	int err;
 
@@ -247,13 +227,7 @@ int judge__add_baseline(struct judge *j, const struct hc_snapshot *w)
 	if (j->cfg.design == JUDGE_BEFORE_AFTER) {
 		j->base_calls += w->calls;
 		j->base_errors += w->errors < w->calls ? w->errors : w->calls;
-		/* even windows place the edges, odd ones are held out to count against them */
-		dst = j->base_windows % 2 ? j->held_hist : j->thr_hist;
-	} else {
-		dst = j->thr_hist;
 	}
-	for (i = 0; i < HC_HIST_BUCKETS; i++)
-		dst[i] += w->hist[i];
 	j->base_windows++;
 	return 0;
 }
@@ -286,74 +260,10 @@ int judge__add_did_baseline(struct judge *j, const struct hc_snapshot *canary,
 
 int judge__add_cell(struct judge *j, const struct hc_snapshot *c)
 {
-	struct judge_cells *cl;
-	uint64_t n, tail = 0;
-	unsigned int i;
-
 	if (!j || !c)
 		return -EINVAL;
-	cl = &j->cells;
-	dispersion__add(&cl->errors, c->errors, c->calls);
-	n = hist__count(c->hist);
-	if (!n)
-		return 0;
-	cl->timed++;
-	for (i = HC_HIST_BUCKETS; i-- > 0;) {
-		tail += c->hist[i];
-		cl->hist[i] += c->hist[i];
-		cl->tail_sq[i] += (double)tail * (double)tail / (double)n;
-	}
+	dispersion__add(&j->cells.errors, c->errors, c->calls);
 	return 0;
-}
-
-/*
- * Place edge @e (0: p90, 1: p99) from thr_hist: T is the upper edge of the bucket holding the
- * nearest-rank q-quantile, which needs about ten calls above it to mean anything.
- */
-static void edge_place(struct judge *j, int e)
-{
-	static const uint64_t permille[2] = { 900, 990 };
-	struct judge_edge *ed = &j->edge[e];
-	uint64_t n = hist__count(j->thr_hist), rank, seen = 0;
-	double tol = e ? j->cfg.max_p99_ratio : j->cfg.max_p90_ratio, t;
-	unsigned int i, c;
-
-	memset(ed, 0, sizeof(*ed));
-	ed->tolerance = tol;
-	if (n < 10 * 1000 / (1000 - permille[e])) {
-		ed->note = "too few baseline calls to place the edge";
-		return;
-	}
-	rank = (permille[e] * n + 999) / 1000;
-	for (i = 0; i < HC_HIST_BUCKETS; i++) {
-		seen += j->thr_hist[i];
-		if (seen >= rank)
-			break;
-	}
-	if (i + 1 >= HC_HIST_OVERFLOW) {
-		ed->note = "the quantile is in the last bucket";
-		return;
-	}
-	t = (double)hc_hist_lower(i + 1);
-	for (c = 0; c <= HC_HIST_OVERFLOW; c++)
-		if ((double)hc_hist_lower(c) >= tol * t)
-			break;
-	if (c > HC_HIST_OVERFLOW) {
-		ed->note = "the tolerated edge is beyond the histogram";
-		return;
-	}
-	ed->ref_idx = i + 1;
-	ed->canary_idx = c;
-	if (j->cfg.design == JUDGE_BEFORE_AFTER) {
-		ed->ref_n = hist__count(j->held_hist);
-		ed->ref_bad = sum_from(j->held_hist, ed->ref_idx);
-		if (!ed->ref_n) {
-			ed->note = "the baseline needs two windows: one places the edge, "
-				   "one counts";
-			return;
-		}
-	}
-	ed->ok = true;
 }
 
 static double share_ratio(uint64_t cb, uint64_t cn, uint64_t rb, uint64_t rn)
@@ -375,7 +285,6 @@ static void decision_init(const struct judge *j, struct judge_decision *d, enum 
 	d->ci_lo = d->ci_hi = d->conf = NAN;
 	d->p_value = d->e_value = d->e_bar = NAN;
 	d->alpha = NAN;
-	d->tolerance = NAN;
 	d->dispersion = NAN;
 }
 
@@ -402,14 +311,11 @@ static void decide_calls(const struct judge *j, struct judge_decision *d, bool f
 	}
 }
 
-static void decide_seq(const struct judge *j, struct judge_decision *d, int s, bool final)
+static void decide_errors_seq(const struct judge *j, struct judge_decision *d, bool final)
 {
-	static const enum judge_metric metric[3] = {
-		JUDGE_ERRORS_SEQ, JUDGE_P90_SEQ, JUDGE_P99_SEQ,
-	};
-	const struct seqtest *t = &j->seq[s];
+	const struct seqtest *t = &j->seq;
 
-	decision_init(j, d, metric[s]);
+	decision_init(j, d, JUDGE_ERRORS_SEQ);
 	d->alpha = j->alpha_seq;
 	d->e_value = seqtest__evalue_max(t);
 	d->e_bar = seqtest__bar(t);
@@ -420,30 +326,12 @@ static void decide_seq(const struct judge *j, struct judge_decision *d, int s, b
 	d->ref_bad = t->ref_bad;
 	d->ref_n = t->ref_n;
 	d->observed = share_ratio(t->canary_bad, t->canary_n, t->ref_bad, t->ref_n);
-	if (s == SEQ_ERRORS) {
-		d->limit = j->cfg.max_error_ratio;
-	} else {
-		const struct judge_edge *ed = &j->edge[s - 1];
-
-		d->limit = 1;
-		d->tolerance = ed->tolerance;
-		if (ed->ok) {
-			d->ref_edge_ns = hc_hist_lower(ed->ref_idx);
-			d->canary_edge_ns = hc_hist_lower(ed->canary_idx);
-		} else {
-			d->note = ed->note;
-		}
-	}
-	if (s != SEQ_ERRORS) {
-		d->verdict = final ? JUDGE_NODATA : JUDGE_PENDING;
-		d->note = "calls are not the unit: see the per-window p90 and p99 tests";
-		return;
-	}
+	d->limit = j->cfg.max_error_ratio;
 	if (seqtest__rejected(t))
 		d->verdict = JUDGE_FAIL;
 	else if (!final)
 		d->verdict = JUDGE_PENDING;
-	else if (!j->seq_used[s])
+	else if (!j->seq_used)
 		d->verdict = JUDGE_NODATA;
 	else
 		d->verdict = JUDGE_PASS;
@@ -702,7 +590,6 @@ static void decide_rare(const struct judge *j, struct judge_decision *d, bool fi
 	decision_init(j, d, JUDGE_RARE);
 	d->alpha = j->alpha_test;
 	d->limit = j->cfg.max_p99_ratio;
-	d->tolerance = j->cfg.max_p99_ratio;
 	d->canary_bad = j->rare_k;
 	d->canary_n = j->rare_m;
 	d->ref_n = hist__count(j->did ? j->did_hist : j->base_hist);
@@ -756,8 +643,7 @@ static void decide_all(const struct judge *j, struct judge_result *res, bool fin
 	int e;
 
 	decide_calls(j, &res->d[JUDGE_CALLS], final);
-	for (e = 0; e < 3; e++)
-		decide_seq(j, &res->d[JUDGE_ERRORS_SEQ + e], e, final);
+	decide_errors_seq(j, &res->d[JUDGE_ERRORS_SEQ], final);
 	for (e = 0; e < 3; e++)
 		decide_qtest(j, &res->d[qmetric[e]], e, final);
 	decide_onset(j, &res->d[JUDGE_ONSET], final);
@@ -778,14 +664,7 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 	concurrent = j->cfg.design == JUDGE_CONCURRENT;
 	if (concurrent != !!ref)
 		return -EINVAL;
-	if (!j->started && !concurrent) {
-		edge_place(j, 0);
-		edge_place(j, 1);
-	}
 	j->started = true;
-	for (e = 0; concurrent && e < 2; e++)
-		if (!j->edge[e].ok)
-			edge_place(j, e);
 
 	/* errors: the control's window, or the baseline's totals */
 	cc = canary->calls;
@@ -799,18 +678,15 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 	}
 	if (rc) {
 		/* the reference's spread before this window: see judge__add_cell() */
-		seqtest__set_phi(&j->seq[SEQ_ERRORS],
+		seqtest__set_phi(&j->seq,
 				 dispersion__phi_upper(&j->cells.errors, SEQTEST_PHI_CONF));
-		err = seqtest__update(&j->seq[SEQ_ERRORS], ce, cc, re, rc);
+		err = seqtest__update(&j->seq, ce, cc, re, rc);
 		if (err)
 			return err;
-		j->seq_used[SEQ_ERRORS] = true;
+		j->seq_used = true;
 	}
 
-	/*
-	 * The call-count tail tests (JUDGE_P90_SEQ, JUDGE_P99_SEQ) no longer run: calls cluster,
-	 * windows are the unit. The window tests and the rare-call test take their place.
-	 */
+	/* latency is judged in windows, not calls: calls cluster (bursts, slow processes) */
 	for (e = 0; e < 3; e++) {
 		err = qtest_window(j, &j->qt[e], canary, concurrent ? ref : NULL);
 		if (err)
@@ -820,14 +696,8 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 	j->can_calls += cc;
 	j->can_errors += ce;
 	if (concurrent) {
-		unsigned int i;
-
 		j->ref_calls += rc;
 		j->ref_errors += re;
-		/* edges still unplaced count this control window from the next window on */
-		if (!j->edge[0].ok || !j->edge[1].ok)
-			for (i = 0; i < HC_HIST_BUCKETS; i++)
-				j->thr_hist[i] += ref->hist[i];
 	}
 	j->windows++;
 
@@ -943,10 +813,6 @@ const char *judge__metric_name(enum judge_metric m)
 		return "calls";
 	case JUDGE_ERRORS_SEQ:
 		return "error rate (sequential)";
-	case JUDGE_P90_SEQ:
-		return "calls above p90 (sequential)";
-	case JUDGE_P99_SEQ:
-		return "calls above p99 (sequential)";
 	case JUDGE_P50:
 		return "p50";
 	case JUDGE_P99:
@@ -1037,7 +903,7 @@ int judge_fatal__window(struct judge_fatal *f, uint64_t can_deaths, double can_e
 	d->canary_n = (uint64_t)f->can_exposure;
 	d->ref_bad = f->base_deaths + f->ref_deaths;
 	d->ref_n = (uint64_t)er;
-	d->tolerance = d->dispersion = NAN;
+	d->dispersion = NAN;
 	d->note = "deaths by fatal signals per process-window";
 	return 0;
 }

@@ -50,10 +50,8 @@ enum judge_verdict {
 enum judge_metric {
 	JUDGE_CALLS,		/* enough calls in both arms to judge at all (min_calls) */
 	JUDGE_ERRORS_SEQ,	/* error rate, sequential, every window */
-	JUDGE_P90_SEQ,		/* share of calls above the baseline's p90 edge, sequential */
-	JUDGE_P99_SEQ,		/* share of calls above the baseline's p99 edge, sequential */
-	JUDGE_P50,		/* end of stage: per-window log p50, Mann-Whitney and HL */
-	JUDGE_P99,		/* end of stage: per-window log p99 */
+	JUDGE_P50,		/* per-window log p50: e-processes every window, HL at the end */
+	JUDGE_P99,		/* per-window log p99, as JUDGE_P50 */
 	JUDGE_ERRORS,		/* end of stage: error-rate ratio, conditional exact test */
 	JUDGE_P90,		/* per-window log p90, as JUDGE_P50 */
 	JUDGE_RARE,		/* fewer calls than min_calls: exceedances of the reference's max */
@@ -63,15 +61,12 @@ enum judge_metric {
 
 /*
  * The tests that share a judge's alpha evenly: errors (sequential), errors (end of stage),
- * p50, p90, p99, rare calls, onset. JUDGE_CALLS decides nothing; JUDGE_P90_SEQ and
- * JUDGE_P99_SEQ counted calls, not windows, and no longer run.
+ * p50, p90, p99, rare calls, onset. JUDGE_CALLS decides nothing.
  */
 #define JUDGE_NTESTS		7
 /* the onset detector's horizon when judge_config.max_windows is 0 */
 #define JUDGE_DEFAULT_HORIZON	600
 #define JUDGE_NAME_MAX		128
-/* a window's p99 is its maximum below this many calls; such windows give no p99 */
-#define JUDGE_P99_WINDOW_CALLS	100
 /*
  * The window tests take a window's p90 and p99 from this many calls on: near its maximum,
  * whose law depends on the call count, but a window is compared only with reference windows
@@ -93,7 +88,7 @@ struct judge_config {
 	double beta;
 	uint64_t min_calls;	/* fewer in the canary's stage or the reference: NODATA */
 	double max_p50_ratio;
-	double max_p90_ratio;		/* tolerance at the p90 edge; 0 means max_p50_ratio */
+	double max_p90_ratio;		/* the per-window p90 test's limit; 0: max_p50_ratio */
 	double max_p99_ratio;
 	double max_error_ratio;
 	/* judge__finish() calls allowed per stage: 2 when on_inconclusive may extend once */
@@ -112,8 +107,9 @@ struct judge_decision {
 	enum judge_verdict verdict;
 	/*
 	 * The canary against the reference, as a ratio: latency (exp of the Hodges-Lehmann shift
-	 * of log quantiles), error rate, or share of calls above the edges; canary calls for
-	 * JUDGE_CALLS. FAIL needs evidence that it exceeds limit.
+	 * of log quantiles), error rate, or share of calls beyond the reference's maximum against
+	 * its null (JUDGE_RARE); canary calls for JUDGE_CALLS. FAIL needs evidence that it
+	 * exceeds limit.
 	 */
 	double observed;
 	double limit;
@@ -125,9 +121,6 @@ struct judge_decision {
 	double alpha;			/* this test's share of the budget */
 	/* what the evidence rests on: events and calls, or windows for JUDGE_P50 / JUDGE_P99 */
 	uint64_t canary_bad, canary_n, ref_bad, ref_n;
-	/* JUDGE_P90_SEQ, JUDGE_P99_SEQ: calls at or above these count as slow */
-	uint64_t ref_edge_ns, canary_edge_ns;
-	double tolerance;		/* canary_edge_ns >= tolerance * ref_edge_ns */
 	/* the reference's overdispersion the counts were discounted by (1: none), or NAN */
 	double dispersion;
 	unsigned int windows;
@@ -145,24 +138,9 @@ struct judge_series {
 	size_t n, cap;
 };
 
-struct judge_edge {
-	bool ok;
-	unsigned int ref_idx;		/* first bucket counted as slow for the reference */
-	unsigned int canary_idx;	/* ... and for the canary */
-	double tolerance;
-	uint64_t ref_bad, ref_n;	/* JUDGE_BEFORE_AFTER: the held-out baseline counts */
-	const char *note;
-};
-
-/*
- * Reference cells (judge__add_cell): enough to estimate the overdispersion of the errors and
- * of the calls at or above any bucket edge, without keeping the cells.
- */
+/* reference cells (judge__add_cell): the overdispersion of their errors, not the cells */
 struct judge_cells {
 	struct dispersion errors;
-	unsigned int timed;			/* cells with a latency */
-	uint64_t hist[HC_HIST_BUCKETS];		/* their histograms, summed */
-	double tail_sq[HC_HIST_BUCKETS];	/* sum over them of (calls >= edge i)^2 / calls */
 };
 
 /* one per-window latency test (p50, p90 or p99) */
@@ -191,17 +169,12 @@ struct judge {
 	/* the baseline */
 	unsigned int base_windows;
 	uint64_t base_calls, base_errors;
-	uint64_t thr_hist[HC_HIST_BUCKETS];	/* where the p90 / p99 edges are taken from */
-	uint64_t held_hist[HC_HIST_BUCKETS];	/* JUDGE_BEFORE_AFTER: the other windows */
 	bool started;				/* a stage window came: baseline closed */
-	struct judge_edge edge[2];		/* p90, p99 */
 	/* the stage */
-	struct seqtest seq[3];			/* errors, p90, p99 */
-	bool seq_used[3];
+	struct seqtest seq;			/* the error rate, every window */
+	bool seq_used;				/* a window had reference calls */
 	unsigned int windows, finishes;
 	uint64_t can_calls, can_errors, ref_calls, ref_errors;
-	uint64_t can_slow[2], can_timed[2], ref_slow[2], ref_timed[2];
-	struct judge_series can_q[2], ref_q[2];	/* per-window log p50, log p99 */
 	struct judge_cells cells;		/* over the whole run, not reset per stage */
 	/* the per-window tests (p50, p90, p99) and the rare-call test */
 	struct judge_qtest qt[3];
@@ -225,8 +198,8 @@ int judge__add_baseline(struct judge *j, const struct hc_snapshot *w);
 /*
  * One cell of the reference: the smallest part of it that varies on its own, a process's
  * window on the ulp path, the window on the klp path. The cells' spread is the
- * overdispersion the sequential tests and the error test discount their counts by; without
- * cells the counts are taken as binomial. Baseline cells, and the control's cells of a
+ * overdispersion the two error tests (sequential, end of stage) discount their counts by;
+ * without cells the counts are taken as binomial. Baseline cells, and the control's cells of a
  * stage window once judge__window() has seen that window, never before: the tests must not
  * see a window's own spread. May be called at any time; 0 or -EINVAL.
  */
@@ -240,7 +213,7 @@ int judge__window(struct judge *j, const struct hc_snapshot *canary,
 		  const struct hc_snapshot *ref, struct judge_result *res);
 /* the end-of-stage verdict; -ERANGE past cfg.max_finish calls, -ENOMEM */
 int judge__finish(struct judge *j, struct judge_result *res);
-/* forget the stage, keep the baseline and the edges */
+/* forget the stage, keep the baseline */
 void judge__next_stage(struct judge *j);
 /*
  * ulp, difference in differences: one baseline window of the processes that form this stage's

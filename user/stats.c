@@ -686,8 +686,8 @@ int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double
  * probability <= alpha2 given the baseline (the canary windows are independent of it, and p0
  * is fixed before they start). Hence P(reject) <= P(pB > p+) + alpha2 <= alpha1 + alpha2 =
  * alpha. The price is the bound's margin, about z_{alpha1} / sqrt(xB) of the rate, and the
- * bar 2 / alpha instead of 1 / alpha. A baseline's thresholds (as the judge's p90 edge) must
- * not be chosen from the same counts that give xB: the judge takes them from other windows.
+ * bar 2 / alpha instead of 1 / alpha. A threshold that defines a bad event must not be chosen
+ * from the same baseline counts that give xB.
  *
  * Overdispersion. Both factors take bad events to be independent call by call. They are not:
  * one preemption slows every call it catches, and one process may be scheduled worse than the
