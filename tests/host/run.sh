@@ -1174,7 +1174,7 @@ t_run()
 	local d why
 
 	# the patch changes nothing: committed, exit 0, by the judge's own pass
-	RUN_BASE=20 RUN_STAGE=10 RUN_INC=hold run_policy run-good '[/bin/true]'
+	RUN_BASE=30 RUN_STAGE=20 RUN_INC=hold run_policy run-good '[/bin/true]'
 	run_case run-good
 	d=$(jq -r .decision "$tmp/run-good.json" 2>/dev/null)
 	if [ "$rc" = 0 ] && [ "$d" = committed ]; then

@@ -265,9 +265,9 @@ static void test_gross_regression_fails_fast(void **state)
 
 /*
  * Twice the errors against max_error_ratio 1.5. FAIL needs evidence that the ratio is above
- * 1.5, not merely above 1, at the test's share of alpha (0.01 / 6): with a 1% baseline rate
+ * 1.5, not merely above 1, at the test's share of alpha (0.01 / 7): with a 1% baseline rate
  * the power depends on the error counts. Normal approximation of the conditional test,
- * z = ln(2 / 1.5) / sqrt(1 / xb + 1 / xc) against z_{1 - 0.01/6} = 2.94:
+ * z = ln(2 / 1.5) / sqrt(1 / xb + 1 / xc) against z_{1 - 0.01/7} = 2.98:
  *   1000 calls a window: 200 baseline, 600 canary errors, z = 3.5, power 72%;
  *   3000 calls a window: 600 baseline, 1800 canary errors, z = 6.1, power 99.9%.
  * So 3000 calls must FAIL; 1000 calls must FAIL or be INCONCLUSIVE (estimate above the limit,
@@ -363,7 +363,7 @@ static void test_too_few_calls(void **state)
 
 /*
  * A/A at the level of the whole judge: 100 stages per design with the policy's shape (20
- * baseline + 30 stage windows of 300 calls), judge alpha 0.05 over its six tests. A stage
+ * baseline + 30 stage windows of 300 calls), judge alpha 0.05 over its seven tests. A stage
  * FAILs only on a false alarm; the Bonferroni split makes that rarer than alpha, so more than
  * 5 of 100 (binomial 99% upper bound at 5%: 11) would be a bug; the run shows 0 or 1.
  */

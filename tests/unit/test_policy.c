@@ -131,7 +131,7 @@ static void test_example_kpatch_exec(void **state)
 	assert_int_equal(pol->baseline.duration_ns, NS(60));
 	assert_int_equal(pol->nr_stages, 2);
 	assert_int_equal(pol->stages[1].duration_ns, NS(600));
-	assert_int_equal(pol->judge.on_inconclusive, HC_INCONCLUSIVE_ROLLBACK);
+	assert_int_equal(pol->judge.on_inconclusive, HC_INCONCLUSIVE_HOLD);
 	policy__free(pol);
 }
 

@@ -7,12 +7,16 @@
 #   1. a good fix (tools/demo/fix_good.c) is committed across every stage;
 #   2. 'hotcanary revert' takes it out again;
 #   3. a bad fix (tools/demo/fix_bad.c, 3x slower) is rolled back at the canary.
-# DEMO_WORKERS (default 4) and DEMO_STAGE (seconds per stage, default 5) tune it.
+# DEMO_WORKERS (default 4), DEMO_BASELINE (seconds, default 20) and DEMO_STAGE (seconds per
+# stage, default 10; the last one twice that) tune it: the judge must show the good fix
+# within the limits, which takes about 10 windows against a baseline of 20, and longer in
+# the last stage, judged against the baseline alone; else it holds the run.
 set -eu
 
 out=$(cd "${OUTPUT:-build}" && pwd)
 workers=${DEMO_WORKERS:-4}
-stage=${DEMO_STAGE:-5}
+stage=${DEMO_STAGE:-10}
+base=${DEMO_BASELINE:-20}
 demo=$out/demo
 state=$out/demo-state
 hc=$out/hotcanary
@@ -46,7 +50,7 @@ patch:
 processes:
   exe: $demo
 baseline:
-  duration: ${stage}s
+  duration: ${base}s
 stages:
   - name: canary
     duration: ${stage}s
@@ -55,7 +59,7 @@ stages:
     duration: ${stage}s
     targets: 50%
   - name: all
-    duration: ${stage}s
+    duration: $((stage * 2))s
     targets: 100%
 judge:
   max_p50_ratio: 1.25
