@@ -86,7 +86,7 @@ c=$(chroot "$root" bash -c '. /usr/share/bash-completion/bash_completion
 	COMP_WORDS=(hotcanary watch --mo); COMP_CWORD=2; COMP_LINE="hotcanary watch --mo"
 	COMP_POINT=20; _hotcanary hotcanary --mo watch; echo "${COMPREPLY[*]}"' 2>&1)
 first=$(head -n 1 <<<"$c" | tr ' ' '\n' | sort | tr '\n' ' ')
-if [ "$first" = "record recover revert " ] && grep -q -- "--mode" <<<"$c"; then
+if [ "$first" = "record recover resume revert " ] && grep -q -- "--mode" <<<"$c"; then
 	pass deb-completion "'hotcanary re<TAB>': $(head -n 1 <<<"$c"); 'watch --mo<TAB>': --mode"
 else
 	fail deb-completion "$c"
