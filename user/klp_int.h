@@ -121,12 +121,18 @@ static inline int add_func(struct klp_func_ref **funcs, size_t *n, const char *o
 	return 0;
 }
 
-static inline bool same_func(const struct klp_func_ref *f, const char *obj, const char *name,
-			     unsigned long sympos)
+/* 1 if one of @n functions @f is OBJ's NAME at SYMPOS (0 and 1 are the same), else 0 */
+static inline int klp_func_refs__has(const struct klp_func_ref *f, size_t n, const char *obj,
+				     const char *name, unsigned long sympos)
 {
-	unsigned long a = f->sympos ? f->sympos : 1, b = sympos ? sympos : 1;
+	unsigned long b = sympos ? sympos : 1;
+	size_t i;
 
-	return !strcmp(f->obj, obj) && !strcmp(f->name, name) && a == b;
+	for (i = 0; i < n; i++)
+		if (!strcmp(f[i].obj, obj) && !strcmp(f[i].name, name) &&
+		    (f[i].sympos ? f[i].sympos : 1) == b)
+			return 1;
+	return 0;
 }
 
 /* the first word of a vermagic, as KLP_KVER(), 0 if it does not parse */

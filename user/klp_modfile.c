@@ -558,10 +558,5 @@ void klp_mod__free(struct klp_mod *mod)
 int klp_mod__patches(const struct klp_mod *mod, const char *obj, const char *name,
 		     unsigned long sympos)
 {
-	size_t i;
-
-	for (i = 0; i < mod->nr_funcs; i++)
-		if (same_func(&mod->funcs[i], obj, name, sympos))
-			return 1;
-	return 0;
+	return klp_func_refs__has(mod->funcs, mod->nr_funcs, obj, name, sympos);
 }

@@ -199,12 +199,7 @@ void klp__list_free(struct klp_patch *patches, size_t n)
 int klp_patch__patches(const struct klp_patch *p, const char *obj, const char *name,
 		       unsigned long sympos)
 {
-	size_t i;
-
-	for (i = 0; i < p->nr_funcs; i++)
-		if (same_func(&p->funcs[i], obj, name, sympos))
-			return 1;
-	return 0;
+	return klp_func_refs__has(p->funcs, p->nr_funcs, obj, name, sympos);
 }
 
 /* ---- transitions ------------------------------------------------------------------------ */

@@ -165,6 +165,17 @@ int policy__take_choice(struct ctx *c, yaml_node_t *node, const char *path,
 	return policy__fail_expected(c, node, path, what);
 }
 
+static bool int_syntax(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return !*s;
+}
+
 /* YAML 1.2 core schema floats, without .inf and .nan: [-+]?(.D+|D+(.D*)?)([eE][-+]?D+)? */
 static bool float_syntax(const char *s)
 {
@@ -185,27 +196,8 @@ static bool float_syntax(const char *s)
 	}
 	if (!digits)
 		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '-' || *s == '+')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return !*s;
-}
-
-static bool int_syntax(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return !*s;
+	/* an exponent is an integer: [-+]?D+ */
+	return !*s || ((*s == 'e' || *s == 'E') && int_syntax(s + 1));
 }
 
 /* the text of a number: a plain scalar, as a quoted one is a string */
