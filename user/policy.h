@@ -29,6 +29,9 @@
  *   processes             ulp: req, others: refused.  Exactly one of:
  *     exe                       every process mapping the target with this executable
  *     pids                      non-empty list of distinct PIDs
+ *     order               random  random | listed: the order processes join the canary arm
+ *                               (those that called the functions in the baseline first);
+ *                               listed: as in pids, exe in PID order
  *   watch                 klp, exec: req (at least one); ulp: optional (patch.functions are
  *                               always judged). Up to HC_MAX_FUNCS entries of:
  *     function            req   FUNC spec: kernel:NAME[@PID] or user:PATH:SYMBOL[@PID]
@@ -46,7 +49,8 @@
  *     duration            req   > 0
  *     targets             ulp: req, others: refused. A count >= 1, or a whole percent of
  *                               the matched processes, 1% to 100%. Never fewer than the
- *                               previous stage given in the same form.
+ *                               previous stage given in the same form. At least 2 where
+ *                               4 or more processes are matched.
  *   judge                 all defaults
  *     alpha               0.01  (0, 0.5]: the false-rollback budget per run
  *     beta                0.05  (0, 0.5]: the false-pass budget per run: a function beyond
@@ -91,6 +95,12 @@ enum hc_patch_type {
 	HC_PATCH_KLP,
 	HC_PATCH_EXEC,
 	HC_PATCH_ULP,
+};
+
+/* processes.order: which processes join the canary arm first */
+enum hc_proc_order {
+	HC_ORDER_RANDOM,		/* a fresh random order per run */
+	HC_ORDER_LISTED,		/* as listed in pids; exe: in PID order */
 };
 
 enum hc_consistency {
@@ -169,6 +179,7 @@ struct hc_policy {
 		char *exe;
 		pid_t *pids;
 		size_t nr_pids;
+		enum hc_proc_order order;
 	} processes;
 	struct hc_policy_watch *watch;
 	size_t nr_watch;

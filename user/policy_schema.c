@@ -28,6 +28,9 @@ static const char *const err_mode_names[] = {
 static const char *const consistency_names[] = {
 	[HC_CONSISTENCY_STRICT] = "strict", [HC_CONSISTENCY_RELAXED] = "relaxed",
 };
+static const char *const order_names[] = {
+	[HC_ORDER_RANDOM] = "random", [HC_ORDER_LISTED] = "listed",
+};
 static const char *const ab_end_names[] = {
 	[HC_AB_END_REMOVED] = "removed", [HC_AB_END_APPLIED] = "applied",
 };
@@ -252,6 +255,7 @@ DEFINE_CHOICE_PARSER(parse_consistency, consistency_names, enum hc_consistency)
 DEFINE_CHOICE_PARSER(parse_inconclusive, inconclusive_names, enum hc_inconclusive)
 DEFINE_CHOICE_PARSER(parse_nodata, nodata_names, enum hc_inconclusive)
 DEFINE_CHOICE_PARSER(parse_ab_end, ab_end_names, enum hc_ab_end)
+DEFINE_CHOICE_PARSER(parse_order, order_names, enum hc_proc_order)
 
 static int parse_sha256(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
 {
@@ -575,6 +579,7 @@ static int parse_stages(struct ctx *c, yaml_node_t *node, const char *path, void
 static const struct field processes_fields[] = {
 	FIELD("exe", T_ULP, 0, parse_path, P(processes.exe), NULL),
 	FIELD("pids", T_ULP, 0, parse_pids, 0, NULL),
+	FIELD("order", T_ULP, 0, parse_order, P(processes.order), NULL),
 };
 
 static int parse_processes(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -740,4 +745,5 @@ void policy__defaults(struct hc_policy *pol)
 	pol->judge.beta = 0.05;
 	pol->judge.on_inconclusive = HC_INCONCLUSIVE_HOLD;
 	pol->judge.on_nodata = HC_INCONCLUSIVE_HOLD;
+	pol->processes.order = HC_ORDER_RANDOM;
 }

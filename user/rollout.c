@@ -646,6 +646,7 @@ void rollout__free(struct rollout *r)
 	free(r->control_window);
 	free(r->did_base);
 	free(r->procs);
+	free(r->order);
 	free(r->funcs);
 	free(r->delta);
 	free(r);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include "rollout_int.h"
 
 static struct rollout_proc *proc_find(struct rollout *r, pid_t pid)
@@ -59,8 +60,30 @@ size_t rollout__mon_id(const struct rollout *r, size_t i)
 }
 
 /*
- * A per-process patch: its processes, whose arms the stages move (in this order), and every
- * function it redirects, per process, in the target (control) and the library (canary)
+ * processes.order random: a uniform shuffle of @o. A canary chosen by the order processes
+ * were listed or started in is the same kind of process every run (the oldest worker, the
+ * one the load balancer favours), and the judge would measure that process, not the fix.
+ */
+static int order_shuffle(size_t *o, size_t n)
+{
+	size_t i, j, t;
+	uint64_t x;
+
+	for (i = n; i > 1; i--) {
+		if (getrandom(&x, sizeof(x), 0) != sizeof(x))
+			return -errno ?: -EIO;
+		j = (size_t)(x % i);
+		t = o[i - 1];
+		o[i - 1] = o[j];
+		o[j] = t;
+	}
+	return 0;
+}
+
+/*
+ * A per-process patch: its processes, the order the stages move them to the canary arm in,
+ * and every function it redirects, per process, in the target (control) and the library
+ * (canary)
  */
 int rollout__add_arms(struct rollout *r, char *err, size_t len)
 {
@@ -76,13 +99,23 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 	if (!r->nr_procs)
 		return 0;
 	r->procs = calloc(r->nr_procs, sizeof(*r->procs));
-	if (!r->procs) {
+	r->order = calloc(r->nr_procs, sizeof(*r->order));
+	if (!r->procs || !r->order) {
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
 	for (i = 0; i < r->nr_procs; i++) {
 		r->procs[i].pid = pids[i];
 		r->procs[i].start_time = start_times[i];
+		r->order[i] = i;
+	}
+	if (p->processes.order == HC_ORDER_RANDOM) {
+		ret = order_shuffle(r->order, r->nr_procs);
+		if (ret) {
+			snprintf(err, len, "cannot draw the canary processes' order: %s; set "
+				 "'processes.order: listed' to take them as listed", strerror(-ret));
+			return ret;
+		}
 	}
 	nf = ops->funcs(r->patch, &funcs);
 	if (2 * nf * r->nr_procs + p->nr_watch > HC_MAX_FUNCS) {
@@ -230,13 +263,26 @@ void rollout__proc_guardrails(struct rollout *r)
 	}
 }
 
-static size_t stage_targets(const struct rollout *r, size_t s)
+/*
+ * Stage @s's canary processes: its targets, and at least ROLLOUT_MIN_CANARIES where the
+ * patch has twice as many processes, so that no one process's own speed or share of the
+ * load is the canary arm's whole sample.
+ */
+#define ROLLOUT_MIN_CANARIES	2
+
+static size_t stage_targets(struct rollout *r, size_t s)
 {
 	const struct hc_policy_stage *st = &r->pol->stages[s];
 	size_t k = st->targets;
 
 	if (st->targets_kind == HC_TARGETS_PERCENT)
 		k = (st->targets * r->nr_procs + 99) / 100;
+	if (k < ROLLOUT_MIN_CANARIES && r->nr_procs >= 2 * ROLLOUT_MIN_CANARIES) {
+		rollout__mark(r, "stage", "%zu canary processes, not %zu: with %zu processes the "
+			      "canary arm has at least %d", (size_t)ROLLOUT_MIN_CANARIES, k,
+			      r->nr_procs, ROLLOUT_MIN_CANARIES);
+		k = ROLLOUT_MIN_CANARIES;
+	}
 	return k > r->nr_procs ? r->nr_procs : k ? k : 1;
 }
 
@@ -311,7 +357,7 @@ int rollout__load(struct rollout *r, char *err, size_t len)
  */
 int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 {
-	size_t i, k, n = 0, busy = 0;
+	size_t i, o, k, n = 0, busy = 0;
 	char perr[400];
 	int pass, ret;
 
@@ -327,13 +373,14 @@ int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 	 * again last.
 	 */
 	for (pass = 0; pass < 3; pass++) {
-		for (i = 0; i < r->nr_procs && n < k && !r->tripped; i++) {
-			struct rollout_proc *pr = &r->procs[i];
+		for (o = 0; o < r->nr_procs && n < k && !r->tripped; o++) {
+			struct rollout_proc *pr = &r->procs[r->order[o]];
 
 			if (pass < 2 ? pr->state != ROLLOUT_PROC_CONTROL ||
 				       !pr->base_calls != (pass == 1) :
 				       pr->state != ROLLOUT_PROC_BUSY)
 				continue;
+			i = r->order[o];
 			ret = rollout__proc_patch(r, i, perr, sizeof(perr));
 			if (ret == -EBUSY) {
 				pr->state = ROLLOUT_PROC_BUSY;

@@ -44,6 +44,7 @@ struct rollout {
 	 * in the library (side 1, canary). The watch entries follow, one monitor id each.
 	 */
 	struct rollout_proc *procs;
+	size_t *order;			/* the order processes join the canary arm */
 	size_t nr_procs, nr_patched, nr_mon;
 	char **arm_names;			/* "old -> new", per patched function */
 	struct hc_snapshot *control_window;	/* per patched function, the last window */

@@ -109,6 +109,8 @@ deltas()
 # policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
 # STAGE seconds (default 3): one process, half of them, all of them. POL_PROCS replaces the
 # processes' "exe: TARGET" with another key, "pids: [...]" say; POL_SHA pins the library.
+# The processes join the canary in PID order, tp[0] first, so that a test knows which one
+# is patched; POL_ORDER=random draws them as a policy does by default.
 # Stages this short are too short for the judge to show a good fix within its limits: what
 # is not a regression commits (POL_INC); a regression still fails and rolls back.
 policy()
@@ -130,6 +132,7 @@ patch:
 ${POL_SHA:+  sha256: $POL_SHA}
 processes:
   ${POL_PROCS:-exe: ${POL_TARGET:-$TARGET}}
+  order: ${POL_ORDER:-listed}
 baseline:
   duration: ${st}s
 stages:
@@ -248,7 +251,7 @@ t_good()
 	# all (the last, judged against the baseline alone, stayed inconclusive in 2 runs of 7,
 	# every stage in 1), and the policy commits an inconclusive stage. That the judge passes
 	# a harmless fix is checked by run-good, the VM scenario good and make bench-judge.
-	STAGE=10 policy ulp-good ulp_fix_good.so
+	STAGE=10 POL_ORDER=random policy ulp-good ulp_fix_good.so
 	# a process started during the rollout is reported, and left alone
 	( sleep 1.5; exec "$TARGET" -s "$tmp/st.late" -t 1 -p 100 ) &
 	late=$!

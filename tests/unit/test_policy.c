@@ -237,6 +237,7 @@ static void test_defaults(void **state)
 	assert_int_equal(pol->processes.pids[0], 7);
 	assert_int_equal(pol->processes.pids[1], 9);
 	assert_null(pol->processes.exe);
+	assert_int_equal(pol->processes.order, HC_ORDER_RANDOM);
 	assert_int_equal(pol->stages[0].targets_kind, HC_TARGETS_COUNT);
 	assert_int_equal(pol->stages[0].targets, 2);
 	policy__free(pol);
@@ -571,6 +572,8 @@ static const struct bad bad_policies[] = {
 	  "missing exe or pids: expected exactly one of them" },
 	{ ULP "processes:\n  pids: [3, 4, 3]\n" USTAGE, 9, 16, "processes.pids[2]",
 	  "PID 3 is already listed as processes.pids[0]" },
+	{ ULP "processes:\n  pids: [1]\n  order: first\n" USTAGE, 10, 10, "processes.order",
+	  "expected one of random | listed, got 'first'" },
 	{ ULP "processes:\n  pids: [0]\n" USTAGE, 9, 10, "processes.pids[0]",
 	  "expected a process id >= 1, got '0'" },
 	{ ULP "processes:\n  pids: [99999999999]\n" USTAGE, 9, 10, "processes.pids[0]",

@@ -929,6 +929,7 @@ static const char proc_policy[] =
 	"      new: parse_fixed\n"
 	"processes:\n"
 	"  pids: [101, 102, 103, 104]\n"
+	"%s"
 	"baseline:\n"
 	"  duration: 20s\n"
 	"stages:\n"
@@ -942,9 +943,16 @@ static const char proc_policy[] =
 	"    duration: 8s\n"
 	"    targets: 100%%\n";
 
+/* proc_policy with @order (a "  order: ...\n" line, or "") in its processes */
+static struct hc_policy *proc_policy_of(const char *order)
+{
+	return policy_canary(proc_policy, order, NULL);
+}
+
+/* as listed, so that each test knows which process is the canary */
 static void proc_setup(struct run *x, const struct load *patched_load)
 {
-	run_setup(x, policy(proc_policy, NULL), &proc_ops, patched_load);
+	run_setup(x, proc_policy_of("  order: listed\n"), &proc_ops, patched_load);
 	run_prepare(x);
 	assert_int_equal(rollout__proc_cnt(x->r), 4);
 	/* per function and process: the target's side, then the library's, deferred */
@@ -962,9 +970,11 @@ static void test_procs_stage_by_stage(void **state)
 	proc_setup(&x, &base_load);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
-	/* one process, then half of them, then all, in order */
+	/* two processes (the least of 4), then half of them, then all, as listed */
 	assert_string_equal(calls, "patch:0 patch:1 patch:2 patch:3 ");
-	assert_non_null(strstr(x.tl, "patched:pid 101 (1 of 1 in the canary)|"));
+	assert_non_null(strstr(x.tl, "stage:2 canary processes, not 1: with 4 processes the "
+				     "canary arm has at least 2|"));
+	assert_non_null(strstr(x.tl, "patched:pid 101 (1 of 2 in the canary)|"));
 	assert_non_null(strstr(x.tl, "patched:pid 102 (2 of 2 in the canary)|"));
 	assert_non_null(strstr(x.tl, "patched:pid 104 (4 of 4 in the canary)|"));
 	/* the last stage has no control left: judged against the baseline */
@@ -987,9 +997,9 @@ static void test_procs_bad_fix_reverts_the_canary(void **state)
 	proc_setup(&x, &slow_load);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
-	assert_string_equal(calls, "patch:0 revert:0 ");
+	assert_string_equal(calls, "patch:0 patch:1 revert:1 revert:0 ");
 	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_REVERTED);
-	assert_int_equal(rollout__proc(x.r, 1)->state, ROLLOUT_PROC_CONTROL);
+	assert_int_equal(rollout__proc(x.r, 2)->state, ROLLOUT_PROC_CONTROL);
 	assert_true(rollout__proc(x.r, 0)->was_patched);
 	/* the reference was the control processes in the same windows */
 	assert_true(rollout__func(x.r, 0)->stages[0].concurrent);
@@ -997,20 +1007,45 @@ static void test_procs_bad_fix_reverts_the_canary(void **state)
 	run_free(&x);
 }
 
-static void test_procs_patch_fails_in_second_stage(void **state)
+static void test_procs_patch_fails_in_a_later_stage(void **state)
 {
 	struct run x;
 
 	proc_setup(&x, &base_load);
-	fail_step = "patch:1";
+	fail_step = "patch:2";
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
 	assert_string_equal(rollout__reason(x.r),
-			    "stage half: pid 102: patch refused by the test");
-	/* the process patched in the canary is taken out again, newest first */
-	assert_string_equal(calls, "patch:0 patch:1 revert:0 ");
-	assert_int_equal(rollout__proc(x.r, 1)->state, ROLLOUT_PROC_CONTROL);
+			    "stage all: pid 103: patch refused by the test");
+	/* the processes patched before are taken out again, newest first */
+	assert_string_equal(calls, "patch:0 patch:1 patch:2 revert:1 revert:0 ");
+	assert_int_equal(rollout__proc(x.r, 2)->state, ROLLOUT_PROC_CONTROL);
 	run_free(&x);
+}
+
+static void test_procs_random_order(void **state)
+{
+	unsigned int seen = 0, run, i, n;
+
+	/* by default the canaries are drawn anew each run: in 24 runs each of 4 was one */
+	for (run = 0; run < 24; run++) {
+		struct run x;
+
+		run_setup(&x, proc_policy_of(""), &proc_ops, &slow_load);
+		run_prepare(&x);
+		run_go(&x);
+		assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+		for (i = n = 0; i < 4; i++) {
+			if (!rollout__proc(x.r, i)->was_patched)
+				continue;
+			assert_int_equal(rollout__proc(x.r, i)->state, ROLLOUT_PROC_REVERTED);
+			seen |= 1U << i;
+			n++;
+		}
+		assert_int_equal(n, 2);
+		run_free(&x);
+	}
+	assert_int_equal(seen, 0xf);
 }
 
 static void test_procs_busy_is_left_in_control(void **state)
@@ -1025,7 +1060,7 @@ static void test_procs_busy_is_left_in_control(void **state)
 	/* 101 stays busy in canary and half; the last stage tries it again, last */
 	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_BUSY);
 	assert_non_null(strstr(x.tl, "busy:pid 101: patch refused by the test|"));
-	assert_non_null(strstr(x.tl, "patched:pid 102 (1 of 1 in the canary)|"));
+	assert_non_null(strstr(x.tl, "patched:pid 102 (1 of 2 in the canary)|"));
 	run_free(&x);
 }
 
@@ -1041,7 +1076,7 @@ static void test_procs_canary_exits(void **state)
 	assert_string_equal(rollout__reason(x.r), "canary pid 101 exited while patched");
 	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_LOST);
 	/* a lost process has nothing to revert */
-	assert_string_equal(calls, "patch:0 ");
+	assert_string_equal(calls, "patch:0 patch:1 revert:1 ");
 	run_free(&x);
 }
 
@@ -1201,7 +1236,8 @@ int main(void)
 		cmocka_unit_test(test_prepare_fails),
 		cmocka_unit_test(test_procs_stage_by_stage),
 		cmocka_unit_test(test_procs_bad_fix_reverts_the_canary),
-		cmocka_unit_test(test_procs_patch_fails_in_second_stage),
+		cmocka_unit_test(test_procs_patch_fails_in_a_later_stage),
+		cmocka_unit_test(test_procs_random_order),
 		cmocka_unit_test(test_procs_busy_is_left_in_control),
 		cmocka_unit_test(test_procs_canary_exits),
 		cmocka_unit_test(test_procs_revert_fails),
