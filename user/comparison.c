@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "comparison.h"
+#include "prng.h"
 #include "stats.h"
 
 static const double quantile_q[] = { [CMP_P50] = 0.50, [CMP_P90] = 0.90, [CMP_P99] = 0.99 };
@@ -17,30 +18,6 @@ const char *comparison__metric_name(enum comparison_metric m)
 	};
 
 	return m < CMP_NMETRICS ? names[m] : "?";
-}
-
-/* ---- a reproducible PRNG: xorshift64*, seeded through splitmix64 --------------------------- */
-
-struct prng {
-	uint64_t s;
-};
-
-static void prng_seed(struct prng *g, uint64_t seed)
-{
-	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	g->s = (z ^ (z >> 31)) ?: 1;
-}
-
-/* uniform in [0, n): Lemire's multiply-shift, whose bias of n / 2^64 is far below noise */
-static size_t prng_below(struct prng *g, size_t n)
-{
-	g->s ^= g->s >> 12;
-	g->s ^= g->s << 25;
-	g->s ^= g->s >> 27;
-	return (size_t)(((unsigned __int128)(g->s * 0x2545f4914f6cdd1dULL) * n) >> 64);
 }
 
 /* FNV-1a: a function's draws depend on its name only, not on its row or on other functions */

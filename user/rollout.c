@@ -135,21 +135,21 @@ static void on_stop(int sig, void *ctx)
 	rollout__trip(ctx, "operator", "stopped by %s", strsignal(sig));
 }
 
-static void judge_config(const struct rollout *r, struct judge_config *cfg)
+void rollout__judge_config(const struct hc_policy *p, size_t nr_funcs, bool concurrent,
+			   struct judge_config *cfg)
 {
-	const struct hc_policy *p = r->pol;
-	size_t tests = r->nr * (p->nr_stages ? p->nr_stages : 1), s;
+	size_t tests = nr_funcs * (p->nr_stages ? p->nr_stages : 1), s;
 	uint64_t longest = 0;
 
 	judge__config_defaults(cfg);
-	cfg->design = r->nr_procs ? JUDGE_CONCURRENT : JUDGE_BEFORE_AFTER;
+	cfg->design = concurrent ? JUDGE_CONCURRENT : JUDGE_BEFORE_AFTER;
 	/*
 	 * The run's false-rollback budget, split over every function and stage and one share
 	 * for the fatal-signal test (Bonferroni). The false-pass budget only over the
 	 * functions: a regression has to pass every stage to be committed.
 	 */
 	cfg->alpha = p->judge.alpha / (double)(tests + 1);
-	cfg->beta = p->judge.beta / (double)(r->nr ? r->nr : 1);
+	cfg->beta = p->judge.beta / (double)(nr_funcs ? nr_funcs : 1);
 	cfg->min_calls = p->judge.min_calls;
 	cfg->max_p50_ratio = p->judge.max_p50_ratio;
 	cfg->max_p90_ratio = p->judge.max_p90_ratio;
@@ -189,7 +189,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	r->delta = calloc(r->nr_mon ? r->nr_mon : 1, sizeof(*r->delta));
 	if (!r->funcs || !r->delta)
 		return -ENOMEM;
-	judge_config(r, &cfg);
+	rollout__judge_config(r->pol, r->nr, r->nr_procs, &cfg);
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 		struct judge_config solo = cfg;

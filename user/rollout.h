@@ -115,6 +115,13 @@ struct rollout_hooks {
  * stages move, in that order; each function it redirects is watched in the target for the
  * control processes and in the library for the canary ones.
  */
+/*
+ * How the rollout configures the judge of each of @nr_funcs judged functions of policy @p:
+ * the run's alpha split over the functions and stages (and the fatal-signal test), beta
+ * over the functions, the limits, the looks an extension adds, the onset horizon
+ */
+void rollout__judge_config(const struct hc_policy *p, size_t nr_funcs, bool concurrent,
+			   struct judge_config *cfg);
 int rollout__new(struct rollout **r, const struct hc_policy *pol, struct patch *patch,
 		 struct source *src, const struct rollout_hooks *hooks);
 size_t rollout__proc_cnt(const struct rollout *r);
