@@ -95,7 +95,10 @@ static const struct sim_case cases[] = {
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
-/* stages: klp canary 30 s, soak 60 s; ulp 1 process 30 s, half 30 s, all 60 s (policies/) */
+/*
+ * stages: klp canary 30 s, soak 60 s; ulp canary 30 s, half 30 s, all 60 s (policies/), the
+ * canary stage with 2 processes of 8: rollout_arms.c gives 2 to a service of 4 or more
+ */
 static unsigned int nstages(const struct sim_case *sc)
 {
 	return sc->ulp ? 3 : 2;
@@ -110,7 +113,7 @@ static unsigned int stage_canaries(const struct sim_case *sc, unsigned int s)
 {
 	if (!sc->ulp)
 		return 0;
-	return s == 0 ? 1 : s == 1 ? sc->nproc / 2 : sc->nproc;
+	return s == 0 ? 2 : s == 1 ? sc->nproc / 2 : sc->nproc;
 }
 
 /* ---- the call generator ------------------------------------------------------------------ */
