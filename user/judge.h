@@ -186,6 +186,11 @@ struct judge {
 	unsigned int rare_looks;
 	bool rare_active, rare_rejected;
 	double rare_p, rare_bar_p;
+	/* the rare calls' rank test: the canary's judged calls over max_p50_ratio */
+	uint64_t rare_hist[HC_HIST_BUCKETS];
+	unsigned int rank_looks;
+	bool rank_rejected;
+	double rank_p, rank_bar_p;
 };
 
 /* the policy example's judge block: alpha 0.01, min_calls 200, 1.10 / 1.25 / 1.5 */

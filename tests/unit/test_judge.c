@@ -514,6 +514,42 @@ static void test_rare_function_fails(void **state)
 	judge__free(&j);
 }
 
+/*
+ * 3 calls a second made 2x slower: few calls go beyond the baseline's maximum, but the
+ * rank test of the calls over max_p50_ratio sees the bulk move, within the stage
+ */
+static void test_rare_function_slower_bulk(void **state)
+{
+	struct load rare = normal_load, slow;
+	struct judge_result res;
+	struct judge j;
+	unsigned int first;
+
+	rare.calls = 3;
+	rare.sigma = 0.35;
+	slow = rare;
+	slow.median_ns *= 2;
+	rng_seed(62);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:rare_2x");
+	first = run_stage(&j, &rare, &slow, 30, 30, &res);
+	print_message("    3 calls/s, 2x: first FAIL in window %u\n", first);
+	assert_true(first >= 1 && first <= 30);
+	assert_int_equal(res.verdict, JUDGE_FAIL);
+	assert_int_equal(res.reason, JUDGE_RARE);
+	assert_true(res.d[JUDGE_RARE].p_value <= res.d[JUDGE_RARE].alpha / 2);
+	assert_true(res.d[JUDGE_RARE].limit == j.cfg.max_p50_ratio);
+	assert_non_null(strstr(res.d[JUDGE_RARE].note, "Mann-Whitney"));
+	judge__free(&j);
+	/* 5% slower, within max_p50_ratio: not failed */
+	slow = rare;
+	slow.median_ns *= 1.05;
+	rng_seed(63);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:rare_5pct");
+	assert_int_equal(run_stage(&j, &rare, &slow, 30, 30, &res), 0);
+	assert_int_not_equal(res.verdict, JUDGE_FAIL);
+	judge__free(&j);
+}
+
 /* a 2x regression that begins in window 20 of 30 is caught within 3 windows of its onset */
 static void test_onset_mid_stage(void **state)
 {
@@ -697,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_judge_aa),
 		cmocka_unit_test(test_judge_cells),
 		cmocka_unit_test(test_rare_function_fails),
+		cmocka_unit_test(test_rare_function_slower_bulk),
 		cmocka_unit_test(test_onset_mid_stage),
 		cmocka_unit_test(test_did),
 		cmocka_unit_test(test_fatal_counts),
