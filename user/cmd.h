@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The command layer: the only code that prints to the user. */
+/*
+ * The command layer: the only code that prints to the user. user/main.c dispatches to one
+ * file per command, user/cmd/NAME.c; the other files of user/cmd/ are what commands share,
+ * for no command calls another's code.
+ */
 #ifndef HC_CMD_H
 #define HC_CMD_H
 
@@ -20,9 +24,10 @@ struct cmd {
 	const char *summary;
 };
 
+/* -v given N times; main() counts them */
 extern int verbose;
 
-/* "hotcanary: <message>" on stderr, one line */
+/* cmd/common.c: "hotcanary: <message>" on stderr, one line */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* route libbpf's messages: warnings kept for the error context, debug only with -v */
@@ -30,7 +35,7 @@ void libbpf_setup(void);
 /* 0 if the process may load BPF programs; else prints why and returns -EPERM */
 int require_bpf_privileges(void);
 
-/* the -e and --mode values of watch and record: the enum value, or -EINVAL */
+/* cmd/options.c: the -e and --mode values of watch and record: the enum value, or -EINVAL */
 int err_mode__parse(const char *s);
 int probe_mode__parse(const char *s);
 /*
