@@ -44,22 +44,13 @@ int probe_mode__parse(const char *s);
  */
 int debug_dir__add(const char *dir);
 
+/* the commands, cmd/NAME.c each */
 int cmd_watch(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
-int cmd_ab(int argc, char **argv);
-
-struct recording;
-struct comparison_opts;
-/*
- * The benchstat-style report of 'compare' (and 'ab'): every function of @a also in @b, as a
- * table or JSON, and the picture in @svg if not NULL. Returns the exit code.
- */
-int compare__report(const char *pa, const struct recording *a, const char *pb,
-		    const struct recording *b, const struct comparison_opts *o, int json,
-		    const char *svg);
-int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_ab(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_recover(int argc, char **argv);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
-#include "comparison.h"
+#include "compare_report.h"
 #include "journal.h"
 #include "recording.h"
 #include "run.h"
