@@ -43,6 +43,12 @@ int probe_mode__parse(const char *s);
  * debug files (elfsym__add_debug_dir()). Prints what is wrong; 0 or HC_EXIT_USAGE.
  */
 int debug_dir__add(const char *dir);
+/*
+ * The arguments of a command whose only option is --state-dir DIR: the directory (the
+ * default if not given) and in @first the index of the first operand; NULL and -1 for -h or
+ * an unknown option.
+ */
+const char *state_dir__parse(int argc, char **argv, int *first);
 
 /* the commands, cmd/NAME.c each */
 int cmd_watch(int argc, char **argv);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The option values more than one command takes: -e and --mode of watch, record and run,
- * --debug-dir of every command that resolves user symbols.
+ * The options more than one command takes: -e and --mode of watch, record and run,
+ * --debug-dir of every command that resolves user symbols, --state-dir alone of status,
+ * recover and revert.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "cmd.h"
 #include "elfsym.h"
+#include "journal.h"
 #include "monitor.h"
 
 int err_mode__parse(const char *s)
@@ -54,4 +57,27 @@ int debug_dir__add(const char *dir)
 		return HC_EXIT_USAGE;
 	}
 	return 0;
+}
+
+const char *state_dir__parse(int argc, char **argv, int *first)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = JOURNAL_DEFAULT_DIR;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 's') {
+			dir = optarg;
+		} else {
+			*first = -1;
+			return NULL;
+		}
+	}
+	*first = optind;
+	return dir;
 }
