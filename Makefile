@@ -49,8 +49,9 @@ endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
-# user/patch/: one patch driver per file (user/patch/patch.h)
-USER_SRCS := $(wildcard user/*.c user/patch/*.c)
+# user/patch/: one patch driver per file (user/patch/patch.h); user/cmd/: one command per file
+# and what commands share (user/cmd.h), dispatched by user/main.c
+USER_SRCS := $(wildcard user/*.c user/patch/*.c user/cmd/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -90,7 +91,7 @@ $(OUTPUT)/skel/%.skel.h: $(OUTPUT)/tests/%.bpf.o | $(OUTPUT)/skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj/patch
+$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj/patch $(OUTPUT)/obj/cmd
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(HC_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -219,7 +220,8 @@ FUZZ_TARGETS := policy recording journal elfsym
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/main.c,$(USER_SRCS)))
 
-$(OUTPUT)/fuzz/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/fuzz/obj $(OUTPUT)/fuzz/obj/patch
+$(OUTPUT)/fuzz/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/fuzz/obj $(OUTPUT)/fuzz/obj/patch \
+		$(OUTPUT)/fuzz/obj/cmd
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
 
@@ -331,12 +333,13 @@ check-deb: deb
 demo: $(OUTPUT)/hotcanary $(OUTPUT)/demo $(OUTPUT)/demo-fix_good.so $(OUTPUT)/demo-fix_bad.so
 	$(Q)OUTPUT=$(OUTPUT) sh tools/demo/run.sh
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/obj/patch $(OUTPUT)/tests \
-		$(OUTPUT)/static $(OUTPUT)/fuzz/obj $(OUTPUT)/fuzz/obj/patch $(OUTPUT)/man:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/obj $(OUTPUT)/obj/patch $(OUTPUT)/obj/cmd \
+		$(OUTPUT)/tests $(OUTPUT)/static $(OUTPUT)/fuzz/obj $(OUTPUT)/fuzz/obj/patch \
+		$(OUTPUT)/fuzz/obj/cmd $(OUTPUT)/man:
 	$(Q)mkdir -p $@
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/obj/*.d $(OUTPUT)/obj/patch/*.d)
+-include $(wildcard $(OUTPUT)/obj/*.d $(OUTPUT)/obj/patch/*.d $(OUTPUT)/obj/cmd/*.d)

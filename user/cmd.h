@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The command layer: the only code that prints to the user. */
+/*
+ * The command layer: the only code that prints to the user. user/main.c dispatches to one
+ * file per command, user/cmd/NAME.c; the other files of user/cmd/ are what commands share,
+ * for no command calls another's code.
+ */
 #ifndef HC_CMD_H
 #define HC_CMD_H
 
@@ -20,9 +24,10 @@ struct cmd {
 	const char *summary;
 };
 
+/* -v given N times; main() counts them */
 extern int verbose;
 
-/* "hotcanary: <message>" on stderr, one line */
+/* cmd/common.c: "hotcanary: <message>" on stderr, one line */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* route libbpf's messages: warnings kept for the error context, debug only with -v */
@@ -30,7 +35,7 @@ void libbpf_setup(void);
 /* 0 if the process may load BPF programs; else prints why and returns -EPERM */
 int require_bpf_privileges(void);
 
-/* the -e and --mode values of watch and record: the enum value, or -EINVAL */
+/* cmd/options.c: the -e and --mode values of watch and record: the enum value, or -EINVAL */
 int err_mode__parse(const char *s);
 int probe_mode__parse(const char *s);
 /*
@@ -38,23 +43,20 @@ int probe_mode__parse(const char *s);
  * debug files (elfsym__add_debug_dir()). Prints what is wrong; 0 or HC_EXIT_USAGE.
  */
 int debug_dir__add(const char *dir);
+/*
+ * The arguments of a command whose only option is --state-dir DIR: the directory (the
+ * default if not given) and in @first the index of the first operand; NULL and -1 for -h or
+ * an unknown option.
+ */
+const char *state_dir__parse(int argc, char **argv, int *first);
 
+/* the commands, cmd/NAME.c each */
 int cmd_watch(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
-int cmd_ab(int argc, char **argv);
-
-struct recording;
-struct comparison_opts;
-/*
- * The benchstat-style report of 'compare' (and 'ab'): every function of @a also in @b, as a
- * table or JSON, and the picture in @svg if not NULL. Returns the exit code.
- */
-int compare__report(const char *pa, const struct recording *a, const char *pb,
-		    const struct recording *b, const struct comparison_opts *o, int json,
-		    const char *svg);
-int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_ab(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_recover(int argc, char **argv);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What the 'run' and 'ab' commands share: one executor of a policy, in the command layer. */
-#ifndef HC_RUN_H
-#define HC_RUN_H
+/*
+ * What the 'run' and 'ab' commands share, and 'check' the pre-flight of: one executor of a
+ * policy, in the command layer (run_exec.c, ab_report.c).
+ */
+#ifndef HC_RUN_EXEC_H
+#define HC_RUN_EXEC_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +12,8 @@
 #include "monitor.h"
 #include "policy.h"
 #include "rollout.h"
+
+struct patch;
 
 struct run_opts {
 	const char *policy;
@@ -30,6 +35,16 @@ struct run_opts {
  * none of them.
  */
 int run__option(int c, const char *arg, struct run_opts *o);
+/*
+ * Load @path, or say why not: a policy that another user could change is refused (exit 4)
+ * before anything is read from it; a malformed one is bad input (exit 2).
+ */
+int run__load_policy(const char *path, struct hc_policy **pol);
+/*
+ * The driver's pre-flight: its findings printed unless @quiet, then 0, or the exit code to
+ * stop with (nothing was changed either way).
+ */
+int run__precheck(struct patch *p, int quiet);
 /* check, journal, apply, judge and report one policy; returns the exit code */
 int run__execute(const struct run_opts *o);
 /*

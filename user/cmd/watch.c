@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "elfsym.h"
 #include "evloop.h"
 #include "guard.h"
 #include "monitor.h"
@@ -60,52 +58,6 @@ static void usage(FILE *out)
 		"  -h, --help                this help\n"
 		"\n"
 		"  DURATION is a number with ms, s, m or h, e.g. 500ms, 10s.\n");
-}
-
-int err_mode__parse(const char *s)
-{
-	static const char *const names[] = {
-		[HC_ERR_NONE] = "none", [HC_ERR_NEG] = "neg",
-		[HC_ERR_ZERO] = "zero", [HC_ERR_NONZERO] = "nonzero",
-	};
-	int i;
-
-	for (i = 0; i < 4; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -EINVAL;
-}
-
-int probe_mode__parse(const char *s)
-{
-	if (!strcmp(s, "auto"))
-		return HC_MODE_AUTO;
-	if (!strcmp(s, "fentry"))
-		return HC_MODE_FENTRY;
-	if (!strcmp(s, "kprobe"))
-		return HC_MODE_KPROBE;
-	return -EINVAL;
-}
-
-int debug_dir__add(const char *dir)
-{
-	struct stat st;
-	int ret;
-
-	if (stat(dir, &st)) {
-		p_err("invalid --debug-dir '%s': %s", dir, strerror(errno));
-		return HC_EXIT_USAGE;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		p_err("invalid --debug-dir '%s': not a directory", dir);
-		return HC_EXIT_USAGE;
-	}
-	ret = elfsym__add_debug_dir(dir);
-	if (ret) {
-		p_err("too many --debug-dir options: at most 8");
-		return HC_EXIT_USAGE;
-	}
-	return 0;
 }
 
 /* the counters since the start, for Prometheus: a failed write is reported, not fatal */

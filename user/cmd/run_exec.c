@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hotcanary run POLICY: the whole lifecycle of one patch, with live progress, a before/after
- * report and an exit code that says what happened.
+ * The lifecycle of one patch, as 'run' and 'ab' drive it: the checks, the journal, the
+ * rollout with live progress, a before/after report and an exit code that says what
+ * happened; and the pre-flight 'check' shares.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #include "rollout.h"
 #include "patch/patch.h"
 #include "prom.h"
-#include "run.h"
+#include "run_exec.h"
 #include "svg.h"
 #include "units.h"
 
@@ -32,24 +32,6 @@ struct run_ctx {
 	const char *prom_file;	/* node_exporter textfile, rewritten after every window */
 	int prom_err;		/* reported once */
 };
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: hotcanary run POLICY [OPTIONS]\n"
-		"\n"
-		"  --dry-run            check the policy and the host, measure nothing, change nothing\n"
-		"  --report FILE        write the report (decision, timeline, statistics) as JSON\n"
-		"  --svg FILE           draw each function's latency, reference against canary\n"
-		"  --prom-file PATH     keep Prometheus metrics in PATH (node_exporter textfile)\n"
-		"  --json               print the report as JSON instead of a table\n"
-		"  -m, --mode MODE      kernel probes: auto (the checks' choice), fentry, kprobe\n"
-		"  --state-dir DIR      where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
-		"  -h, --help           this help\n"
-		"\n"
-		"exit status: 0 committed, 3 rolled back, 4 refused before any change,\n"
-		"             2 bad usage or policy, 1 any other error (system left consistent)\n");
-}
 
 static double ratio(double a, double b)
 {
@@ -410,11 +392,7 @@ static int write_report(const char *path, struct json_object *o)
 				       JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/*
- * The driver's pre-flight: its findings printed unless @quiet, then 0, or the exit code to
- * stop with (nothing was changed either way).
- */
-static int precheck(struct patch *p, int quiet)
+int run__precheck(struct patch *p, int quiet)
 {
 	char err[1024];
 	int ret;
@@ -453,11 +431,7 @@ static void write_refusal(const char *path, const struct patch *p, int rc)
 	json_object_put(o);
 }
 
-/*
- * Load @path, or say why not: a policy that another user could change is refused (exit 4)
- * before anything is read from it; a malformed one is bad input (exit 2).
- */
-static int policy_load(const char *path, struct hc_policy **pol)
+int run__load_policy(const char *path, struct hc_policy **pol)
 {
 	struct policy_err perr;
 	char err[1024];
@@ -472,43 +446,6 @@ static int policy_load(const char *path, struct hc_policy **pol)
 	}
 	p_err("invalid policy: %s", policy_err__format(&perr, err, sizeof(err)));
 	return HC_EXIT_USAGE;
-}
-
-int cmd_check(int argc, char **argv)
-{
-	struct hc_policy *pol = NULL;
-	struct patch *patch = NULL;
-	int rc, json = argc > 2 && !strcmp(argv[2], "--json");
-
-	if (argc < 2 || argc > 3 || (argc == 3 && !json)) {
-		p_err("usage: hotcanary check POLICY [--json]");
-		return HC_EXIT_USAGE;
-	}
-	rc = policy_load(argv[1], &pol);
-	if (rc)
-		return rc;
-	if (patch__new(&patch, pol)) {
-		p_err("out of memory");
-		policy__free(pol);
-		return HC_EXIT_ERROR;
-	}
-	/* the same pre-flight as 'run', nothing changed */
-	rc = patch->ops->check_needs_root && require_bpf_privileges() ? HC_EXIT_ERROR :
-	     precheck(patch, json);
-	if (json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "policy", json_object_new_string(pol->source));
-		patch->ops->describe(patch, PATCH_VIEW_CHECK, o);
-		json_object_object_add(o, "result", json_object_new_string(
-			rc == HC_EXIT_REFUSED ? "refused" : rc ? "error" : "passed"));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	}
-	patch__free(patch);
-	policy__free(pol);
-	return rc;
 }
 
 /* the journal creates its own directory; a minimal system may lack /var/lib itself */
@@ -554,7 +491,7 @@ int run__execute(const struct run_opts *opt)
 	int dry = opt->dry, ret, rc = HC_EXIT_ERROR, mode_set = opt->mode_set;
 	char err[1024];
 
-	ret = policy_load(opt->policy, &pol);
+	ret = run__load_policy(opt->policy, &pol);
 	if (ret)
 		return ret;
 	if (require_bpf_privileges())
@@ -563,7 +500,7 @@ int run__execute(const struct run_opts *opt)
 		p_err("out of memory");
 		goto out;
 	}
-	rc = precheck(patch, ctx.json);
+	rc = run__precheck(patch, ctx.json);
 	if (rc) {
 		if (report && rc == HC_EXIT_REFUSED)
 			write_refusal(report, patch, rc);
@@ -702,44 +639,4 @@ int run__option(int c, const char *arg, struct run_opts *o)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-int cmd_run(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "svg", required_argument, NULL, 'S' },
-		{ "prom-file", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct run_opts o = { .state_dir = JOURNAL_DEFAULT_DIR, .mode = HC_MODE_AUTO };
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': o.dry = 1; break;
-		case 'h': usage(stdout); return HC_EXIT_OK;
-		default:
-			c = run__option(c, optarg, &o);
-			if (c < 0) {
-				usage(stderr);
-				return HC_EXIT_USAGE;
-			}
-			if (c > 0)
-				return HC_EXIT_USAGE;
-			break;
-		}
-	}
-	if (optind != argc - 1) {
-		p_err("expected one POLICY file; see 'hotcanary run -h'");
-		return HC_EXIT_USAGE;
-	}
-	o.policy = argv[optind];
-	return run__execute(&o);
 }

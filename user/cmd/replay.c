@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Taking out what a journal says is applied, as recover, revert and resume do: they replay
+ * the journal's plan, journaling every step, so they can themselves be interrupted and run
+ * again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "cmd.h"
+#include "journal.h"
+#include "replay.h"
+#include "steps.h"
+
+/* exec patchers and transitions are given this long when replayed without their policy */
+#define REPLAY_TIMEOUT_NS	(60ULL * 1000000000ULL)
+
+int replay__plan(struct journal *j, const char *name, int quiet)
+{
+	struct journal_plan plan = { 0 };
+	struct json_object *o;
+	struct steps s;
+	char err[1024];
+	size_t i;
+	int ret, failed = 0;
+
+	ret = journal_plan__copy(&journal__current(j)->plan, &plan);
+	if (ret)
+		return ret;
+	steps__init(&s, j, REPLAY_TIMEOUT_NS / 1000000);
+	for (i = 0; i < plan.nr_steps; i++) {
+		const struct journal_step *st = &plan.steps[i];
+
+		err[0] = '\0';
+		ret = steps__replay(&s, st, REPLAY_TIMEOUT_NS, err, sizeof(err));
+		if (ret) {
+			p_err("%s: %s failed: %s", name, journal__action_name(st->action), err);
+			failed = ret;
+			break;
+		}
+		if (quiet)
+			continue;
+		if (st->action == JOURNAL_ACT_ULP_REVERT)
+			printf("%s: %s pid %d: %s\n", name, journal__action_name(st->action),
+			       json_object_get_int(json_object_object_get(st->detail, "pid")),
+			       err[0] ? err : "original bytes restored and read back");
+		else
+			printf("%s: %s %s\n", name, journal__action_name(st->action),
+			       json_object_to_json_string_ext(st->detail, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	journal_plan__free(&plan);
+	if (failed)
+		return failed;
+	if (journal__current(j)->outcome == JOURNAL_OUTCOME_NONE ||
+	    journal__current(j)->phase == JOURNAL_PHASE_ROLLING_BACK) {
+		o = json_object_new_object();
+		json_object_object_add(o, "outcome", json_object_new_string("rolled-back"));
+		json_object_object_add(o, "reason", json_object_new_string("recovered"));
+		journal__note(j, JOURNAL_ACT_DECISION, o, err, sizeof(err));
+		json_object_put(o);
+	}
+	o = json_object_new_object();
+	ret = journal__note(j, JOURNAL_ACT_RUN_END, o, err, sizeof(err));
+	json_object_put(o);
+	if (ret)
+		p_err("%s: cannot close the journal: %s", name, err);
+	return ret;
+}
+
+int replay__open(const char *dir, const char *name, const char *what, struct journal **j)
+{
+	char err[512];
+	int ret;
+
+	ret = journal__open(dir, name, 0, j, err, sizeof(err));
+	if (!ret)
+		return HC_EXIT_OK;
+	p_err("cannot %s '%s': %s", what, name, err);
+	return ret == -ENOENT ? HC_EXIT_USAGE : ret == -EACCES ? HC_EXIT_REFUSED : HC_EXIT_ERROR;
+}
+
+int replay__take_back(struct journal *j, const char *name, const char *reason)
+{
+	struct json_object *o;
+	char err[512];
+	int ret;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	ret = journal__note(j, JOURNAL_ACT_REVERT_START, o, err, sizeof(err));
+	json_object_put(o);
+	if (ret) {
+		p_err("cannot write the journal of '%s': %s", name, err);
+		return HC_EXIT_ERROR;
+	}
+	return replay__plan(j, name, 0) ? HC_EXIT_ERROR : HC_EXIT_OK;
+}
