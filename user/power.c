@@ -204,7 +204,7 @@ int power__synth(double rate, double median_ns, double sigma, uint64_t seed,
 	size_t i;
 	uint64_t c, k;
 
-	if (!out || !(rate > 0) || !(median_ns >= 1) || !(sigma >= 0) || rate > 1e7)
+	if (!out || !(rate > 0) || !(median_ns >= 1) || !(sigma >= 0) || rate > POWER_MAX_RATE)
 		return -EINVAL;
 	prng_seed(&g, seed);
 	for (i = 0; i < n; i++) {

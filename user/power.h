@@ -14,6 +14,9 @@
 #include "histogram.h"
 #include "judge.h"
 
+/* the most calls a second power__synth() draws: 300 windows of them take a second */
+#define POWER_MAX_RATE		100000
+
 /* the share of runs a slowdown must be caught in to count as detectable */
 #define POWER_DETECT		0.9
 /* the slowdowns tried, smallest first; none of them caught: power_result.detect 0 */

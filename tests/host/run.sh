@@ -1272,14 +1272,15 @@ t_run()
 	fi
 }
 
-# A stage too short to show anything ends held, exit 5: the patch stays in, status says why,
+# A stage too short to show anything (one window: the end-of-stage test on the mean needs
+# two) ends held, exit 5: the patch stays in, status says why,
 # a new run is refused and recover leaves it alone; resume --rollback takes it out and
 # resume --commit keeps it
 t_held()
 {
 	local why= d out
 
-	RUN_STAGE=2 RUN_INC=hold run_policy run-held "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
+	RUN_STAGE=1 RUN_INC=hold run_policy run-held "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
 	run_case run-held
 	d=$(jq -r .decision "$tmp/run-held.json" 2>/dev/null)
 	[ "$rc" = 5 ] || why="$why run exit $rc, not 5;"
@@ -1326,6 +1327,58 @@ t_held()
 		pass held-commit "exit 5, resume --commit exit 0 and the patch stays; again: exit 2"
 	else
 		fail held-commit "$why"
+	fi
+}
+
+# check's power: from a call rate, a long stage passes a harmless patch in most simulated
+# runs and catches +25% at p50; a one-window stage is warned of with a length that passes;
+# from a recording of the demo's real calls, the same figures come from its windows
+t_power()
+{
+	local why= out pass demo sout=
+
+	RUN_BASE=30 RUN_STAGE=20 run_policy run-power '[/bin/true]'
+	out=$("$HC" check "$tmp/run-power.yaml" --calls-per-second 400 2>&1)
+	rc=$?
+	pass=$(sed -n 's/.*stage canary  *20 s: a harmless patch passes in \([0-9]*\)%.*/\1/p' <<<"$out")
+	if [ $rc -ne 0 ] || [ "${pass:-0}" -lt 90 ] || ! grep -q 'p50 1.25x' <<<"$out"; then
+		why="$why 20 s stage at 400 calls/s: exit $rc, passes in '${pass}'%: $out;"
+	fi
+	out=$("$HC" check --json "$tmp/run-power.yaml" -c 400 2>/dev/null |
+		jq -r '.power[0] | "\(.stage) \(.windows) \(.pass + .hold + .fail)"')
+	[ "$out" = "canary 20 1" ] || why="$why --json: '$out';"
+	RUN_BASE=30 RUN_STAGE=1 run_policy run-power1 '[/bin/true]'
+	out=$("$HC" check "$tmp/run-power1.yaml" --calls-per-second 400 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] && grep -q "warning: stage 'canary' is too short for 'user:$tmp/demo:parse_request': a harmless patch passes it in 0% of simulated runs and the run would hold; [0-9]* s pass" <<<"$out" ||
+		why="$why one-window stage: exit $rc: $out;"
+	# the demo's real calls, 12 windows of 1 s
+	"$tmp/demo" 60 "$tmp/tune" &
+	demo=$!
+	bg_pids+=("$demo")
+	"$HC" record -d 12s -i 1s -o "$tmp/power-rec.json" "user:$tmp/demo:parse_request" \
+		>"$tmp/power-rec.out" 2>&1
+	rc=$?
+	kill "$demo" 2>/dev/null
+	wait "$demo" 2>/dev/null
+	if [ $rc -ne 0 ]; then
+		why="$why record: exit $rc: $(cat "$tmp/power-rec.out");"
+	else
+		sout=$("$HC" check "$tmp/run-power.yaml" --sample "$tmp/power-rec.json" 2>&1)
+		rc=$?
+		[ $rc -eq 0 ] && grep -q "from the 12 windows of '$tmp/power-rec.json'" <<<"$sout" &&
+			grep -q 'stage canary  *20 s: a harmless patch passes in [0-9]*%' <<<"$sout" ||
+			why="$why --sample: exit $rc: $sout;"
+	fi
+	out=$("$HC" check "$tmp/run-power.yaml" --sample "$tmp/run-power.yaml" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "cannot read the recording '$tmp/run-power.yaml'" <<<"$out" ||
+		why="$why a policy given as the recording: exit $rc: $out;"
+	if [ -z "$why" ]; then
+		pass check-power "400 calls/s, 20 s stage: passes in ${pass}%, +25% at p50 caught;" \
+			"a 1 s stage warned of; 12 recorded windows: $(grep -m1 'stage canary' <<<"$sout" | cut -c1-110)"
+	else
+		fail check-power "$why"
 	fi
 }
 
@@ -1651,6 +1704,6 @@ at_end()
 	done
 }
 
-groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run held compare
-	comparepid svg prom trust"
+groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run held power
+	compare comparepid svg prom trust"
 run_groups "$groups" "$@"

@@ -61,7 +61,7 @@ _hotcanary()
 		opts="-j --json -s --svg -a --alpha -t --threshold -M --match -m --max-input-size
 			-h --help" ;;
 	check)
-		opts="--json" ;;
+		opts="--json -c --calls-per-second -s --sample -h --help" ;;
 	run)
 		opts="--dry-run --report --svg --prom-file --json -m --mode --state-dir -h --help" ;;
 	ab)

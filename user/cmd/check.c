@@ -1,27 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hotcanary check POLICY [--json]: the pre-flight of 'run' alone, its findings printed;
- * nothing is changed.
+ * hotcanary check POLICY [--json] [--calls-per-second N | --sample RECORDING]: the
+ * pre-flight of 'run' alone, its findings printed, and with a call rate or a recording, each
+ * stage's power; nothing is changed.
  */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "check_power.h"
 #include "cmd.h"
 #include "patch/patch.h"
 #include "policy.h"
+#include "power.h"
 #include "run_exec.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hotcanary check [OPTIONS] POLICY\n"
+		"\n"
+		"  Runs the pre-flight of 'run' on POLICY and prints its findings; changes nothing.\n"
+		"\n"
+		"  -j, --json                   one JSON document instead of the text\n"
+		"  -c, --calls-per-second N     also simulate each stage's power with calls drawn\n"
+		"                               at N a second (log-normal latency)\n"
+		"  -s, --sample RECORDING       ... with the real calls of a 'hotcanary record'\n"
+		"                               file of the judged functions instead\n"
+		"  -h, --help                   this help\n"
+		"\n"
+		"  The power: per judged function and stage, how often the judge passes a\n"
+		"  harmless patch, holds or rolls it back, and the smallest slowdowns at p50 and\n"
+		"  p99 it catches in 90%% of runs within the stage, simulated with the judge's own\n"
+		"  code and the policy's limits, alpha, beta and durations. A stage a harmless\n"
+		"  patch passes in less than half the runs gets a warning: the run would hold.\n");
+}
 
 int cmd_check(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "calls-per-second", required_argument, NULL, 'c' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct check_power_opts po = { 0 };
 	struct hc_policy *pol = NULL;
 	struct patch *patch = NULL;
-	int rc, json = argc > 2 && !strcmp(argv[2], "--json");
+	struct json_object *o = NULL;
+	int c, rc, json = 0;
+	char *end;
 
-	if (argc < 2 || argc > 3 || (argc == 3 && !json)) {
-		p_err("usage: hotcanary check POLICY [--json]");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jc:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'c':
+			po.calls_per_second = strtod(optarg, &end);
+			if (*end || end == optarg || !(po.calls_per_second > 0) ||
+			    po.calls_per_second > POWER_MAX_RATE) {
+				p_err("invalid --calls-per-second '%s': expected a rate above 0 and at "
+				      "most %d, e.g. 400 (a window's quantiles are as sure at %d)",
+				      optarg, POWER_MAX_RATE, POWER_MAX_RATE);
+				return HC_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			po.sample = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return HC_EXIT_OK;
+		default:
+			usage(stderr);
+			return HC_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
 		return HC_EXIT_USAGE;
 	}
-	rc = run__load_policy(argv[1], &pol);
+	if (po.sample && po.calls_per_second > 0) {
+		p_err("--sample and --calls-per-second both give the calls: use one");
+		return HC_EXIT_USAGE;
+	}
+	rc = run__load_policy(argv[optind], &pol);
 	if (rc)
 		return rc;
 	if (patch__new(&patch, pol)) {
@@ -32,9 +100,11 @@ int cmd_check(int argc, char **argv)
 	/* the same pre-flight as 'run', nothing changed */
 	rc = patch->ops->check_needs_root && require_bpf_privileges() ? HC_EXIT_ERROR :
 	     run__precheck(patch, json);
+	if (json)
+		o = json_object_new_object();
+	if (!rc && (po.sample || po.calls_per_second > 0) && check__power(patch, &po, json, o))
+		rc = HC_EXIT_ERROR;
 	if (json) {
-		struct json_object *o = json_object_new_object();
-
 		json_object_object_add(o, "policy", json_object_new_string(pol->source));
 		patch->ops->describe(patch, PATCH_VIEW_CHECK, o);
 		json_object_object_add(o, "result", json_object_new_string(
