@@ -261,11 +261,12 @@ check-scenarios: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/run-scenario --kernel all --retry-crashed 2 \
 		tests/vm/livepatch/*/
 
-# the good patch 10 times and every bad one 5 times per kernel: false rollbacks, detect_ms
+# the good patch 10 times, alone and under bursty load, and every bad one 5 times per kernel:
+# false rollbacks, detect_ms
 bench-vm: static
 	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/run-scenario --kernel all --retry-crashed 2 --summary \
-		--repeat 10 tests/vm/livepatch/good \
-		--repeat 5 $(filter-out tests/vm/livepatch/good/,$(wildcard tests/vm/livepatch/*/))
+		--repeat 10 tests/vm/livepatch/good tests/vm/livepatch/bursty \
+		--repeat 5 $(filter-out tests/vm/livepatch/good/ tests/vm/livepatch/bursty/,$(wildcard tests/vm/livepatch/*/))
 
 bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor \
 		$(OUTPUT)/tests/ulp_bench

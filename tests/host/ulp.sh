@@ -319,7 +319,7 @@ t_speeds()
 
 	for ((i = 1; i <= n; i++)); do
 		ULP_WORK="16000 20000 22000 26000" targets 4 -t 2 -p 100
-		STAGE=10 POL_INC=hold policy ulp-speeds ulp_fix_good.so
+		STAGE=10 POL_INC=hold POL_ORDER=random policy ulp-speeds ulp_fix_good.so
 		run ulp-speeds
 		rcs="$rcs $rc"
 		if [ $rc -eq 0 ]; then
