@@ -23,7 +23,8 @@ static void usage(FILE *out)
 		"  --state-dir DIR      where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
 		"  -h, --help           this help\n"
 		"\n"
-		"exit status: 0 committed, 3 rolled back, 4 refused before any change,\n"
+		"exit status: 0 committed, 3 rolled back, 4 refused before any change, 5 held\n"
+		"             (the judge could not decide: 'hotcanary resume' ends the run),\n"
 		"             2 bad usage or policy, 1 any other error (system left consistent)\n");
 }
 
