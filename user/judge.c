@@ -359,9 +359,10 @@ static void decide_errors_seq(const struct judge *j, struct judge_decision *d, b
 #define JUDGE_MAX_RHO		0.95
 
 /*
- * An upper bound on the lag-1 autocorrelation of a series, clipped to [0, JUDGE_MAX_RHO]. Before/after windows
- * share slow changes (load, time of day), so a stage's mean wanders further than independent
- * windows would let it: by the long-run variance, sd^2 (1 + rho) / (1 - rho) for AR(1).
+ * An upper bound on the lag-1 autocorrelation of a series, clipped to [0, JUDGE_MAX_RHO].
+ * Before/after windows share slow changes (load, time of day), so a stage's mean wanders
+ * further than independent windows would let it: by the long-run variance,
+ * sd^2 (1 + rho) / (1 - rho) for AR(1).
  */
 static double series_rho(const struct judge_series *r, double mean)
 {
@@ -391,8 +392,8 @@ static double series_rho(const struct judge_series *r, double mean)
  * (before/after), the DiD baseline differences (concurrent), or, lacking those, differences
  * of consecutive baseline windows, which take the two arms as alike. Its mean gets a
  * one-sided confidence bound at a quarter of the test's alpha (beta for the pass side): the
- * scores are measured from that bound, so a
- * baseline that came out fast by chance does not fail the canary.
+ * scores are measured from that bound, so a baseline that came out fast by chance does not
+ * fail the canary.
  */
 static void qtest_prepare(struct judge *j, struct judge_qtest *t)
 {
@@ -521,8 +522,8 @@ static void rare_exceed(struct judge *j, const struct hc_snapshot *can, const ui
  * alpha, looked at every window with new calls once both sides have JUDGE_RANK_MIN_CALLS. It
  * catches a slowdown of the bulk that no call beyond the reference's maximum shows: a
  * function called 3 times a second made 2x slower. Calls are its unit: it sees only windows
- * too sparse for a quantile, whose calls are far apart. A canary call is put in the bucket of its bucket's lower
- * end over the limit, the least it can be.
+ * too sparse for a quantile, whose calls are far apart. A canary call is put in the bucket
+ * of its bucket's lower end over the limit, the least it can be.
  */
 static void rare_ranks(struct judge *j, const struct hc_snapshot *can, const uint64_t *ref,
 		       uint64_t n)
@@ -582,7 +583,8 @@ static const enum judge_metric qmetric[3] = { JUDGE_P50, JUDGE_P90, JUDGE_P99 };
  * s^2 infl^2 / n, no more, so this test is what passes a harmless patch on a host whose
  * windows wander together (TCG, a machine's load) and fails a moderate, steady regression
  * the e-processes have not yet caught. Its interval, at 1 - 2 x its alpha, is the one
- * reported: a FAIL lies above it, and a PASS needs its upper end, at beta, below the limit.
+ * reported: it FAILs when the whole interval lies above the limit, and PASSes when its
+ * upper end at beta (narrower) lies below.
  */
 static void qtest_mean(const struct judge *j, const struct judge_qtest *t,
 		       struct judge_decision *d, bool *fail, bool *pass)
