@@ -473,12 +473,6 @@ static int qtest_window(struct judge *j, struct judge_qtest *t, const struct hc_
 	return 0;
 }
 
-/* the i-th look of a test that looks as often as it likes: alpha 6 / (pi^2 i^2) sums to alpha */
-static double look_alpha(double alpha, unsigned int look)
-{
-	return alpha * 6 / (M_PI * M_PI * look * look);
-}
-
 /*
  * How many of the canary's calls lie beyond tolerance x the reference's maximum, against its
  * exact null (stats__exceed_max_p), at half the rare test's alpha. Looked at only when that
@@ -508,7 +502,7 @@ static void rare_exceed(struct judge *j, const struct hc_snapshot *can, const ui
 	j->rare_k += k;
 	j->rare_looks++;
 	j->rare_p = stats__exceed_max_p(j->rare_k, j->rare_m, n);
-	j->rare_bar_p = look_alpha(j->alpha_test / 2, j->rare_looks);
+	j->rare_bar_p = stats__look_alpha(j->alpha_test / 2, j->rare_looks);
 	if (j->rare_p <= j->rare_bar_p)
 		j->rare_rejected = true;
 }
@@ -543,7 +537,7 @@ static void rare_ranks(struct judge *j, const struct hc_snapshot *can, const uin
 		return;
 	j->rank_looks++;
 	j->rank_p = mw.p_greater;
-	j->rank_bar_p = look_alpha(j->alpha_test / 2, j->rank_looks);
+	j->rank_bar_p = stats__look_alpha(j->alpha_test / 2, j->rank_looks);
 	if (j->rank_p <= j->rank_bar_p)
 		j->rank_rejected = true;
 }
@@ -925,88 +919,11 @@ const char *judge__metric_name(enum judge_metric m)
 	case JUDGE_P90:
 		return "p90";
 	case JUDGE_RARE:
-		return "calls beyond the reference's maximum";
+		return "rare calls (beyond the reference's maximum, by rank)";
 	case JUDGE_ONSET:
 		return "onset (change point)";
 	case JUDGE_NMETRICS:
 		break;
 	}
 	return "?";
-}
-
-/* ---- fatal signals as counts --------------------------------------------------------------- */
-
-int judge_fatal__init(struct judge_fatal *f, double alpha, double r0)
-{
-	if (!f || !(alpha > 0 && alpha < 1) || !(r0 > 0) || !isfinite(r0))
-		return -EINVAL;
-	memset(f, 0, sizeof(*f));
-	f->alpha = alpha;
-	f->r0 = r0;
-	f->p = NAN;
-	return 0;
-}
-
-int judge_fatal__add_baseline(struct judge_fatal *f, uint64_t deaths, double exposure)
-{
-	if (!f || !(exposure >= 0) || !isfinite(exposure))
-		return -EINVAL;
-	f->base_deaths += deaths;
-	f->base_exposure += exposure;
-	return 0;
-}
-
-void judge_fatal__next_stage(struct judge_fatal *f)
-{
-	f->can_deaths = f->ref_deaths = 0;
-	f->can_exposure = f->ref_exposure = 0;
-	f->looks = 0;
-	f->rejected = false;
-	f->p = NAN;
-}
-
-/*
- * The reference is the baseline and the control arm's windows of this stage: a death rate
- * that rises in every process at once (a load, a bad host) raises both arms. Without
- * reference exposure (no baseline, no control) no rate can be compared: the test waits.
- */
-int judge_fatal__window(struct judge_fatal *f, uint64_t can_deaths, double can_exposure,
-			uint64_t ref_deaths, double ref_exposure, struct judge_decision *d)
-{
-	double er, bar;
-
-	if (!f || !d || !(can_exposure >= 0) || !(ref_exposure >= 0) ||
-	    !isfinite(can_exposure) || !isfinite(ref_exposure))
-		return -EINVAL;
-	f->can_deaths += can_deaths;
-	f->can_exposure += can_exposure;
-	f->ref_deaths += ref_deaths;
-	f->ref_exposure += ref_exposure;
-	er = f->base_exposure + f->ref_exposure;
-	if (can_deaths && !f->rejected && f->can_exposure > 0 && er > 0) {
-		f->looks++;
-		bar = f->alpha * 6 / (M_PI * M_PI * f->looks * f->looks);
-		stats__count_ratio_p(f->can_deaths, f->can_exposure, f->base_deaths + f->ref_deaths,
-				     er, f->r0, &f->p);
-		f->rejected = f->p <= bar;
-	}
-	memset(d, 0, sizeof(*d));
-	snprintf(d->function, sizeof(d->function), "%s", "fatal signals");
-	d->metric = JUDGE_ERRORS_SEQ;
-	d->verdict = f->rejected ? JUDGE_FAIL : JUDGE_PENDING;
-	d->observed = er > 0 && f->can_exposure > 0 ?
-		      (f->can_deaths / f->can_exposure) /
-		      ((f->base_deaths + f->ref_deaths + 0.5) / er) : NAN;
-	d->limit = f->r0;
-	d->ci_lo = d->ci_hi = d->conf = NAN;
-	d->p_value = f->p;
-	d->e_value = d->e_bar = NAN;
-	d->alpha = f->alpha;
-	d->canary_bad = f->can_deaths;
-	d->canary_n = (uint64_t)f->can_exposure;
-	d->ref_bad = f->base_deaths + f->ref_deaths;
-	d->ref_n = (uint64_t)er;
-	d->dispersion = NAN;
-	d->note = "deaths by fatal signals per process-window";
-	return 0;
 }

@@ -983,3 +983,8 @@ int stats__count_ratio_p(uint64_t xc, double ec, uint64_t xr, double er, double 
 	*p = stats__binom_sf(xc, xc + xr, r0 * ec / (r0 * ec + er));
 	return 0;
 }
+
+double stats__look_alpha(double alpha, unsigned int look)
+{
+	return look ? alpha * 6 / (M_PI * M_PI * (double)look * (double)look) : 0;
+}

@@ -268,4 +268,11 @@ double stats__exceed_max_p(uint64_t k, uint64_t m, uint64_t n);
  */
 int stats__count_ratio_p(uint64_t xc, double ec, uint64_t xr, double er, double r0, double *p);
 
+/*
+ * The alpha of look @look (1, 2, ...) of a test looked at as often as new data asks: alpha
+ * 6 / (pi^2 look^2), which sums to @alpha over every look (the rare-call tests, the fatal
+ * signals)
+ */
+double stats__look_alpha(double alpha, unsigned int look);
+
 #endif
