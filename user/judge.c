@@ -576,9 +576,9 @@ static const enum judge_metric qmetric[3] = { JUDGE_P50, JUDGE_P90, JUDGE_P99 };
  * the square root of the windows' number in power; a mean of n drifting windows varies by
  * s^2 infl^2 / n, no more, so this test is what passes a harmless patch on a host whose
  * windows wander together (TCG, a machine's load) and fails a moderate, steady regression
- * the e-processes have not yet caught. Its interval, at 1 - 2 x its alpha, is the one
- * reported: it FAILs when the whole interval lies above the limit, and PASSes when its
- * upper end at beta (narrower) lies below.
+ * the e-processes have not yet caught (between arms only). Its interval, at 1 - 2 x its
+ * alpha, is the one reported: it FAILs when the whole interval lies above the limit, and
+ * PASSes when its upper end at beta (narrower) lies below.
  */
 static void qtest_mean(const struct judge *j, const struct judge_qtest *t,
 		       struct judge_decision *d, bool *fail, bool *pass)
@@ -597,7 +597,15 @@ static void qtest_mean(const struct judge *j, const struct judge_qtest *t,
 	d->ci_lo = exp(diff - za * se);
 	d->ci_hi = exp(diff + za * se);
 	d->conf = 1 - 2 * a;
-	*fail = diff - za * se > ll;
+	/*
+	 * Before/after, a shift between the baseline and the stage that the baseline never
+	 * showed (a host's regime, TCG) is the patch's to a test of means: the VM scenario
+	 * bursty rolled back 1 harmless run of 10 so (observed 1.66, 99.98% CI 1.15..2.38; the
+	 * other 9 ranged 0.67..1.48 with intervals 3 to 20 times as wide). There only the
+	 * e-processes, which count drift window by window, may fail a stage. Between arms in
+	 * the same windows such a shift cancels.
+	 */
+	*fail = j->cfg.design == JUDGE_CONCURRENT && diff - za * se > ll;
 	*pass = diff + stats__norm_quantile(1 - b) * se < ll;
 }
 
