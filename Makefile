@@ -3,8 +3,11 @@
 # hotcanary build. Everything is written below $(OUTPUT); the source tree stays clean.
 #   make            build/hotcanary
 #   make static     build/static/hotcanary (and static fixtures), for the VM tests
-#   make check      every suite: unit, host and ulp (real uprobes, ptrace), VM and livepatch
-#                   scenarios (real kernels under qemu); check-SUITE runs one
+#   make check      every suite: lint, unit, host and ulp (real uprobes, ptrace), VM and
+#                   livepatch scenarios (real kernels under qemu); check-SUITE runs one
+#   make lint       clang-format, shellcheck and cppcheck over the tree (tools/lint/)
+#   make format     rewrite every C file as .clang-format says
+#   DEVELOPER=1     warnings are errors (CI builds and tests this way)
 #   make fuzz       every libFuzzer target for FUZZ_S seconds (default 60), ASan and UBSan
 #   make bench      per-call overhead against an empty probe pair and bpftrace
 #   make bench-judge  the judge's false rollbacks and detection rates, simulated (~2 min)
@@ -33,6 +36,11 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 CFLAGS ?= -g -O2
 HC_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wshadow -I$(OUTPUT)/skel -Ibpf -Iuser $(CFLAGS)
+# make DEVELOPER=1 (as CI builds): every warning is an error, and a few more warnings
+ifeq ($(DEVELOPER),1)
+HC_CFLAGS += -Werror -Wstrict-prototypes -Wold-style-definition -Wmissing-declarations \
+	-Wformat-security -Wundef -Wpointer-arith -Wvla
+endif
 # libdw's static archive reads compressed sections: zlib, liblzma and bzip2 after it
 LIBS := -lbpf -ldw -lelf -lz -ljson-c -lyaml -lcapstone -llzma -lbz2 -lm
 BPF_CFLAGS := -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) \
@@ -65,7 +73,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
 .PHONY: all ulp static man install deb check-deb check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-judge bench-vm deps demo docs \
-	clean
+	lint check-lint format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -194,6 +202,13 @@ $(OUTPUT)/demo-%.so: tools/demo/%.c | $(OUTPUT)
 # every suite runs, even after one failed; one summary line each, then the total
 check:
 	$(Q)OUTPUT=$(OUTPUT) MAKE="$(MAKE)" bash tests/check.sh
+
+# nothing to build: the sources as they are (tools/lint/lint.sh)
+lint check-lint:
+	$(Q)sh tools/lint/lint.sh
+
+format:
+	$(Q)sh tools/lint/lint.sh --format
 
 # some unit tests read the test modules that vm-modules builds (modinfo of real .ko files)
 check-unit: $(UNIT_BINS) vm-modules

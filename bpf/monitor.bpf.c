@@ -168,8 +168,8 @@ static __always_inline int match_by_id(struct frames *f, __u32 id, __u32 d)
 
 	if (f->id[(d - 1) & (HC_STACK_DEPTH - 1)] == id)
 		return (int)d - 1;
-	/* unrolled: constant indexes keep the verifier's bounds trivial */
 #pragma unroll
+	/* unrolled: constant indexes keep the verifier's bounds trivial */
 	for (i = HC_STACK_DEPTH - 1; (int)i >= 0; i--) {
 		if (found < 0 && i < d && f->id[i] == id)
 			found = i;

@@ -8,12 +8,12 @@
 # if any suite failed.
 #
 # usage: bash tests/check.sh [SUITE...]
-#        (default: unit unit-asan fuzz deb host ulp vm scenarios)
+#        (default: lint unit unit-asan fuzz deb host ulp vm scenarios)
 # environment: OUTPUT (build directory), MAKE, CI (a skipped suite is a failure under CI)
 
 out=${OUTPUT:-build}
 make=${MAKE:-make}
-suites=${*:-unit unit-asan fuzz deb host ulp vm scenarios}
+suites=${*:-lint unit unit-asan fuzz deb host ulp vm scenarios}
 logdir=$out/check
 mkdir -p "$logdir" || exit 2
 

@@ -14,9 +14,11 @@ BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zl
 # VM kernels' test modules (both were built with gcc 12; pahole for their BTF on 6.12);
 # rsvg-convert, xmllint and python3 check the SVG pictures (promtool, for the Prometheus
 # files, is unpacked below); clang's compiler-rt for libFuzzer and the sanitizers; lintian
-# and debootstrap for the package and its install on a fresh Debian 12
+# and debootstrap for the package and its install on a fresh Debian 12; make lint's
+# clang-format (14: the version the tree is formatted with), shellcheck and cppcheck
 TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 dwarves util-linux procps
-	librsvg2-bin libxml2-utils python3 libclang-rt-14-dev lintian debootstrap"
+	librsvg2-bin libxml2-utils python3 libclang-rt-14-dev lintian debootstrap
+	clang-format-14 shellcheck cppcheck"
 # benchmark
 BENCH="bpftrace"
 

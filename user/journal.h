@@ -126,8 +126,11 @@ enum journal_phase {
 	JOURNAL_PHASE_ROLLING_BACK,	/* "rolling-back": rollback begun or still owed */
 	JOURNAL_PHASE_COMMITTED,	/* "committed" */
 	JOURNAL_PHASE_ROLLED_BACK,	/* "rolled-back": ended, nothing of the run left */
-	JOURNAL_PHASE_HELD,		/* "held": the judge could not decide; the patch is left as
-					 * its stage had it until 'hotcanary resume' */
+	/*
+	 * "held": the judge could not decide; the patch is left as its stage had it until
+	 * 'hotcanary resume'
+	 */
+	JOURNAL_PHASE_HELD,
 };
 
 enum journal_outcome {
@@ -178,8 +181,8 @@ struct journal_item {
 struct journal_step {
 	enum journal_action action;	/* disable, unload, replace_load, exec_revert, ulp_revert */
 	struct json_object *detail;	/* a reference owned by the step */
-	bool maybe;			/* the journal does not know whether what this step
-					 * undoes took effect: check first */
+	/* the journal does not know whether what this step undoes took effect: check first */
+	bool maybe;
 };
 
 struct journal_plan {

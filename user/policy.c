@@ -73,6 +73,7 @@ int policy__parse(const char *name, const char *text, size_t len, struct hc_poli
 	ret = policy__walk_root(&c, root);
 	if (ret)
 		goto out_doc;
+	policy__defaults_after(pol);
 
 	/* one policy is one document: anything after it is an error too */
 	if (!yaml_parser_load(&parser, &next)) {

@@ -21,8 +21,10 @@
  *           sha256        -     64 hex digits: pin of the library
  *           target        req   the executable or shared library being patched
  *           build_id      req   the target's GNU build-id, hex (an even number of digits)
- *           functions     req   non-empty list of {old, new, errors}: symbols in target and
- *                               library; errors as in watch (an addition, default neg)
+ *           functions     req   non-empty list of:
+ *             old         req   the function's symbol in target
+ *             new         req   its replacement's symbol in library
+ *             errors      neg   as in watch (an addition to the ulp keys)
  *           consistency   strict  strict | relaxed
  *           deadline      5s    how long a process may stay busy (a thread in the old
  *                               function) before it is left unpatched; > 0
@@ -199,7 +201,7 @@ struct hc_policy {
 		double alpha;
 		uint64_t min_calls;
 		double max_p50_ratio;
-		double max_p90_ratio;	/* 0: max_p50_ratio */
+		double max_p90_ratio;
 		double max_p99_ratio;
 		double max_error_ratio;
 		enum hc_inconclusive on_inconclusive;

@@ -56,6 +56,7 @@ extern const char *const policy__type_names[HC_PATCH_ULP + 1];
 
 unsigned int policy__type_ahead(yaml_document_t *doc, yaml_node_t *root);
 void policy__defaults(struct hc_policy *pol);
+void policy__defaults_after(struct hc_policy *pol);
 int policy__walk_root(struct ctx *c, yaml_node_t *root);
 
 /* policy_yaml.c */

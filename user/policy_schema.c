@@ -740,10 +740,18 @@ void policy__defaults(struct hc_policy *pol)
 	pol->judge.alpha = 0.01;
 	pol->judge.min_calls = 200;
 	pol->judge.max_p50_ratio = 1.10;
+	/* max_p90_ratio: policy__defaults_after() */
 	pol->judge.max_p99_ratio = 1.25;
 	pol->judge.max_error_ratio = 1.5;
 	pol->judge.beta = 0.05;
 	pol->judge.on_inconclusive = HC_INCONCLUSIVE_HOLD;
 	pol->judge.on_nodata = HC_INCONCLUSIVE_HOLD;
 	pol->processes.order = HC_ORDER_RANDOM;
+}
+
+/* the defaults that are another key's value, once the whole policy is read */
+void policy__defaults_after(struct hc_policy *pol)
+{
+	if (!pol->judge.max_p90_ratio)
+		pol->judge.max_p90_ratio = pol->judge.max_p50_ratio;
 }

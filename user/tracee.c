@@ -212,7 +212,7 @@ int tracee__stop(struct tracee *tr, pid_t pid, uint64_t timeout_ns, char *err, s
 {
 	uint64_t deadline = tracee__now_ns() + timeout_ns;
 	char path[64];
-	int ret = 0;
+	int ret;
 	size_t i;
 
 	memset(tr, 0, sizeof(*tr));

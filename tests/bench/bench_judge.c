@@ -561,7 +561,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
-	printf("alpha %.2g per run; A/A: %u runs over every stage; regressions: %u runs, "
+	printf("alpha %.2g per run; A/A: %d runs over every stage; regressions: %d runs, "
 	       "first stage only\n", ALPHA, AA_RUNS, EFFECT_RUNS);
 	printf("%-11s %-11s %5s  %-24s %-24s %8s %9s\n", "case", "effect", "runs",
 	       "false rollback [95%]", "false hold [95%]", "detected", "windows");

@@ -79,6 +79,7 @@ for page in hotcanary hotcanary-policy; do
 		fail "deb-man-$page" "$(head -c 300 <<<"$m")"
 	fi
 done
+# shellcheck disable=SC2016 # the chroot's bash expands them
 c=$(chroot "$root" bash -c '. /usr/share/bash-completion/bash_completion
 	. /usr/share/bash-completion/completions/hotcanary
 	COMP_WORDS=(hotcanary re); COMP_CWORD=1; COMP_LINE="hotcanary re"; COMP_POINT=12

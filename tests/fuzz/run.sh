@@ -38,6 +38,7 @@ for t in "$@"; do
 		echo "PASS fuzz_$t ${runs:-?} runs in $secs s, $n corpus entries"
 		npass=$((npass + 1))
 	else
+		# shellcheck disable=SC2012 # libFuzzer's crash-SHA1 names, for the message only
 		echo "FAIL fuzz_$t exit $rc after ${runs:-?} runs; inputs in $crashes/:" \
 			"$(ls "$crashes" | head -n 3 | tr '\n' ' ')"
 		grep -m 5 -E 'ERROR|runtime error|SUMMARY' "$log"

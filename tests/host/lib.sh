@@ -103,7 +103,7 @@ fail()
 # A script may define at_end, run after the groups and before the summary.
 run_groups()
 {
-	local groups=$1 selected= g pat start
+	local groups=$1 selected='' g pat start
 
 	shift
 	for g in $groups; do

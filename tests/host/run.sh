@@ -1278,7 +1278,7 @@ t_run()
 # resume --commit keeps it
 t_held()
 {
-	local why= d out
+	local why='' d out
 
 	RUN_STAGE=1 RUN_INC=hold run_policy run-held "[sh, -c, \"echo 0 2 > $tmp/tune\"]"
 	run_case run-held
@@ -1438,7 +1438,7 @@ rec_pid()
 # compare pairs a function by binary and symbol: recordings of two processes compare
 t_comparepid()
 {
-	local slow same d sig n why= detail
+	local slow same d sig n why='' detail
 
 	# the two of one build one after the other, so that they share the machine's state
 	rec_pid pid-base 100 6s 400ms

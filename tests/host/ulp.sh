@@ -239,7 +239,7 @@ untouched()
 
 t_good()
 {
-	local d why= late
+	local d why='' late
 	local stages='[.functions[0].stages[] | "\(.name):\(.reference):\(.verdict)"] | join(",")'
 	local disp='[.functions[0].stages[].decisions[] | select(.metric | test("sequential")) |
 		.dispersion >= 1] | all'
@@ -315,7 +315,7 @@ t_good()
 # one control left). Per-process baselines are to fix it: 'ulp.sh speeds' measures it.
 t_speeds()
 {
-	local i n=${SPEED_RUNS:-3} ok=0 why= rcs=
+	local i n=${SPEED_RUNS:-3} ok=0 why='' rcs=
 
 	for ((i = 1; i <= n; i++)); do
 		ULP_WORK="16000 20000 22000 26000" targets 4 -t 2 -p 100
@@ -350,6 +350,7 @@ exports()
 		check="the strict parser of tests/unit/test_prom.c (promtool not found)"
 		"$out/tests/test_prom" "$f" >"$tmp/promtool.out" 2>&1
 	fi
+	# shellcheck disable=SC2181 # the status of whichever checker ran
 	if [ $? -ne 0 ]; then
 		why="$check: $(head -c 600 "$tmp/promtool.out")"
 	elif ! grep -q "^hotcanary_rollout_state{rollout=\"$1\",state=\"committed\"} 1" "$f" ||
@@ -366,6 +367,7 @@ exports()
 		why="rsvg-convert failed: $(head -c 400 "$tmp/rsvg.err")"
 	else
 		# width height ink blue orange: both distributions drawn
+		# shellcheck disable=SC2207 # five numbers, or an error message to show whole
 		st=($(python3 "$here/png_stats.py" "$tmp/$1.png" 2>&1))
 		[ "${st[3]:-0}" -gt 100 ] && [ "${st[4]:-0}" -gt 100 ] ||
 			why="the picture lacks one of the two distributions: ${st[*]}"
@@ -380,11 +382,11 @@ exports()
 # rolled_back NAME CASE WANT...: exit 3 at the canary, reason matching WANT, all restored
 rolled_back()
 {
-	local name=$1 case=$2 want=$3 why= reason d
+	local name=$1 case=$2 want=$3 why='' reason d
 
 	reason=$(report "$name" .reason)
 	d=$(deltas)
-	if [ $rc -ne 3 ]; then
+	if [ "$rc" -ne 3 ]; then
 		why="exit $rc, not 3 (rolled back): $(cat "$tmp/$name.err") $reason"
 	elif ! grep -qiE "$want" <<<"$reason"; then
 		why="the reason does not say '$want': $reason"
@@ -424,7 +426,7 @@ commit_revert()
 # could change, is refused by check and by run (exit 4), and nothing is injected
 t_pin()
 {
-	local good why= out
+	local good why='' out
 
 	targets 2 -t 2 -p 100
 	good=$(sha256sum "$tmp/ulp_fix_good.so" | cut -d ' ' -f 1)
@@ -504,7 +506,7 @@ anon_exec()
 # the trampoline is left executable
 t_signals()
 {
-	local why= p t0 secs alrm ps=() before=() after=()
+	local why='' p t0 secs alrm ps=() before=() after=()
 
 	targets 3 -t 2 -p 100 -i
 	ps=("${tp[@]}")
@@ -665,7 +667,7 @@ t_busy()
 # the same thread asleep for 4 s, deadline 10 s: patched once it has left
 t_wait()
 {
-	local why= stops
+	local why='' stops
 
 	# asleep from its start past the 2 s baseline, into the patch: 6 s leaves 4 s for the
 	# start and attach, which took over 2 s on 2 cores shared with a build
@@ -693,7 +695,7 @@ t_wait()
 # another process (its start time differs in the journal) is not touched
 t_killed()
 {
-	local hc why= i j
+	local hc why='' i j
 
 	targets 2 -t 2 -p 100
 	STAGE=30 policy ulp-killed ulp_fix_good.so
@@ -754,7 +756,7 @@ t_killed()
 # interval above zero, and the patch ends removed (ab.end's default)
 t_ab()
 {
-	local why= p50 lo
+	local why='' p50 lo
 
 	targets 2 -t 2 -p 100
 	policy ulp-ab ulp_fix_slow.so

@@ -294,6 +294,7 @@ static void test_asm(void)
 		img = NULL;
 	}
 	/* a fine site, but the fix wants statics this program does not have */
+	/* cppcheck-suppress redundantAssignment ; the loop's value was read through spec.funcs */
 	f.old_sym = "ulp_redirectable";
 	ret = ulp_image__open(&img, &spec, err, sizeof(err));
 	check(ret == -ENOENT && (strstr(err, "work_ns") || strstr(err, "new_calls")),

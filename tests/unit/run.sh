@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # Run cmocka unit test binaries and sum their results:
 #   sh tests/unit/run.sh build/tests/test_a build/tests/test_b ...

@@ -177,6 +177,10 @@ static void test_example_ulp_server(void **state)
 }
 
 /* every optional key left out: the defaults documented in policy.h */
+/*
+ * What a minimal policy leaves unset. The documented defaults themselves are compared with
+ * what parsing gives in test_policy_defaults.c, key by key: they are not repeated here.
+ */
 static void test_defaults(void **state)
 {
 	struct hc_policy *pol = parse_ok("name: min\n"
@@ -187,23 +191,8 @@ static void test_defaults(void **state)
 	assert_string_equal(pol->source, "good.yaml");
 	assert_false(pol->patch.has_sha256);
 	assert_null(pol->patch.klp.replaces);
-	assert_int_equal(pol->patch.klp.transition_timeout_ns, NS(30));
-	assert_int_equal(pol->watch[0].errors, HC_ERR_NEG);
-	assert_true(pol->guardrails.kernel_log);
-	assert_true(pol->guardrails.taint);
-	assert_true(pol->guardrails.fatal_signals);
-	assert_false(pol->guardrails.allow_tainted_die);
-	assert_double(pol->guardrails.min_call_ratio, 0.1);
-	assert_int_equal(pol->baseline.duration_ns, NS(30));
 	assert_int_equal(pol->stages[0].duration_ns, 500000000ULL);
-	assert_double(pol->judge.alpha, 0.01);
-	assert_int_equal(pol->judge.min_calls, 200);
-	assert_double(pol->judge.max_p50_ratio, 1.10);
-	assert_double(pol->judge.max_p99_ratio, 1.25);
-	assert_double(pol->judge.max_error_ratio, 1.5);
-	assert_int_equal(pol->judge.on_inconclusive, HC_INCONCLUSIVE_HOLD);
-	assert_int_equal(pol->judge.on_nodata, HC_INCONCLUSIVE_HOLD);
-	assert_double(pol->judge.beta, 0.05);
+	assert_double(pol->judge.max_p90_ratio, pol->judge.max_p50_ratio);
 	assert_null(pol->processes.exe);
 	assert_null(pol->processes.pids);
 	policy__free(pol);
@@ -211,12 +200,14 @@ static void test_defaults(void **state)
 	pol = parse_ok("name: e\n"
 		       "patch: {type: exec, apply: [a], revert: [b]}\n"
 		       "watch: [{function: 'kernel:f'}]\n"
-		       "stages: [{name: s, duration: 1s}]\n");
-	assert_int_equal(pol->patch.exec.timeout_ns, NS(60));
+		       "stages: [{name: s, duration: 1s}]\n"
+		       "judge: {max_p50_ratio: 1.3}\n");
 	assert_int_equal(pol->patch.exec.nr_apply, 1);
+	/* max_p90_ratio follows max_p50_ratio, given or not */
+	assert_double(pol->judge.max_p90_ratio, 1.3);
 	policy__free(pol);
 
-	/* ulp: no watch needed, strict consistency, errors neg per function */
+	/* ulp: no watch needed */
 	pol = parse_ok("name: u\n"
 		       "patch:\n"
 		       "  type: ulp\n"
@@ -227,9 +218,6 @@ static void test_defaults(void **state)
 		       "processes: {pids: [7, 9]}\n"
 		       "stages: [{name: s, duration: 1s, targets: 2}]\n");
 	assert_int_equal(pol->nr_watch, 0);
-	assert_int_equal(pol->patch.ulp.consistency, HC_CONSISTENCY_STRICT);
-	assert_int_equal(pol->patch.ulp.deadline_ns, 5000000000ULL);
-	assert_int_equal(pol->patch.ulp.functions[0].errors, HC_ERR_NEG);
 	assert_int_equal(pol->patch.ulp.build_id_len, 4);
 	assert_int_equal(pol->patch.ulp.build_id[0], 0xab);
 	assert_int_equal(pol->patch.ulp.build_id[3], 0x01);

@@ -8,7 +8,7 @@ _hotcanary()
 
 	local commands="watch record compare check ab run status revert recover resume version help"
 	if [[ $cword -eq 1 ]] || [[ $cword -eq 2 && ${words[1]} == -v ]]; then
-		COMPREPLY=($(compgen -W "$commands -v" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "$commands -v" -- "$cur")
 		return
 	fi
 	cmd=${words[1]}
@@ -16,19 +16,19 @@ _hotcanary()
 
 	case $prev in
 	-e | --errors)
-		COMPREPLY=($(compgen -W "none neg zero nonzero" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "none neg zero nonzero" -- "$cur")
 		return
 		;;
 	-m | --mode)
 		if [[ $cmd == compare ]]; then
 			return
 		fi
-		COMPREPLY=($(compgen -W "auto fentry kprobe" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "auto fentry kprobe" -- "$cur")
 		return
 		;;
 	-s | --signals)
 		if [[ $cmd == watch ]]; then
-			COMPREPLY=($(compgen -W "all watched" -- "$cur"))
+			mapfile -t COMPREPLY < <(compgen -W "all watched" -- "$cur")
 			return
 		fi
 		_filedir svg
@@ -75,7 +75,7 @@ _hotcanary()
 			for f in "$dir"/*.journal; do
 				[[ -e $f ]] && names="$names $(basename "$f" .journal)"
 			done
-			COMPREPLY=($(compgen -W "$names" -- "$cur"))
+			mapfile -t COMPREPLY < <(compgen -W "$names" -- "$cur")
 			return
 		fi
 		opts="--state-dir"
@@ -84,7 +84,7 @@ _hotcanary()
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 		return
 	fi
 	case $cmd in

@@ -548,11 +548,11 @@ int run__execute(const struct run_opts *opt)
 		rc = HC_EXIT_REFUSED;
 		goto end;
 	}
+	/* the outcome says how it ended, a failed rollback included */
 	if (opt->ab)
-		ret = rollout__ab(r, opt->rounds, opt->period_ns,
-				  pol->ab.end == HC_AB_END_APPLIED);
+		rollout__ab(r, opt->rounds, opt->period_ns, pol->ab.end == HC_AB_END_APPLIED);
 	else
-		ret = rollout__run(r);
+		rollout__run(r);
 	rc = outcome_exit(rollout__outcome(r));
 	/* ab ending removed as the policy says is its normal end, not a rollback */
 	if (opt->ab && rollout__outcome(r) == ROLLOUT_ROLLED_BACK && !rollout__tripped(r))

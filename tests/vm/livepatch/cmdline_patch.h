@@ -13,7 +13,11 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 
-/* @cumulative: an atomic-replace patch; @desc: its MODULE_DESCRIPTION */
+/*
+ * @cumulative: an atomic-replace patch; @desc: its MODULE_DESCRIPTION. Not for
+ * clang-format, which would indent the whole module as the macro's body.
+ */
+/* clang-format off */
 #define HC_CMDLINE_LIVEPATCH(cumulative, desc)					\
 static struct klp_func funcs[] = {						\
 	{									\
@@ -49,5 +53,6 @@ module_exit(hc_patch_exit);							\
 MODULE_LICENSE("GPL");								\
 MODULE_INFO(livepatch, "Y");							\
 MODULE_DESCRIPTION(desc)
+/* clang-format on */
 
 #endif

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
+# shellcheck disable=SC2317 # the predicates are called through wait_until
 # hctest-timeout: 300
 #
 # The raw livepatch lifecycle on a real kernel, with busybox only: the test modules of
@@ -128,6 +129,7 @@ esac
 got_replace=$(cat "$lp/klp_good/replace" 2>/dev/null || echo absent)
 got_order=$(cat "$lp/klp_good/stack_order" 2>/dev/null || echo absent)
 if [ "$got_replace" = "$want_replace" ]; then
+	# shellcheck disable=SC2012 # sysfs attribute names, for the message only
 	hc_pass klp-sysfs-attrs "replace=$got_replace stack_order=$got_order" \
 		"files: $(ls "$lp/klp_good" | tr '\n' ' ')"
 else
@@ -172,6 +174,7 @@ else
 	if wait_until 600 gone klp_other && cmdline_is hotcanary-klp-good; then
 		hc_pass klp-unstack "klp_other disabled: /proc/cmdline back to 'hotcanary-klp-good'"
 	else
+		# shellcheck disable=SC2012 # sysfs patch names, for the message only
 		hc_fail klp-unstack "after disabling klp_other: '$(cat /proc/cmdline)'," \
 			"$(ls "$lp" | tr '\n' ' ')"
 	fi
