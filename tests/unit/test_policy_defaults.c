@@ -54,6 +54,7 @@ static const struct place places[] = {
 	{ "patch.functions[].errors", B_FUNC, offsetof(struct hc_policy_func, errors), K_ENUM },
 	{ "patch.consistency", B_POLICY, P(patch.ulp.consistency), K_ENUM },
 	{ "patch.deadline", B_POLICY, P(patch.ulp.deadline_ns), K_NS },
+	{ "processes.order", B_POLICY, P(processes.order), K_ENUM },
 	{ "watch[].errors", B_WATCH, offsetof(struct hc_policy_watch, errors), K_ENUM },
 	{ "guardrails.kernel_log", B_POLICY, P(guardrails.kernel_log), K_BOOL },
 	{ "guardrails.taint", B_POLICY, P(guardrails.taint), K_BOOL },
@@ -133,6 +134,7 @@ static int policy_text(char *buf, size_t len, enum hc_patch_type type, const cha
 		       const char *value)
 {
 	char patch[128] = "", func[128] = "", watch[128] = "", stage[128] = "", tail[128] = "";
+	char procs[128] = "";
 	const char *leaf = key ? strrchr(key, '.') : NULL;
 	const char *dot;
 	int n;
@@ -148,6 +150,8 @@ static int policy_text(char *buf, size_t len, enum hc_patch_type type, const cha
 			snprintf(watch, sizeof(watch), "    %s: %s\n", leaf, value);
 		else if (!strncmp(key, "stages[].", 9) && !strchr(key + 9, '.'))
 			snprintf(stage, sizeof(stage), "    %s: %s\n", leaf, value);
+		else if (!strcmp(key, "processes.order"))
+			snprintf(procs, sizeof(procs), "  %s: %s\n", leaf, value);
 		else if (!dot)
 			snprintf(tail, sizeof(tail), "%s: %s\n", key, value);
 		else if (!strchr(dot + 1, '.') && !strchr(key, '[') && strncmp(key, "processes.", 10))
@@ -167,7 +171,7 @@ static int policy_text(char *buf, size_t len, enum hc_patch_type type, const cha
 	case HC_PATCH_ULP:
 		n = snprintf(buf, len, "name: t\npatch:\n  type: ulp\n  library: /l.so\n  target: /t\n"
 			     "  build_id: abcd\n%s  functions:\n    - old: f\n      new: g\n%s"
-			     "processes:\n  exe: /t\n", patch, func);
+			     "processes:\n  exe: /t\n%s", patch, func, procs);
 		break;
 	default:
 		return -1;
