@@ -24,8 +24,8 @@ struct {
 __u64 events_dropped = 0;
 
 /* enum trace_signal_result in include/trace/events/signal.h */
-#define TRACE_SIGNAL_DELIVERED		0
-#define TRACE_SIGNAL_LOSE_INFO		4
+#define TRACE_SIGNAL_DELIVERED 0
+#define TRACE_SIGNAL_LOSE_INFO 4
 
 /* __data_loc_comm was added to oom/mark_victim in 6.8; Debian backported it to 6.1 */
 struct trace_event_raw_mark_victim___comm {

@@ -12,12 +12,12 @@
 #ifndef HOTCANARY_HIST_H
 #define HOTCANARY_HIST_H
 
-#define HC_HIST_SUB_BITS	3
-#define HC_HIST_SUB		(1U << HC_HIST_SUB_BITS)
-#define HC_HIST_MAX_LOG2	38
+#define HC_HIST_SUB_BITS 3
+#define HC_HIST_SUB	 (1U << HC_HIST_SUB_BITS)
+#define HC_HIST_MAX_LOG2 38
 /* exact buckets, then HC_HIST_SUB per power of two from 2^3 to 2^38, then overflow */
-#define HC_HIST_BUCKETS		(((HC_HIST_MAX_LOG2 - HC_HIST_SUB_BITS + 2) << HC_HIST_SUB_BITS) + 1)
-#define HC_HIST_OVERFLOW	(HC_HIST_BUCKETS - 1)
+#define HC_HIST_BUCKETS	 (((HC_HIST_MAX_LOG2 - HC_HIST_SUB_BITS + 2) << HC_HIST_SUB_BITS) + 1)
+#define HC_HIST_OVERFLOW (HC_HIST_BUCKETS - 1)
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
@@ -69,7 +69,8 @@ static __always_inline unsigned long long hc_hist_lower(unsigned int idx)
 	if (idx >= HC_HIST_OVERFLOW)
 		return 1ULL << (HC_HIST_MAX_LOG2 + 1);
 	b = (idx >> HC_HIST_SUB_BITS) + HC_HIST_SUB_BITS - 1;
-	return (unsigned long long)(HC_HIST_SUB + (idx & (HC_HIST_SUB - 1))) << (b - HC_HIST_SUB_BITS);
+	return (unsigned long long)(HC_HIST_SUB + (idx & (HC_HIST_SUB - 1)))
+	       << (b - HC_HIST_SUB_BITS);
 }
 
 /* first value above bucket @idx: buckets are [lower, upper) */

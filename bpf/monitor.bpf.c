@@ -27,8 +27,8 @@ struct frames {
 	__u64 sp[HC_STACK_DEPTH];
 	__u16 id[HC_STACK_DEPTH];
 	__u32 depth;
-	__u32 untracked;	/* fentry: calls above the stack, not timed */
-	__u32 registered;	/* tgid already in watched_tgids */
+	__u32 untracked;  /* fentry: calls above the stack, not timed */
+	__u32 registered; /* tgid already in watched_tgids */
 };
 
 /* x86-64 'ret' pops the return address: at the return probe, sp is 8 above the entry's */
@@ -36,7 +36,7 @@ struct frames {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);	/* sized to the number of functions before load */
+	__uint(max_entries, 1); /* sized to the number of functions before load */
 	__type(key, __u32);
 	__type(value, struct hc_fstats);
 } stats SEC(".maps");

@@ -13,7 +13,7 @@
 #include "sha256.h"
 #include "taint.h"
 
-#define TAINT_DIE_BIT	7
+#define TAINT_DIE_BIT 7
 
 static const struct {
 	const char *name;
@@ -77,8 +77,7 @@ add(struct check_result *r, enum check_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len, const char *fmt,
-							 ...)
+static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -93,9 +92,9 @@ static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len, co
 
 struct symq {
 	const char *name;
-	const char *obj;	/* NULL: any object; "vmlinux": the kernel proper; else a module */
+	const char *obj; /* NULL: any object; "vmlinux": the kernel proper; else a module */
 	int count;
-	bool flag_i, flag_d, klp;	/* enabled_functions: IPMODIFY, direct, klp handler */
+	bool flag_i, flag_d, klp; /* enabled_functions: IPMODIFY, direct, klp handler */
 };
 
 static int symq_cmp(const void *a, const void *b)
@@ -131,9 +130,9 @@ static void count_one(struct symq *q, void *arg)
 }
 
 enum symfile {
-	SYM_KALLSYMS,		/* "addr t name\t[mod]": text symbols only */
-	SYM_FILTER,		/* available_filter_functions: "name [mod]" */
-	SYM_BLACKLIST,		/* kprobes/blacklist: "start-end\tname [mod]" */
+	SYM_KALLSYMS,  /* "addr t name\t[mod]": text symbols only */
+	SYM_FILTER,    /* available_filter_functions: "name [mod]" */
+	SYM_BLACKLIST, /* kprobes/blacklist: "start-end\tname [mod]" */
 };
 
 /* count in @path the lines for each query; -errno if the file cannot be read */
@@ -237,7 +236,7 @@ static int enabled_functions(const char *path, struct symq *q, size_t n)
 		p = line + strlen(name);
 		if (sscanf(p, " [%127[^]]]", mod) == 1)
 			p = strchr(p, ']') + 1;
-		p = strchr(p, ')');	/* after "(refs)" */
+		p = strchr(p, ')'); /* after "(refs)" */
 		if (!p)
 			continue;
 		p++;
@@ -266,14 +265,14 @@ static int enabled_functions(const char *path, struct symq *q, size_t n)
 /* ---- the functions the checks are about ------------------------------------------------- */
 
 struct target {
-	const char *obj;	/* NULL when only the name is known (a watched function) */
+	const char *obj; /* NULL when only the name is known (a watched function) */
 	const char *name;
 	unsigned long sympos;
 };
 
 /* the functions the module patches, else the watched kernel functions; *@from_module says */
-static int targets(const struct hc_policy *p, const struct checks_report *rep,
-		   struct target **out, size_t *n, bool *from_module)
+static int targets(const struct hc_policy *p, const struct checks_report *rep, struct target **out,
+		   size_t *n, bool *from_module)
 {
 	struct target *t;
 	size_t i, cnt = 0;
@@ -319,17 +318,22 @@ static void check_livepatch(const struct hc_policy *p, const struct klp_sys *sys
 	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/livepatch");
 	/* an external patcher may bring its own mechanism (kcarectl does): its business */
 	if (!k->livepatch && !is_klp(p)) {
-		set(r, CHECK_WARN, "%s does not exist on kernel %s; the exec patcher must not "
-		    "need kernel livepatch", path, k->release);
+		set(r, CHECK_WARN,
+		    "%s does not exist on kernel %s; the exec patcher must not "
+		    "need kernel livepatch",
+		    path, k->release);
 		return;
 	}
 	if (!k->livepatch) {
-		set(r, CHECK_FAIL, "%s does not exist: kernel %s has no livepatch support; it "
-		    "needs CONFIG_LIVEPATCH=y (and sysfs mounted)", path, k->release);
+		set(r, CHECK_FAIL,
+		    "%s does not exist: kernel %s has no livepatch support; it "
+		    "needs CONFIG_LIVEPATCH=y (and sysfs mounted)",
+		    path, k->release);
 		return;
 	}
 	if (k->ftrace_enabled == 0) {
-		set(r, CHECK_FAIL, "/proc/sys/kernel/ftrace_enabled is 0: a livepatch cannot load; "
+		set(r, CHECK_FAIL,
+		    "/proc/sys/kernel/ftrace_enabled is 0: a livepatch cannot load; "
 		    "run 'sysctl kernel.ftrace_enabled=1'");
 		return;
 	}
@@ -361,7 +365,8 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 		return;
 	}
 	if (!m->livepatch) {
-		set(r, CHECK_FAIL, "%s: modinfo has no livepatch=Y, so '%s' is not a livepatch; "
+		set(r, CHECK_FAIL,
+		    "%s: modinfo has no livepatch=Y, so '%s' is not a livepatch; "
 		    "build it with MODULE_INFO(livepatch, \"Y\") (kpatch-build and klp-build do)",
 		    m->path, m->name);
 		return;
@@ -374,12 +379,15 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 	}
 	set(r, CHECK_PASS, "%s: livepatch=Y, %s", m->path, why);
 	if (klp__loaded(sys, m->name)) {
-		add(r, CHECK_FAIL, "a module named '%s' is already loaded (/sys/module/%s): unload "
-		    "it, or run 'hotcanary recover' if an earlier run left it", m->name, m->name);
+		add(r, CHECK_FAIL,
+		    "a module named '%s' is already loaded (/sys/module/%s): unload "
+		    "it, or run 'hotcanary recover' if an earlier run left it",
+		    m->name, m->name);
 		return;
 	}
 	if (!m->nr_objs) {
-		add(r, CHECK_WARN, "the patched objects cannot be read from the file (no static "
+		add(r, CHECK_WARN,
+		    "the patched objects cannot be read from the file (no static "
 		    "struct klp_patch, no .klp.rela sections): they are checked only at load");
 		return;
 	}
@@ -387,11 +395,14 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 		if (!strcmp(m->objs[i], "vmlinux") || klp__loaded(sys, m->objs[i]))
 			continue;
 		klp_sys__path(sys, path, sizeof(path), "/sys/module/%s", m->objs[i]);
-		add(r, CHECK_FAIL, "target module '%s' is not loaded (%s missing): load it first, "
-		    "or the patch applies only when it loads", m->objs[i], path);
+		add(r, CHECK_FAIL,
+		    "target module '%s' is not loaded (%s missing): load it first, "
+		    "or the patch applies only when it loads",
+		    m->objs[i], path);
 	}
 	if (!m->funcs_known) {
-		add(r, CHECK_WARN, "objects %zu, but the patched functions are built at module "
+		add(r, CHECK_WARN,
+		    "objects %zu, but the patched functions are built at module "
 		    "init (kpatch-build/klp-build style): they are checked only at load",
 		    m->nr_objs);
 		return;
@@ -419,19 +430,22 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 		if (strcmp(f->obj, "vmlinux") && !klp__loaded(sys, f->obj))
 			continue;
 		if (!q[i].count)
-			add(r, CHECK_FAIL, "patched function %s:%s is not in %s: "
-			    "klp_enable_patch() would fail", f->obj, f->name, path);
+			add(r, CHECK_FAIL,
+			    "patched function %s:%s is not in %s: "
+			    "klp_enable_patch() would fail",
+			    f->obj, f->name, path);
 		else if (!f->sympos && q[i].count > 1)
-			add(r, CHECK_FAIL, "patched function %s:%s is ambiguous (%d in %s) and the "
-			    "patch gives no old_sympos", f->obj, f->name, q[i].count, path);
+			add(r, CHECK_FAIL,
+			    "patched function %s:%s is ambiguous (%d in %s) and the "
+			    "patch gives no old_sympos",
+			    f->obj, f->name, q[i].count, path);
 		else if (f->sympos > (unsigned long)q[i].count)
 			add(r, CHECK_FAIL, "patched function %s:%s,%lu: only %d in %s", f->obj,
 			    f->name, f->sympos, q[i].count, path);
 	}
 	if (r->status == CHECK_PASS)
-		add(r, CHECK_PASS, "patches %zu function%s in %zu object%s, all found",
-		    m->nr_funcs, m->nr_funcs == 1 ? "" : "s", m->nr_objs,
-		    m->nr_objs == 1 ? "" : "s");
+		add(r, CHECK_PASS, "patches %zu function%s in %zu object%s, all found", m->nr_funcs,
+		    m->nr_funcs == 1 ? "" : "s", m->nr_objs, m->nr_objs == 1 ? "" : "s");
 	free(q);
 }
 
@@ -459,9 +473,10 @@ static void check_owner(const struct klp_sys *sys, const char *what, const char 
 		return;
 	dir = dirname(copy);
 	if (!stat(dir, &st) && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		add(r, CHECK_FAIL, "the directory %s of %s %s is group- or world-writable without "
-		    "the sticky bit: anyone could replace the file; 'chmod go-w %s'", dir, what,
-		    path, dir);
+		add(r, CHECK_FAIL,
+		    "the directory %s of %s %s is group- or world-writable without "
+		    "the sticky bit: anyone could replace the file; 'chmod go-w %s'",
+		    dir, what, path, dir);
 	free(copy);
 }
 
@@ -481,11 +496,15 @@ static void check_artifact(const struct hc_policy *p, const struct klp_sys *sys,
 		} else {
 			sha256__hex(digest, rep->sha256);
 			if (!p->patch.has_sha256) {
-				add(r, CHECK_PASS, "no sha256 pin in the policy (the module's "
-				    "is %s)", rep->sha256);
+				add(r, CHECK_PASS,
+				    "no sha256 pin in the policy (the module's "
+				    "is %s)",
+				    rep->sha256);
 			} else if (memcmp(digest, p->patch.sha256, sizeof(digest))) {
-				add(r, CHECK_FAIL, "sha256 of %s is %s, the policy pins %s: the "
-				    "wrong file, or it changed", p->patch.klp.module, rep->sha256,
+				add(r, CHECK_FAIL,
+				    "sha256 of %s is %s, the policy pins %s: the "
+				    "wrong file, or it changed",
+				    p->patch.klp.module, rep->sha256,
 				    sha256__hex(p->patch.sha256, want));
 			} else {
 				add(r, CHECK_PASS, "sha256 %s matches the pin", rep->sha256);
@@ -528,7 +547,8 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		nq++;
 	}
 	if (!nq) {
-		set(r, CHECK_PASS, "no kernel function watched (user functions are checked by the "
+		set(r, CHECK_PASS,
+		    "no kernel function watched (user functions are checked by the "
 		    "monitor when it resolves them)");
 		goto out;
 	}
@@ -541,8 +561,10 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 	pathf(filter, sizeof(filter), "%s/available_filter_functions", sys->tracefs);
 	ret = symfile_count(filter, SYM_FILTER, qf, nq);
 	if (ret) {
-		set(r, CHECK_FAIL, "cannot read %s (%s): mount tracefs with 'mount -t tracefs "
-		    "tracefs /sys/kernel/tracing'", filter, strerror(-ret));
+		set(r, CHECK_FAIL,
+		    "cannot read %s (%s): mount tracefs with 'mount -t tracefs "
+		    "tracefs /sys/kernel/tracing'",
+		    filter, strerror(-ret));
 		goto out;
 	}
 	for (i = 0; i < nq; i++) {
@@ -550,12 +572,15 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 			add(r, CHECK_FAIL, "watched kernel:%s is not a function in %s", q[i].name,
 			    kallsyms);
 		} else if (q[i].count > 1) {
-			add(r, CHECK_FAIL, "watched kernel:%s is ambiguous: %d functions in %s "
+			add(r, CHECK_FAIL,
+			    "watched kernel:%s is ambiguous: %d functions in %s "
 			    "have that name and the monitor probes by name; watch another function",
 			    q[i].name, q[i].count, kallsyms);
 		} else if (!qf[i].count) {
-			add(r, CHECK_FAIL, "watched kernel:%s is not traceable (not in %s: "
-			    "notrace, inlined or init code); watch a caller", q[i].name, filter);
+			add(r, CHECK_FAIL,
+			    "watched kernel:%s is not traceable (not in %s: "
+			    "notrace, inlined or init code); watch a caller",
+			    q[i].name, filter);
 		} else {
 			nk++;
 		}
@@ -590,10 +615,12 @@ static void check_transition(const struct klp_sys *sys, struct check_result *r)
 	target = klp__enabled(sys, name);
 	if (target >= 0)
 		klp__blockers(sys, target, &b, &nb);
-	set(r, CHECK_FAIL, "livepatch '%s' is in transition (/sys/kernel/livepatch/%s/transition "
+	set(r, CHECK_FAIL,
+	    "livepatch '%s' is in transition (/sys/kernel/livepatch/%s/transition "
 	    "is 1; %zu task%s not switched yet%s%s): wait for it, or reverse it by writing %d to "
-	    "its enabled; never force", name, name, nb, nb == 1 ? "" : "s",
-	    nb ? ", e.g. " : "", nb ? b[0].comm : "", target == 1 ? 0 : 1);
+	    "its enabled; never force",
+	    name, name, nb, nb == 1 ? "" : "s", nb ? ", e.g. " : "", nb ? b[0].comm : "",
+	    target == 1 ? 0 : 1);
 	klp__blockers_free(b, nb);
 }
 
@@ -632,9 +659,10 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 	}
 	if (rep->have_mod && rep->mod.replace == 1) {
 		if (others)
-			set(r, CHECK_WARN, "'%s' is a replace patch: enabling it disables the %zu "
-			    "enabled livepatch%s (%s)", rep->mod.name, others,
-			    others == 1 ? "" : "es", names);
+			set(r, CHECK_WARN,
+			    "'%s' is a replace patch: enabling it disables the %zu "
+			    "enabled livepatch%s (%s)",
+			    rep->mod.name, others, others == 1 ? "" : "es", names);
 		else
 			set(r, CHECK_PASS, "'%s' is a replace patch; no livepatch is enabled",
 			    rep->mod.name);
@@ -654,15 +682,18 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 				unsigned long a = f->sympos ? f->sympos : 1;
 				unsigned long b = t[j].sympos ? t[j].sympos : 1;
 
-				if (strcmp(f->name, t[j].name) || (t[j].obj &&
-				    (strcmp(f->obj, t[j].obj) || a != b)))
+				if (strcmp(f->name, t[j].name) ||
+				    (t[j].obj && (strcmp(f->obj, t[j].obj) || a != b)))
 					continue;
-				add(r, CHECK_FAIL, "enabled non-replace livepatch '%s'%s already "
+				add(r, CHECK_FAIL,
+				    "enabled non-replace livepatch '%s'%s already "
 				    "patches %s:%s (/sys/kernel/livepatch/%s/%s/%s,%lu): disable "
-				    "it first, or ship one cumulative replace patch", pl[i].name,
+				    "it first, or ship one cumulative replace patch",
+				    pl[i].name,
 				    pl[i].replace < 0 ? " (no replace attribute before 6.11: taken "
-				    "as non-replace)" : "", f->obj, f->name, pl[i].name, f->obj,
-				    f->name, a);
+							"as non-replace)" :
+							"",
+				    f->obj, f->name, pl[i].name, f->obj, f->name, a);
 			}
 		}
 	}
@@ -670,10 +701,13 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 		if (from_module && !others)
 			set(r, CHECK_PASS, "no livepatch is enabled");
 		else if (from_module)
-			set(r, CHECK_PASS, "none of the %zu enabled livepatch%s (%s) patches the "
-			    "module's functions", others, others == 1 ? "" : "es", names);
+			set(r, CHECK_PASS,
+			    "none of the %zu enabled livepatch%s (%s) patches the "
+			    "module's functions",
+			    others, others == 1 ? "" : "es", names);
 		else
-			set(r, CHECK_WARN, "the module's functions are unknown before loading; "
+			set(r, CHECK_WARN,
+			    "the module's functions are unknown before loading; "
 			    "none of the %zu enabled livepatch%s patches the watched functions",
 			    others, others == 1 ? "" : "es");
 	}
@@ -731,23 +765,30 @@ static void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys,
 			ours = pl[j].enabled &&
 			       klp_patch__patches(&pl[j], obj, t[i].name, t[i].sympos);
 		if (q[i].flag_i && !ours)
-			add(r, CHECK_FAIL, "%s has a foreign IP-modifying ftrace user ('I' in %s; "
+			add(r, CHECK_FAIL,
+			    "%s has a foreign IP-modifying ftrace user ('I' in %s; "
 			    "a kprobe with a post_handler, fail_function or another patching "
 			    "tool): the livepatch would fail with -EBUSY; remove it first",
 			    t[i].name, path);
 		if (q[i].flag_d && kver && kver < KLP_KVER(6, 0, 0))
-			add(r, CHECK_FAIL, "%s has a BPF trampoline ('D' in %s): before 6.0 a "
+			add(r, CHECK_FAIL,
+			    "%s has a BPF trampoline ('D' in %s): before 6.0 a "
 			    "livepatch and fentry/fexit exclude each other (fixed by "
-			    "53cd885bc5c3); detach that BPF program first", t[i].name, path);
+			    "53cd885bc5c3); detach that BPF program first",
+			    t[i].name, path);
 		else if (q[i].flag_d)
-			add(r, CHECK_WARN, "%s has a BPF trampoline ('D' in %s) that is not ours: "
+			add(r, CHECK_WARN,
+			    "%s has a BPF trampoline ('D' in %s) that is not ours: "
 			    "fexit + livepatch fails on 6.6+ without 56b3c85e153b, and on x86 "
 			    "before 6.19 its frames make stacks unreliable and can stall the "
-			    "transition", t[i].name, path);
+			    "transition",
+			    t[i].name, path);
 	}
 	if (r->status == CHECK_PASS)
-		set(r, CHECK_PASS, "no foreign IPMODIFY or direct ftrace user on the %s (%zu) "
-		    "in %s", from_module ? "patched functions" : "watched functions", nt, path);
+		set(r, CHECK_PASS,
+		    "no foreign IPMODIFY or direct ftrace user on the %s (%zu) "
+		    "in %s",
+		    from_module ? "patched functions" : "watched functions", nt, path);
 out:
 	klp__list_free(pl, np);
 	free(q);
@@ -792,7 +833,8 @@ static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
 		}
 	}
 	if (!nw) {
-		set(r, CHECK_PASS, "no watched function is patched: probe mode auto (fentry where "
+		set(r, CHECK_PASS,
+		    "no watched function is patched: probe mode auto (fentry where "
 		    "the kernel allows it, else kprobes)");
 		goto out;
 	}
@@ -802,26 +844,32 @@ static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
 			nbl += q[i].count > 0;
 	if (rep->kernel.kprobes && !nbl) {
 		rep->probe_mode = HC_MODE_KPROBE;
-		set(r, CHECK_PASS, "kprobes on the %zu patched watched function%s (%s%s): entry "
+		set(r, CHECK_PASS,
+		    "kprobes on the %zu patched watched function%s (%s%s): entry "
 		    "kprobes coexist with livepatch; fentry/fexit share a function with it only "
 		    "from 6.0 (53cd885bc5c3), fexit fails on 6.6+ without 56b3c85e153b, and BPF "
 		    "frames make stacks unreliable on x86 before 6.19 (01bc3b6db18d); never "
-		    "fmod_ret or override", nw, nw == 1 ? "" : "s", first, nw > 1 ? ", ..." : "");
+		    "fmod_ret or override",
+		    nw, nw == 1 ? "" : "s", first, nw > 1 ? ", ..." : "");
 		goto out;
 	}
 	if (kver >= KLP_KVER(6, 0, 0)) {
 		rep->probe_mode = HC_MODE_FENTRY;
-		set(r, CHECK_WARN, "%s on %s: fentry/fexit instead, allowed with livepatch from "
+		set(r, CHECK_WARN,
+		    "%s on %s: fentry/fexit instead, allowed with livepatch from "
 		    "6.0 (53cd885bc5c3); fexit fails on 6.6+ without 56b3c85e153b and BPF frames "
 		    "can stall the transition on x86 before 6.19 (01bc3b6db18d)",
 		    nbl ? "a patched watched function is on the kprobe blacklist" :
-		    "no kprobes on this kernel", rep->kernel.release);
+			  "no kprobes on this kernel",
+		    rep->kernel.release);
 		goto out;
 	}
-	set(r, CHECK_FAIL, "%s, and before 6.0 fentry/fexit cannot share a function with a "
+	set(r, CHECK_FAIL,
+	    "%s, and before 6.0 fentry/fexit cannot share a function with a "
 	    "livepatch (53cd885bc5c3): no safe way to watch %s; watch a caller instead",
 	    nbl ? "a patched watched function is on the kprobe blacklist" :
-	    "no kprobes on this kernel", first);
+		  "no kprobes on this kernel",
+	    first);
 out:
 	free(q);
 	free(t);
@@ -837,7 +885,9 @@ static void check_signature(const struct hc_policy *p, struct checks_report *rep
 	char state[128];
 
 	snprintf(state, sizeof(state), "module.sig_enforce=%s, lockdown %s",
-		 k->sig_enforce < 0 ? "absent" : k->sig_enforce ? "Y" : "N",
+		 k->sig_enforce < 0 ? "absent" :
+		 k->sig_enforce	    ? "Y" :
+				      "N",
 		 k->lockdown[0] ? k->lockdown : "absent");
 	if (!is_klp(p)) {
 		set(r, CHECK_PASS, "not applicable: patch.type %s (%s)",
@@ -854,7 +904,8 @@ static void check_signature(const struct hc_policy *p, struct checks_report *rep
 		return;
 	}
 	if (k->sig_enforce == 1 || locked) {
-		set(r, CHECK_FAIL, "%s is unsigned and the kernel refuses unsigned modules (%s): "
+		set(r, CHECK_FAIL,
+		    "%s is unsigned and the kernel refuses unsigned modules (%s): "
 		    "sign it with a key the kernel trusts (scripts/sign-file sha256 KEY.pem "
 		    "CERT.der %s) or boot without module.sig_enforce/lockdown",
 		    rep->mod.path, state, rep->mod.path);
@@ -872,7 +923,8 @@ static void check_taint(const struct hc_policy *p, struct checks_report *rep,
 	char letters[80];
 
 	if (!rep->kernel.have_taint) {
-		set(r, CHECK_WARN, "cannot read /proc/sys/kernel/tainted: no taint baseline, the "
+		set(r, CHECK_WARN,
+		    "cannot read /proc/sys/kernel/tainted: no taint baseline, the "
 		    "taint guardrail cannot work");
 		return;
 	}
@@ -882,9 +934,12 @@ static void check_taint(const struct hc_policy *p, struct checks_report *rep,
 	if (rep->kernel.taint & (1UL << TAINT_DIE_BIT)) {
 		set(r, p->guardrails.allow_tainted_die ? CHECK_WARN : CHECK_FAIL,
 		    "baseline %lu (%s): the kernel already died once (D: oops or BUG) on this "
-		    "boot%s", rep->kernel.taint, letters, p->guardrails.allow_tainted_die ?
-		    "; allowed by guardrails.allow_tainted_die" : "; reboot, or set "
-		    "guardrails.allow_tainted_die: true to go on anyway");
+		    "boot%s",
+		    rep->kernel.taint, letters,
+		    p->guardrails.allow_tainted_die ?
+			    "; allowed by guardrails.allow_tainted_die" :
+			    "; reboot, or set "
+			    "guardrails.allow_tainted_die: true to go on anyway");
 		return;
 	}
 	set(r, CHECK_PASS, "baseline %lu (%s) recorded from /proc/sys/kernel/tainted",
@@ -900,13 +955,16 @@ static void check_forced(const struct klp_sys *sys, struct check_result *r)
 
 	ret = klp__forced(sys, why, sizeof(why));
 	if (ret > 0) {
-		set(r, CHECK_FAIL, "a livepatch transition was forced on this boot (%s): forced "
+		set(r, CHECK_FAIL,
+		    "a livepatch transition was forced on this boot (%s): forced "
 		    "patch modules can never be removed; reboot before applying more livepatches",
 		    why);
 		return;
 	}
-	set(r, CHECK_PASS, "no forced transition in the kernel log or the livepatch modules' "
-	    "refcnt%s", ret < 0 ? " (kernel log unreadable)" : "");
+	set(r, CHECK_PASS,
+	    "no forced transition in the kernel log or the livepatch modules' "
+	    "refcnt%s",
+	    ret < 0 ? " (kernel log unreadable)" : "");
 }
 
 static void check_killswitch(const struct klp_sys *sys, struct checks_report *rep,
@@ -923,15 +981,18 @@ static void check_killswitch(const struct klp_sys *sys, struct checks_report *re
 	}
 	klp_sys__path(sys, path, sizeof(path), "/etc/hotcanary/disable");
 	if (hit) {
-		set(r, CHECK_FAIL, "/proc/cmdline has hotcanary.disable=1: hotcanary is switched "
+		set(r, CHECK_FAIL,
+		    "/proc/cmdline has hotcanary.disable=1: hotcanary is switched "
 		    "off for this boot; reboot without it");
 		if (!access(path, F_OK))
 			add(r, CHECK_FAIL, "%s exists too", path);
 		return;
 	}
 	if (!access(path, F_OK)) {
-		set(r, CHECK_FAIL, "%s exists: hotcanary is switched off; remove the file to allow "
-		    "patching", path);
+		set(r, CHECK_FAIL,
+		    "%s exists: hotcanary is switched off; remove the file to allow "
+		    "patching",
+		    path);
 		return;
 	}
 	set(r, CHECK_PASS, "no hotcanary.disable=1 in /proc/cmdline and no %s", path);
@@ -939,8 +1000,7 @@ static void check_killswitch(const struct klp_sys *sys, struct checks_report *re
 
 /* ---- all -------------------------------------------------------------------------------- */
 
-int checks__run(const struct hc_policy *p, const struct klp_sys *sys,
-		struct checks_report *rep)
+int checks__run(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep)
 {
 	size_t i;
 	int ret;
@@ -962,7 +1022,7 @@ int checks__run(const struct hc_policy *p, const struct klp_sys *sys,
 				    sizeof(rep->mod_err));
 		if (ret == -ENOMEM)
 			return ret;
-		rep->have_mod = !ret;	/* else check 2 reports mod_err */
+		rep->have_mod = !ret; /* else check 2 reports mod_err */
 	}
 	check_livepatch(p, sys, rep, &rep->r[CHECK_LIVEPATCH - 1]);
 	check_module(p, sys, rep, &rep->r[CHECK_MODULE - 1]);

@@ -96,27 +96,27 @@ enum check_id {
 	CHECK_KILLSWITCH,
 };
 
-#define CHECK_NR	12
+#define CHECK_NR 12
 
 struct check_result {
 	enum check_id id;
-	const char *name;	/* one word, stable: "livepatch", "module", ... */
-	const char *title;	/* "livepatch is supported", ... */
+	const char *name;  /* one word, stable: "livepatch", "module", ... */
+	const char *title; /* "livepatch is supported", ... */
 	enum check_status status;
-	char reason[1024];	/* one line */
+	char reason[1024]; /* one line */
 };
 
 struct checks_report {
-	struct check_result r[CHECK_NR];	/* r[i].id == i + 1, in order */
+	struct check_result r[CHECK_NR]; /* r[i].id == i + 1, in order */
 	/* what the later lifecycle needs */
 	struct klp_kernel kernel;
-	struct klp_mod mod;		/* valid when have_mod; freed by checks__free() */
+	struct klp_mod mod; /* valid when have_mod; freed by checks__free() */
 	bool have_mod;
-	char mod_err[512];		/* why the module could not be read (check 2) */
+	char mod_err[512]; /* why the module could not be read (check 2) */
 	bool have_taint;
-	unsigned long taint_baseline;	/* check 10 */
-	enum hc_probe_mode probe_mode;	/* check 8 */
-	char sha256[65];		/* of the module, hex; "" when not computed */
+	unsigned long taint_baseline;  /* check 10 */
+	enum hc_probe_mode probe_mode; /* check 8 */
+	char sha256[65];	       /* of the module, hex; "" when not computed */
 };
 
 /*
@@ -124,8 +124,7 @@ struct checks_report {
  * (whatever they found: see checks__worst()), -EINVAL for a ulp policy, -ENOMEM. Call
  * checks__free() after either.
  */
-int checks__run(const struct hc_policy *p, const struct klp_sys *sys,
-		struct checks_report *rep);
+int checks__run(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep);
 void checks__free(struct checks_report *rep);
 /* the worst status of the report: FAIL means refuse (exit code 4) */
 enum check_status checks__worst(const struct checks_report *rep);

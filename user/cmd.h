@@ -10,13 +10,13 @@
 #include <stdarg.h>
 
 /* exit codes shared by every command */
-#define HC_EXIT_OK		0
-#define HC_EXIT_ERROR		1	/* failed, system left as it was */
-#define HC_EXIT_USAGE		2	/* bad usage or bad input */
-#define HC_EXIT_ROLLED_BACK	3	/* the patch was applied, then rolled back */
-#define HC_EXIT_REFUSED		4	/* refused by a check, before any change */
+#define HC_EXIT_OK	    0
+#define HC_EXIT_ERROR	    1 /* failed, system left as it was */
+#define HC_EXIT_USAGE	    2 /* bad usage or bad input */
+#define HC_EXIT_ROLLED_BACK 3 /* the patch was applied, then rolled back */
+#define HC_EXIT_REFUSED	    4 /* refused by a check, before any change */
 /* the judge could not decide: the patch stays as its stage had it till 'hotcanary resume' */
-#define HC_EXIT_HELD		5
+#define HC_EXIT_HELD	    5
 
 struct cmd {
 	const char *name;

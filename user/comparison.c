@@ -14,7 +14,10 @@ static const double quantile_q[] = { [CMP_P50] = 0.50, [CMP_P90] = 0.90, [CMP_P9
 const char *comparison__metric_name(enum comparison_metric m)
 {
 	static const char *const names[] = {
-		[CMP_P50] = "p50", [CMP_P90] = "p90", [CMP_P99] = "p99", [CMP_RATE] = "calls/s",
+		[CMP_P50] = "p50",
+		[CMP_P90] = "p90",
+		[CMP_P99] = "p99",
+		[CMP_RATE] = "calls/s",
 	};
 
 	return m < CMP_NMETRICS ? names[m] : "?";
@@ -40,8 +43,7 @@ static double quantile_of(const uint64_t *hist, uint64_t max_ns, double q)
 	return (double)(max_ns && v > max_ns ? max_ns : v);
 }
 
-static double window_value(const struct recording *r, size_t f, size_t w,
-			   enum comparison_metric m)
+static double window_value(const struct recording *r, size_t f, size_t w, enum comparison_metric m)
 {
 	const struct rec_window *x = &r->funcs[f].win[w];
 
@@ -67,9 +69,9 @@ static size_t window_values(const struct recording *r, size_t f, enum comparison
 struct side {
 	const struct recording *r;
 	size_t f;
-	uint64_t *hist;			/* the sum of one draw */
-	double est[CMP_NMETRICS];	/* the estimate from one draw */
-	bool ok;			/* the draw had calls */
+	uint64_t *hist;		  /* the sum of one draw */
+	double est[CMP_NMETRICS]; /* the estimate from one draw */
+	bool ok;		  /* the draw had calls */
 };
 
 static void draw(struct side *s, struct prng *g, unsigned int lo, unsigned int hi)
@@ -211,8 +213,8 @@ out:
 
 /* ---- one function ------------------------------------------------------------------------- */
 
-static int test_windows(const struct recording *a, size_t fa, const struct recording *b,
-			size_t fb, enum comparison_metric m, struct comparison_value *c)
+static int test_windows(const struct recording *a, size_t fa, const struct recording *b, size_t fb,
+			enum comparison_metric m, struct comparison_value *c)
 {
 	double *x, *y;
 	struct stats_mw mw;
@@ -239,8 +241,8 @@ out:
 	return ret;
 }
 
-int comparison__func(const struct recording *a, size_t fa, const struct recording *b,
-		     size_t fb, const struct comparison_opts *opts, struct comparison *out)
+int comparison__func(const struct recording *a, size_t fa, const struct recording *b, size_t fb,
+		     const struct comparison_opts *opts, struct comparison *out)
 {
 	struct side s[2] = { { .r = a, .f = fa }, { .r = b, .f = fb } };
 	struct rec_window ta, tb;
@@ -248,8 +250,7 @@ int comparison__func(const struct recording *a, size_t fa, const struct recordin
 	int m, ret;
 
 	if (fa >= a->nr_funcs || fb >= b->nr_funcs || !opts->resamples || !(opts->alpha > 0) ||
-	    !(opts->alpha < 1) || !(opts->conf > 0) || !(opts->conf < 1) ||
-	    !(opts->threshold >= 0))
+	    !(opts->alpha < 1) || !(opts->conf > 0) || !(opts->conf < 1) || !(opts->threshold >= 0))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	recording__total(a, fa, &ta);
@@ -296,8 +297,8 @@ int comparison__func(const struct recording *a, size_t fa, const struct recordin
 	return 0;
 }
 
-int comparison__geomean(const struct comparison *c, size_t n, enum comparison_metric m,
-			double *ga, double *gb, double *delta)
+int comparison__geomean(const struct comparison *c, size_t n, enum comparison_metric m, double *ga,
+			double *gb, double *delta)
 {
 	double la = 0, lb = 0;
 	size_t i, k = 0;
@@ -355,9 +356,10 @@ static void data_warnings(struct lines *l, const struct recording *r, const char
 	size_t i, w, with;
 
 	if (r->storage_fail || r->prog_misses)
-		say(l, "%s: %llu calls were not timed (no per-thread storage %llu, program runs "
-		    "skipped %llu); its figures miss them", name,
-		    (unsigned long long)(r->storage_fail + r->prog_misses),
+		say(l,
+		    "%s: %llu calls were not timed (no per-thread storage %llu, program runs "
+		    "skipped %llu); its figures miss them",
+		    name, (unsigned long long)(r->storage_fail + r->prog_misses),
 		    (unsigned long long)r->storage_fail, (unsigned long long)r->prog_misses);
 	for (i = 0; i < r->nr_funcs; i++) {
 		const struct rec_func *f = &r->funcs[i];
@@ -366,22 +368,25 @@ static void data_warnings(struct lines *l, const struct recording *r, const char
 		for (w = 0, with = 0; w < r->nr_windows; w++)
 			with += f->win[w].calls > 0;
 		if (with < COMPARISON_MIN_WINDOWS)
-			say(l, "%s: %s has calls in %zu window%s; fewer than %d can never be "
+			say(l,
+			    "%s: %s has calls in %zu window%s; fewer than %d can never be "
 			    "significant: take more windows (record: a longer -d or a shorter -i; "
-			    "ab: more --rounds)", name,
-			    f->spec, with, with == 1 ? "" : "s", COMPARISON_MIN_WINDOWS);
+			    "ab: more --rounds)",
+			    name, f->spec, with, with == 1 ? "" : "s", COMPARISON_MIN_WINDOWS);
 		else if (with < 10)
-			say(l, "%s: %s has calls in only %zu windows; intervals from fewer than 10 "
+			say(l,
+			    "%s: %s has calls in only %zu windows; intervals from fewer than 10 "
 			    "are rough: take more windows (record: a longer -d or a shorter -i; "
-			    "ab: more --rounds)", name,
-			    f->spec, with);
+			    "ab: more --rounds)",
+			    name, f->spec, with);
 		if (t.calls < 100)
 			say(l, "%s: %s made only %llu calls; p99 needs at least 100", name, f->spec,
 			    (unsigned long long)t.calls);
 		if (f->lost_exits || f->depth_overflows)
-			say(l, "%s: %s lost %llu returns and did not time %llu calls nested too "
-			    "deep; its figures miss them", name, f->spec,
-			    (unsigned long long)f->lost_exits,
+			say(l,
+			    "%s: %s lost %llu returns and did not time %llu calls nested too "
+			    "deep; its figures miss them",
+			    name, f->spec, (unsigned long long)f->lost_exits,
 			    (unsigned long long)f->depth_overflows);
 	}
 }
@@ -434,9 +439,10 @@ static int find_named(const struct recording *r, const char *name, size_t *idx)
 
 static int match_error(int ret, const char *name, const char *side, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "--match: '%s' %s in %s; give the FUNC as recorded (see compare "
-		 "--json's names)", name, ret == -ENOENT ? "names no function" :
-		 "names more than one function", side);
+	snprintf(err, errlen,
+		 "--match: '%s' %s in %s; give the FUNC as recorded (see compare "
+		 "--json's names)",
+		 name, ret == -ENOENT ? "names no function" : "names more than one function", side);
 	return -EINVAL;
 }
 
@@ -464,8 +470,10 @@ int comparison__pair(const struct recording *a, const struct recording *b,
 			goto out;
 		}
 		if (used_a[i] || used_b[j]) {
-			snprintf(err, errlen, "--match: '%s=%s' pairs a function already paired; "
-				 "give each function once", matches[k].a, matches[k].b);
+			snprintf(err, errlen,
+				 "--match: '%s=%s' pairs a function already paired; "
+				 "give each function once",
+				 matches[k].a, matches[k].b);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -516,28 +524,32 @@ out:
 	return ret;
 }
 
-int comparison__warnings(const struct recording *a, const char *name_a,
-			 const struct recording *b, const char *name_b,
-			 const struct comparison_pair *pairs, size_t nr_pairs, char ***lines,
-			 size_t *nr)
+int comparison__warnings(const struct recording *a, const char *name_a, const struct recording *b,
+			 const char *name_b, const struct comparison_pair *pairs, size_t nr_pairs,
+			 char ***lines, size_t *nr)
 {
 	struct lines l = { 0 };
 	size_t i, k;
 
 	if (differ(a->kernel, b->kernel))
-		say(&l, "the kernels differ (%s: %s, %s: %s): the kernel may explain a change, "
-		    "not the patch", name_a, a->kernel, name_b, b->kernel);
+		say(&l,
+		    "the kernels differ (%s: %s, %s: %s): the kernel may explain a change, "
+		    "not the patch",
+		    name_a, a->kernel, name_b, b->kernel);
 	if (differ(a->probe_mode, b->probe_mode))
-		say(&l, "the probe modes differ (%s: %s, %s: %s): they add different overheads "
-		    "to every call; record both with the same --mode", name_a, a->probe_mode,
-		    name_b, b->probe_mode);
+		say(&l,
+		    "the probe modes differ (%s: %s, %s: %s): they add different overheads "
+		    "to every call; record both with the same --mode",
+		    name_a, a->probe_mode, name_b, b->probe_mode);
 	if (differ(a->hostname, b->hostname))
-		say(&l, "recorded on different hosts (%s: %s, %s: %s)", name_a, a->hostname,
-		    name_b, b->hostname);
+		say(&l, "recorded on different hosts (%s: %s, %s: %s)", name_a, a->hostname, name_b,
+		    b->hostname);
 	if (a->interval_ns != b->interval_ns)
-		say(&l, "the windows differ in length (%s: %llu ns, %s: %llu ns): per-window "
-		    "figures are compared; record both with the same -i", name_a,
-		    (unsigned long long)a->interval_ns, name_b, (unsigned long long)b->interval_ns);
+		say(&l,
+		    "the windows differ in length (%s: %llu ns, %s: %llu ns): per-window "
+		    "figures are compared; record both with the same -i",
+		    name_a, (unsigned long long)a->interval_ns, name_b,
+		    (unsigned long long)b->interval_ns);
 	for (k = 0; k < nr_pairs; k++) {
 		const struct rec_func *fa = &a->funcs[pairs[k].fa], *fb = &b->funcs[pairs[k].fb];
 
@@ -553,7 +565,8 @@ int comparison__warnings(const struct recording *a, const char *name_a,
 		if (k == nr_pairs)
 			say(&l, "%s is only in %s%s", a->funcs[i].spec, name_a,
 			    b->nr_funcs > nr_pairs ? "; if it is in B under another name or "
-			    "process, pair them with --match OLD=NEW" : "");
+						     "process, pair them with --match OLD=NEW" :
+						     "");
 	}
 	for (i = 0; i < b->nr_funcs; i++) {
 		for (k = 0; k < nr_pairs && pairs[k].fb != i; k++)

@@ -32,7 +32,7 @@ enum comparison_metric {
 	CMP_P50,
 	CMP_P90,
 	CMP_P99,
-	CMP_RATE,	/* calls per second */
+	CMP_RATE, /* calls per second */
 	CMP_NMETRICS,
 };
 
@@ -46,7 +46,7 @@ struct comparison_opts {
 	double alpha;		/* significance level of the test, 0.05 */
 	double conf;		/* confidence level of the intervals, 0.95 */
 	double threshold;	/* noise threshold: smaller changes never count, 0.01 */
-	unsigned int resamples;	/* bootstrap draws, 2000 */
+	unsigned int resamples; /* bootstrap draws, 2000 */
 	uint64_t seed;
 	/* compare's --match OLD=NEW pairs, for comparison__pair() */
 	const struct comparison_match *matches;
@@ -54,28 +54,31 @@ struct comparison_opts {
 };
 
 /* benchstat's defaults, and a seed */
-#define COMPARISON_OPTS_DEFAULT { .alpha = 0.05, .conf = 0.95, .threshold = 0.01, \
-				  .resamples = 2000, .seed = 0x686f7463616e6172ULL }
+#define COMPARISON_OPTS_DEFAULT                                                    \
+	{                                                                          \
+		.alpha = 0.05, .conf = 0.95, .threshold = 0.01, .resamples = 2000, \
+		.seed = 0x686f7463616e6172ULL                                      \
+	}
 
 /* fewer windows with calls than this on a side cannot give p < 0.05 (benchstat's rule) */
-#define COMPARISON_MIN_WINDOWS	4
+#define COMPARISON_MIN_WINDOWS 4
 
 struct comparison_value {
-	bool valid;		/* both sides had data for this metric */
-	double a, b;		/* ns for the quantiles, calls/s for the rate */
-	double a_lo, a_hi;	/* bootstrap interval of each side */
+	bool valid;	   /* both sides had data for this metric */
+	double a, b;	   /* ns for the quantiles, calls/s for the rate */
+	double a_lo, a_hi; /* bootstrap interval of each side */
 	double b_lo, b_hi;
-	double delta;		/* b / a - 1 */
+	double delta; /* b / a - 1 */
 	double delta_lo, delta_hi;
-	double p;		/* two-sided Mann-Whitney over the per-window values */
-	size_t na, nb;		/* windows in the test */
+	double p;      /* two-sided Mann-Whitney over the per-window values */
+	size_t na, nb; /* windows in the test */
 	bool significant;
 };
 
 struct comparison {
 	struct comparison_value m[CMP_NMETRICS];
 	uint64_t calls_a, calls_b;
-	size_t windows_a, windows_b;	/* windows with at least one call */
+	size_t windows_a, windows_b; /* windows with at least one call */
 };
 
 const char *comparison__metric_name(enum comparison_metric m);
@@ -84,18 +87,18 @@ const char *comparison__metric_name(enum comparison_metric m);
  * Compare function @fa of @a (before) with function @fb of @b (after). 0, -EINVAL for bad
  * options or indexes, -ENOMEM.
  */
-int comparison__func(const struct recording *a, size_t fa, const struct recording *b,
-		     size_t fb, const struct comparison_opts *opts, struct comparison *out);
+int comparison__func(const struct recording *a, size_t fa, const struct recording *b, size_t fb,
+		     const struct comparison_opts *opts, struct comparison *out);
 
 /*
  * The geometric means of a metric's A and B values over the @n comparisons where it is
  * valid, and their ratio - 1 (benchstat's geomean row). 0, or -ENODATA when none is.
  */
-int comparison__geomean(const struct comparison *c, size_t n, enum comparison_metric m,
-			double *ga, double *gb, double *delta);
+int comparison__geomean(const struct comparison *c, size_t n, enum comparison_metric m, double *ga,
+			double *gb, double *delta);
 
 struct comparison_pair {
-	size_t fa, fb;		/* the function's index in A and in B */
+	size_t fa, fb; /* the function's index in A and in B */
 };
 
 /*
@@ -117,10 +120,9 @@ int comparison__pair(const struct recording *a, const struct recording *b,
  * comparison__pair()), paired functions from different binaries; too few windows or calls,
  * lost returns. *@lines is malloc'ed (free with comparison__free_lines()).
  */
-int comparison__warnings(const struct recording *a, const char *name_a,
-			 const struct recording *b, const char *name_b,
-			 const struct comparison_pair *pairs, size_t nr_pairs, char ***lines,
-			 size_t *nr);
+int comparison__warnings(const struct recording *a, const char *name_a, const struct recording *b,
+			 const char *name_b, const struct comparison_pair *pairs, size_t nr_pairs,
+			 char ***lines, size_t *nr);
 void comparison__free_lines(char **lines, size_t nr);
 
 #endif

@@ -11,7 +11,7 @@
 #include "elfsym.h"
 
 /* where separate debug files are looked for: --debug-dir roots, then the system's */
-#define ELFSYM_MAX_DEBUG_DIRS	8
+#define ELFSYM_MAX_DEBUG_DIRS 8
 static const char *debug_dirs[ELFSYM_MAX_DEBUG_DIRS + 1] = { "/usr/lib/debug" };
 static size_t nr_debug_dirs = 1;
 
@@ -30,9 +30,9 @@ struct match {
 	GElf_Sym sym;
 	int found;
 	int ambiguous;
-	uint64_t other;		/* address of a second, different definition */
-	int undefined;		/* seen only as an import */
-	int not_func;		/* seen with a non-function type */
+	uint64_t other; /* address of a second, different definition */
+	int undefined;	/* seen only as an import */
+	int not_func;	/* seen with a non-function type */
 	int ifunc;
 };
 
@@ -280,7 +280,7 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 {
 	struct debug_file dbg = { .fd = -1 };
 	struct match m = { 0 };
-	int fd, ret, have_symtab = 0;	/* 2: in the separate debug file */
+	int fd, ret, have_symtab = 0; /* 2: in the separate debug file */
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
@@ -331,30 +331,37 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 				scan_symtab(elf, scn, &sh, versym, symbol, &m);
 	}
 	if (m.ambiguous) {
-		snprintf(err, errlen, "'%s' has several functions named '%s' (at 0x%llx and 0x%llx)",
-			 path, symbol, (unsigned long long)m.sym.st_value,
-			 (unsigned long long)m.other);
+		snprintf(err, errlen,
+			 "'%s' has several functions named '%s' (at 0x%llx and 0x%llx)", path,
+			 symbol, (unsigned long long)m.sym.st_value, (unsigned long long)m.other);
 		ret = -ENOTUNIQ;
 		goto out;
 	}
 	if (!m.found) {
 		ret = -EINVAL;
 		if (m.ifunc)
-			snprintf(err, errlen, "'%s' in '%s' is an IFUNC resolver, not the function "
-				 "that runs; name the implementation it selects", symbol, path);
+			snprintf(err, errlen,
+				 "'%s' in '%s' is an IFUNC resolver, not the function "
+				 "that runs; name the implementation it selects",
+				 symbol, path);
 		else if (m.not_func)
 			snprintf(err, errlen, "'%s' in '%s' is not a function", symbol, path);
 		else if (m.undefined)
-			snprintf(err, errlen, "'%s' is imported by '%s', not defined there; name the "
-				 "shared library that defines it", symbol, path);
+			snprintf(err, errlen,
+				 "'%s' is imported by '%s', not defined there; name the "
+				 "shared library that defines it",
+				 symbol, path);
 		else {
 			ret = -ESRCH;
 			snprintf(err, errlen, "no function '%s' in '%s'%s%s%s", symbol, path,
 				 have_symtab == 2 ? " nor in its debug file '" : "",
 				 have_symtab == 2 ? dbg.path : "",
-				 have_symtab == 2 ? "'" : have_symtab ? "" :
-				 " (it is stripped and no debug file was found: install its -dbgsym "
-				 "package, or give the directory of its .debug file with --debug-dir)");
+				 have_symtab == 2 ?
+					 "'" :
+				 have_symtab ?
+					 "" :
+					 " (it is stripped and no debug file was found: install its -dbgsym "
+					 "package, or give the directory of its .debug file with --debug-dir)");
 		}
 		goto out;
 	}
@@ -454,7 +461,8 @@ int elfsymtab__load(const char *path, struct elfsymtab *t, char *err, size_t len
 	}
 	t->is_dyn = eh.e_type == ET_DYN;
 	while (!ret && (scn = elf_nextscn(elf, scn))) {
-		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+		if (gelf_getshdr(scn, &sh) &&
+		    (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
 			ret = add_syms(elf, scn, &sh, t, &cap);
 		have_symtab |= sh.sh_type == SHT_SYMTAB;
 	}
@@ -492,8 +500,8 @@ void elfsymtab__free(struct elfsymtab *t)
 	t->n = 0;
 }
 
-const struct elfsymtab_sym *elfsymtab__find(const struct elfsymtab *t, const char *name,
-					    bool *ambiguous)
+const struct elfsymtab_sym *
+elfsymtab__find(const struct elfsymtab *t, const char *name, bool *ambiguous)
 {
 	size_t lo = 0, hi = t->n, i;
 

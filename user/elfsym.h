@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 struct hc_elfsym {
-	uint64_t vaddr;		/* st_value */
-	uint64_t size;		/* st_size */
-	uint64_t offset;	/* file offset, what a uprobe takes */
-	int is_dyn;		/* ET_DYN: a PIE or a shared library */
-	char build_id[41];	/* GNU build-id as hex, "" when absent */
+	uint64_t vaddr;	   /* st_value */
+	uint64_t size;	   /* st_size */
+	uint64_t offset;   /* file offset, what a uprobe takes */
+	int is_dyn;	   /* ET_DYN: a PIE or a shared library */
+	char build_id[41]; /* GNU build-id as hex, "" when absent */
 };
 
 /*
@@ -40,15 +40,15 @@ int elfsym__add_debug_dir(const char *dir);
 /* every defined symbol of .symtab and .dynsym (or the debug file's .symtab when stripped) */
 struct elfsymtab_sym {
 	char *name;
-	uint64_t value;		/* st_value */
+	uint64_t value; /* st_value */
 	uint64_t size;
-	unsigned char type;	/* STT_* */
+	unsigned char type; /* STT_* */
 };
 
 struct elfsymtab {
-	struct elfsymtab_sym *v;	/* sorted by name */
+	struct elfsymtab_sym *v; /* sorted by name */
 	size_t n;
-	char build_id[41];		/* hex, "" when absent */
+	char build_id[41]; /* hex, "" when absent */
 	bool is_dyn;
 };
 
@@ -58,7 +58,7 @@ void elfsymtab__free(struct elfsymtab *t);
  * The definition of @name: NULL if none. *@ambiguous is set when two definitions at different
  * addresses exist (static symbols of the same name in several units).
  */
-const struct elfsymtab_sym *elfsymtab__find(const struct elfsymtab *t, const char *name,
-					    bool *ambiguous);
+const struct elfsymtab_sym *
+elfsymtab__find(const struct elfsymtab *t, const char *name, bool *ambiguous);
 
 #endif

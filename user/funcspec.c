@@ -83,8 +83,9 @@ int funcspec__parse(const char *text, struct hc_funcspec *spec, char *err, size_
 		goto err;
 	if (spec->kind == HC_FUNC_KERNEL) {
 		if (!kernel_name_ok(body)) {
-			ret = fail(err, errlen, *body ? "kernel function name must be a C identifier"
-						      : "missing kernel function name");
+			ret = fail(err, errlen,
+				   *body ? "kernel function name must be a C identifier" :
+					   "missing kernel function name");
 			goto err;
 		}
 		spec->symbol = body;

@@ -15,10 +15,10 @@ enum hc_func_kind {
 
 struct hc_funcspec {
 	enum hc_func_kind kind;
-	char *text;	/* the spec as given, for messages and output */
-	char *path;	/* user: the binary or library */
-	char *symbol;	/* kernel function or user symbol */
-	pid_t pid;	/* 0: every process */
+	char *text;   /* the spec as given, for messages and output */
+	char *path;   /* user: the binary or library */
+	char *symbol; /* kernel function or user symbol */
+	pid_t pid;    /* 0: every process */
 };
 
 /*

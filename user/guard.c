@@ -72,7 +72,8 @@ int guard__attach(struct guard *g, char *err, size_t errlen)
 		return ret;
 	}
 	g->skel->rodata->all_processes = g->all_processes;
-	ret = g->watched_fd >= 0 ? bpf_map__reuse_fd(g->skel->maps.watched_tgids, g->watched_fd) : 0;
+	ret = g->watched_fd >= 0 ? bpf_map__reuse_fd(g->skel->maps.watched_tgids, g->watched_fd) :
+				   0;
 	ret = ret ?: guard_bpf__load(g->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the guardrail BPF programs: %s", strerror(-ret));
@@ -80,13 +81,15 @@ int guard__attach(struct guard *g, char *err, size_t errlen)
 	}
 	/* libbpf finds tracepoint ids in tracefs, which a minimal system may not have mounted */
 	if (!ksym__tracefs()) {
-		snprintf(err, errlen, "cannot find or mount tracefs for the guardrail tracepoints; "
+		snprintf(err, errlen,
+			 "cannot find or mount tracefs for the guardrail tracepoints; "
 			 "mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'");
 		return -ENOENT;
 	}
 	ret = guard_bpf__attach(g->skel);
 	if (ret) {
-		snprintf(err, errlen, "cannot attach the guardrail tracepoints (signal, sched, oom): %s",
+		snprintf(err, errlen,
+			 "cannot attach the guardrail tracepoints (signal, sched, oom): %s",
 			 strerror(-ret));
 		return ret;
 	}
@@ -145,7 +148,7 @@ static void poll_kmsg(struct guard *g)
 
 		n = read(g->kmsg_fd, buf, sizeof(buf) - 1);
 		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten before we read them */
+			continue; /* records overwritten before we read them */
 		if (n <= 0)
 			break;
 		buf[n] = '\0';
@@ -196,8 +199,9 @@ int guard__poll(struct guard *g)
 
 uint64_t guard__dropped(const struct guard *g)
 {
-	return g->skel && g->skel->bss ? __atomic_load_n(&g->skel->bss->events_dropped,
-							 __ATOMIC_RELAXED) : 0;
+	return g->skel && g->skel->bss ?
+		       __atomic_load_n(&g->skel->bss->events_dropped, __ATOMIC_RELAXED) :
+		       0;
 }
 
 void guard__free(struct guard *g)

@@ -20,12 +20,12 @@ enum guard_kind {
 
 struct guard_event {
 	enum guard_kind kind;
-	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
-	const struct hc_event *bpf;	/* the first three kinds */
-	const char *log_class;		/* kernel log: "warning", "bug", "oops", ... */
-	const char *log_text;		/* kernel log: the record's message */
-	unsigned long taint_new;	/* taint: bits that appeared */
-	unsigned long taint_all;	/* taint: every bit now set */
+	uint64_t ts_ns;		    /* CLOCK_MONOTONIC */
+	const struct hc_event *bpf; /* the first three kinds */
+	const char *log_class;	    /* kernel log: "warning", "bug", "oops", ... */
+	const char *log_text;	    /* kernel log: the record's message */
+	unsigned long taint_new;    /* taint: bits that appeared */
+	unsigned long taint_all;    /* taint: every bit now set */
 };
 
 typedef void (*guard_cb)(const struct guard_event *ev, void *ctx);

@@ -38,8 +38,8 @@ static int too_large(const struct input_kind *kind, char *err, size_t errlen)
 	return -EFBIG;
 }
 
-int input__read_fd(int fd, const struct input_kind *kind, char **buf, size_t *len,
-		   char *err, size_t errlen)
+int input__read_fd(int fd, const struct input_kind *kind, char **buf, size_t *len, char *err,
+		   size_t errlen)
 {
 	size_t cap, n = 0;
 	struct stat st;
@@ -108,8 +108,8 @@ nomem:
 	return -ENOMEM;
 }
 
-int input__read(const char *path, const struct input_kind *kind, char **buf, size_t *len,
-		char *err, size_t errlen)
+int input__read(const char *path, const struct input_kind *kind, char **buf, size_t *len, char *err,
+		size_t errlen)
 {
 	int fd, ret;
 

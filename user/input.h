@@ -11,10 +11,10 @@
 #include <stddef.h>
 
 struct input_kind {
-	const char *what;	/* "policy", "recording", ... for the messages */
-	size_t max;		/* bytes */
-	const char *raise;	/* how to accept a larger one, or NULL if it cannot be */
-	bool trusted;		/* root acts on it: it must pass trust__open()'s rule */
+	const char *what;  /* "policy", "recording", ... for the messages */
+	size_t max;	   /* bytes */
+	const char *raise; /* how to accept a larger one, or NULL if it cannot be */
+	bool trusted;	   /* root acts on it: it must pass trust__open()'s rule */
 };
 
 /*
@@ -24,11 +24,11 @@ struct input_kind {
  * -errno. @err gets what failed and the remedy, without the path for the caller to put in
  * front (the trust rule's messages name the directory they are about).
  */
-int input__read(const char *path, const struct input_kind *kind, char **buf, size_t *len,
-		char *err, size_t errlen);
+int input__read(const char *path, const struct input_kind *kind, char **buf, size_t *len, char *err,
+		size_t errlen);
 /* the same for a file already open; read from offset 0 */
-int input__read_fd(int fd, const struct input_kind *kind, char **buf, size_t *len,
-		   char *err, size_t errlen);
+int input__read_fd(int fd, const struct input_kind *kind, char **buf, size_t *len, char *err,
+		   size_t errlen);
 /* "a FIFO", "a directory", ...: what a st_mode is, for messages */
 const char *input__file_type(unsigned int mode);
 

@@ -56,9 +56,10 @@ int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char
 	if (size >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
 		site = addr + sizeof(endbr64);
 	if (site + INSN_JMP_LEN > addr + size) {
-		snprintf(err, len, "'%s' is too short to redirect: %zu bytes, fewer than the %d a "
-			 "%d-byte jump%s needs; patch its caller instead", name, size,
-			 INSN_JMP_LEN + (int)(site - addr), INSN_JMP_LEN,
+		snprintf(err, len,
+			 "'%s' is too short to redirect: %zu bytes, fewer than the %d a "
+			 "%d-byte jump%s needs; patch its caller instead",
+			 name, size, INSN_JMP_LEN + (int)(site - addr), INSN_JMP_LEN,
 			 site > addr ? " after its endbr64" : "");
 		return -EINVAL;
 	}
@@ -80,9 +81,10 @@ int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char
 		uint64_t at = pc;
 
 		if (!cs_disasm_iter(cs, &p, &left, &pc, insn)) {
-			snprintf(err, len, "cannot decode '%s' at +0x%" PRIx64 " (byte %02x); it may "
-				 "hold data or an instruction capstone does not know", name,
-				 at - addr, code[at - addr]);
+			snprintf(err, len,
+				 "cannot decode '%s' at +0x%" PRIx64 " (byte %02x); it may "
+				 "hold data or an instruction capstone does not know",
+				 name, at - addr, code[at - addr]);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -106,10 +108,12 @@ int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char
 		if (!branch_target(insn, &target))
 			continue;
 		if (target > site && target < end) {
-			snprintf(err, len, "'%s': the %s at +0x%" PRIx64 " branches to +0x%" PRIx64
+			snprintf(err, len,
+				 "'%s': the %s at +0x%" PRIx64 " branches to +0x%" PRIx64
 				 ", inside the %u bytes a jump would overwrite; it cannot be "
-				 "redirected safely", name, insn->mnemonic, insn->address - addr,
-				 target - addr, (unsigned int)(end - site));
+				 "redirected safely",
+				 name, insn->mnemonic, insn->address - addr, target - addr,
+				 (unsigned int)(end - site));
 			ret = -EINVAL;
 			goto out;
 		}

@@ -9,12 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INSN_JMP_LEN	5
+#define INSN_JMP_LEN 5
 
 struct insn_site {
-	uint64_t site;		/* where the jump goes: the function, or after its endbr64 */
-	uint64_t covered_end;	/* the first instruction boundary at or after site + 5 */
-	unsigned int nr_insns;	/* instructions in the function */
+	uint64_t site;	       /* where the jump goes: the function, or after its endbr64 */
+	uint64_t covered_end;  /* the first instruction boundary at or after site + 5 */
+	unsigned int nr_insns; /* instructions in the function */
 };
 
 /*

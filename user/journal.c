@@ -20,8 +20,15 @@ static int check_run_start(const struct journal_rec *r, char *why, size_t len);
 static int check_decision(const struct journal_rec *r, char *why, size_t len);
 static int check_ulp(const struct journal_rec *r, char *why, size_t len);
 
-#define REQ_MODNAME	{ "module_name", json_type_string, K_IR }
-#define REQ_PID		{ "pid", json_type_int, K_IR }, { "start_time", json_type_int, K_IR }
+#define REQ_MODNAME                                   \
+	{                                             \
+		"module_name", json_type_string, K_IR \
+	}
+#define REQ_PID                                   \
+	{ "pid", json_type_int, K_IR },           \
+	{                                         \
+		"start_time", json_type_int, K_IR \
+	}
 
 const struct action_info journal_actions[JOURNAL__NR_ACTIONS] = {
 	[JOURNAL_ACT_RUN_START] = {
@@ -151,7 +158,8 @@ const char *journal__kind_name(enum journal_kind kind)
 const char *journal__phase_name(enum journal_phase phase)
 {
 	return (unsigned int)phase < ARRAY_SIZE(journal_phase_names) ?
-	       journal_phase_names[phase] : "?";
+		       journal_phase_names[phase] :
+		       "?";
 }
 
 const char *journal__outcome_name(enum journal_outcome outcome)
@@ -179,7 +187,6 @@ bool journal__valid_name(const char *name)
 	}
 	return true;
 }
-
 
 static int check_run_start(const struct journal_rec *r, char *why, size_t len)
 {
@@ -211,8 +218,7 @@ static int check_ulp(const struct journal_rec *r, char *why, size_t len)
 	if (pid <= 0 || pid > INT_MAX)
 		return fail(why, len, -EINVAL, "detail.pid %lld is not a PID", (long long)pid);
 	if (st < 0)
-		return fail(why, len, -EINVAL, "detail.start_time %lld is negative",
-			    (long long)st);
+		return fail(why, len, -EINVAL, "detail.start_time %lld is negative", (long long)st);
 	return 0;
 }
 

@@ -59,11 +59,11 @@
 #include <sys/types.h>
 #include <json-c/json.h>
 
-#define JOURNAL_DEFAULT_DIR	"/var/lib/hotcanary"
-#define JOURNAL_SUFFIX		".journal"
-#define JOURNAL_LOCK_SUFFIX	".lock"
-#define JOURNAL_NAME_MAX	64		/* as a policy's name: [a-z0-9-]+, no leading '-' */
-#define JOURNAL_MAX_BYTES	(64 << 20)	/* a larger journal is refused (-EFBIG) */
+#define JOURNAL_DEFAULT_DIR "/var/lib/hotcanary"
+#define JOURNAL_SUFFIX	    ".journal"
+#define JOURNAL_LOCK_SUFFIX ".lock"
+#define JOURNAL_NAME_MAX    64	       /* as a policy's name: [a-z0-9-]+, no leading '-' */
+#define JOURNAL_MAX_BYTES   (64 << 20) /* a larger journal is refused (-EFBIG) */
 
 enum journal_kind {
 	JOURNAL_INTENT,
@@ -78,25 +78,25 @@ enum journal_kind {
  * new action is an enum value here plus a row there.
  */
 enum journal_action {
-	JOURNAL_ACT_RUN_START,		/* "run_start" */
-	JOURNAL_ACT_PRECHECK,		/* "precheck" */
-	JOURNAL_ACT_BASELINE_START,	/* "baseline_start" */
-	JOURNAL_ACT_BASELINE_END,	/* "baseline_end" */
-	JOURNAL_ACT_LOAD,		/* "load": klp module load (= enable on 5.1+) */
-	JOURNAL_ACT_TRANSITION_WAIT,	/* "transition_wait" */
-	JOURNAL_ACT_ENABLE,		/* "enable" */
-	JOURNAL_ACT_DISABLE,		/* "disable": enabled=0, wait for the transition */
-	JOURNAL_ACT_UNLOAD,		/* "unload": rmmod */
-	JOURNAL_ACT_REPLACE_LOAD,	/* "replace_load": load the previous cumulative patch */
-	JOURNAL_ACT_EXEC_APPLY,		/* "exec_apply" */
-	JOURNAL_ACT_EXEC_REVERT,	/* "exec_revert" */
-	JOURNAL_ACT_ULP_PATCH,		/* "ulp_patch" */
-	JOURNAL_ACT_ULP_REVERT,		/* "ulp_revert" */
-	JOURNAL_ACT_STAGE_START,	/* "stage_start" */
-	JOURNAL_ACT_STAGE_END,		/* "stage_end" */
-	JOURNAL_ACT_DECISION,		/* "decision" */
-	JOURNAL_ACT_RUN_END,		/* "run_end" */
-	JOURNAL_ACT_REVERT_START,	/* "revert_start": "revert NAME" begins */
+	JOURNAL_ACT_RUN_START,	     /* "run_start" */
+	JOURNAL_ACT_PRECHECK,	     /* "precheck" */
+	JOURNAL_ACT_BASELINE_START,  /* "baseline_start" */
+	JOURNAL_ACT_BASELINE_END,    /* "baseline_end" */
+	JOURNAL_ACT_LOAD,	     /* "load": klp module load (= enable on 5.1+) */
+	JOURNAL_ACT_TRANSITION_WAIT, /* "transition_wait" */
+	JOURNAL_ACT_ENABLE,	     /* "enable" */
+	JOURNAL_ACT_DISABLE,	     /* "disable": enabled=0, wait for the transition */
+	JOURNAL_ACT_UNLOAD,	     /* "unload": rmmod */
+	JOURNAL_ACT_REPLACE_LOAD,    /* "replace_load": load the previous cumulative patch */
+	JOURNAL_ACT_EXEC_APPLY,	     /* "exec_apply" */
+	JOURNAL_ACT_EXEC_REVERT,     /* "exec_revert" */
+	JOURNAL_ACT_ULP_PATCH,	     /* "ulp_patch" */
+	JOURNAL_ACT_ULP_REVERT,	     /* "ulp_revert" */
+	JOURNAL_ACT_STAGE_START,     /* "stage_start" */
+	JOURNAL_ACT_STAGE_END,	     /* "stage_end" */
+	JOURNAL_ACT_DECISION,	     /* "decision" */
+	JOURNAL_ACT_RUN_END,	     /* "run_end" */
+	JOURNAL_ACT_REVERT_START,    /* "revert_start": "revert NAME" begins */
 	JOURNAL__NR_ACTIONS,
 };
 
@@ -107,25 +107,25 @@ struct journal_rec {
 	enum journal_kind kind;
 	enum journal_action action;
 	bool ok;
-	struct json_object *detail;	/* one reference owned by the record; never NULL */
-	unsigned int line;		/* 1-based line in its file; 0 when not read from one */
+	struct json_object *detail; /* one reference owned by the record; never NULL */
+	unsigned int line;	    /* 1-based line in its file; 0 when not read from one */
 };
 
 struct journal_recs {
 	struct journal_rec *v;
 	size_t n;
-	unsigned int torn_line;	/* the ignored torn last line, 0 if there was none */
+	unsigned int torn_line; /* the ignored torn last line, 0 if there was none */
 	size_t valid_len;	/* bytes up to the end of the last good line */
 };
 
 /* ---- the fold ----------------------------------------------------------------------- */
 
 enum journal_phase {
-	JOURNAL_PHASE_NONE,		/* "none": no run yet */
-	JOURNAL_PHASE_RUNNING,		/* "running": a run without a decision */
-	JOURNAL_PHASE_ROLLING_BACK,	/* "rolling-back": rollback begun or still owed */
-	JOURNAL_PHASE_COMMITTED,	/* "committed" */
-	JOURNAL_PHASE_ROLLED_BACK,	/* "rolled-back": ended, nothing of the run left */
+	JOURNAL_PHASE_NONE,	    /* "none": no run yet */
+	JOURNAL_PHASE_RUNNING,	    /* "running": a run without a decision */
+	JOURNAL_PHASE_ROLLING_BACK, /* "rolling-back": rollback begun or still owed */
+	JOURNAL_PHASE_COMMITTED,    /* "committed" */
+	JOURNAL_PHASE_ROLLED_BACK,  /* "rolled-back": ended, nothing of the run left */
 	/*
 	 * "held": the judge could not decide; the patch is left as its stage had it until
 	 * 'hotcanary resume'
@@ -134,7 +134,7 @@ enum journal_phase {
 };
 
 enum journal_outcome {
-	JOURNAL_OUTCOME_NONE,		/* no decision record in the current run */
+	JOURNAL_OUTCOME_NONE, /* no decision record in the current run */
 	JOURNAL_OUTCOME_COMMITTED,
 	JOURNAL_OUTCOME_ROLLED_BACK,
 	JOURNAL_OUTCOME_HELD,
@@ -143,44 +143,44 @@ enum journal_outcome {
 /* what the journal knows about a piece of system state: "no", "maybe", "yes" */
 enum journal_tri {
 	JOURNAL_NO,
-	JOURNAL_MAYBE,		/* an intent without its result, or a failed undo */
+	JOURNAL_MAYBE, /* an intent without its result, or a failed undo */
 	JOURNAL_YES,
 };
 
 enum journal_item_kind {
 	JOURNAL_ITEM_NONE,
-	JOURNAL_ITEM_KLP,	/* a livepatch module, by module_name */
-	JOURNAL_ITEM_EXEC,	/* an external patcher's patch, one per run */
-	JOURNAL_ITEM_ULP,	/* one patched process, by pid + start_time */
+	JOURNAL_ITEM_KLP,  /* a livepatch module, by module_name */
+	JOURNAL_ITEM_EXEC, /* an external patcher's patch, one per run */
+	JOURNAL_ITEM_ULP,  /* one patched process, by pid + start_time */
 };
 
 /* something the journal says is (maybe) applied right now */
 struct journal_item {
 	enum journal_item_kind kind;
-	char *module;			/* klp: the .ko path (NULL if never journaled) */
-	char *module_name;		/* klp */
-	pid_t pid;			/* ulp */
-	uint64_t start_time;		/* ulp */
-	enum journal_tri active;	/* klp: patch enabled; exec: applied; ulp: patched */
-	enum journal_tri loaded;	/* klp: module loaded; always NO for exec and ulp */
-	bool committed;			/* kept by a committed decision: not undone */
-	bool restored;			/* klp: a previous patch loaded back by replace_load */
-	bool replace;			/* klp: a cumulative (atomic replace) patch */
-	char *replaces;			/* klp: its rollback route, the previous cumulative */
-	char *replaces_name;		/*   patch (from run_start or replace_load), or NULL */
-	bool replace_failed;		/* klp: a replace_load back to it failed: use disable */
-	uint64_t run_seq;		/* seq of the run_start of the run that applied it */
-	uint64_t first_seq;		/* the record that made it */
-	uint64_t last_seq;		/* the last record about it */
-	struct json_object *detail;	/* that first record's detail (a reference) */
+	char *module;		    /* klp: the .ko path (NULL if never journaled) */
+	char *module_name;	    /* klp */
+	pid_t pid;		    /* ulp */
+	uint64_t start_time;	    /* ulp */
+	enum journal_tri active;    /* klp: patch enabled; exec: applied; ulp: patched */
+	enum journal_tri loaded;    /* klp: module loaded; always NO for exec and ulp */
+	bool committed;		    /* kept by a committed decision: not undone */
+	bool restored;		    /* klp: a previous patch loaded back by replace_load */
+	bool replace;		    /* klp: a cumulative (atomic replace) patch */
+	char *replaces;		    /* klp: its rollback route, the previous cumulative */
+	char *replaces_name;	    /*   patch (from run_start or replace_load), or NULL */
+	bool replace_failed;	    /* klp: a replace_load back to it failed: use disable */
+	uint64_t run_seq;	    /* seq of the run_start of the run that applied it */
+	uint64_t first_seq;	    /* the record that made it */
+	uint64_t last_seq;	    /* the last record about it */
+	struct json_object *detail; /* that first record's detail (a reference) */
 	/* private to the fold */
 	uint64_t saved_by;
 	enum journal_tri saved_active, saved_loaded;
 };
 
 struct journal_step {
-	enum journal_action action;	/* disable, unload, replace_load, exec_revert, ulp_revert */
-	struct json_object *detail;	/* a reference owned by the step */
+	enum journal_action action; /* disable, unload, replace_load, exec_revert, ulp_revert */
+	struct json_object *detail; /* a reference owned by the step */
 	/* the journal does not know whether what this step undoes took effect: check first */
 	bool maybe;
 };
@@ -192,23 +192,23 @@ struct journal_plan {
 
 struct journal_state {
 	char *name;
-	char *path;			/* the file, when read from one; else NULL */
+	char *path; /* the file, when read from one; else NULL */
 	enum journal_phase phase;
 	bool resolved;
-	enum journal_outcome outcome;	/* of the current run */
-	char *reason;			/* the decision's reason, or NULL */
-	char *held_stage;		/* held: the stage it was held in, or NULL */
-	bool ended;			/* run_end seen for the current run */
+	enum journal_outcome outcome; /* of the current run */
+	char *reason;		      /* the decision's reason, or NULL */
+	char *held_stage;	      /* held: the stage it was held in, or NULL */
+	bool ended;		      /* run_end seen for the current run */
 	size_t nr_records;
-	size_t nr_runs;			/* run_start records */
+	size_t nr_runs; /* run_start records */
 	uint64_t last_seq;
 	char last_wall[32];
-	unsigned int torn_line;		/* from the reader: an ignored torn last line */
+	unsigned int torn_line; /* from the reader: an ignored torn last line */
 	/* the current run: the last run_start */
 	uint64_t run_seq;
 	char run_wall[32];
 	char *type;			/* "klp", "exec", "ulp", or NULL */
-	struct json_object *run_detail;	/* the run_start's detail, or NULL */
+	struct json_object *run_detail; /* the run_start's detail, or NULL */
 	char *stage;			/* the stage started and not yet ended, or NULL */
 	/* the last intent of an action that changes the system, if it has no result yet */
 	bool has_pending;
@@ -221,7 +221,7 @@ struct journal_state {
 	struct journal_plan plan;
 	/* private to the fold */
 	bool started, rollback_begun;
-	char *replaces, *replaces_name;	/* of the current run */
+	char *replaces, *replaces_name; /* of the current run */
 	uint64_t replace_intent_seq;
 };
 
@@ -303,10 +303,10 @@ int journal__load(const char *dir, const char *name, struct journal_state *st, c
 
 struct journal_entry {
 	char name[JOURNAL_NAME_MAX + 1];
-	int error;			/* 0, or why this journal could not be read: */
+	int error; /* 0, or why this journal could not be read: */
 	char msg[512];
-	pid_t holder;			/* PID holding its lock (a run in progress), 0 if none */
-	struct journal_state state;	/* valid when error is 0 */
+	pid_t holder;		    /* PID holding its lock (a run in progress), 0 if none */
+	struct journal_state state; /* valid when error is 0 */
 };
 
 /*
@@ -326,7 +326,7 @@ int journal__holder(const char *dir, const char *name, pid_t *pid);
 
 struct journal;
 
-#define JOURNAL_CREATE	0x1	/* create DIR (one level) and the journal if missing */
+#define JOURNAL_CREATE 0x1 /* create DIR (one level) and the journal if missing */
 
 /*
  * Open DIR/NAME.journal for appending, under an exclusive flock of DIR/NAME.lock, which
@@ -355,9 +355,8 @@ const char *journal__path(const struct journal *j);
  * *@seq if @seq is not NULL. Return 0, -EINVAL for a record the table refuses (a missing
  * key, a bad outcome...), -EIO after an earlier failure, or the -errno of write or fsync.
  */
-int journal__append(struct journal *j, enum journal_kind kind, enum journal_action action,
-		    bool ok, struct json_object *detail, uint64_t *seq, char *err,
-		    size_t errlen);
+int journal__append(struct journal *j, enum journal_kind kind, enum journal_action action, bool ok,
+		    struct json_object *detail, uint64_t *seq, char *err, size_t errlen);
 int journal__intent(struct journal *j, enum journal_action action, struct json_object *detail,
 		    char *err, size_t errlen);
 /* a result: @error is 0 (ok) or a negative errno, written as detail.errno (positive) with
@@ -376,8 +375,8 @@ bool journal__action_undoes(enum journal_action action);
 int journal__action_from_name(const char *name, enum journal_action *action);
 const char *journal__kind_name(enum journal_kind kind);
 const char *journal__phase_name(enum journal_phase phase);
-const char *journal__outcome_name(enum journal_outcome outcome);	/* "none", ... */
-const char *journal__tri_name(enum journal_tri tri);			/* "no", "maybe", "yes" */
+const char *journal__outcome_name(enum journal_outcome outcome); /* "none", ... */
+const char *journal__tri_name(enum journal_tri tri);		 /* "no", "maybe", "yes" */
 /* true for [a-z0-9-]{1,64} not starting with '-' */
 bool journal__valid_name(const char *name);
 

@@ -174,7 +174,7 @@ static int fold_item(struct journal_state *st, const struct journal_rec *r)
 			return -ENOMEM;
 	}
 	if (!it)
-		return 0;	/* an undo of something this journal never applied */
+		return 0; /* an undo of something this journal never applied */
 	if (r->kind == JOURNAL_INTENT) {
 		if ((a->flags & A_UNDO) && !it->committed)
 			st->rollback_begun = true;
@@ -611,19 +611,21 @@ int journal__check_resolved(const struct journal_state *st, char *err, size_t er
 		return fail(err, errlen, -EINPROGRESS,
 			    "%s: the run of '%s' started %s is held in stage %s (%s), its patch "
 			    "left in place; decide it first with 'hotcanary resume %s --commit' or "
-			    "'--rollback'", st->path ?: st->name, st->name,
-			    st->run_wall[0] ? st->run_wall : "(unknown)",
-			    st->held_stage ?: "?", st->reason ?: "no reason recorded", st->name);
+			    "'--rollback'",
+			    st->path ?: st->name, st->name,
+			    st->run_wall[0] ? st->run_wall : "(unknown)", st->held_stage ?: "?",
+			    st->reason ?: "no reason recorded", st->name);
 	if (st->started && !st->ended && st->phase == JOURNAL_PHASE_COMMITTED)
 		return fail(err, errlen, -EINPROGRESS,
 			    "%s: the run of '%s' started %s was committed but did not end; run "
-			    "'hotcanary recover' first", st->path ?: st->name, st->name,
-			    st->run_wall);
+			    "'hotcanary recover' first",
+			    st->path ?: st->name, st->name, st->run_wall);
 	return fail(err, errlen, -EINPROGRESS,
 		    "%s: the run of '%s' started %s is unresolved (phase %s, %zu undo step%s "
-		    "owed%s); run 'hotcanary recover' first", st->path ?: st->name, st->name,
-		    st->run_wall[0] ? st->run_wall : "(unknown)", journal_phase_names[st->phase],
-		    st->plan.nr_steps, st->plan.nr_steps == 1 ? "" : "s", pending);
+		    "owed%s); run 'hotcanary recover' first",
+		    st->path ?: st->name, st->name, st->run_wall[0] ? st->run_wall : "(unknown)",
+		    journal_phase_names[st->phase], st->plan.nr_steps,
+		    st->plan.nr_steps == 1 ? "" : "s", pending);
 }
 
 void journal_plan__free(struct journal_plan *plan)

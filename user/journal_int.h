@@ -21,30 +21,30 @@
 #include <json-c/json.h>
 #include "journal.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define JOURNAL__NR_KINDS	(JOURNAL_NOTE + 1)
-#define JOURNAL__NR_PHASES	(JOURNAL_PHASE_HELD + 1)
+#define JOURNAL__NR_KINDS  (JOURNAL_NOTE + 1)
+#define JOURNAL__NR_PHASES (JOURNAL_PHASE_HELD + 1)
 
 /* ---- the action table (journal.c) ----------------------------------------------------- */
 
-#define A_CHANGES	0x1	/* changes the system: an intent before, a result after */
-#define A_UNDO		0x2	/* takes something back: on an uncommitted item, a rollback */
-#define A_CREATES	0x4	/* its intent makes the item when the run does not have it */
+#define A_CHANGES 0x1 /* changes the system: an intent before, a result after */
+#define A_UNDO	  0x2 /* takes something back: on an uncommitted item, a rollback */
+#define A_CREATES 0x4 /* its intent makes the item when the run does not have it */
 
-#define K_I		(1u << JOURNAL_INTENT)
-#define K_R		(1u << JOURNAL_RESULT)
-#define K_N		(1u << JOURNAL_NOTE)
-#define K_IR		(K_I | K_R)
-#define K_ALL		(K_I | K_R | K_N)
+#define K_I   (1u << JOURNAL_INTENT)
+#define K_R   (1u << JOURNAL_RESULT)
+#define K_N   (1u << JOURNAL_NOTE)
+#define K_IR  (K_I | K_R)
+#define K_ALL (K_I | K_R | K_N)
 
 /* what a record does to one field of an item */
 enum eff {
-	E_SAME,		/* unchanged */
+	E_SAME, /* unchanged */
 	E_NO,
 	E_MAYBE,
 	E_YES,
-	E_SAVED,	/* back to what it was before the intent */
+	E_SAVED, /* back to what it was before the intent */
 };
 
 struct effect {
@@ -54,7 +54,7 @@ struct effect {
 struct req {
 	const char *key;
 	json_type type;
-	unsigned int kinds;	/* K_*: the record kinds that need it */
+	unsigned int kinds; /* K_*: the record kinds that need it */
 };
 
 struct action_info {
@@ -95,16 +95,15 @@ int journal__derive(struct journal_state *st);
 /* ---- reading (journal_read.c) --------------------------------------------------------- */
 
 /* all of @fd from offset 0 */
-int journal__read_all(int fd, const char *path, char **buf, size_t *len, char *err,
-		      size_t errlen);
+int journal__read_all(int fd, const char *path, char **buf, size_t *len, char *err, size_t errlen);
 /* journal__state() of a file's records, with its path and torn line */
 int journal__fold_file(const char *name, const char *path, const struct journal_recs *recs,
 		       struct journal_state *st, char *err, size_t errlen);
 
 /* ---- errors --------------------------------------------------------------------------- */
 
-__attribute__((format(printf, 4, 5)))
-static inline int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static inline int
+fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
 	va_list ap;
 

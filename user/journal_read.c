@@ -29,13 +29,12 @@ static int rec_from_json(struct json_object *o, struct journal_rec *r, char *why
 	memset(r, 0, sizeof(*r));
 	if (!json_object_is_type(o, json_type_object))
 		return fail(why, len, -EINVAL, "not a JSON object");
-#define GET(key, type)									\
-	do {										\
-		if (!json_object_object_get_ex(o, key, &v))				\
-			return fail(why, len, -EINVAL, "no \"%s\"", key);		\
-		if (!json_object_is_type(v, type))					\
-			return fail(why, len, -EINVAL, "\"%s\" is not %s", key,	\
-				    type_name(type));					\
+#define GET(key, type)                                                                            \
+	do {                                                                                      \
+		if (!json_object_object_get_ex(o, key, &v))                                       \
+			return fail(why, len, -EINVAL, "no \"%s\"", key);                         \
+		if (!json_object_is_type(v, type))                                                \
+			return fail(why, len, -EINVAL, "\"%s\" is not %s", key, type_name(type)); \
 	} while (0)
 	GET("seq", json_type_int);
 	n = json_object_get_int64(v);
@@ -93,8 +92,7 @@ static int parse_line(json_tokener *tok, const char *s, size_t len, struct journ
 	if (!o || e != json_tokener_success) {
 		json_object_put(o);
 		return fail(why, whylen, -EINVAL, "not JSON (%s)",
-			    e == json_tokener_continue ? "cut short" :
-			    json_tokener_error_desc(e));
+			    e == json_tokener_continue ? "cut short" : json_tokener_error_desc(e));
 	}
 	if (json_tokener_get_parse_end(tok) != len) {
 		json_object_put(o);
@@ -139,7 +137,7 @@ int journal__parse(const char *file, const char *text, size_t len, struct journa
 
 		line++;
 		if (!nl) {
-			out->torn_line = line;	/* unterminated: a write cut short */
+			out->torn_line = line; /* unterminated: a write cut short */
 			break;
 		}
 		n = nl - s;
@@ -156,12 +154,12 @@ int journal__parse(const char *file, const char *text, size_t len, struct journa
 		}
 		if (ret) {
 			if (last) {
-				out->torn_line = line;	/* the last line may be torn: ignored */
+				out->torn_line = line; /* the last line may be torn: ignored */
 				ret = 0;
 				break;
 			}
-			ret = fail(err, errlen, -EBADMSG, "%s:%u: corrupt record: %s", file,
-				   line, why);
+			ret = fail(err, errlen, -EBADMSG, "%s:%u: corrupt record: %s", file, line,
+				   why);
 			break;
 		}
 		if (out->n == cap) {
@@ -188,12 +186,13 @@ int journal__parse(const char *file, const char *text, size_t len, struct journa
 }
 
 static const struct input_kind journal_input = {
-	.what = "journal", .max = JOURNAL_MAX_BYTES, .trusted = true,
+	.what = "journal",
+	.max = JOURNAL_MAX_BYTES,
+	.trusted = true,
 };
 
 /* all of @fd from offset 0 */
-int journal__read_all(int fd, const char *path, char **buf, size_t *len, char *err,
-		      size_t errlen)
+int journal__read_all(int fd, const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
 	char why[256];
 	int ret;
@@ -248,7 +247,8 @@ int journal__load(const char *dir, const char *name, struct journal_state *st, c
 	if (!journal__valid_name(name))
 		return fail(err, errlen, -EINVAL,
 			    "'%s' is not a rollout name ([a-z0-9-], 1 to %d characters, not "
-			    "starting with '-')", name ?: "", JOURNAL_NAME_MAX);
+			    "starting with '-')",
+			    name ?: "", JOURNAL_NAME_MAX);
 	path = join(dir, name, JOURNAL_SUFFIX);
 	if (!path)
 		return fail(err, errlen, -ENOMEM, "out of memory");
@@ -292,8 +292,7 @@ static int cmp_entry(const void *a, const void *b)
 		      ((const struct journal_entry *)b)->name);
 }
 
-int journal__list(const char *dir, struct journal_entry **out, size_t *nr, char *err,
-		  size_t errlen)
+int journal__list(const char *dir, struct journal_entry **out, size_t *nr, char *err, size_t errlen)
 {
 	struct journal_entry *v = NULL, *nv;
 	size_t n = 0, cap = 0, i, sl = strlen(JOURNAL_SUFFIX);
@@ -350,8 +349,7 @@ int journal__list(const char *dir, struct journal_entry **out, size_t *nr, char 
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_entry);
 	for (i = 0; i < n; i++) {
-		v[i].error = journal__load(dir, v[i].name, &v[i].state, v[i].msg,
-					   sizeof(v[i].msg));
+		v[i].error = journal__load(dir, v[i].name, &v[i].state, v[i].msg, sizeof(v[i].msg));
 		journal__holder(dir, v[i].name, &v[i].holder);
 	}
 	*out = v;

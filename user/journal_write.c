@@ -28,8 +28,8 @@ struct journal {
 	char *path;
 	char *lock_path;
 	uint64_t next_seq;
-	off_t size;		/* of the file: the end of the last good line */
-	int broken;		/* 0, or the -errno that made appending unsafe */
+	off_t size; /* of the file: the end of the last good line */
+	int broken; /* 0, or the -errno that made appending unsafe */
 	struct journal_state st;
 };
 
@@ -41,7 +41,7 @@ static int fsync_parent(const char *dir)
 	if (!copy)
 		return -ENOMEM;
 	while ((slash = strrchr(copy, '/')) && slash != copy && !slash[1])
-		*slash = '\0';	/* "a/b/" is "a/b" */
+		*slash = '\0'; /* "a/b/" is "a/b" */
 	slash = strrchr(copy, '/');
 	if (!slash)
 		strcpy(copy, ".");
@@ -117,8 +117,7 @@ static int take_lock(struct journal *j, char *err, size_t errlen)
 		if (tries >= 20)
 			return fail(err, errlen, -EBUSY,
 				    "%s: another process holds the journal of '%s'%s", j->lock_path,
-				    j->name, pid > 0 ? " (its PID file names a dead process)" :
-				    "");
+				    j->name, pid > 0 ? " (its PID file names a dead process)" : "");
 		nanosleep(&pause, NULL);
 	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
@@ -140,8 +139,8 @@ static int open_journal(struct journal *j, bool create, char *err, size_t errlen
 	}
 	if (errno != ENOENT || !create)
 		return fail(err, errlen, -errno, "%s: %s", j->path, strerror(errno));
-	j->fd = openat(j->dirfd, base, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
-		       O_NOFOLLOW, 0600);
+	j->fd = openat(j->dirfd, base,
+		       O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", j->path, strerror(errno));
 	/* the new name must survive a crash as much as the records in it */
@@ -167,8 +166,8 @@ static int load_existing(struct journal *j, char *err, size_t errlen)
 		return ret;
 	if (recs.valid_len < len) {
 		if (ftruncate(j->fd, recs.valid_len) || fsync(j->fd)) {
-			ret = fail(err, errlen, -errno, "%s: cutting the torn line %u: %s",
-				   j->path, recs.torn_line, strerror(errno));
+			ret = fail(err, errlen, -errno, "%s: cutting the torn line %u: %s", j->path,
+				   recs.torn_line, strerror(errno));
 			journal_recs__free(&recs);
 			return ret;
 		}
@@ -193,7 +192,8 @@ int journal__open(const char *dir, const char *name, unsigned int flags, struct 
 	if (!journal__valid_name(name))
 		return fail(err, errlen, -EINVAL,
 			    "'%s' is not a rollout name ([a-z0-9-], 1 to %d characters, not "
-			    "starting with '-')", name ?: "", JOURNAL_NAME_MAX);
+			    "starting with '-')",
+			    name ?: "", JOURNAL_NAME_MAX);
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return fail(err, errlen, -ENOMEM, "out of memory");
@@ -283,8 +283,7 @@ static struct json_object *rec_to_json(const struct journal_rec *r)
 	return o;
 }
 
-static int write_line(struct journal *j, const char *line, size_t len, char *err,
-		      size_t errlen)
+static int write_line(struct journal *j, const char *line, size_t len, char *err, size_t errlen)
 {
 	size_t done = 0;
 	ssize_t n;
@@ -313,9 +312,8 @@ static int write_line(struct journal *j, const char *line, size_t len, char *err
 	return 0;
 }
 
-int journal__append(struct journal *j, enum journal_kind kind, enum journal_action action,
-		    bool ok, struct json_object *detail, uint64_t *seq, char *err,
-		    size_t errlen)
+int journal__append(struct journal *j, enum journal_kind kind, enum journal_action action, bool ok,
+		    struct json_object *detail, uint64_t *seq, char *err, size_t errlen)
 {
 	struct journal_rec r = { .kind = kind, .action = action, .ok = ok };
 	struct json_object *o = NULL;
@@ -344,7 +342,8 @@ int journal__append(struct journal *j, enum journal_kind kind, enum journal_acti
 	}
 	o = rec_to_json(&r);
 	s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					       JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+							  JSON_C_TO_STRING_NOSLASHESCAPE) :
+		NULL;
 	if (!s || asprintf(&line, "%s\n", s) < 0) {
 		line = NULL;
 		ret = fail(err, errlen, -ENOMEM, "out of memory");

@@ -60,7 +60,7 @@ static unsigned int horizon(const struct judge *j)
  * detector's share is split over the three quantiles. The pass side spends beta the same
  * way: it controls false passes, not false rollbacks.
  */
-#define JUDGE_SHARE		4
+#define JUDGE_SHARE 4
 
 static void qtest_reset(const struct judge *j, struct judge_qtest *t)
 {
@@ -112,10 +112,10 @@ int judge__init(struct judge *j, const char *function, const struct judge_config
 	if (!(cfg->alpha > 0 && cfg->alpha < 1) || !(cfg->beta > 0 && cfg->beta < 1) ||
 	    !cfg->max_finish)
 		return -EINVAL;
-	if (!(cfg->max_p50_ratio > 0) || !(cfg->max_p99_ratio > 0) ||
-	    !(cfg->max_error_ratio > 0) || !(cfg->max_p90_ratio >= 0) ||
-	    !isfinite(cfg->max_p50_ratio) || !isfinite(cfg->max_p90_ratio) ||
-	    !isfinite(cfg->max_p99_ratio) || !isfinite(cfg->max_error_ratio))
+	if (!(cfg->max_p50_ratio > 0) || !(cfg->max_p99_ratio > 0) || !(cfg->max_error_ratio > 0) ||
+	    !(cfg->max_p90_ratio >= 0) || !isfinite(cfg->max_p50_ratio) ||
+	    !isfinite(cfg->max_p90_ratio) || !isfinite(cfg->max_p99_ratio) ||
+	    !isfinite(cfg->max_error_ratio))
 		return -EINVAL;
 	memset(j, 0, sizeof(*j));
 	snprintf(j->name, sizeof(j->name), "%s", function);
@@ -132,11 +132,13 @@ int judge__init(struct judge *j, const char *function, const struct judge_config
 	j->qt[1].q = 0.90;
 	j->qt[1].limit = j->cfg.max_p90_ratio;
 	j->qt[1].min_calls = cfg->min_window_calls > JUDGE_TAIL_WINDOW_CALLS ?
-			     cfg->min_window_calls : JUDGE_TAIL_WINDOW_CALLS;
+				     cfg->min_window_calls :
+				     JUDGE_TAIL_WINDOW_CALLS;
 	j->qt[2].q = 0.99;
 	j->qt[2].limit = j->cfg.max_p99_ratio;
 	j->qt[2].min_calls = cfg->min_window_calls > JUDGE_TAIL_WINDOW_CALLS ?
-			     cfg->min_window_calls : JUDGE_TAIL_WINDOW_CALLS;
+				     cfg->min_window_calls :
+				     JUDGE_TAIL_WINDOW_CALLS;
 	stage_reset(j);
 	return 0;
 }
@@ -346,17 +348,17 @@ static void decide_errors_seq(const struct judge *j, struct judge_decision *d, b
 }
 
 /* the scale never goes below a few percent of a bucket's width: quantiles are interpolated */
-#define JUDGE_MIN_SCALE		0.01
+#define JUDGE_MIN_SCALE	  0.01
 /* the confidence of the upper bound on the reference's scale the scores are divided by */
-#define JUDGE_SCALE_CONF	0.9
+#define JUDGE_SCALE_CONF  0.9
 /*
  * The onset detector bets against a null this many scales beyond the limit: it exists for
  * changes that show in a few windows, and a window a few scales out (a burst the baseline
  * happened to see little of) must not restart it at full strength. Subtracting keeps it valid.
  */
-#define JUDGE_ONSET_SHIFT	2.0
+#define JUDGE_ONSET_SHIFT 2.0
 /* the most the baseline windows' lag-1 autocorrelation is believed: it inflates the scale */
-#define JUDGE_MAX_RHO		0.95
+#define JUDGE_MAX_RHO	  0.95
 
 /*
  * An upper bound on the lag-1 autocorrelation of a series, clipped to [0, JUDGE_MAX_RHO].
@@ -383,8 +385,7 @@ static double series_rho(const struct judge_series *r, double mean)
 	 * a strongly drifting baseline's bound, and with it the scale, larger than its own
 	 * estimate's spread warrants: under TCG it reached 0.95 and inflated s 6x.
 	 */
-	return fmin(JUDGE_MAX_RHO,
-		    fmax(0, rho + sqrt(fmax(0, 1 - rho * rho) / (double)r->n)));
+	return fmin(JUDGE_MAX_RHO, fmax(0, rho + sqrt(fmax(0, 1 - rho * rho) / (double)r->n)));
 }
 
 /*
@@ -508,7 +509,7 @@ static void rare_exceed(struct judge *j, const struct hc_snapshot *can, const ui
 }
 
 /* the fewest calls in each sample before the rank test looks: its normal tail needs them */
-#define JUDGE_RANK_MIN_CALLS	20
+#define JUDGE_RANK_MIN_CALLS 20
 
 /*
  * The canary's calls so far, each divided by max_p50_ratio, against the reference's calls:
@@ -580,8 +581,8 @@ static const enum judge_metric qmetric[3] = { JUDGE_P50, JUDGE_P90, JUDGE_P99 };
  * alpha, is the one reported: it FAILs when the whole interval lies above the limit, and
  * PASSes when its upper end at beta (narrower) lies below.
  */
-static void qtest_mean(const struct judge *j, const struct judge_qtest *t,
-		       struct judge_decision *d, bool *fail, bool *pass)
+static void qtest_mean(const struct judge *j, const struct judge_qtest *t, struct judge_decision *d,
+		       bool *fail, bool *pass)
 {
 	double a = j->alpha_test / JUDGE_SHARE / j->cfg.max_finish;
 	double b = j->beta_test / JUDGE_SHARE / j->cfg.max_finish;
@@ -757,8 +758,8 @@ static void decide_all(const struct judge *j, struct judge_result *res, bool fin
 	res->d[JUDGE_ERRORS].limit = j->cfg.max_error_ratio;
 }
 
-int judge__window(struct judge *j, const struct hc_snapshot *canary,
-		  const struct hc_snapshot *ref, struct judge_result *res)
+int judge__window(struct judge *j, const struct hc_snapshot *canary, const struct hc_snapshot *ref,
+		  struct judge_result *res)
 {
 	bool concurrent;
 	uint64_t cc, ce, rc, re;

@@ -40,7 +40,7 @@ enum judge_design {
 };
 
 enum judge_verdict {
-	JUDGE_PENDING,		/* the stage is still running and nothing has failed */
+	JUDGE_PENDING, /* the stage is still running and nothing has failed */
 	JUDGE_PASS,
 	JUDGE_FAIL,
 	JUDGE_INCONCLUSIVE,
@@ -48,14 +48,14 @@ enum judge_verdict {
 };
 
 enum judge_metric {
-	JUDGE_CALLS,		/* enough calls in both arms to judge at all (min_calls) */
-	JUDGE_ERRORS_SEQ,	/* error rate, sequential, every window */
-	JUDGE_P50,		/* per-window log p50: e-processes every window, HL at the end */
-	JUDGE_P99,		/* per-window log p99, as JUDGE_P50 */
-	JUDGE_ERRORS,		/* end of stage: error-rate ratio, conditional exact test */
-	JUDGE_P90,		/* per-window log p90, as JUDGE_P50 */
-	JUDGE_RARE,		/* fewer calls than min_calls: exceedances of the reference's max */
-	JUDGE_ONSET,		/* change-point e-detector on the p50 / p90 / p99 scores */
+	JUDGE_CALLS,	  /* enough calls in both arms to judge at all (min_calls) */
+	JUDGE_ERRORS_SEQ, /* error rate, sequential, every window */
+	JUDGE_P50,	  /* per-window log p50: e-processes every window, HL at the end */
+	JUDGE_P99,	  /* per-window log p99, as JUDGE_P50 */
+	JUDGE_ERRORS,	  /* end of stage: error-rate ratio, conditional exact test */
+	JUDGE_P90,	  /* per-window log p90, as JUDGE_P50 */
+	JUDGE_RARE,	  /* fewer calls than min_calls: exceedances of the reference's max */
+	JUDGE_ONSET,	  /* change-point e-detector on the p50 / p90 / p99 scores */
 	JUDGE_NMETRICS,
 };
 
@@ -72,7 +72,7 @@ enum judge_metric {
  * whose law depends on the call count, but a window is compared only with reference windows
  * of the same arm and rate, so a process with 100 calls a second still gets a p99 most windows.
  */
-#define JUDGE_TAIL_WINDOW_CALLS	50
+#define JUDGE_TAIL_WINDOW_CALLS 50
 
 struct judge_config {
 	enum judge_design design;
@@ -86,14 +86,14 @@ struct judge_config {
 	 * stage with at most this probability. Split over the three quantile tests.
 	 */
 	double beta;
-	uint64_t min_calls;	/* fewer in the canary's stage or the reference: NODATA */
+	uint64_t min_calls; /* fewer in the canary's stage or the reference: NODATA */
 	double max_p50_ratio;
-	double max_p90_ratio;		/* the per-window p90 test's limit; 0: max_p50_ratio */
+	double max_p90_ratio; /* the per-window p90 test's limit; 0: max_p50_ratio */
 	double max_p99_ratio;
 	double max_error_ratio;
 	/* judge__finish() calls allowed per stage: 2 when on_inconclusive may extend once */
 	unsigned int max_finish;
-	uint64_t min_window_calls;	/* a window with fewer calls gives no per-window p50 */
+	uint64_t min_window_calls; /* a window with fewer calls gives no per-window p50 */
 	/*
 	 * The most windows one stage can have, extension included: the onset detector's bar
 	 * grows with it (log). 0: JUDGE_DEFAULT_HORIZON.
@@ -113,24 +113,24 @@ struct judge_decision {
 	 */
 	double observed;
 	double limit;
-	double ci_lo, ci_hi;		/* CI of observed at conf; NAN when not computed */
+	double ci_lo, ci_hi; /* CI of observed at conf; NAN when not computed */
 	double conf;
-	double p_value;			/* end of stage: p of H0 observed <= limit, or NAN */
-	double e_value;			/* sequential: the largest e-value so far, or NAN */
-	double e_bar;			/* ... and the e-value that rejects */
-	double alpha;			/* this test's share of the budget */
+	double p_value; /* end of stage: p of H0 observed <= limit, or NAN */
+	double e_value; /* sequential: the largest e-value so far, or NAN */
+	double e_bar;	/* ... and the e-value that rejects */
+	double alpha;	/* this test's share of the budget */
 	/* what the evidence rests on: events and calls, or windows for JUDGE_P50 / JUDGE_P99 */
 	uint64_t canary_bad, canary_n, ref_bad, ref_n;
 	/* the reference's overdispersion the counts were discounted by (1: none), or NAN */
 	double dispersion;
 	unsigned int windows;
-	const char *note;		/* why a test gave no data or passed trivially, or NULL */
+	const char *note; /* why a test gave no data or passed trivially, or NULL */
 };
 
 struct judge_result {
 	enum judge_verdict verdict;
-	int reason;			/* index in d[] behind the verdict, or -1 */
-	struct judge_decision d[JUDGE_NMETRICS];	/* indexed by enum judge_metric */
+	int reason;				 /* index in d[] behind the verdict, or -1 */
+	struct judge_decision d[JUDGE_NMETRICS]; /* indexed by enum judge_metric */
 };
 
 struct judge_series {
@@ -146,17 +146,17 @@ struct judge_cells {
 /* one per-window latency test (p50, p90 or p99) */
 struct judge_qtest {
 	double q, limit;
-	uint64_t min_calls;		/* per window, in each arm */
-	struct judge_series base;	/* baseline windows' log quantile */
-	struct judge_series did;	/* DiD: canary-arm minus control-arm log quantile, baseline */
-	struct judge_series can;	/* the stage's window values */
-	struct judge_series fallback;	/* concurrent without DiD: differences of baseline windows */
+	uint64_t min_calls;	      /* per window, in each arm */
+	struct judge_series base;     /* baseline windows' log quantile */
+	struct judge_series did;      /* DiD: canary-arm minus control-arm log quantile, baseline */
+	struct judge_series can;      /* the stage's window values */
+	struct judge_series fallback; /* concurrent without DiD: differences of baseline windows */
 	/* the reference in use this stage, from its first window on */
 	bool ready, usable;
-	unsigned int unjudged;		/* canary windows seen without a usable reference */
+	unsigned int unjudged; /* canary windows seen without a usable reference */
 	const struct judge_series *ref;
-	double m, s, m_hi, m_lo;	/* its mean, scale and the mean's confidence bounds */
-	double infl;			/* before/after: the scale's inflation for drift, >= 1 */
+	double m, s, m_hi, m_lo; /* its mean, scale and the mean's confidence bounds */
+	double infl;		 /* before/after: the scale's inflation for drift, >= 1 */
 	struct eproc fail_par, fail_rank, pass_par, pass_rank, onset;
 	const char *note;
 };
@@ -165,24 +165,24 @@ struct judge {
 	char name[JUDGE_NAME_MAX];
 	struct judge_config cfg;
 	double alpha_seq, alpha_end;
-	double beta_test;			/* one quantile test's false-PASS budget */
+	double beta_test; /* one quantile test's false-PASS budget */
 	/* the baseline */
 	unsigned int base_windows;
 	uint64_t base_calls, base_errors;
-	bool started;				/* a stage window came: baseline closed */
+	bool started; /* a stage window came: baseline closed */
 	/* the stage */
-	struct seqtest seq;			/* the error rate, every window */
-	bool seq_used;				/* a window had reference calls */
+	struct seqtest seq; /* the error rate, every window */
+	bool seq_used;	    /* a window had reference calls */
 	unsigned int windows, finishes;
 	uint64_t can_calls, can_errors, ref_calls, ref_errors;
-	struct judge_cells cells;		/* over the whole run, not reset per stage */
+	struct judge_cells cells; /* over the whole run, not reset per stage */
 	/* the per-window tests (p50, p90, p99) and the rare-call test */
 	struct judge_qtest qt[3];
 	double alpha_test;
-	uint64_t base_hist[HC_HIST_BUCKETS];	/* every baseline window */
-	uint64_t did_hist[HC_HIST_BUCKETS];	/* DiD: the canary arm's baseline windows */
-	bool did;				/* this stage has DiD baseline windows */
-	uint64_t rare_k, rare_m;		/* canary calls above the bar, judged calls */
+	uint64_t base_hist[HC_HIST_BUCKETS]; /* every baseline window */
+	uint64_t did_hist[HC_HIST_BUCKETS];  /* DiD: the canary arm's baseline windows */
+	bool did;			     /* this stage has DiD baseline windows */
+	uint64_t rare_k, rare_m;	     /* canary calls above the bar, judged calls */
 	unsigned int rare_looks;
 	bool rare_active, rare_rejected;
 	double rare_p, rare_bar_p;
@@ -214,8 +214,8 @@ int judge__add_cell(struct judge *j, const struct hc_snapshot *cell);
  * (JUDGE_BEFORE_AFTER). @res gets FAIL as soon as a sequential test rejects, else PENDING.
  * 0, -EINVAL for a @ref that does not fit the design, -ENOMEM.
  */
-int judge__window(struct judge *j, const struct hc_snapshot *canary,
-		  const struct hc_snapshot *ref, struct judge_result *res);
+int judge__window(struct judge *j, const struct hc_snapshot *canary, const struct hc_snapshot *ref,
+		  struct judge_result *res);
 /* the end-of-stage verdict; -ERANGE past cfg.max_finish calls, -ENOMEM */
 int judge__finish(struct judge *j, struct judge_result *res);
 /* forget the stage, keep the baseline */
@@ -247,7 +247,7 @@ struct judge_fatal {
 	double can_exposure, ref_exposure;
 	unsigned int looks;
 	bool rejected;
-	double p;			/* the last look's p-value, or NAN */
+	double p; /* the last look's p-value, or NAN */
 };
 
 /* 0, or -EINVAL unless 0 < alpha < 1 and r0 > 0 */

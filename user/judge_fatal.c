@@ -49,8 +49,8 @@ int judge_fatal__window(struct judge_fatal *f, uint64_t can_deaths, double can_e
 {
 	double er, bar;
 
-	if (!f || !d || !(can_exposure >= 0) || !(ref_exposure >= 0) ||
-	    !isfinite(can_exposure) || !isfinite(ref_exposure))
+	if (!f || !d || !(can_exposure >= 0) || !(ref_exposure >= 0) || !isfinite(can_exposure) ||
+	    !isfinite(ref_exposure))
 		return -EINVAL;
 	f->can_deaths += can_deaths;
 	f->can_exposure += can_exposure;
@@ -69,8 +69,9 @@ int judge_fatal__window(struct judge_fatal *f, uint64_t can_deaths, double can_e
 	d->metric = JUDGE_ERRORS_SEQ;
 	d->verdict = f->rejected ? JUDGE_FAIL : JUDGE_PENDING;
 	d->observed = er > 0 && f->can_exposure > 0 ?
-		      (f->can_deaths / f->can_exposure) /
-		      ((f->base_deaths + f->ref_deaths + 0.5) / er) : NAN;
+			      (f->can_deaths / f->can_exposure) /
+				      ((f->base_deaths + f->ref_deaths + 0.5) / er) :
+			      NAN;
 	d->limit = f->r0;
 	d->ci_lo = d->ci_hi = d->conf = NAN;
 	d->p_value = f->p;

@@ -117,8 +117,10 @@ int klp__unload(const char *name, char *err, size_t errlen)
 		int ret = -errno;
 
 		snprintf(err, errlen, "unloading module '%s' failed: %s%s", mn, strerror(-ret),
-			 ret == -EWOULDBLOCK || ret == -EBUSY ? " (still in use: refcnt > 0; a "
-			 "livepatch must be disabled and gone from sysfs first)" : "");
+			 ret == -EWOULDBLOCK || ret == -EBUSY ?
+				 " (still in use: refcnt > 0; a "
+				 "livepatch must be disabled and gone from sysfs first)" :
+				 "");
 		return ret;
 	}
 	return 0;
@@ -220,7 +222,7 @@ static void find_ref_vermagic(const struct klp_sys *sys, struct klp_kernel *k)
 			name[strcspn(name, ".")] = '\0';
 			pathf(key, sizeof(key), " %s ", name);
 			is_loaded = loaded && strstr(loaded, key);
-			if (is_loaded != (pass == 0))	/* loaded ones in pass 0, others in 1 */
+			if (is_loaded != (pass == 0)) /* loaded ones in pass 0, others in 1 */
 				continue;
 			tries++;
 			ref_from(dir, line, k);
@@ -331,13 +333,15 @@ int klp__vermagic_match(const struct klp_kernel *k, const char *vermagic, char *
 				 rest, ref, k->ref_vermagic_src);
 			return -EINVAL;
 		}
-		snprintf(why, len, "vermagic '%s %s' matches the kernel and in-tree %s", rel,
-			 rest, k->ref_vermagic_src);
+		snprintf(why, len, "vermagic '%s %s' matches the kernel and in-tree %s", rel, rest,
+			 k->ref_vermagic_src);
 		return 0;
 	}
 	if (!k->uts_version[0]) {
-		snprintf(why, len, "release %s matches; flags '%s' not checked (no in-tree module "
-			 "file and no kernel version string to compare)", rel, rest);
+		snprintf(why, len,
+			 "release %s matches; flags '%s' not checked (no in-tree module "
+			 "file and no kernel version string to compare)",
+			 rel, rest);
 		return 1;
 	}
 	smp = has_word(rest, "SMP");
@@ -345,14 +349,16 @@ int klp__vermagic_match(const struct klp_kernel *k, const char *vermagic, char *
 	rt = has_word(rest, "preempt_rt");
 	ksmp = has_word(k->uts_version, "SMP");
 	krt = has_word(k->uts_version, "PREEMPT_RT");
-	kpreempt = has_word(k->uts_version, "PREEMPT") || has_word(k->uts_version,
-								    "PREEMPT_DYNAMIC");
+	kpreempt = has_word(k->uts_version, "PREEMPT") ||
+		   has_word(k->uts_version, "PREEMPT_DYNAMIC");
 	if (smp != ksmp || (krt ? !(rt || preempt) : (preempt != kpreempt || rt))) {
 		snprintf(why, len, "vermagic flags '%s' do not fit the kernel's '%s'", rest,
 			 k->uts_version);
 		return -EINVAL;
 	}
-	snprintf(why, len, "release %s matches; SMP/preempt flags fit '%s' (no in-tree module "
-		 "file to compare mod_unload/modversions with)", rel, k->uts_version);
+	snprintf(why, len,
+		 "release %s matches; SMP/preempt flags fit '%s' (no in-tree module "
+		 "file to compare mod_unload/modversions with)",
+		 rel, k->uts_version);
 	return 1;
 }

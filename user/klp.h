@@ -27,16 +27,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define KLP_NAME_MAX		64	/* module and object names (kernel: 56) */
-#define KLP_SYM_MAX		256	/* function names */
-#define KLP_VERMAGIC_MAX	256
+#define KLP_NAME_MAX	 64  /* module and object names (kernel: 56) */
+#define KLP_SYM_MAX	 256 /* function names */
+#define KLP_VERMAGIC_MAX 256
 
-#define KLP_KVER(a, b, c)	(((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+#define KLP_KVER(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
 
 /* where the system is: a root directory, plus the tracefs mount, which may be elsewhere */
 struct klp_sys {
 	char root[PATH_MAX];	/* "" for the real system; paths are root + "/sys/...", etc. */
-	char tracefs[PATH_MAX];	/* tracefs (real: /sys/kernel/tracing or debugfs's) */
+	char tracefs[PATH_MAX]; /* tracefs (real: /sys/kernel/tracing or debugfs's) */
 	uid_t trusted_uid;	/* owner required of the policy and the artefact (check 3): 0 */
 	unsigned int poll_ms;	/* transition and sysfs polling interval: 20 ms */
 };
@@ -69,13 +69,13 @@ struct klp_mod {
 	char depends[256];
 	char srcversion[64];
 	char description[256];
-	bool livepatch;		/* livepatch=Y */
-	bool retpoline;		/* retpoline=Y */
-	bool intree;		/* intree=Y: built in the kernel tree (taints O otherwise) */
-	bool has_modinfo;	/* a .modinfo section was found */
+	bool livepatch;	  /* livepatch=Y */
+	bool retpoline;	  /* retpoline=Y */
+	bool intree;	  /* intree=Y: built in the kernel tree (taints O otherwise) */
+	bool has_modinfo; /* a .modinfo section was found */
 	/* appended signature ("~Module signature appended~"); not verified here */
 	bool signed_;
-	char sig_info[128];	/* "PKCS#7, 2 bytes signer, 512 bytes" style, or "" */
+	char sig_info[128]; /* "PKCS#7, 2 bytes signer, 512 bytes" style, or "" */
 	/*
 	 * What the module patches, found before loading it (see klp_mod__read()). objs lists
 	 * the objects once each; funcs every function. funcs_known: the function list came
@@ -116,18 +116,18 @@ int klp_mod__patches(const struct klp_mod *mod, const char *obj, const char *nam
 
 struct klp_patch_obj {
 	char name[KLP_NAME_MAX];
-	int patched;		/* <object>/patched, -1 absent (before 6.0) */
+	int patched; /* <object>/patched, -1 absent (before 6.0) */
 };
 
 struct klp_patch {
 	char name[KLP_NAME_MAX];
-	int enabled;		/* 0 or 1 */
-	int transition;		/* 0 or 1, -1 absent (before 4.12) */
-	int replace;		/* 0 or 1, -1 absent (before 6.11) */
-	int stack_order;	/* >= 1, -1 absent (before 6.13) */
+	int enabled;	 /* 0 or 1 */
+	int transition;	 /* 0 or 1, -1 absent (before 4.12) */
+	int replace;	 /* 0 or 1, -1 absent (before 6.11) */
+	int stack_order; /* >= 1, -1 absent (before 6.13) */
 	struct klp_patch_obj *objs;
 	size_t nr_objs;
-	struct klp_func_ref *funcs;	/* from the "<func>,<sympos>" dirs */
+	struct klp_func_ref *funcs; /* from the "<func>,<sympos>" dirs */
 	size_t nr_funcs;
 };
 
@@ -172,9 +172,9 @@ int klp__disable(const struct klp_sys *sys, const char *name, char *err, size_t 
 struct klp_blocker {
 	pid_t pid;
 	pid_t tid;
-	int state;		/* its patch_state: 0 unpatched, 1 patched */
+	int state; /* its patch_state: 0 unpatched, 1 patched */
 	char comm[32];
-	char *stack;		/* /proc/PID/task/TID/stack, "" if unreadable */
+	char *stack; /* /proc/PID/task/TID/stack, "" if unreadable */
 };
 
 /*
@@ -205,17 +205,17 @@ int klp__refcnt(const struct klp_sys *sys, const char *name);
 /* ---- kernel facts ----------------------------------------------------------------------- */
 
 struct klp_kernel {
-	char release[65];	/* uname -r, read from /proc/sys/kernel/osrelease */
-	unsigned int version;	/* KLP_KVER() of release, 0 if it does not parse */
-	char uts_version[256];	/* /proc/sys/kernel/version: "#1 SMP PREEMPT_DYNAMIC ..." */
-	bool livepatch;		/* /sys/kernel/livepatch is a directory */
-	int ftrace_enabled;	/* /proc/sys/kernel/ftrace_enabled: 1, 0, -1 absent */
-	int sig_enforce;	/* /sys/module/module/parameters/sig_enforce: 1, 0, -1 absent */
-	char lockdown[32];	/* [selected] word of /sys/kernel/security/lockdown, "" absent */
+	char release[65];      /* uname -r, read from /proc/sys/kernel/osrelease */
+	unsigned int version;  /* KLP_KVER() of release, 0 if it does not parse */
+	char uts_version[256]; /* /proc/sys/kernel/version: "#1 SMP PREEMPT_DYNAMIC ..." */
+	bool livepatch;	       /* /sys/kernel/livepatch is a directory */
+	int ftrace_enabled;    /* /proc/sys/kernel/ftrace_enabled: 1, 0, -1 absent */
+	int sig_enforce;       /* /sys/module/module/parameters/sig_enforce: 1, 0, -1 absent */
+	char lockdown[32];     /* [selected] word of /sys/kernel/security/lockdown, "" absent */
 	bool have_taint;
-	unsigned long taint;	/* /proc/sys/kernel/tainted */
-	char cmdline[4096];	/* /proc/cmdline, without the newline */
-	bool kprobes;		/* the kprobe PMU or tracefs kprobe_events exists */
+	unsigned long taint; /* /proc/sys/kernel/tainted */
+	char cmdline[4096];  /* /proc/cmdline, without the newline */
+	bool kprobes;	     /* the kprobe PMU or tracefs kprobe_events exists */
 	/*
 	 * The rest of the vermagic that modules for this kernel must have (after the release):
 	 * from the .modinfo of an in-tree module file under /lib/modules/<release>/ (listed in
@@ -241,8 +241,7 @@ int klp_kernel__read(const struct klp_sys *sys, struct klp_kernel *k);
  * Returns 0 if it fits, 1 if it fits as far as rule 3 can tell, -EINVAL if not; @why says
  * what was compared.
  */
-int klp__vermagic_match(const struct klp_kernel *k, const char *vermagic, char *why,
-			size_t len);
+int klp__vermagic_match(const struct klp_kernel *k, const char *vermagic, char *why, size_t len);
 
 /*
  * Has a livepatch transition been forced on this boot? The kernel keeps no flag a reader can

@@ -20,8 +20,8 @@
 
 /* snprintf() for paths built from other paths: truncation is possible and harmless (the
  * open fails), so gcc's -Wformat-truncation has nothing to say about it here */
-static inline int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len,
-							      const char *fmt, ...)
+static inline int __attribute__((format(printf, 3, 4)))
+pathf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

@@ -18,8 +18,8 @@
 #include "klp.h"
 #include "klp_int.h"
 
-#define MAX_MODULE_BYTES	(512u << 20)	/* larger "modules" are refused */
-#define SIG_MAGIC		"~Module signature appended~\n"
+#define MAX_MODULE_BYTES (512u << 20) /* larger "modules" are refused */
+#define SIG_MAGIC	 "~Module signature appended~\n"
 
 /* ---- reading a module file -------------------------------------------------------------- */
 
@@ -106,7 +106,7 @@ static void parse_modinfo(const char *p, size_t size, struct klp_mod *mod)
 			p++;
 			continue;
 		}
-		if (p + n == end)	/* not NUL-terminated: ignore the tail */
+		if (p + n == end) /* not NUL-terminated: ignore the tail */
 			break;
 		eq = memchr(p, '=', n);
 		if (eq) {
@@ -138,7 +138,7 @@ static void parse_modinfo(const char *p, size_t size, struct klp_mod *mod)
 
 static int add_obj(struct klp_mod *mod, const char *name)
 {
-	char (*no)[KLP_NAME_MAX];
+	char(*no)[KLP_NAME_MAX];
 	size_t i;
 
 	for (i = 0; i < mod->nr_objs; i++)
@@ -155,10 +155,10 @@ static int add_obj(struct klp_mod *mod, const char *name)
 /* --- the static struct klp_patch, found through relocations --- */
 
 struct rel {
-	uint64_t off;		/* where, in the section being relocated */
-	size_t tsec;		/* target section index, 0 for an undefined symbol */
-	uint64_t toff;		/* target offset in it: symbol value + addend */
-	bool this_module;	/* against the symbol __this_module */
+	uint64_t off;	  /* where, in the section being relocated */
+	size_t tsec;	  /* target section index, 0 for an undefined symbol */
+	uint64_t toff;	  /* target offset in it: symbol value + addend */
+	bool this_module; /* against the symbol __this_module */
 };
 
 struct sec {
@@ -170,12 +170,12 @@ struct sec {
 
 struct elfmod {
 	Elf *elf;
-	bool swap;		/* file byte order differs from ours */
+	bool swap; /* file byte order differs from ours */
 	size_t nsec;
 	struct sec *secs;
 	Elf_Data *symdata;
 	size_t nsyms;
-	size_t strndx;		/* string table of the symbols */
+	size_t strndx; /* string table of the symbols */
 };
 
 static int rel_cmp(const void *a, const void *b)
@@ -363,7 +363,7 @@ static int walk_funcs(const struct elfmod *em, struct klp_mod *mod, const char *
 	int ret;
 
 	if (!sym_extent(em, fs, foff, &start, &end) || start != foff)
-		end = foff + 8;		/* no symbol: only the first element */
+		end = foff + 8; /* no symbol: only the first element */
 	for (i = 0; i < sec->nr; i++) {
 		if (sec->rels[i].off < foff || sec->rels[i].off >= end)
 			continue;
@@ -389,7 +389,7 @@ static int walk_objs(const struct elfmod *em, struct klp_mod *mod, size_t os, ui
 	int ret;
 
 	if (!sym_extent(em, os, ooff, &start, &end) || start != ooff)
-		end = ooff + 16;	/* no symbol: only the first element */
+		end = ooff + 16; /* no symbol: only the first element */
 	for (i = 0; i < sec->nr; i++) {
 		r = &sec->rels[i];
 		if (r->off < ooff + 8 || r->off >= end || !sec_data(em, r->tsec) ||
@@ -398,7 +398,7 @@ static int walk_objs(const struct elfmod *em, struct klp_mod *mod, size_t os, ui
 		nr = find_rel(em, os, r->off - 8);
 		name = nr ? string_at(em, nr->tsec, nr->toff) : NULL;
 		if (nr && !name)
-			continue;	/* the field before is a pointer, but not a name */
+			continue; /* the field before is a pointer, but not a name */
 		ret = add_obj(mod, name ? name : "vmlinux");
 		if (!ret)
 			ret = walk_funcs(em, mod, name ? name : "vmlinux", r->tsec, r->toff);
@@ -440,8 +440,7 @@ static int find_klp_patch(const struct elfmod *em, struct klp_mod *mod)
 	return 0;
 }
 
-static int read_elf(const char *buf, size_t size, struct klp_mod *mod, char *err,
-		    size_t errlen)
+static int read_elf(const char *buf, size_t size, struct klp_mod *mod, char *err, size_t errlen)
 {
 	struct elfmod em = { 0 };
 	Elf_Scn *scn = NULL;

@@ -17,7 +17,7 @@
 #include "klp.h"
 #include "klp_int.h"
 
-#define FORCED_MSG		"forcing remaining tasks to the patched state"
+#define FORCED_MSG "forcing remaining tasks to the patched state"
 
 static bool all_digits(const char *s)
 {
@@ -139,7 +139,7 @@ int klp__list(const struct klp_sys *sys, struct klp_patch **out, size_t *n, char
 		pathf(pdir, sizeof(pdir), "%s/%s", dir, de->d_name);
 		pathf(path, sizeof(path), "%s/enabled", pdir);
 		if (!is_dir(pdir) || read_long(path, &v))
-			continue;	/* not a patch, or gone meanwhile */
+			continue; /* not a patch, or gone meanwhile */
 		nl = realloc(list, (cnt + 1) * sizeof(*nl));
 		if (!nl) {
 			ret = -ENOMEM;
@@ -157,7 +157,7 @@ int klp__list(const struct klp_sys *sys, struct klp_patch **out, size_t *n, char
 		pathf(path, sizeof(path), "%s/stack_order", pdir);
 		p->stack_order = read_long(path, &v) ? -1 : (int)v;
 		ret = read_patch_objs(pdir, p);
-		if (ret == -ENOENT) {	/* freed while we read it */
+		if (ret == -ENOENT) { /* freed while we read it */
 			patch_free_members(p);
 			cnt--;
 			ret = 0;
@@ -384,7 +384,7 @@ int klp__blockers(const struct klp_sys *sys, int target, struct klp_blocker **ou
 		pathf(tasks, sizeof(tasks), "%s/%s/task", proc, pe->d_name);
 		td = opendir(tasks);
 		if (!td)
-			continue;	/* exited meanwhile */
+			continue; /* exited meanwhile */
 		while ((te = readdir(td))) {
 			if (!all_digits(te->d_name))
 				continue;
@@ -430,7 +430,7 @@ static bool kmsg_line_has(const char *line, const char *needle)
 		return false;
 	pri = strtol(line, &end, 10);
 	if (end == line || *end != ',' || pri >= 8)
-		return false;	/* facility != 0: written by a process */
+		return false; /* facility != 0: written by a process */
 	return strstr(semi + 1, needle) != NULL;
 }
 
@@ -451,7 +451,7 @@ static int scan_kmsg(const struct klp_sys *sys, char *why, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten while reading: go on */
+			continue; /* records overwritten while reading: go on */
 		if (n <= 0)
 			break;
 		for (i = 0; i < (size_t)n && !found; i++) {
@@ -497,10 +497,11 @@ int klp__forced(const struct klp_sys *sys, char *why, size_t len)
 			continue;
 		refcnt = klp__refcnt(sys, de->d_name);
 		if (refcnt > 0) {
-			snprintf(why, len, "livepatch module '%s' is no longer a patch in "
+			snprintf(why, len,
+				 "livepatch module '%s' is no longer a patch in "
 				 "/sys/kernel/livepatch but keeps refcnt %d: its transition was "
-				 "forced, so the kernel never dropped its reference", de->d_name,
-				 refcnt);
+				 "forced, so the kernel never dropped its reference",
+				 de->d_name, refcnt);
 			closedir(d);
 			return 1;
 		}

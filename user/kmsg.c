@@ -79,10 +79,14 @@ enum kmsg_class kmsg__classify(const struct kmsg_record *r)
 const char *kmsg_class__name(enum kmsg_class c)
 {
 	static const char *const names[] = {
-		[KMSG_NONE] = "none",		[KMSG_WARNING] = "warning",
-		[KMSG_BUG] = "bug",		[KMSG_OOPS] = "oops",
-		[KMSG_PANIC] = "panic",		[KMSG_SOFT_LOCKUP] = "soft_lockup",
-		[KMSG_HARD_LOCKUP] = "hard_lockup", [KMSG_HUNG_TASK] = "hung_task",
+		[KMSG_NONE] = "none",
+		[KMSG_WARNING] = "warning",
+		[KMSG_BUG] = "bug",
+		[KMSG_OOPS] = "oops",
+		[KMSG_PANIC] = "panic",
+		[KMSG_SOFT_LOCKUP] = "soft_lockup",
+		[KMSG_HARD_LOCKUP] = "hard_lockup",
+		[KMSG_HUNG_TASK] = "hung_task",
 		[KMSG_RCU_STALL] = "rcu_stall",
 	};
 

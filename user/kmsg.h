@@ -12,9 +12,9 @@
 
 enum kmsg_class {
 	KMSG_NONE = 0,
-	KMSG_WARNING,		/* WARN() */
-	KMSG_BUG,		/* BUG(), "BUG: ..." */
-	KMSG_OOPS,		/* Oops, general protection fault */
+	KMSG_WARNING, /* WARN() */
+	KMSG_BUG,     /* BUG(), "BUG: ..." */
+	KMSG_OOPS,    /* Oops, general protection fault */
 	KMSG_PANIC,
 	KMSG_SOFT_LOCKUP,
 	KMSG_HARD_LOCKUP,
@@ -26,8 +26,8 @@ struct kmsg_record {
 	unsigned int facility;
 	unsigned int level;
 	uint64_t seq;
-	uint64_t ts_us;		/* CLOCK_MONOTONIC, microseconds */
-	const char *text;	/* points into the parsed buffer */
+	uint64_t ts_us;	  /* CLOCK_MONOTONIC, microseconds */
+	const char *text; /* points into the parsed buffer */
 	size_t text_len;
 };
 

@@ -107,14 +107,18 @@ int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
 	}
 	/* probes by name land on the first of several static functions: refuse to guess */
 	if (n > 1) {
-		snprintf(err, errlen, "kernel function name '%s' is ambiguous: %d functions in "
-			 "/proc/kallsyms have it", name, n);
+		snprintf(err, errlen,
+			 "kernel function name '%s' is ambiguous: %d functions in "
+			 "/proc/kallsyms have it",
+			 name, n);
 		return -ENOTUNIQ;
 	}
 	tracefs = ksym__tracefs();
 	if (!tracefs) {
-		snprintf(err, errlen, "cannot find tracefs to check that '%s' is traceable; "
-			 "mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'", name);
+		snprintf(err, errlen,
+			 "cannot find tracefs to check that '%s' is traceable; "
+			 "mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'",
+			 name);
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/available_filter_functions", tracefs);
@@ -124,8 +128,10 @@ int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
 		return ret;
 	}
 	if (!n) {
-		snprintf(err, errlen, "kernel function '%s' is not traceable (not in %s: notrace, "
-			 "inlined or init code)", name, path);
+		snprintf(err, errlen,
+			 "kernel function '%s' is not traceable (not in %s: notrace, "
+			 "inlined or init code)",
+			 name, path);
 		return -EPERM;
 	}
 	/* "0xffffffff81000000-0xffffffff81000010\tname": absent without debugfs, which is fine */
@@ -153,7 +159,7 @@ int ksym__ret_width(const char *name)
 	if (id <= 0)
 		goto out;
 	t = btf__type_by_id(btf, id);
-	t = t ? btf__type_by_id(btf, t->type) : NULL;	/* the FUNC_PROTO */
+	t = t ? btf__type_by_id(btf, t->type) : NULL; /* the FUNC_PROTO */
 	if (!t || !t->type)
 		goto out;
 	size = btf__resolve_size(btf, t->type);

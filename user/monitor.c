@@ -19,25 +19,25 @@
 
 struct monitor_func {
 	struct hc_funcspec spec;
-	char *path;			/* user: resolved path */
-	dev_t dev;			/* user: the file, however it was named */
+	char *path; /* user: resolved path */
+	dev_t dev;  /* user: the file, however it was named */
 	ino_t ino;
-	struct hc_elfsym sym;		/* user: where the uprobe goes */
-	int kprobe_ok;			/* kernel: not on the kprobe blacklist */
+	struct hc_elfsym sym; /* user: where the uprobe goes */
+	int kprobe_ok;	      /* kernel: not on the kprobe blacklist */
 	uint64_t cookie;
-	struct monitor_bpf *inst;	/* fentry: the instance whose programs target this one */
+	struct monitor_bpf *inst; /* fentry: the instance whose programs target this one */
 	struct bpf_link *entry;
 	struct bpf_link *exit;
-	bool deferred;			/* attached by monitor__attach_func() only */
+	bool deferred; /* attached by monitor__attach_func() only */
 };
 
 struct monitor {
-	enum hc_probe_mode mode;	/* as asked */
-	enum hc_probe_mode kmode;	/* as used for kernel functions */
+	enum hc_probe_mode mode;  /* as asked */
+	enum hc_probe_mode kmode; /* as used for kernel functions */
 	struct monitor_func *funcs;
 	size_t nr, nr_kernel;
 	struct monitor_bpf *skel;
-	struct hc_ctl *ctl;		/* mmap of the ctl map */
+	struct hc_ctl *ctl; /* mmap of the ctl map */
 	int ncpus;
 	struct hc_fstats *percpu;
 };
@@ -119,7 +119,8 @@ static int add_user(struct monitor_func *fn, char *err, size_t errlen, bool defe
 			return -ESRCH;
 		}
 		if (!ret) {
-			snprintf(err, errlen, "process %d does not map '%s'", fn->spec.pid, fn->path);
+			snprintf(err, errlen, "process %d does not map '%s'", fn->spec.pid,
+				 fn->path);
 			return -ESRCH;
 		}
 	}
@@ -183,7 +184,8 @@ int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int er
 		if (o->spec.kind != spec->kind || o->spec.pid != spec->pid)
 			continue;
 		if (spec->kind == HC_FUNC_KERNEL ? !strcmp(o->spec.symbol, spec->symbol) :
-		    o->ino == fn->ino && o->dev == fn->dev && o->sym.offset == fn->sym.offset) {
+						   o->ino == fn->ino && o->dev == fn->dev &&
+							   o->sym.offset == fn->sym.offset) {
 			snprintf(err, errlen, "it is the same function as '%s', already watched",
 				 o->spec.text);
 			ret = -EEXIST;
@@ -260,8 +262,9 @@ static int load_fentry(struct monitor *m, struct monitor_func *fn, char *err, si
 	ret = ret ?: bpf_map__reuse_fd(s->maps.stats, bpf_map__fd(m->skel->maps.stats));
 	ret = ret ?: bpf_map__reuse_fd(s->maps.ctl, bpf_map__fd(m->skel->maps.ctl));
 	ret = ret ?: bpf_map__reuse_fd(s->maps.task_frames, bpf_map__fd(m->skel->maps.task_frames));
-	ret = ret ?: bpf_map__reuse_fd(s->maps.watched_tgids,
-				       bpf_map__fd(m->skel->maps.watched_tgids));
+	ret = ret   ?:
+		      bpf_map__reuse_fd(s->maps.watched_tgids,
+					bpf_map__fd(m->skel->maps.watched_tgids));
 	ret = ret ?: bpf_program__set_attach_target(s->progs.hc_fentry, 0, fn->spec.symbol);
 	ret = ret ?: bpf_program__set_attach_target(s->progs.hc_fexit, 0, fn->spec.symbol);
 	ret = ret ?: monitor_bpf__load(s);
@@ -308,14 +311,18 @@ static int pick_kernel_mode(struct monitor *m, char *err, size_t errlen)
 	/* the probe result decides: a kernel without trampolines falls back to kprobes */
 	m->kmode = HC_MODE_KPROBE;
 	if (!ksym__kprobes_available()) {
-		snprintf(err, errlen, "this kernel can trace no kernel function: fentry failed (%s) "
-			 "and it has no kprobes (CONFIG_KPROBES)", ferr[0] ? ferr : "not tried");
+		snprintf(err, errlen,
+			 "this kernel can trace no kernel function: fentry failed (%s) "
+			 "and it has no kprobes (CONFIG_KPROBES)",
+			 ferr[0] ? ferr : "not tried");
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < m->nr; i++) {
 		if (m->funcs[i].spec.kind == HC_FUNC_KERNEL && !m->funcs[i].kprobe_ok) {
-			snprintf(err, errlen, "kernel function '%s' is on the kprobe blacklist; "
-				 "use '--mode fentry'", m->funcs[i].spec.symbol);
+			snprintf(err, errlen,
+				 "kernel function '%s' is on the kprobe blacklist; "
+				 "use '--mode fentry'",
+				 m->funcs[i].spec.symbol);
 			return -EPERM;
 		}
 	}
@@ -361,22 +368,23 @@ static struct bpf_link *attach_one(struct monitor *m, struct monitor_func *fn, i
 	if (fn->spec.kind == HC_FUNC_USER) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret_probe, .bpf_cookie = fn->cookie);
 
-		return bpf_program__attach_uprobe_opts(ret_probe ? m->skel->progs.hc_uretprobe
-								 : m->skel->progs.hc_uprobe,
+		return bpf_program__attach_uprobe_opts(ret_probe ? m->skel->progs.hc_uretprobe :
+								   m->skel->progs.hc_uprobe,
 						       fn->spec.pid ? fn->spec.pid : -1, fn->path,
 						       fn->sym.offset, &uo);
 	}
 	if (m->kmode == HC_MODE_FENTRY) {
 		LIBBPF_OPTS(bpf_trace_opts, to, .cookie = fn->cookie);
 
-		return bpf_program__attach_trace_opts(ret_probe ? fn->inst->progs.hc_fexit
-								: fn->inst->progs.hc_fentry, &to);
+		return bpf_program__attach_trace_opts(ret_probe ? fn->inst->progs.hc_fexit :
+								  fn->inst->progs.hc_fentry,
+						      &to);
 	}
 	{
 		LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = ret_probe, .bpf_cookie = fn->cookie);
 
-		return bpf_program__attach_kprobe_opts(ret_probe ? m->skel->progs.hc_kretprobe
-								 : m->skel->progs.hc_kprobe,
+		return bpf_program__attach_kprobe_opts(ret_probe ? m->skel->progs.hc_kretprobe :
+								   m->skel->progs.hc_kprobe,
 						       fn->spec.symbol, &ko);
 	}
 }

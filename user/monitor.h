@@ -12,7 +12,7 @@
 #include "histogram.h"
 
 enum hc_probe_mode {
-	HC_MODE_AUTO,	/* fentry/fexit where the kernel allows it, else kprobes */
+	HC_MODE_AUTO, /* fentry/fexit where the kernel allows it, else kprobes */
 	HC_MODE_FENTRY,
 	HC_MODE_KPROBE,
 };
@@ -20,8 +20,8 @@ enum hc_probe_mode {
 struct monitor;
 
 struct monitor_health {
-	uint64_t storage_fail;	/* calls not timed: no per-thread storage */
-	uint64_t prog_misses;	/* program runs the kernel skipped (recursion, busy CPU) */
+	uint64_t storage_fail; /* calls not timed: no per-thread storage */
+	uint64_t prog_misses;  /* program runs the kernel skipped (recursion, busy CPU) */
 };
 
 int monitor__new(struct monitor **m, enum hc_probe_mode mode);
@@ -33,7 +33,7 @@ int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode
 		 size_t errlen);
 /* monitor__add_flags(): not attached by monitor__attach(), nor checked against the PID's
  * mappings; monitor__attach_func() attaches it later (a patch library's function) */
-#define MONITOR_DEFERRED	0x1
+#define MONITOR_DEFERRED 0x1
 int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int err_mode,
 		       unsigned int flags, char *err, size_t errlen);
 /* load the programs and pick the kernel probe mode; @err as above */

@@ -100,7 +100,9 @@ out_parser:
 }
 
 static const struct input_kind policy_input = {
-	.what = "policy", .max = HC_POLICY_MAX_BYTES, .trusted = true,
+	.what = "policy",
+	.max = HC_POLICY_MAX_BYTES,
+	.trusted = true,
 };
 
 int policy__load(const char *path, struct hc_policy **out, struct policy_err *err)
@@ -180,8 +182,7 @@ const char *policy_err__format(const struct policy_err *err, char *buf, size_t l
 	if (!len)
 		return buf;
 	if (err->line <= 0)
-		snprintf(buf, len, "%s: %s%s%s", file, err->key, err->key[0] ? ": " : "",
-			 err->msg);
+		snprintf(buf, len, "%s: %s%s%s", file, err->key, err->key[0] ? ": " : "", err->msg);
 	else
 		snprintf(buf, len, "%s:%d:%d: %s%s%s", file, err->line, err->column, err->key,
 			 err->key[0] ? ": " : "", err->msg);

@@ -90,8 +90,8 @@
 #include "funcspec.h"
 #include "hotcanary.h"
 
-#define HC_POLICY_NAME_MAX	64
-#define HC_POLICY_MAX_BYTES	(1 << 20)	/* larger policy files are refused */
+#define HC_POLICY_NAME_MAX  64
+#define HC_POLICY_MAX_BYTES (1 << 20) /* larger policy files are refused */
 
 enum hc_patch_type {
 	HC_PATCH_KLP,
@@ -101,19 +101,19 @@ enum hc_patch_type {
 
 /* processes.order: which processes join the canary arm first */
 enum hc_proc_order {
-	HC_ORDER_RANDOM,		/* a fresh random order per run */
-	HC_ORDER_LISTED,		/* as listed in pids; exe: in PID order */
+	HC_ORDER_RANDOM, /* a fresh random order per run */
+	HC_ORDER_LISTED, /* as listed in pids; exe: in PID order */
 };
 
 enum hc_consistency {
-	HC_CONSISTENCY_STRICT,		/* no thread may have a frame in the old function */
-	HC_CONSISTENCY_RELAXED,		/* only the overwritten bytes must be free */
+	HC_CONSISTENCY_STRICT,	/* no thread may have a frame in the old function */
+	HC_CONSISTENCY_RELAXED, /* only the overwritten bytes must be free */
 };
 
 /* judge.on_inconclusive and judge.on_nodata (which has no extend) */
 enum hc_inconclusive {
-	HC_INCONCLUSIVE_HOLD,		/* stop deciding; a human resumes the run */
-	HC_INCONCLUSIVE_EXTEND,		/* once, by the stage's duration; then as rollback */
+	HC_INCONCLUSIVE_HOLD,	/* stop deciding; a human resumes the run */
+	HC_INCONCLUSIVE_EXTEND, /* once, by the stage's duration; then as rollback */
 	HC_INCONCLUSIVE_ROLLBACK,
 	HC_INCONCLUSIVE_COMMIT,
 };
@@ -124,14 +124,14 @@ enum hc_ab_end {
 };
 
 enum hc_targets_kind {
-	HC_TARGETS_NONE,		/* klp and exec: the patch is host-wide */
-	HC_TARGETS_COUNT,		/* a number of processes */
-	HC_TARGETS_PERCENT,		/* a percent of the matched processes */
+	HC_TARGETS_NONE,    /* klp and exec: the patch is host-wide */
+	HC_TARGETS_COUNT,   /* a number of processes */
+	HC_TARGETS_PERCENT, /* a percent of the matched processes */
 };
 
-struct hc_policy_func {			/* ulp: one redirected function */
-	char *old_sym;			/* in the target */
-	char *new_sym;			/* in the library */
+struct hc_policy_func { /* ulp: one redirected function */
+	char *old_sym;	/* in the target */
+	char *new_sym;	/* in the library */
 	enum hc_err_mode errors;
 };
 
@@ -144,25 +144,25 @@ struct hc_policy_stage {
 	char *name;
 	uint64_t duration_ns;
 	enum hc_targets_kind targets_kind;
-	unsigned int targets;		/* a count, or a percent 1..100 */
+	unsigned int targets; /* a count, or a percent 1..100 */
 };
 
 struct hc_policy {
-	char *source;			/* the file, or the name given to policy__parse() */
+	char *source; /* the file, or the name given to policy__parse() */
 	char *name;
 	struct {
 		enum hc_patch_type type;
-		bool has_sha256;	/* klp, ulp */
+		bool has_sha256; /* klp, ulp */
 		uint8_t sha256[32];
 		struct {
 			char *module;
-			char *replaces;		/* NULL: rollback disables and unloads */
+			char *replaces; /* NULL: rollback disables and unloads */
 			uint64_t transition_timeout_ns;
 		} klp;
 		struct {
-			char **apply;		/* NULL-terminated, for execvp() */
+			char **apply; /* NULL-terminated, for execvp() */
 			size_t nr_apply;
-			char **revert;		/* NULL-terminated */
+			char **revert; /* NULL-terminated */
 			size_t nr_revert;
 			uint64_t timeout_ns;
 		} exec;
@@ -170,14 +170,14 @@ struct hc_policy {
 			char *library;
 			char *target;
 			uint8_t build_id[64];
-			size_t build_id_len;	/* bytes */
+			size_t build_id_len; /* bytes */
 			struct hc_policy_func *functions;
 			size_t nr_functions;
 			enum hc_consistency consistency;
 			uint64_t deadline_ns;
 		} ulp;
 	} patch;
-	struct {				/* ulp only: exactly one of exe and pids */
+	struct { /* ulp only: exactly one of exe and pids */
 		char *exe;
 		pid_t *pids;
 		size_t nr_pids;
@@ -205,7 +205,7 @@ struct hc_policy {
 		double max_p99_ratio;
 		double max_error_ratio;
 		enum hc_inconclusive on_inconclusive;
-		enum hc_inconclusive on_nodata;	/* never EXTEND */
+		enum hc_inconclusive on_nodata; /* never EXTEND */
 		double beta;
 	} judge;
 	struct {

@@ -13,35 +13,46 @@
 #include "policy_int.h"
 #include "units.h"
 
-#define WHAT_DURATION	"a duration > 0 with a unit ms, s, m or h, e.g. 500ms, 30s, 2m"
-#define WHAT_NAME	"a name of 1 to 64 characters from [a-z0-9-], not starting with '-'"
-#define WHAT_RATIO	"a ratio > 1.0, e.g. 1.25"
-#define WHAT_SYMBOL	"a symbol name (letters, digits, '_', '.', '$', '@'), e.g. parse_request"
+#define WHAT_DURATION "a duration > 0 with a unit ms, s, m or h, e.g. 500ms, 30s, 2m"
+#define WHAT_NAME     "a name of 1 to 64 characters from [a-z0-9-], not starting with '-'"
+#define WHAT_RATIO    "a ratio > 1.0, e.g. 1.25"
+#define WHAT_SYMBOL   "a symbol name (letters, digits, '_', '.', '$', '@'), e.g. parse_request"
 
 const char *const policy__type_names[] = {
-	[HC_PATCH_KLP] = "klp", [HC_PATCH_EXEC] = "exec", [HC_PATCH_ULP] = "ulp",
+	[HC_PATCH_KLP] = "klp",
+	[HC_PATCH_EXEC] = "exec",
+	[HC_PATCH_ULP] = "ulp",
 };
 static const char *const err_mode_names[] = {
-	[HC_ERR_NONE] = "none", [HC_ERR_NEG] = "neg",
-	[HC_ERR_ZERO] = "zero", [HC_ERR_NONZERO] = "nonzero",
+	[HC_ERR_NONE] = "none",
+	[HC_ERR_NEG] = "neg",
+	[HC_ERR_ZERO] = "zero",
+	[HC_ERR_NONZERO] = "nonzero",
 };
 static const char *const consistency_names[] = {
-	[HC_CONSISTENCY_STRICT] = "strict", [HC_CONSISTENCY_RELAXED] = "relaxed",
+	[HC_CONSISTENCY_STRICT] = "strict",
+	[HC_CONSISTENCY_RELAXED] = "relaxed",
 };
 static const char *const order_names[] = {
-	[HC_ORDER_RANDOM] = "random", [HC_ORDER_LISTED] = "listed",
+	[HC_ORDER_RANDOM] = "random",
+	[HC_ORDER_LISTED] = "listed",
 };
 static const char *const ab_end_names[] = {
-	[HC_AB_END_REMOVED] = "removed", [HC_AB_END_APPLIED] = "applied",
+	[HC_AB_END_REMOVED] = "removed",
+	[HC_AB_END_APPLIED] = "applied",
 };
 static const char *const inconclusive_names[] = {
-	[HC_INCONCLUSIVE_HOLD] = "hold", [HC_INCONCLUSIVE_EXTEND] = "extend",
-	[HC_INCONCLUSIVE_ROLLBACK] = "rollback", [HC_INCONCLUSIVE_COMMIT] = "commit",
+	[HC_INCONCLUSIVE_HOLD] = "hold",
+	[HC_INCONCLUSIVE_EXTEND] = "extend",
+	[HC_INCONCLUSIVE_ROLLBACK] = "rollback",
+	[HC_INCONCLUSIVE_COMMIT] = "commit",
 };
 /* no extend: a function that is never called is not called more in a longer stage */
 static const char *const nodata_names[] = {
-	[HC_INCONCLUSIVE_HOLD] = "hold", [HC_INCONCLUSIVE_EXTEND] = NULL,
-	[HC_INCONCLUSIVE_ROLLBACK] = "rollback", [HC_INCONCLUSIVE_COMMIT] = "commit",
+	[HC_INCONCLUSIVE_HOLD] = "hold",
+	[HC_INCONCLUSIVE_EXTEND] = NULL,
+	[HC_INCONCLUSIVE_ROLLBACK] = "rollback",
+	[HC_INCONCLUSIVE_COMMIT] = "commit",
 };
 
 /* ---- text checks ------------------------------------------------------------------------- */
@@ -174,8 +185,10 @@ static int parse_bool(struct ctx *c, yaml_node_t *node, const char *path, void *
 		}
 		for (i = 0; i < ARRAY_SIZE(yaml11); i++)
 			if (!strcasecmp(s, yaml11[i]))
-				return policy__fail(c, node, path, "expected true or false, got '%s' "
-						    "(YAML 1.1 yes/no/on/off are not accepted)", s);
+				return policy__fail(c, node, path,
+						    "expected true or false, got '%s' "
+						    "(YAML 1.1 yes/no/on/off are not accepted)",
+						    s);
 	}
 	return policy__fail_expected(c, node, path, "true or false");
 }
@@ -220,7 +233,7 @@ static int parse_min_call_ratio(struct ctx *c, yaml_node_t *node, const char *pa
 		return ret;
 	if (!(v >= 0.0 && v <= 1.0))
 		return policy__fail_expected(c, node, path, what);
-	*(double *)dst = v == 0.0 ? 0.0 : v;	/* no -0 */
+	*(double *)dst = v == 0.0 ? 0.0 : v; /* no -0 */
 	return 0;
 }
 
@@ -237,17 +250,17 @@ static int parse_min_calls(struct ctx *c, yaml_node_t *node, const char *path, v
 }
 
 /* one parser per enum: the index of the choice in its name table is the enum value */
-#define DEFINE_CHOICE_PARSER(fn, names, type)						\
-static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)		\
-{											\
-	int v, ret;									\
-											\
-	ret = policy__take_choice(c, node, path, names, ARRAY_SIZE(names), &v);			\
-	if (ret)									\
-		return ret;								\
-	*(type *)dst = v;								\
-	return 0;									\
-}
+#define DEFINE_CHOICE_PARSER(fn, names, type)                                           \
+	static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)    \
+	{                                                                               \
+		int v, ret;                                                             \
+                                                                                        \
+		ret = policy__take_choice(c, node, path, names, ARRAY_SIZE(names), &v); \
+		if (ret)                                                                \
+			return ret;                                                     \
+		*(type *)dst = v;                                                       \
+		return 0;                                                               \
+	}
 
 DEFINE_CHOICE_PARSER(parse_type, policy__type_names, enum hc_patch_type)
 DEFINE_CHOICE_PARSER(parse_errors, err_mode_names, enum hc_err_mode)
@@ -341,15 +354,16 @@ static int parse_targets(struct ctx *c, yaml_node_t *node, const char *path, voi
 	return 0;
 }
 
-#define FIELD(k, t, r, fn, o, w)	{ .key = k, .types = t, .required = r, .parse = fn, \
-					  .off = o, .what = w }
-#define P(member)			offsetof(struct hc_policy, member)
+#define FIELD(k, t, r, fn, o, w)                                                      \
+	{                                                                             \
+		.key = k, .types = t, .required = r, .parse = fn, .off = o, .what = w \
+	}
+#define P(member) offsetof(struct hc_policy, member)
 
 /* ---- lists ------------------------------------------------------------------------------- */
 
 /* an argv list of strings, NULL-terminated */
-static int take_argv(struct ctx *c, yaml_node_t *node, const char *path, char ***argv,
-		     size_t *nr)
+static int take_argv(struct ctx *c, yaml_node_t *node, const char *path, char ***argv, size_t *nr)
 {
 	static const char what[] = "an argv list of strings, e.g. [kpatch, load, /path/fix.ko]";
 	char child[KEY_LEN];
@@ -388,8 +402,7 @@ static int parse_apply(struct ctx *c, yaml_node_t *node, const char *path, void 
 
 static int parse_revert(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
 {
-	return take_argv(c, node, path, &c->pol->patch.exec.revert,
-			 &c->pol->patch.exec.nr_revert);
+	return take_argv(c, node, path, &c->pol->patch.exec.revert, &c->pol->patch.exec.nr_revert);
 }
 
 static const struct field function_fields[] = {
@@ -432,8 +445,10 @@ static int parse_functions(struct ctx *c, yaml_node_t *node, const char *path, v
 			    strcmp(pol->patch.ulp.functions[j].old_sym, fn->old_sym))
 				continue;
 			policy__path_key(key, child, "old");
-			return policy__fail(c, seen.value[0], key, "'%s' is already redirected by "
-					    "%s[%zu]; each old function once", fn->old_sym, path, j);
+			return policy__fail(c, seen.value[0], key,
+					    "'%s' is already redirected by "
+					    "%s[%zu]; each old function once",
+					    fn->old_sym, path, j);
 		}
 	}
 	return 0;
@@ -464,7 +479,8 @@ static int parse_pids(struct ctx *c, yaml_node_t *node, const char *path, void *
 		for (j = 0; j < i; j++)
 			if (pol->processes.pids[j] == (pid_t)v)
 				return policy__fail(c, item, child,
-						    "PID %lld is already listed as %s[%zu]", v, path, j);
+						    "PID %lld is already listed as %s[%zu]", v,
+						    path, j);
 		pol->processes.pids[i] = (pid_t)v;
 		pol->processes.nr_pids = i + 1;
 	}
@@ -511,8 +527,9 @@ static int parse_watch(struct ctx *c, yaml_node_t *node, const char *path, void 
 			if (strcmp(pol->watch[j].func.text, w->func.text))
 				continue;
 			policy__path_key(key, child, "function");
-			return policy__fail(c, seen.value[0], key, "'%s' is already watched by %s[%zu]",
-					    w->func.text, path, j);
+			return policy__fail(c, seen.value[0], key,
+					    "'%s' is already watched by %s[%zu]", w->func.text,
+					    path, j);
 		}
 	}
 	return 0;
@@ -556,8 +573,10 @@ static int parse_stages(struct ctx *c, yaml_node_t *node, const char *path, void
 			if (strcmp(pol->stages[j].name, st->name))
 				continue;
 			policy__path_key(key, child, "name");
-			return policy__fail(c, seen.value[0], key, "stage name '%s' is already used by "
-					    "%s[%zu]; stage names are unique", st->name, path, j);
+			return policy__fail(c, seen.value[0], key,
+					    "stage name '%s' is already used by "
+					    "%s[%zu]; stage names are unique",
+					    st->name, path, j);
 		}
 		if (st->targets_kind == HC_TARGETS_NONE)
 			continue;
@@ -565,8 +584,10 @@ static int parse_stages(struct ctx *c, yaml_node_t *node, const char *path, void
 		p = &pol->stages[prev[st->targets_kind]];
 		if (have_prev[st->targets_kind] && st->targets < p->targets) {
 			policy__path_key(key, child, "targets");
-			return policy__fail(c, seen.value[2], key, "expected at least %u%s as in "
-					    "%s[%zu]: a rollout never shrinks", p->targets,
+			return policy__fail(c, seen.value[2], key,
+					    "expected at least %u%s as in "
+					    "%s[%zu]: a rollout never shrinks",
+					    p->targets,
 					    st->targets_kind == HC_TARGETS_PERCENT ? "%" : "", path,
 					    prev[st->targets_kind]);
 		}
@@ -594,10 +615,12 @@ static int parse_processes(struct ctx *c, yaml_node_t *node, const char *path, v
 	if (ret)
 		return ret;
 	if (!seen.key[0] && !seen.key[1])
-		return policy__fail(c, node, path, "missing exe or pids: expected exactly one of them");
+		return policy__fail(c, node, path,
+				    "missing exe or pids: expected exactly one of them");
 	if (seen.key[0] && seen.key[1]) {
 		later = seen.key[0]->start_mark.index > seen.key[1]->start_mark.index ?
-			seen.key[0] : seen.key[1];
+				seen.key[0] :
+				seen.key[1];
 		policy__path_key(key, path, (const char *)later->data.scalar.value);
 		return policy__fail(c, later, key, "expected exactly one of exe or pids, not both");
 	}
@@ -605,11 +628,12 @@ static int parse_processes(struct ctx *c, yaml_node_t *node, const char *path, v
 }
 
 /* a section of the policy: a mapping whose keys are the fields of @fields */
-#define DEFINE_SECTION_PARSER(fn, fields, what)						\
-static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)		\
-{											\
-	return policy__walk_mapping(c, node, path, what, fields, ARRAY_SIZE(fields), c->pol, NULL); \
-}
+#define DEFINE_SECTION_PARSER(fn, fields, what)                                              \
+	static int fn(struct ctx *c, yaml_node_t *node, const char *path, void *dst)         \
+	{                                                                                    \
+		return policy__walk_mapping(c, node, path, what, fields, ARRAY_SIZE(fields), \
+					    c->pol, NULL);                                   \
+	}
 
 static const struct field patch_fields[] = {
 	FIELD("type", T_ALL, T_ALL, parse_type, P(patch.type), "klp, exec or ulp"),
@@ -638,8 +662,7 @@ static const struct field guardrails_fields[] = {
 	FIELD("kernel_log", T_ALL, 0, parse_bool, P(guardrails.kernel_log), NULL),
 	FIELD("taint", T_ALL, 0, parse_bool, P(guardrails.taint), NULL),
 	FIELD("fatal_signals", T_ALL, 0, parse_bool, P(guardrails.fatal_signals), NULL),
-	FIELD("min_call_ratio", T_ALL, 0, parse_min_call_ratio, P(guardrails.min_call_ratio),
-	      NULL),
+	FIELD("min_call_ratio", T_ALL, 0, parse_min_call_ratio, P(guardrails.min_call_ratio), NULL),
 	FIELD("allow_tainted_die", T_ALL, 0, parse_bool, P(guardrails.allow_tainted_die), NULL),
 };
 
@@ -686,8 +709,10 @@ static const struct field root_fields[] = {
 /* the whole document: the root mapping against root_fields */
 int policy__walk_root(struct ctx *c, yaml_node_t *root)
 {
-	return policy__walk_mapping(c, root, "", "a mapping of policy keys: name, patch, watch, "
-				    "stages, ...", root_fields, ARRAY_SIZE(root_fields), c->pol, NULL);
+	return policy__walk_mapping(c, root, "",
+				    "a mapping of policy keys: name, patch, watch, "
+				    "stages, ...",
+				    root_fields, ARRAY_SIZE(root_fields), c->pol, NULL);
 }
 
 /*

@@ -24,8 +24,8 @@ static void err_set(struct policy_err *err, const yaml_mark_t *mark, const char 
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }
 
-__attribute__((format(printf, 4, 5)))
-int policy__fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) int
+policy__fail(struct ctx *c, const yaml_node_t *node, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,9 +35,8 @@ int policy__fail(struct ctx *c, const yaml_node_t *node, const char *path, const
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5)))
-int policy__fail_mark(struct policy_err *err, const yaml_mark_t *mark, const char *path,
-		      const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) int policy__fail_mark(
+	struct policy_err *err, const yaml_mark_t *mark, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -205,9 +204,10 @@ static int number_scalar(struct ctx *c, yaml_node_t *node, const char *path, con
 			 const char **s)
 {
 	if (node->type == YAML_SCALAR_NODE && !policy__is_plain(node))
-		return policy__fail(c, node, path, "expected %s, got the quoted string \"%.40s\" "
-				    "(write numbers without quotes)", what,
-				    (const char *)node->data.scalar.value);
+		return policy__fail(c, node, path,
+				    "expected %s, got the quoted string \"%.40s\" "
+				    "(write numbers without quotes)",
+				    what, (const char *)node->data.scalar.value);
 	if (node->type != YAML_SCALAR_NODE || policy__is_null(node))
 		return policy__fail_expected(c, node, path, what);
 	*s = (const char *)node->data.scalar.value;
@@ -388,8 +388,8 @@ int policy__walk_mapping(struct ctx *c, yaml_node_t *node, const char *path, con
 			continue;
 		policy__path_key(child, path, f[i].key);
 		if (f[i].what)
-			return policy__fail(c, node, child, "missing required key '%s' (%s)", f[i].key,
-					    f[i].what);
+			return policy__fail(c, node, child, "missing required key '%s' (%s)",
+					    f[i].key, f[i].what);
 		return policy__fail(c, node, child, "missing required key '%s'", f[i].key);
 	}
 	return 0;
@@ -416,8 +416,7 @@ yaml_node_t *policy__list_item(struct ctx *c, yaml_node_t *node, size_t i)
 /* ---- documents --------------------------------------------------------------------------- */
 
 /* libyaml's own error, at its problem mark */
-int policy__fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text,
-		      size_t len)
+int policy__fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char *text, size_t len)
 {
 	const char *problem = parser->problem ? parser->problem : "cannot parse";
 	yaml_mark_t mark = parser->problem_mark;
@@ -439,8 +438,8 @@ int policy__fail_yaml(yaml_parser_t *parser, struct policy_err *err, const char 
 			}
 		}
 		if (parser->problem_value >= 0)
-			return policy__fail_mark(err, &mark, NULL, "invalid YAML: %s (#x%X)", problem,
-						 parser->problem_value);
+			return policy__fail_mark(err, &mark, NULL, "invalid YAML: %s (#x%X)",
+						 problem, parser->problem_value);
 		return policy__fail_mark(err, &mark, NULL, "invalid YAML: %s", problem);
 	}
 	if (parser->context)

@@ -18,7 +18,7 @@ static const double power_factors[POWER_NFACTORS] = { 1.1, 1.25, 1.5, 2, 3, 5, 1
  * Windows are drawn in runs of this many consecutive ones from the sample: a burst or a
  * drift lasts several windows, and the judge must see it as it was, not spread thin.
  */
-#define POWER_BLOCK		5
+#define POWER_BLOCK 5
 
 enum power_effect { POWER_NONE, POWER_P50, POWER_P99 };
 
@@ -26,7 +26,7 @@ struct power_sim {
 	const struct power_input *in;
 	struct prng g;
 	size_t block_left, at;
-	double tail;			/* the sample's pooled p98: a p99 slowdown hits above it */
+	double tail; /* the sample's pooled p98: a p99 slowdown hits above it */
 };
 
 static void sim_next(struct power_sim *s, struct hc_snapshot *w)
@@ -34,7 +34,8 @@ static void sim_next(struct power_sim *s, struct hc_snapshot *w)
 	size_t n = s->in->nr_sample;
 
 	if (!s->block_left || s->at + 1 >= n) {
-		s->at = n > POWER_BLOCK ? prng_below(&s->g, n - POWER_BLOCK + 1) : prng_below(&s->g, n);
+		s->at = n > POWER_BLOCK ? prng_below(&s->g, n - POWER_BLOCK + 1) :
+					  prng_below(&s->g, n);
 		s->block_left = POWER_BLOCK;
 	} else {
 		s->at++;
@@ -106,8 +107,7 @@ out:
 	return err;
 }
 
-static int sim_share(struct power_sim *s, enum power_effect e, double f, double *fail,
-		     double *pass)
+static int sim_share(struct power_sim *s, enum power_effect e, double f, double *fail, double *pass)
 {
 	unsigned int i, nf = 0, np = 0;
 	enum judge_verdict v;
@@ -186,8 +186,8 @@ static uint64_t poisson(struct prng *g, double mean)
 
 	/* a normal approximation where exp(-mean) would underflow or the loop run long */
 	if (mean > 500)
-		return (uint64_t)fmax(0, round(mean + sqrt(mean) *
-					       stats__norm_quantile(prng_unit(g))));
+		return (uint64_t)fmax(0, round(mean +
+					       sqrt(mean) * stats__norm_quantile(prng_unit(g))));
 	l = exp(-mean);
 	for (;;) {
 		p *= prng_unit(g);

@@ -15,26 +15,26 @@
 #include "judge.h"
 
 /* the most calls a second power__synth() draws: 300 windows of them take a second */
-#define POWER_MAX_RATE		100000
+#define POWER_MAX_RATE 100000
 
 /* the share of runs a slowdown must be caught in to count as detectable */
-#define POWER_DETECT		0.9
+#define POWER_DETECT   0.9
 /* the slowdowns tried, smallest first; none of them caught: power_result.detect 0 */
-#define POWER_NFACTORS		8
+#define POWER_NFACTORS 8
 
 struct power_input {
-	struct judge_config cfg;	/* as the rollout judges the function (rollout__judge_config) */
-	unsigned int base_windows;	/* baseline windows */
-	unsigned int stage_windows;	/* the stage's windows, an extension not counted */
-	const struct hc_snapshot *sample;	/* the function's windows, as they are */
+	struct judge_config cfg;    /* as the rollout judges the function (rollout__judge_config) */
+	unsigned int base_windows;  /* baseline windows */
+	unsigned int stage_windows; /* the stage's windows, an extension not counted */
+	const struct hc_snapshot *sample; /* the function's windows, as they are */
 	size_t nr_sample;
-	unsigned int runs;		/* simulated runs per point, >= 10 */
+	unsigned int runs; /* simulated runs per point, >= 10 */
 	uint64_t seed;
 };
 
 struct power_result {
-	double pass, fail, hold;	/* shares of harmless runs: passed, failed, neither */
-	double detect[2];		/* p50, p99: the smallest factor caught in POWER_DETECT
+	double pass, fail, hold; /* shares of harmless runs: passed, failed, neither */
+	double detect[2];	 /* p50, p99: the smallest factor caught in POWER_DETECT
 					 * of runs within the stage, or 0 if none up to 100x */
 };
 

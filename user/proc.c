@@ -12,12 +12,12 @@
 #include <unistd.h>
 #include "proc.h"
 
-#define PAGE		4096ULL
-#define REL32_REACH	0x7fff0000ULL	/* a little under 2 GiB: room for the jump's own length */
+#define PAGE	    4096ULL
+#define REL32_REACH 0x7fff0000ULL /* a little under 2 GiB: room for the jump's own length */
 /* the kernel refuses lower addresses (vm.mmap_min_addr is at most 64 KiB by default) */
-#define LOWEST_MAP	0x10000ULL
+#define LOWEST_MAP  0x10000ULL
 /* the end of the 47-bit user address space: 5-level paging users opt in above it */
-#define HIGHEST_MAP	0x7ffffffff000ULL
+#define HIGHEST_MAP 0x7ffffffff000ULL
 
 static int read_file(const char *path, char **out, size_t *outlen)
 {
@@ -78,8 +78,9 @@ int proc_map__parse(char *line, struct proc_map *m)
 	l = strlen(line);
 	while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
 		line[--l] = '\0';
-	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu%n", &start, &end, perms, &pgoff, &maj,
-		   &min, &inode, &pos) != 7 || strlen(perms) != 4 || end < start)
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu%n", &start, &end, perms, &pgoff, &maj, &min,
+		   &inode, &pos) != 7 ||
+	    strlen(perms) != 4 || end < start)
 		return -EINVAL;
 	/* the path starts after the padding; it may hold spaces of its own */
 	while (line[pos] == ' ' || line[pos] == '\t')
@@ -184,22 +185,23 @@ static bool same_file(const struct proc_map *m, uint64_t dev, uint64_t inode)
 	return m->inode == inode && m->dev_major == major(dev) && m->dev_minor == minor(dev);
 }
 
-const struct proc_map *proc_maps__find_file(const struct proc_maps *maps, uint64_t dev,
-					    uint64_t inode, uint64_t off)
+const struct proc_map *
+proc_maps__find_file(const struct proc_maps *maps, uint64_t dev, uint64_t inode, uint64_t off)
 {
 	size_t i;
 
 	for (i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
 
-		if (same_file(m, dev, inode) && off >= m->pgoff && off - m->pgoff < m->end - m->start)
+		if (same_file(m, dev, inode) && off >= m->pgoff &&
+		    off - m->pgoff < m->end - m->start)
 			return m;
 	}
 	return NULL;
 }
 
-const struct proc_map *proc_maps__find_inode(const struct proc_maps *maps, uint64_t dev,
-					     uint64_t inode)
+const struct proc_map *
+proc_maps__find_inode(const struct proc_maps *maps, uint64_t dev, uint64_t inode)
 {
 	size_t i;
 
@@ -219,8 +221,8 @@ const struct proc_map *proc_maps__find_addr(const struct proc_maps *maps, uint64
 	return NULL;
 }
 
-const struct proc_map *proc_maps__find_path(const struct proc_maps *maps, const char *path,
-					    bool base)
+const struct proc_map *
+proc_maps__find_path(const struct proc_maps *maps, const char *path, bool base)
 {
 	size_t i, l = strlen(path);
 

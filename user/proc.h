@@ -18,12 +18,12 @@ struct proc_map {
 	unsigned int dev_major;
 	unsigned int dev_minor;
 	uint64_t inode;
-	char perms[5];		/* "r-xp" */
-	char *path;		/* "" for anonymous; "[vdso]", "[heap]", a file (maybe " (deleted)") */
+	char perms[5]; /* "r-xp" */
+	char *path;    /* "" for anonymous; "[vdso]", "[heap]", a file (maybe " (deleted)") */
 };
 
 struct proc_maps {
-	struct proc_map *v;	/* sorted by address, as the kernel lists them */
+	struct proc_map *v; /* sorted by address, as the kernel lists them */
 	size_t n;
 };
 
@@ -39,16 +39,16 @@ int proc_maps__read(pid_t pid, struct proc_maps *maps);
 int proc_maps__parse(const char *text, struct proc_maps *maps);
 void proc_maps__free(struct proc_maps *maps);
 /* the mapping of file (dev, inode) that covers file offset @off; NULL if none */
-const struct proc_map *proc_maps__find_file(const struct proc_maps *maps, uint64_t dev,
-					    uint64_t inode, uint64_t off);
+const struct proc_map *
+proc_maps__find_file(const struct proc_maps *maps, uint64_t dev, uint64_t inode, uint64_t off);
 /* any mapping of file (dev, inode); NULL if none */
-const struct proc_map *proc_maps__find_inode(const struct proc_maps *maps, uint64_t dev,
-					     uint64_t inode);
+const struct proc_map *
+proc_maps__find_inode(const struct proc_maps *maps, uint64_t dev, uint64_t inode);
 /* the mapping at address @addr; NULL if none */
 const struct proc_map *proc_maps__find_addr(const struct proc_maps *maps, uint64_t addr);
 /* the first mapping whose path is exactly @path ("[vdso]") or, @base, whose basename starts so */
-const struct proc_map *proc_maps__find_path(const struct proc_maps *maps, const char *path,
-					    bool base);
+const struct proc_map *
+proc_maps__find_path(const struct proc_maps *maps, const char *path, bool base);
 /* where file offset @off of (dev, inode) is in the process: 0 or -ENOENT */
 int proc_maps__addr_of(const struct proc_maps *maps, uint64_t dev, uint64_t inode, uint64_t off,
 		       uint64_t *addr);

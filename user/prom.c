@@ -16,11 +16,11 @@
  */
 #define PROM_MIN_LOG2	10
 #define PROM_MAX_LOG2	36
-#define PROM_PER_OCTAVE	4
+#define PROM_PER_OCTAVE 4
 #define PROM_NBOUNDS	((PROM_MAX_LOG2 - PROM_MIN_LOG2) * PROM_PER_OCTAVE + 1)
 
 static uint64_t bounds[PROM_NBOUNDS];
-static unsigned int bound_bucket[PROM_NBOUNDS];	/* the first bucket above each bound */
+static unsigned int bound_bucket[PROM_NBOUNDS]; /* the first bucket above each bound */
 
 static void init_bounds(void)
 {

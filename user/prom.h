@@ -25,21 +25,21 @@
 #include "histogram.h"
 
 struct prom_func {
-	const char *name;		/* label function="": the FUNC spec */
-	const struct hc_snapshot *total;	/* counters since the start */
+	const char *name;		 /* label function="": the FUNC spec */
+	const struct hc_snapshot *total; /* counters since the start */
 };
 
 struct prom_rollout {
-	const char *name;		/* label rollout="": the policy's name */
-	const char *stage;		/* the current stage's name; NULL before the first */
-	unsigned int stage_index;	/* 1-based; 0 before the first stage */
+	const char *name;	  /* label rollout="": the policy's name */
+	const char *stage;	  /* the current stage's name; NULL before the first */
+	unsigned int stage_index; /* 1-based; 0 before the first stage */
 	unsigned int stage_count;
-	const char *state;		/* e.g. "baseline", "canary", "committed", "rolled-back" */
+	const char *state; /* e.g. "baseline", "canary", "committed", "rolled-back" */
 	/* every state the rollout can be in, so that each has a series (0 or 1); may be NULL */
 	const char *const *states;
 	size_t nr_states;
-	const char *decision;		/* the last one, e.g. "continue"; NULL if none yet */
-	double decision_unix_s;		/* when it was taken (CLOCK_REALTIME) */
+	const char *decision;	/* the last one, e.g. "continue"; NULL if none yet */
+	double decision_unix_s; /* when it was taken (CLOCK_REALTIME) */
 };
 
 /*

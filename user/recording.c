@@ -284,7 +284,7 @@ struct reader {
 	char *err;
 	size_t errlen;
 	char path[128];
-	uint64_t slack;		/* how far a window's histogram may be from its calls */
+	uint64_t slack; /* how far a window's histogram may be from its calls */
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -375,15 +375,15 @@ static int read_bucket(struct reader *rd, const struct json_object *e, uint64_t 
 		struct json_object *x = json_object_array_get_idx(e, k);
 
 		if (!is_u64(x))
-			return bad(rd, "", "expected [lower_ns, upper_ns, count] of non-negative "
+			return bad(rd, "",
+				   "expected [lower_ns, upper_ns, count] of non-negative "
 				   "integers");
 		v[k] = json_object_get_uint64(x);
 	}
 	return 0;
 }
 
-static int read_hist(struct reader *rd, const struct json_object *a, uint64_t *hist,
-		     uint64_t calls)
+static int read_hist(struct reader *rd, const struct json_object *a, uint64_t *hist, uint64_t calls)
 {
 	size_t i, n = json_object_array_length(a), p;
 	unsigned int b, last = 0;
@@ -395,7 +395,8 @@ static int read_hist(struct reader *rd, const struct json_object *a, uint64_t *h
 		ret = read_bucket(rd, json_object_array_get_idx(a, i), v);
 		b = ret ? 0 : hc_hist_bucket(v[0]);
 		if (!ret && (hc_hist_lower(b) != v[0] || hc_hist_upper(b) != v[1]))
-			ret = bad(rd, "", "[%llu, %llu) is not a bucket of this hotcanary's histogram "
+			ret = bad(rd, "",
+				  "[%llu, %llu) is not a bucket of this hotcanary's histogram "
 				  "(bpf/hist.h); record both sides with the same version",
 				  (unsigned long long)v[0], (unsigned long long)v[1]);
 		if (!ret && i && b <= last)
@@ -410,9 +411,10 @@ static int read_hist(struct reader *rd, const struct json_object *a, uint64_t *h
 		last = b;
 	}
 	if ((sum > calls ? sum - calls : calls - sum) > rd->slack)
-		return bad(rd, "", "the counts add up to %llu, but calls is %llu; the file was "
-			   "changed by hand or truncated", (unsigned long long)sum,
-			   (unsigned long long)calls);
+		return bad(rd, "",
+			   "the counts add up to %llu, but calls is %llu; the file was "
+			   "changed by hand or truncated",
+			   (unsigned long long)sum, (unsigned long long)calls);
 	return 0;
 }
 
@@ -424,9 +426,12 @@ static int read_window(struct reader *rd, const struct json_object *o, struct re
 
 	if (!json_object_is_type(o, json_type_object))
 		return bad(rd, "", "expected an object");
-	ret = get_u64(rd, o, "calls", &w->calls) ?: get_u64(rd, o, "errors", &w->errors) ?:
-	      get_u64(rd, o, "sum_ns", &w->sum_ns) ?: get_u64(rd, o, "max_ns", &w->max_ns) ?:
-	      get(rd, o, "hist", json_type_array, "an array of [lower_ns, upper_ns, count]", &h);
+	ret = get_u64(rd, o, "calls", &w->calls)	   ?:
+		      get_u64(rd, o, "errors", &w->errors) ?:
+		      get_u64(rd, o, "sum_ns", &w->sum_ns) ?:
+		      get_u64(rd, o, "max_ns", &w->max_ns) ?:
+		      get(rd, o, "hist", json_type_array, "an array of [lower_ns, upper_ns, count]",
+			  &h);
 	if (ret)
 		return ret;
 	if (w->errors > w->calls)
@@ -447,13 +452,15 @@ static int read_func(struct reader *rd, const struct json_object *o, struct reco
 
 	if (!json_object_is_type(o, json_type_object))
 		return bad(rd, "", "expected an object");
-	ret = get_str(rd, o, "spec", 0, &f->spec) ?: get_str(rd, o, "kind", 0, &f->kind) ?:
-	      get_str(rd, o, "symbol", 0, &f->symbol) ?: get_str(rd, o, "path", 1, &f->path) ?:
-	      get_str(rd, o, "build_id", 1, &f->build_id) ?:
-	      get_u64(rd, o, "orphan_exits", &f->orphan_exits) ?:
-	      get_u64(rd, o, "lost_exits", &f->lost_exits) ?:
-	      get_u64(rd, o, "depth_overflows", &f->depth_overflows) ?:
-	      get(rd, o, "windows", json_type_array, "an array", &wa);
+	ret = get_str(rd, o, "spec", 0, &f->spec)			     ?:
+		      get_str(rd, o, "kind", 0, &f->kind)		     ?:
+		      get_str(rd, o, "symbol", 0, &f->symbol)		     ?:
+		      get_str(rd, o, "path", 1, &f->path)		     ?:
+		      get_str(rd, o, "build_id", 1, &f->build_id)	     ?:
+		      get_u64(rd, o, "orphan_exits", &f->orphan_exits)	     ?:
+		      get_u64(rd, o, "lost_exits", &f->lost_exits)	     ?:
+		      get_u64(rd, o, "depth_overflows", &f->depth_overflows) ?:
+		      get(rd, o, "windows", json_type_array, "an array", &wa);
 	if (ret)
 		return ret;
 	if (strcmp(f->kind, "user") && strcmp(f->kind, "kernel"))
@@ -492,7 +499,7 @@ static int read_windows(struct reader *rd, const struct json_object *wa, struct 
 			ret = bad(rd, "", "expected an object");
 		else
 			ret = get_u64(rd, w, "offset_ns", &r->offset_ns[i]) ?:
-			      get_u64(rd, w, "duration_ns", &r->duration_ns[i]);
+				      get_u64(rd, w, "duration_ns", &r->duration_ns[i]);
 		if (!ret && !r->duration_ns[i])
 			ret = bad(rd, "duration_ns", "a window must last longer than 0 ns");
 		leave(rd, p);
@@ -502,8 +509,7 @@ static int read_windows(struct reader *rd, const struct json_object *wa, struct 
 	return 0;
 }
 
-int recording__from_json(const struct json_object *o, struct recording *r, char *err,
-			 size_t errlen)
+int recording__from_json(const struct json_object *o, struct recording *r, char *err, size_t errlen)
 {
 	struct reader rd = { .err = err, .errlen = errlen };
 	struct json_object *v, *wa, *fa, *h;
@@ -523,22 +529,23 @@ int recording__from_json(const struct json_object *o, struct recording *r, char 
 	if (ret)
 		return ret;
 	if (version != RECORDING_VERSION)
-		return bad(&rd, "version", "version %llu is not supported (this hotcanary reads "
-			   "version %d); record it again", (unsigned long long)version,
-			   RECORDING_VERSION);
-	ret = get_str(&rd, o, "kernel", 0, &r->kernel) ?:
-	      get_str(&rd, o, "hostname", 0, &r->hostname) ?:
-	      get_str(&rd, o, "probe_mode", 0, &r->probe_mode) ?:
-	      get_str(&rd, o, "start", 0, &r->start) ?:
-	      get_u64(&rd, o, "interval_ns", &r->interval_ns) ?:
-	      get(&rd, o, "health", json_type_object, "an object", &h) ?:
-	      get(&rd, o, "windows", json_type_array, "an array", &wa) ?:
-	      get(&rd, o, "functions", json_type_array, "an array", &fa);
+		return bad(&rd, "version",
+			   "version %llu is not supported (this hotcanary reads "
+			   "version %d); record it again",
+			   (unsigned long long)version, RECORDING_VERSION);
+	ret = get_str(&rd, o, "kernel", 0, &r->kernel)			       ?:
+		      get_str(&rd, o, "hostname", 0, &r->hostname)	       ?:
+		      get_str(&rd, o, "probe_mode", 0, &r->probe_mode)	       ?:
+		      get_str(&rd, o, "start", 0, &r->start)		       ?:
+		      get_u64(&rd, o, "interval_ns", &r->interval_ns)	       ?:
+		      get(&rd, o, "health", json_type_object, "an object", &h) ?:
+		      get(&rd, o, "windows", json_type_array, "an array", &wa) ?:
+		      get(&rd, o, "functions", json_type_array, "an array", &fa);
 	if (ret)
 		goto fail;
 	p = enter(&rd, "health");
 	ret = get_u64(&rd, h, "storage_fail", &r->storage_fail) ?:
-	      get_u64(&rd, h, "prog_misses", &r->prog_misses);
+		      get_u64(&rd, h, "prog_misses", &r->prog_misses);
 	if (!ret && json_object_object_get_ex(h, "cpus", NULL))
 		ret = get_u64(&rd, h, "cpus", &r->cpus);
 	leave(&rd, p);
@@ -600,16 +607,15 @@ int recording__save(const struct recording *r, const char *path, char *err, size
 		return -ENOMEM;
 	}
 	/* a reader never sees half a recording, and an old one survives a failed write */
-	ret = atomic_file__write_json(path, o, JSON_C_TO_STRING_PLAIN |
-				      JSON_C_TO_STRING_NOSLASHESCAPE);
+	ret = atomic_file__write_json(path, o,
+				      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (ret)
 		snprintf(err, errlen, "cannot write it: %s", strerror(-ret));
 	json_object_put(o);
 	return ret;
 }
 
-int recording__parse(const char *buf, size_t len, struct recording *r, char *err,
-		     size_t errlen)
+int recording__parse(const char *buf, size_t len, struct recording *r, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
@@ -629,7 +635,8 @@ int recording__parse(const char *buf, size_t len, struct recording *r, char *err
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	if (!o && json_tokener_get_error(tok) == json_tokener_continue) {
-		snprintf(err, errlen, "the JSON document ends early; the file is truncated, "
+		snprintf(err, errlen,
+			 "the JSON document ends early; the file is truncated, "
 			 "record it again");
 		ret = -EINVAL;
 	} else if (!o || json_tokener_get_error(tok) != json_tokener_success) {
@@ -642,7 +649,8 @@ int recording__parse(const char *buf, size_t len, struct recording *r, char *err
 		while (end < len && strchr(" \t\r\n", buf[end]))
 			end++;
 		if (end < len) {
-			snprintf(err, errlen, "more text after the JSON document; a recording is "
+			snprintf(err, errlen,
+				 "more text after the JSON document; a recording is "
 				 "one document");
 			ret = -EINVAL;
 		} else {
@@ -654,11 +662,11 @@ int recording__parse(const char *buf, size_t len, struct recording *r, char *err
 	return ret;
 }
 
-int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
-		    size_t errlen)
+int recording__load(const char *path, uint64_t max, struct recording *r, char *err, size_t errlen)
 {
 	const struct input_kind kind = {
-		.what = "recording", .max = (size_t)max,
+		.what = "recording",
+		.max = (size_t)max,
 		.raise = "raise it with --max-input-size if this recording is real",
 		.trusted = true,
 	};

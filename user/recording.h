@@ -31,8 +31,8 @@
 #include <stdint.h>
 #include "histogram.h"
 
-#define RECORDING_FORMAT	"hotcanary-recording"
-#define RECORDING_VERSION	1
+#define RECORDING_FORMAT  "hotcanary-recording"
+#define RECORDING_VERSION 1
 
 struct json_object;
 
@@ -45,26 +45,26 @@ struct rec_window {
 };
 
 struct rec_func {
-	char *spec;		/* the FUNC as given: what rows are matched by */
-	char *kind;		/* "user" or "kernel" */
-	char *path;		/* user: the binary as resolved; NULL for kernel functions */
+	char *spec; /* the FUNC as given: what rows are matched by */
+	char *kind; /* "user" or "kernel" */
+	char *path; /* user: the binary as resolved; NULL for kernel functions */
 	char *symbol;
-	char *build_id;		/* user: hex GNU build-id, "" if none; NULL for kernel ones */
+	char *build_id; /* user: hex GNU build-id, "" if none; NULL for kernel ones */
 	uint64_t orphan_exits, lost_exits, depth_overflows;
-	struct rec_window *win;	/* nr_windows of them */
+	struct rec_window *win; /* nr_windows of them */
 };
 
 struct recording {
-	char *kernel;		/* uname -r */
+	char *kernel; /* uname -r */
 	char *hostname;
-	char *probe_mode;	/* monitor__mode_name() */
-	char *start;		/* RFC 3339 UTC */
+	char *probe_mode; /* monitor__mode_name() */
+	char *start;	  /* RFC 3339 UTC */
 	uint64_t interval_ns;
 	uint64_t storage_fail, prog_misses;
 	/* possible CPUs: a window's histogram may differ from its calls by up to one each */
 	uint64_t cpus;
 	size_t nr_windows;
-	uint64_t *offset_ns;	/* window start, from the first window's */
+	uint64_t *offset_ns; /* window start, from the first window's */
 	uint64_t *duration_ns;
 	size_t nr_funcs;
 	struct rec_func *funcs;
@@ -95,13 +95,11 @@ int recording__save(const struct recording *r, const char *path, char *err, size
  * is not a valid recording; @err gets the reason without the file name.
  */
 /* a larger recording is refused unless the caller raises the limit (compare's option) */
-#define RECORDING_MAX_BYTES	(256ULL << 20)
+#define RECORDING_MAX_BYTES (256ULL << 20)
 /* @len bytes of a recording's text (a whole file) into @r */
-int recording__parse(const char *buf, size_t len, struct recording *r, char *err,
-		     size_t errlen);
+int recording__parse(const char *buf, size_t len, struct recording *r, char *err, size_t errlen);
 /* read a recording of at most @max bytes (a regular file only) */
-int recording__load(const char *path, uint64_t max, struct recording *r, char *err,
-		    size_t errlen);
+int recording__load(const char *path, uint64_t max, struct recording *r, char *err, size_t errlen);
 
 /* the whole recording of function @i summed over its windows */
 void recording__total(const struct recording *r, size_t i, struct rec_window *out);

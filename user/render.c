@@ -36,12 +36,18 @@ int render__new(struct render **rp, enum render_format fmt, FILE *out)
 const char *signal__name(int sig, char *buf, size_t len)
 {
 	switch (sig) {
-	case SIGSEGV: return "SIGSEGV";
-	case SIGBUS: return "SIGBUS";
-	case SIGILL: return "SIGILL";
-	case SIGFPE: return "SIGFPE";
-	case SIGABRT: return "SIGABRT";
-	case SIGSYS: return "SIGSYS";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGBUS:
+		return "SIGBUS";
+	case SIGILL:
+		return "SIGILL";
+	case SIGFPE:
+		return "SIGFPE";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGSYS:
+		return "SIGSYS";
 	default:
 		snprintf(buf, len, "SIG%d", sig);
 		return buf;
@@ -68,7 +74,9 @@ static void json_add_u64(struct json_object *o, const char *k, uint64_t v)
 
 static void emit_json(FILE *out, struct json_object *o)
 {
-	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	fprintf(out, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(out);
 	json_object_put(o);
 }
@@ -156,9 +164,10 @@ static void frame_table(struct render *r, const struct render_frame *f)
 		deep += t->depth_overflows;
 	}
 	/* a monitor that silently misses calls must not look healthy: always show the counts */
-	fprintf(r->out, "drops: orphan exits %llu, lost exits %llu, too deep %llu, no storage %llu, "
-		"missed runs %llu, events dropped %llu\n", (unsigned long long)orphans,
-		(unsigned long long)lost, (unsigned long long)deep,
+	fprintf(r->out,
+		"drops: orphan exits %llu, lost exits %llu, too deep %llu, no storage %llu, "
+		"missed runs %llu, events dropped %llu\n",
+		(unsigned long long)orphans, (unsigned long long)lost, (unsigned long long)deep,
 		(unsigned long long)f->health.storage_fail,
 		(unsigned long long)f->health.prog_misses, (unsigned long long)f->events_dropped);
 	if (r->fmt == RENDER_TTY) {
@@ -186,11 +195,16 @@ void render__frame(struct render *r, const struct render_frame *f)
 static const char *kind_name(enum guard_kind k)
 {
 	switch (k) {
-	case GUARD_FATAL_SIGNAL: return "fatal_signal";
-	case GUARD_FATAL_EXIT: return "fatal_exit";
-	case GUARD_OOM_KILL: return "oom_kill";
-	case GUARD_KERNEL_LOG: return "kernel_log";
-	case GUARD_TAINT: return "taint";
+	case GUARD_FATAL_SIGNAL:
+		return "fatal_signal";
+	case GUARD_FATAL_EXIT:
+		return "fatal_exit";
+	case GUARD_OOM_KILL:
+		return "oom_kill";
+	case GUARD_KERNEL_LOG:
+		return "kernel_log";
+	case GUARD_TAINT:
+		return "taint";
 	}
 	return "unknown";
 }
@@ -205,24 +219,30 @@ static void event_json(struct render *r, const struct guard_event *ev)
 	json_add_u64(o, "ts_ns", ev->ts_ns);
 	if (e) {
 		json_add_u64(o, "pid", e->pid);
-		json_object_object_add(o, "comm", json_object_new_string_len(e->comm,
-					strnlen(e->comm, sizeof(e->comm))));
+		json_object_object_add(o, "comm",
+				       json_object_new_string_len(e->comm,
+								  strnlen(e->comm,
+									  sizeof(e->comm))));
 		json_object_object_add(o, "watched", json_object_new_boolean(e->watched));
 	}
 	switch (ev->kind) {
 	case GUARD_FATAL_SIGNAL:
 		json_add_u64(o, "tid", e->tid);
 		json_object_object_add(o, "signal",
-				       json_object_new_string(signal__name(e->sig, buf, sizeof(buf))));
+				       json_object_new_string(
+					       signal__name(e->sig, buf, sizeof(buf))));
 		json_object_object_add(o, "si_code", json_object_new_int(e->code));
 		json_add_u64(o, "sender_pid", e->sender_pid);
-		json_object_object_add(o, "sender_comm", json_object_new_string_len(e->sender_comm,
-					strnlen(e->sender_comm, sizeof(e->sender_comm))));
+		json_object_object_add(o, "sender_comm",
+				       json_object_new_string_len(e->sender_comm,
+								  strnlen(e->sender_comm,
+									  sizeof(e->sender_comm))));
 		json_object_object_add(o, "handled", json_object_new_boolean(e->handled));
 		break;
 	case GUARD_FATAL_EXIT:
 		json_object_object_add(o, "signal",
-				       json_object_new_string(signal__name(e->sig, buf, sizeof(buf))));
+				       json_object_new_string(
+					       signal__name(e->sig, buf, sizeof(buf))));
 		json_object_object_add(o, "core_dumped", json_object_new_boolean(e->code & 0x80));
 		break;
 	case GUARD_OOM_KILL:
@@ -233,9 +253,11 @@ static void event_json(struct render *r, const struct guard_event *ev)
 		break;
 	case GUARD_TAINT:
 		json_object_object_add(o, "new",
-			json_object_new_string(taint__letters(ev->taint_new, buf, sizeof(buf))));
+				       json_object_new_string(
+					       taint__letters(ev->taint_new, buf, sizeof(buf))));
 		json_object_object_add(o, "tainted",
-			json_object_new_string(taint__letters(ev->taint_all, buf, sizeof(buf))));
+				       json_object_new_string(
+					       taint__letters(ev->taint_all, buf, sizeof(buf))));
 		json_add_u64(o, "mask", ev->taint_all);
 		break;
 	}
@@ -259,8 +281,8 @@ static void event_text(const struct guard_event *ev, char *out, size_t len)
 		break;
 	case GUARD_FATAL_EXIT:
 		snprintf(out, len, "%s pid %u (%.16s) killed by %s%s%s", when, e->pid, e->comm,
-			 signal__name(e->sig, sig, sizeof(sig)), e->code & 0x80 ? " (core dumped)" : "",
-			 e->watched ? " [watched]" : "");
+			 signal__name(e->sig, sig, sizeof(sig)),
+			 e->code & 0x80 ? " (core dumped)" : "", e->watched ? " [watched]" : "");
 		break;
 	case GUARD_OOM_KILL:
 		snprintf(out, len, "%s OOM killer chose pid %u (%.16s)", when, e->pid, e->comm);

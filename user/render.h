@@ -20,8 +20,8 @@ enum render_format {
 
 struct render_row {
 	const char *name;
-	const struct hc_snapshot *interval;	/* this interval, or the whole run if final */
-	const struct hc_snapshot *total;	/* since the start */
+	const struct hc_snapshot *interval; /* this interval, or the whole run if final */
+	const struct hc_snapshot *total;    /* since the start */
 };
 
 struct render_frame {

@@ -19,7 +19,7 @@
 #include "rollout_int.h"
 
 /* taint bits a livepatch itself sets (K, O, E): expected, never a reason to roll back */
-#define TAINT_EXPECTED	((1UL << 15) | (1UL << 12) | (1UL << 13))
+#define TAINT_EXPECTED ((1UL << 15) | (1UL << 12) | (1UL << 13))
 
 void rollout__mark(struct rollout *r, const char *what, const char *fmt, ...)
 {
@@ -74,7 +74,7 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 		if (pol->guardrails.taint && (ev->taint_new & ~TAINT_EXPECTED))
 			rollout__trip(r, "guardrail", "kernel taint: new %s",
 				      taint__letters(ev->taint_new & ~TAINT_EXPECTED, letters,
-					       sizeof(letters)));
+						     sizeof(letters)));
 		break;
 	case GUARD_FATAL_EXIT:
 		if (!pol->guardrails.fatal_signals)
@@ -166,7 +166,10 @@ void rollout__judge_config(const struct hc_policy *p, size_t nr_funcs, bool conc
 int rollout__prepare(struct rollout *r, char *err, size_t len)
 {
 	const struct source_events ev = {
-		.guard = on_guard, .proc_exit = on_proc_exit, .stop = on_stop, .ctx = r,
+		.guard = on_guard,
+		.proc_exit = on_proc_exit,
+		.stop = on_stop,
+		.ctx = r,
 	};
 	const struct hc_policy *p = r->pol;
 	struct judge_config cfg;
@@ -178,8 +181,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	if (ret)
 		return ret;
 	for (i = 0; i < p->nr_watch; i++) {
-		ret = r->src->ops->add(r->src, &p->watch[i].func, p->watch[i].errors, 0, err,
-				       len);
+		ret = r->src->ops->add(r->src, &p->watch[i].func, p->watch[i].errors, 0, err, len);
 		if (ret)
 			return ret;
 	}
@@ -199,7 +201,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 			return -ENOMEM;
 		f->patched = i < r->nr_patched;
 		f->name = f->patched ? r->arm_names[i] :
-			  r->src->ops->func_name(r->src, rollout__mon_id(r, i));
+				       r->src->ops->func_name(r->src, rollout__mon_id(r, i));
 		/* a watch entry of a ulp policy has no control arm: before/after */
 		if (!f->patched)
 			cfg.design = JUDGE_BEFORE_AFTER;
@@ -226,12 +228,12 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	if (ret)
 		return ret;
 	if (r->nr_procs)
-		rollout__mark(r, "monitor", "%zu function%s in %zu process%s, probes %s", r->nr_patched,
-			      r->nr_patched == 1 ? "" : "s", r->nr_procs, r->nr_procs == 1 ? "" : "es",
-			      r->src->ops->mode_name(r->src));
+		rollout__mark(r, "monitor", "%zu function%s in %zu process%s, probes %s",
+			      r->nr_patched, r->nr_patched == 1 ? "" : "s", r->nr_procs,
+			      r->nr_procs == 1 ? "" : "es", r->src->ops->mode_name(r->src));
 	else
-		rollout__mark(r, "monitor", "%zu function%s, probes %s", r->nr, r->nr == 1 ? "" : "s",
-			      r->src->ops->mode_name(r->src));
+		rollout__mark(r, "monitor", "%zu function%s, probes %s", r->nr,
+			      r->nr == 1 ? "" : "s", r->src->ops->mode_name(r->src));
 	return 0;
 }
 
@@ -267,7 +269,8 @@ static int baseline(struct rollout *r)
 		for (i = 0; i < r->nr; i++) {
 			struct rollout_func *f = &r->funcs[i];
 			/* before any change every process is in the control arm */
-			const struct hc_snapshot *w = f->patched ? &r->control_window[i] : &f->window;
+			const struct hc_snapshot *w = f->patched ? &r->control_window[i] :
+								   &f->window;
 
 			snapshot__accumulate(&f->baseline, w);
 			f->base_windows++;
@@ -327,9 +330,10 @@ static void window_guardrails(struct rollout *r)
 			continue;
 		mean = (double)f->baseline.calls / f->base_windows;
 		if ((double)f->window.calls < p->guardrails.min_call_ratio * mean)
-			rollout__trip(r, "guardrail", "%s: %llu calls in the last window, below %.2g x "
-				      "the baseline's %.1f per window", f->name,
-				      (unsigned long long)f->window.calls,
+			rollout__trip(r, "guardrail",
+				      "%s: %llu calls in the last window, below %.2g x "
+				      "the baseline's %.1f per window",
+				      f->name, (unsigned long long)f->window.calls,
 				      p->guardrails.min_call_ratio, mean);
 	}
 	if (p->guardrails.fatal_signals) {
@@ -347,7 +351,8 @@ static void window_guardrails(struct rollout *r)
 		judge_fatal__window(&r->fatal, r->fatal_window, can, r->fatal_control, ctl,
 				    &r->fatal_d);
 		if (r->fatal_d.verdict == JUDGE_FAIL)
-			rollout__trip(r, "guardrail", "fatal signals: %llu deaths in the canary "
+			rollout__trip(r, "guardrail",
+				      "fatal signals: %llu deaths in the canary "
 				      "this stage against %llu in the reference (baseline and "
 				      "control), p=%.2g at alpha %.2g",
 				      (unsigned long long)r->fatal_d.canary_bad,
@@ -391,9 +396,9 @@ static bool stage_window(struct rollout *r, uint64_t until)
 
 /* what a stage's end-of-stage verdict leads to, from the mildest */
 enum stage_next {
-	STAGE_NEXT,		/* on to the next stage, or commit after the last */
-	STAGE_EXTEND,		/* run the stage again, once */
-	STAGE_HOLD,		/* stop deciding: a human resumes the run */
+	STAGE_NEXT,   /* on to the next stage, or commit after the last */
+	STAGE_EXTEND, /* run the stage again, once */
+	STAGE_HOLD,   /* stop deciding: a human resumes the run */
 	STAGE_ROLLBACK,
 };
 
@@ -439,7 +444,8 @@ static enum stage_next stage_verdict(struct rollout *r, bool extended, enum judg
 		if (judge__finish(f->patched && !f->concurrent ? &f->solo : &f->judge, &f->last))
 			continue;
 		n = stage_next(r->pol, f->last.verdict, extended);
-		if (n > worst || (n == worst && *v == JUDGE_PASS && f->last.verdict != JUDGE_PASS)) {
+		if (n > worst ||
+		    (n == worst && *v == JUDGE_PASS && f->last.verdict != JUDGE_PASS)) {
 			worst = n;
 			*v = f->last.verdict;
 			if (f->last.reason >= 0)
@@ -578,10 +584,13 @@ int rollout__run(struct rollout *r)
 		if ((patch->ops->revert_failed_load || any) &&
 		    rollout__deactivate(r, rerr, sizeof(rerr))) {
 			r->outcome = ROLLOUT_FAILED;
-			snprintf(r->reason, sizeof(r->reason), "apply failed (%s), and so did the "
-				 "revert: %s", err, rerr);
+			snprintf(r->reason, sizeof(r->reason),
+				 "apply failed (%s), and so did the "
+				 "revert: %s",
+				 err, rerr);
 		}
-		rollout__mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);
+		rollout__mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome),
+			      r->reason);
 		r->phase = ROLLOUT_PHASE_DONE;
 		return 0;
 	}

@@ -21,17 +21,17 @@
 #include "patch/patch.h"
 
 /* every window is judged; 1 s gives a few windows even in the short stages of the VM tests */
-#define ROLLOUT_WINDOW_NS	1000000000ULL
-#define ROLLOUT_MAX_TIMELINE	256
+#define ROLLOUT_WINDOW_NS    1000000000ULL
+#define ROLLOUT_MAX_TIMELINE 256
 /* baseline windows kept per process for difference in differences: more add little */
-#define ROLLOUT_DID_WINDOWS	120
+#define ROLLOUT_DID_WINDOWS  120
 
 enum rollout_outcome {
 	ROLLOUT_RUNNING,
 	ROLLOUT_COMMITTED,
 	ROLLOUT_ROLLED_BACK,
-	ROLLOUT_REFUSED,	/* nothing was changed */
-	ROLLOUT_FAILED,		/* an error; the system was put back as it was */
+	ROLLOUT_REFUSED, /* nothing was changed */
+	ROLLOUT_FAILED,	 /* an error; the system was put back as it was */
 	/*
 	 * a stage was inconclusive (or had no data) and the policy says hold: the patch is left
 	 * as that stage had it, for a human to decide ('hotcanary resume')
@@ -47,26 +47,25 @@ enum rollout_phase {
 	ROLLOUT_PHASE_DONE,
 };
 
-
 enum rollout_proc_state {
-	ROLLOUT_PROC_CONTROL,		/* unpatched, in the control arm */
-	ROLLOUT_PROC_CANARY,		/* patched */
-	ROLLOUT_PROC_REVERTED,		/* patched, then restored: unpatched, not in an arm */
-	ROLLOUT_PROC_BUSY,		/* could not be patched in time: left untouched, control */
-	ROLLOUT_PROC_GONE,		/* exited while unpatched */
-	ROLLOUT_PROC_LOST,		/* exited or died while patched */
-	ROLLOUT_PROC_FAILED,		/* its revert failed: 'hotcanary recover' owes it */
+	ROLLOUT_PROC_CONTROL,  /* unpatched, in the control arm */
+	ROLLOUT_PROC_CANARY,   /* patched */
+	ROLLOUT_PROC_REVERTED, /* patched, then restored: unpatched, not in an arm */
+	ROLLOUT_PROC_BUSY,     /* could not be patched in time: left untouched, control */
+	ROLLOUT_PROC_GONE,     /* exited while unpatched */
+	ROLLOUT_PROC_LOST,     /* exited or died while patched */
+	ROLLOUT_PROC_FAILED,   /* its revert failed: 'hotcanary recover' owes it */
 };
 
 struct rollout_proc {
 	pid_t pid;
 	uint64_t start_time;
 	enum rollout_proc_state state;
-	bool was_patched;		/* patched at some point of the run */
-	char note[448];			/* why it is busy, lost or failed */
+	bool was_patched; /* patched at some point of the run */
+	char note[448];	  /* why it is busy, lost or failed */
 	/* private to the rollout */
-	uint64_t window_calls;		/* its calls in the last window, in either arm */
-	uint64_t base_calls;		/* its calls in the baseline */
+	uint64_t window_calls; /* its calls in the last window, in either arm */
+	uint64_t base_calls;   /* its calls in the baseline */
 };
 
 struct rollout_mark {
@@ -80,24 +79,24 @@ struct rollout_mark {
 /* a stage's last verdicts for one function, for the report */
 struct rollout_stage_result {
 	bool reached;
-	bool concurrent;		/* judged against control processes, not the baseline */
+	bool concurrent; /* judged against control processes, not the baseline */
 	struct judge_result res;
 };
 
 struct rollout_func {
 	const char *name;
 	struct judge judge;
-	struct hc_snapshot baseline;	/* summed over the baseline */
-	struct hc_snapshot canary;	/* summed over every stage window */
-	struct hc_snapshot window;	/* the last window */
+	struct hc_snapshot baseline; /* summed over the baseline */
+	struct hc_snapshot canary;   /* summed over every stage window */
+	struct hc_snapshot window;   /* the last window */
 	unsigned int base_windows;
-	struct judge_result last;	/* the latest verdicts */
+	struct judge_result last; /* the latest verdicts */
 	/* ulp: a redirected function, judged against the control arm in the same windows */
 	bool patched;
-	struct hc_snapshot control;	/* the control arm, summed over every stage window */
-	struct judge solo;		/* a stage without control processes: before/after */
-	bool concurrent;		/* the last stage judged had a control arm */
-	struct rollout_stage_result *stages;	/* one per policy stage */
+	struct hc_snapshot control;	     /* the control arm, summed over every stage window */
+	struct judge solo;		     /* a stage without control processes: before/after */
+	bool concurrent;		     /* the last stage judged had a control arm */
+	struct rollout_stage_result *stages; /* one per policy stage */
 };
 
 struct rollout;
@@ -139,9 +138,9 @@ void rollout__free(struct rollout *r);
 /* 'hotcanary ab': one period with the patch in (on) or out, every function's figures */
 struct rollout_period {
 	bool on;
-	uint64_t start_ns;		/* CLOCK_MONOTONIC */
+	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t duration_ns;
-	struct hc_snapshot *funcs;	/* rollout__func_cnt() of them */
+	struct hc_snapshot *funcs; /* rollout__func_cnt() of them */
 };
 
 /*

@@ -54,7 +54,7 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 	rollout__mark(r, "period", "%s, %.1f s", on ? "on" : "off", period_ns / 1e9);
 	rollout__progress(r);
 	/* 1 s windows, so that guardrail events and dead processes are seen as they happen */
-	for (next = p->start_ns + ROLLOUT_WINDOW_NS; ; next += ROLLOUT_WINDOW_NS) {
+	for (next = p->start_ns + ROLLOUT_WINDOW_NS;; next += ROLLOUT_WINDOW_NS) {
 		if (next > end)
 			next = end;
 		if (!rollout__wait_until(r, next))
@@ -63,8 +63,9 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 		for (i = 0; i < r->nr; i++) {
 			const struct rollout_func *f = &r->funcs[i];
 
-			snapshot__accumulate(&p->funcs[i], f->patched && !on ? &r->control_window[i] :
-					     &f->window);
+			snapshot__accumulate(&p->funcs[i],
+					     f->patched && !on ? &r->control_window[i] :
+								 &f->window);
 		}
 		rollout__progress(r);
 		if (next >= end)
@@ -98,7 +99,7 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 					rollout__trip(r, on ? "apply" : "revert", "round %u: %s",
 						      i + 1, err);
 					if (on)
-						on_now = true;	/* partly in: take it out below */
+						on_now = true; /* partly in: take it out below */
 					break;
 				}
 				on_now = on;
@@ -116,7 +117,8 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 	if (r->tripped || !end_on) {
 		if (on_now && rollout__deactivate(r, err, sizeof(err))) {
 			r->outcome = ROLLOUT_FAILED;
-			snprintf(r->reason, sizeof(r->reason), "%s; taking the patch out FAILED: %s",
+			snprintf(r->reason, sizeof(r->reason),
+				 "%s; taking the patch out FAILED: %s",
 				 r->tripped ? r->trip : "ab done", err);
 			rollout__mark(r, "decision", "failed: %s", err);
 			r->phase = ROLLOUT_PHASE_DONE;
@@ -126,21 +128,28 @@ int rollout__ab(struct rollout *r, unsigned int rounds, uint64_t period_ns, bool
 		if (r->tripped)
 			snprintf(r->reason, sizeof(r->reason), "%s", r->trip);
 		else
-			snprintf(r->reason, sizeof(r->reason), "%u rounds done; the patch ends "
-				 "removed, as the policy's ab.end says", rounds);
+			snprintf(r->reason, sizeof(r->reason),
+				 "%u rounds done; the patch ends "
+				 "removed, as the policy's ab.end says",
+				 rounds);
 	} else {
 		if (!on_now && ab_switch(r, true, err, sizeof(err))) {
 			char rerr[256];
 
 			/* could not end applied: end removed, the state that is known to be safe */
-			r->outcome = rollout__deactivate(r, rerr, sizeof(rerr)) ? ROLLOUT_FAILED :
-				     ROLLOUT_ROLLED_BACK;
-			snprintf(r->reason, sizeof(r->reason), "%u rounds done, but the patch could "
-				 "not be put back: %s", rounds, err);
+			r->outcome = rollout__deactivate(r, rerr, sizeof(rerr)) ?
+					     ROLLOUT_FAILED :
+					     ROLLOUT_ROLLED_BACK;
+			snprintf(r->reason, sizeof(r->reason),
+				 "%u rounds done, but the patch could "
+				 "not be put back: %s",
+				 rounds, err);
 		} else {
 			r->outcome = ROLLOUT_COMMITTED;
-			snprintf(r->reason, sizeof(r->reason), "%u rounds done; the patch ends "
-				 "applied, as the policy's ab.end says", rounds);
+			snprintf(r->reason, sizeof(r->reason),
+				 "%u rounds done; the patch ends "
+				 "applied, as the policy's ab.end says",
+				 rounds);
 		}
 	}
 	rollout__mark(r, "decision", "%s: %s", rollout__outcome_name(r->outcome), r->reason);

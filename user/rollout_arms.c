@@ -47,8 +47,8 @@ void rollout__proc_died(struct rollout *r, pid_t pid, int sig)
 	} else if (p->state == ROLLOUT_PROC_CONTROL || p->state == ROLLOUT_PROC_BUSY ||
 		   p->state == ROLLOUT_PROC_REVERTED) {
 		p->state = ROLLOUT_PROC_GONE;
-		snprintf(p->note, sizeof(p->note), sig ? "died of signal %d, unpatched" :
-			 "exited, unpatched", sig);
+		snprintf(p->note, sizeof(p->note),
+			 sig ? "died of signal %d, unpatched" : "exited, unpatched", sig);
 		rollout__mark(r, "process", "control pid %d %s", pid, p->note);
 	}
 }
@@ -112,16 +112,19 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 	if (p->processes.order == HC_ORDER_RANDOM) {
 		ret = order_shuffle(r->order, r->nr_procs);
 		if (ret) {
-			snprintf(err, len, "cannot draw the canary processes' order: %s; set "
-				 "'processes.order: listed' to take them as listed", strerror(-ret));
+			snprintf(err, len,
+				 "cannot draw the canary processes' order: %s; set "
+				 "'processes.order: listed' to take them as listed",
+				 strerror(-ret));
 			return ret;
 		}
 	}
 	nf = ops->funcs(r->patch, &funcs);
 	if (2 * nf * r->nr_procs + p->nr_watch > HC_MAX_FUNCS) {
-		snprintf(err, len, "%zu functions in %zu processes need %zu probes; at most %d: "
-			 "list fewer processes under 'processes.pids'", nf, r->nr_procs,
-			 2 * nf * r->nr_procs, HC_MAX_FUNCS);
+		snprintf(err, len,
+			 "%zu functions in %zu processes need %zu probes; at most %d: "
+			 "list fewer processes under 'processes.pids'",
+			 nf, r->nr_procs, 2 * nf * r->nr_procs, HC_MAX_FUNCS);
 		return -E2BIG;
 	}
 	r->nr_patched = nf;
@@ -147,8 +150,8 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 					.pid = r->procs[i].pid,
 				};
 
-				snprintf(text, sizeof(text), "user:%s:%s@%d", spec.path, spec.symbol,
-					 spec.pid);
+				snprintf(text, sizeof(text), "user:%s:%s@%d", spec.path,
+					 spec.symbol, spec.pid);
 				/* the library's side is attached when the process is patched */
 				ret = r->src->ops->add(r->src, &spec, pf->errors,
 						       side ? MONITOR_DEFERRED : 0, err, len);
@@ -256,7 +259,8 @@ void rollout__proc_guardrails(struct rollout *r)
 		if (pr->state != ROLLOUT_PROC_CANARY || expect * ratio < 2)
 			continue;
 		if ((double)pr->window_calls < ratio * expect)
-			rollout__trip(r, "guardrail", "canary pid %d made %llu calls in the last "
+			rollout__trip(r, "guardrail",
+				      "canary pid %d made %llu calls in the last "
 				      "window, below %.2g x the %.1f expected from its baseline%s",
 				      pr->pid, (unsigned long long)pr->window_calls, ratio, expect,
 				      ctl_base ? " and the control processes' load now" : "");
@@ -268,7 +272,7 @@ void rollout__proc_guardrails(struct rollout *r)
  * patch has twice as many processes, so that no one process's own speed or share of the
  * load is the canary arm's whole sample.
  */
-#define ROLLOUT_MIN_CANARIES	2
+#define ROLLOUT_MIN_CANARIES 2
 
 static size_t stage_targets(struct rollout *r, size_t s)
 {
@@ -278,9 +282,10 @@ static size_t stage_targets(struct rollout *r, size_t s)
 	if (st->targets_kind == HC_TARGETS_PERCENT)
 		k = (st->targets * r->nr_procs + 99) / 100;
 	if (k < ROLLOUT_MIN_CANARIES && r->nr_procs >= 2 * ROLLOUT_MIN_CANARIES) {
-		rollout__mark(r, "stage", "%zu canary processes, not %zu: with %zu processes the "
-			      "canary arm has at least %d", (size_t)ROLLOUT_MIN_CANARIES, k,
-			      r->nr_procs, ROLLOUT_MIN_CANARIES);
+		rollout__mark(r, "stage",
+			      "%zu canary processes, not %zu: with %zu processes the "
+			      "canary arm has at least %d",
+			      (size_t)ROLLOUT_MIN_CANARIES, k, r->nr_procs, ROLLOUT_MIN_CANARIES);
 		k = ROLLOUT_MIN_CANARIES;
 	}
 	return k > r->nr_procs ? r->nr_procs : k ? k : 1;
@@ -377,7 +382,7 @@ int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 			struct rollout_proc *pr = &r->procs[r->order[o]];
 
 			if (pass < 2 ? pr->state != ROLLOUT_PROC_CONTROL ||
-				       !pr->base_calls != (pass == 1) :
+					       !pr->base_calls != (pass == 1) :
 				       pr->state != ROLLOUT_PROC_BUSY)
 				continue;
 			i = r->order[o];
@@ -394,7 +399,8 @@ int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 				return ret;
 			}
 			n++;
-			rollout__mark(r, "patched", "pid %d (%zu of %zu in the canary)", pr->pid, n, k);
+			rollout__mark(r, "patched", "pid %d (%zu of %zu in the canary)", pr->pid, n,
+				      k);
 		}
 	}
 	if (!n) {
@@ -403,8 +409,8 @@ int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 		return -EBUSY;
 	}
 	if (n < k)
-		rollout__mark(r, "stage", "%zu of %zu processes patched; %zu busy, left unpatched", n, k,
-			      busy);
+		rollout__mark(r, "stage", "%zu of %zu processes patched; %zu busy, left unpatched",
+			      n, k, busy);
 	return 0;
 }
 
@@ -443,7 +449,8 @@ int rollout__fatal_arm(const struct rollout *r, pid_t pid)
 	for (i = 0; i < r->nr_procs; i++)
 		if (r->procs[i].pid == pid)
 			return r->procs[i].state == ROLLOUT_PROC_CANARY ? 1 :
-			       in_control(&r->procs[i]) ? 0 : -1;
+			       in_control(&r->procs[i])			? 0 :
+									  -1;
 	return -1;
 }
 
@@ -508,8 +515,10 @@ void rollout__arms_begin_stage(struct rollout *r)
 			did_baseline(r, i);
 	}
 	if (r->nr_procs && !nctl)
-		rollout__mark(r, "judge", "no control process left: stage %s is judged against the "
-			      "baseline", r->stage);
+		rollout__mark(r, "judge",
+			      "no control process left: stage %s is judged against the "
+			      "baseline",
+			      r->stage);
 }
 
 size_t rollout__proc_cnt(const struct rollout *r)
@@ -525,13 +534,20 @@ const struct rollout_proc *rollout__proc(const struct rollout *r, size_t i)
 const char *rollout__proc_state_name(enum rollout_proc_state s)
 {
 	switch (s) {
-	case ROLLOUT_PROC_CONTROL: return "unpatched";
-	case ROLLOUT_PROC_REVERTED: return "reverted";
-	case ROLLOUT_PROC_CANARY: return "patched";
-	case ROLLOUT_PROC_BUSY: return "busy";
-	case ROLLOUT_PROC_GONE: return "gone";
-	case ROLLOUT_PROC_LOST: return "lost";
-	case ROLLOUT_PROC_FAILED: return "revert-failed";
+	case ROLLOUT_PROC_CONTROL:
+		return "unpatched";
+	case ROLLOUT_PROC_REVERTED:
+		return "reverted";
+	case ROLLOUT_PROC_CANARY:
+		return "patched";
+	case ROLLOUT_PROC_BUSY:
+		return "busy";
+	case ROLLOUT_PROC_GONE:
+		return "gone";
+	case ROLLOUT_PROC_LOST:
+		return "lost";
+	case ROLLOUT_PROC_FAILED:
+		return "revert-failed";
 	}
 	return "?";
 }

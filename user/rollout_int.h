@@ -15,14 +15,14 @@
 struct rollout {
 	const struct hc_policy *pol;
 	struct rollout_hooks hooks;
-	struct source *src;		/* borrowed */
+	struct source *src; /* borrowed */
 	struct rollout_func *funcs;
 	size_t nr;
-	struct hc_snapshot *delta;	/* the last sample, per source function */
+	struct hc_snapshot *delta; /* the last sample, per source function */
 	enum rollout_outcome outcome;
 	enum rollout_phase phase;
 	const char *stage;
-	unsigned int stage_idx;		/* 1-based, 0 before the first stage */
+	unsigned int stage_idx; /* 1-based, 0 before the first stage */
 	uint64_t phase_end_ns;
 	char reason[1024];
 	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
@@ -44,10 +44,10 @@ struct rollout {
 	 * in the library (side 1, canary). The watch entries follow, one monitor id each.
 	 */
 	struct rollout_proc *procs;
-	size_t *order;			/* the order processes join the canary arm */
+	size_t *order; /* the order processes join the canary arm */
 	size_t nr_procs, nr_patched, nr_mon;
-	char **arm_names;			/* "old -> new", per patched function */
-	struct hc_snapshot *control_window;	/* per patched function, the last window */
+	char **arm_names;		    /* "old -> new", per patched function */
+	struct hc_snapshot *control_window; /* per patched function, the last window */
 	/*
 	 * Difference in differences: the last ROLLOUT_DID_WINDOWS baseline windows of every
 	 * process, per patched function, [window][function][process] in a ring, to split as each
@@ -55,13 +55,13 @@ struct rollout {
 	 */
 	struct hc_snapshot *did_base;
 	size_t nr_did, did_next;
-	struct patch *patch;		/* borrowed */
+	struct patch *patch; /* borrowed */
 	/* ab */
 	struct rollout_period *periods;
 	size_t nr_periods;
 };
 
-#define ARM_ID(r, f, p, side)	(((f) * (r)->nr_procs + (p)) * 2 + (side))
+#define ARM_ID(r, f, p, side) (((f) * (r)->nr_procs + (p)) * 2 + (side))
 
 /* the source's clock: a scripted one in the tests */
 static inline uint64_t clock_ns(const struct rollout *r)

@@ -10,12 +10,18 @@ enum rollout_outcome rollout__outcome(const struct rollout *r)
 const char *rollout__outcome_name(enum rollout_outcome o)
 {
 	switch (o) {
-	case ROLLOUT_RUNNING: return "running";
-	case ROLLOUT_COMMITTED: return "committed";
-	case ROLLOUT_ROLLED_BACK: return "rolled-back";
-	case ROLLOUT_HELD: return "held";
-	case ROLLOUT_REFUSED: return "refused";
-	case ROLLOUT_FAILED: return "failed";
+	case ROLLOUT_RUNNING:
+		return "running";
+	case ROLLOUT_COMMITTED:
+		return "committed";
+	case ROLLOUT_ROLLED_BACK:
+		return "rolled-back";
+	case ROLLOUT_HELD:
+		return "held";
+	case ROLLOUT_REFUSED:
+		return "refused";
+	case ROLLOUT_FAILED:
+		return "failed";
 	}
 	return "unknown";
 }
@@ -38,11 +44,16 @@ enum rollout_phase rollout__phase(const struct rollout *r)
 const char *rollout__stage_name(const struct rollout *r)
 {
 	switch (r->phase) {
-	case ROLLOUT_PHASE_BASELINE: return "baseline";
-	case ROLLOUT_PHASE_ACTIVATE: return "activate";
-	case ROLLOUT_PHASE_STAGE: return r->stage;
-	case ROLLOUT_PHASE_ROLLBACK: return "rollback";
-	case ROLLOUT_PHASE_DONE: return "done";
+	case ROLLOUT_PHASE_BASELINE:
+		return "baseline";
+	case ROLLOUT_PHASE_ACTIVATE:
+		return "activate";
+	case ROLLOUT_PHASE_STAGE:
+		return r->stage;
+	case ROLLOUT_PHASE_ROLLBACK:
+		return "rollback";
+	case ROLLOUT_PHASE_DONE:
+		return "done";
 	}
 	return "?";
 }

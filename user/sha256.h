@@ -11,13 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHA256_DIGEST_LEN	32
+#define SHA256_DIGEST_LEN 32
 
 struct sha256 {
 	uint32_t h[8];
-	uint64_t len;		/* bytes hashed so far */
+	uint64_t len; /* bytes hashed so far */
 	uint8_t buf[64];
-	size_t used;		/* bytes in buf */
+	size_t used; /* bytes in buf */
 };
 
 void sha256__init(struct sha256 *s);

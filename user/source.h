@@ -43,8 +43,8 @@ struct source_ops {
 	 * After the last add: start measuring, and report events to @ev from now on; @pids
 	 * (@n of them) are watched for their exit. The first sample counts from here.
 	 */
-	int (*start)(struct source *s, const struct source_events *ev, const pid_t *pids,
-		     size_t n, char *err, size_t len);
+	int (*start)(struct source *s, const struct source_events *ev, const pid_t *pids, size_t n,
+		     char *err, size_t len);
 	size_t (*func_cnt)(const struct source *s);
 	const char *(*func_name)(const struct source *s, size_t i);
 	/* how kernel functions are probed ("fentry", "kprobe"), or "uprobe" */

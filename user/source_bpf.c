@@ -17,7 +17,7 @@
 #include "units.h"
 
 /* epoll tags: a process's pidfd carries its index with this bit */
-#define EV_PROC			(1ULL << 40)
+#define EV_PROC (1ULL << 40)
 
 struct source_bpf {
 	struct source src;
@@ -86,8 +86,8 @@ static int watch_pids(struct source_bpf *b, const pid_t *pids, size_t n, char *e
 	return 0;
 }
 
-static int sb_start(struct source *s, const struct source_events *ev, const pid_t *pids,
-		    size_t n, char *err, size_t len)
+static int sb_start(struct source *s, const struct source_events *ev, const pid_t *pids, size_t n,
+		    char *err, size_t len)
 {
 	struct source_bpf *b = bpf_of(s);
 	size_t nf = monitor__func_cnt(b->mon);
@@ -114,10 +114,12 @@ static int sb_start(struct source *s, const struct source_events *ev, const pid_
 		return ret;
 	}
 	ret = epoll_add(b, b->sfd, (uint64_t)b->sfd, err, len);
-	ret = ret ?: epoll_add(b, guard__ringbuf_fd(b->guard),
-			       (uint64_t)guard__ringbuf_fd(b->guard), err, len);
-	ret = ret ?: epoll_add(b, guard__kmsg_fd(b->guard), (uint64_t)guard__kmsg_fd(b->guard),
-			       err, len);
+	ret = ret   ?:
+		      epoll_add(b, guard__ringbuf_fd(b->guard),
+				(uint64_t)guard__ringbuf_fd(b->guard), err, len);
+	ret = ret   ?:
+		      epoll_add(b, guard__kmsg_fd(b->guard), (uint64_t)guard__kmsg_fd(b->guard),
+				err, len);
 	ret = ret ?: watch_pids(b, pids, n, err, len);
 	ret = ret ?: monitor__attach(b->mon, err, len);
 	if (ret)

@@ -295,7 +295,7 @@ static int mw_exact_pmf(size_t m, size_t n, double *pmf)
 	dp[0] = 1;
 	for (r = 1; r <= N; r++) {
 		for (k = m < r ? m : r; k >= 1; k--) {
-			size_t step = r - k;	/* rank r as the k-th chosen adds r - k to U */
+			size_t step = r - k; /* rank r as the k-th chosen adds r - k to U */
 
 			if (step > n)
 				continue;
@@ -357,8 +357,8 @@ static int cmp_item(const void *a, const void *b)
 	return (x->v > y->v) - (x->v < y->v);
 }
 
-int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
-			unsigned int flags, struct stats_mw *out)
+int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, unsigned int flags,
+			struct stats_mw *out)
 {
 	size_t n = nx + ny, i, j;
 	struct mw_item *it;
@@ -555,7 +555,8 @@ int stats__hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny
 		out->shift = kth_diff(xs, nx, ys, ny, mn / 2 + 1);
 	else
 		out->shift = (kth_diff(xs, nx, ys, ny, mn / 2) +
-			      kth_diff(xs, nx, ys, ny, mn / 2 + 1)) / 2;
+			      kth_diff(xs, nx, ys, ny, mn / 2 + 1)) /
+			     2;
 
 	if (nx < STATS_MW_EXACT_MAX && ny < STATS_MW_EXACT_MAX) {
 		double *pmf = malloc((mn + 1) * sizeof(*pmf)), cdf = 0;
@@ -607,8 +608,8 @@ out_free:
  * for pi maps to R = pi / (1 - pi) * nb / nc. The pooled two-proportion z is reported beside it
  * for readers who know that one.
  */
-int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double r0,
-		      double conf, struct stats_rate *out)
+int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double r0, double conf,
+		      struct stats_rate *out)
 {
 	uint64_t x = xc + xb;
 	double a2 = (1 - conf) / 2, scale, pi0, ph, se, pl, pu;
@@ -803,7 +804,8 @@ int seqtest__update(struct seqtest *t, uint64_t canary_bad, uint64_t canary_n, u
 			double base = nb + nc * t->r0;
 
 			t->logl[k] += ((double)canary_bad * d -
-				       x * log((nb + nc * t->r0 * seqtest_ratio[k]) / base)) / t->phi;
+				       x * log((nb + nc * t->r0 * seqtest_ratio[k]) / base)) /
+				      t->phi;
 		}
 	} else {
 		if (t->disabled || !canary_n)
@@ -971,8 +973,8 @@ double stats__exceed_max_p(uint64_t k, uint64_t m, uint64_t n)
 	if (!k)
 		return 1;
 	/* C(m, k) / C(n + m, k) = m! (n + m - k)! / ((m - k)! (n + m)!) */
-	lp = lgamma((double)m + 1) + lgamma((double)(n + m - k) + 1) -
-	     lgamma((double)(m - k) + 1) - lgamma((double)(n + m) + 1);
+	lp = lgamma((double)m + 1) + lgamma((double)(n + m - k) + 1) - lgamma((double)(m - k) + 1) -
+	     lgamma((double)(n + m) + 1);
 	return exp(lp);
 }
 

@@ -41,7 +41,7 @@ double stats__binom_upper_eff(double x, double n, double alpha);
 struct dispersion {
 	unsigned int cells;
 	uint64_t bad, n;
-	double sq;		/* sum over the cells of bad^2 / n */
+	double sq; /* sum over the cells of bad^2 / n */
 };
 
 void dispersion__add(struct dispersion *d, uint64_t bad, uint64_t n);
@@ -60,20 +60,20 @@ double dispersion__phi_upper(const struct dispersion *d, double conf);
 /* ---- Mann-Whitney U and Hodges-Lehmann ---------------------------------------------------- */
 
 /* force the normal approximation even where the exact distribution would be used */
-#define STATS_MW_NORMAL		(1U << 0)
+#define STATS_MW_NORMAL	   (1U << 0)
 /* exact null distribution when both samples are smaller than this and have no ties (as R) */
-#define STATS_MW_EXACT_MAX	50
+#define STATS_MW_EXACT_MAX 50
 
 struct stats_mw {
 	uint64_t nx, ny;
-	double u;		/* pairs with x > y, ties counting 1/2 (R's W) */
-	double auc;		/* u / (nx ny) = P(X > Y) + P(X = Y) / 2 [stats §3] */
-	double sigma;		/* null sd of u, tie-corrected; 0 when every value is tied */
-	double z;		/* (u - nx ny / 2) / sigma, no continuity correction */
-	double p_greater;	/* H1: x tends to be larger than y */
+	double u;	  /* pairs with x > y, ties counting 1/2 (R's W) */
+	double auc;	  /* u / (nx ny) = P(X > Y) + P(X = Y) / 2 [stats §3] */
+	double sigma;	  /* null sd of u, tie-corrected; 0 when every value is tied */
+	double z;	  /* (u - nx ny / 2) / sigma, no continuity correction */
+	double p_greater; /* H1: x tends to be larger than y */
 	double p_less;
 	double p_two;
-	bool exact;		/* p from the exact null distribution, else the normal one */
+	bool exact; /* p from the exact null distribution, else the normal one */
 	bool ties;
 };
 
@@ -82,8 +82,8 @@ struct stats_mw {
  * variance and a continuity correction, which is R's wilcox.test(x, y, exact = FALSE,
  * correct = TRUE). 0, -EINVAL for an empty or non-finite sample, -ENOMEM.
  */
-int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
-			unsigned int flags, struct stats_mw *out);
+int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, unsigned int flags,
+			struct stats_mw *out);
 /*
  * The same test on two histograms over the same ordered buckets, each bucket a tie group
  * [stats §3]: x is the canary, y the reference. Always the normal approximation.
@@ -92,10 +92,10 @@ int stats__mann_whitney_hist(const uint64_t *x, const uint64_t *y, size_t nbucke
 			     struct stats_mw *out);
 
 struct stats_hl {
-	double shift;		/* median of the nx * ny differences x_i - y_j */
-	double lo, hi;		/* distribution-free CI; +-inf with too few data */
+	double shift;  /* median of the nx * ny differences x_i - y_j */
+	double lo, hi; /* distribution-free CI; +-inf with too few data */
 	double conf;
-	bool exact;		/* CI ranks from the exact U distribution */
+	bool exact; /* CI ranks from the exact U distribution */
 };
 
 /* Hodges-Lehmann shift of x against y with the Moses CI at level @conf (two-sided) */
@@ -105,20 +105,20 @@ int stats__hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny
 /* ---- rates ---------------------------------------------------------------------------------- */
 
 struct stats_rate {
-	double ratio;		/* (xc / nc) / (xb / nb); inf if xb = 0 < xc, NAN if both 0 */
-	double lo, hi;		/* CI of the rate ratio at conf, conditional exact [stats §5] */
+	double ratio;  /* (xc / nc) / (xb / nb); inf if xb = 0 < xc, NAN if both 0 */
+	double lo, hi; /* CI of the rate ratio at conf, conditional exact [stats §5] */
 	double conf;
-	double p;		/* one-sided exact conditional p-value of H0: ratio <= r0 */
-	double z;		/* pooled two-proportion z of xc/nc - xb/nb */
-	double p_z;		/* one-sided normal p of z, H0: equal proportions */
+	double p;   /* one-sided exact conditional p-value of H0: ratio <= r0 */
+	double z;   /* pooled two-proportion z of xc/nc - xb/nb */
+	double p_z; /* one-sided normal p of z, H0: equal proportions */
 };
 
 /*
  * Compare the canary's xc bad events in nc calls with the reference's xb in nb. 0, or -EINVAL
  * when a count exceeds its calls, a side has no calls, r0 <= 0 or conf is not in (0, 1).
  */
-int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double r0,
-		      double conf, struct stats_rate *out);
+int stats__rate_ratio(uint64_t xc, uint64_t nc, uint64_t xb, uint64_t nb, double r0, double conf,
+		      struct stats_rate *out);
 
 /* ---- the always-valid sequential test ------------------------------------------------------ */
 
@@ -130,7 +130,7 @@ enum seqtest_design {
 };
 
 /* the alternatives mixed over: rate ratios 1.1, 1.25, 1.5, 2 and 4 against the null [stats §6] */
-#define SEQTEST_NALT		5
+#define SEQTEST_NALT 5
 
 /*
  * H0: the canary's rate of bad events is at most r0 times the reference's. The state is an
@@ -139,22 +139,22 @@ enum seqtest_design {
  */
 struct seqtest {
 	enum seqtest_design design;
-	double alpha;		/* the whole budget of this test */
+	double alpha; /* the whole budget of this test */
 	double r0;
-	double log_bar;		/* reject when ln E_t >= log_bar */
-	double logl[SEQTEST_NALT];	/* ln of each alternative's likelihood ratio */
-	double log_e;		/* ln E_t */
-	double log_e_max;	/* ln max_{s <= t} E_s */
-	double phi;		/* the dispersion the next window is tempered by, >= 1 */
+	double log_bar;		   /* reject when ln E_t >= log_bar */
+	double logl[SEQTEST_NALT]; /* ln of each alternative's likelihood ratio */
+	double log_e;		   /* ln E_t */
+	double log_e_max;	   /* ln max_{s <= t} E_s */
+	double phi;		   /* the dispersion the next window is tempered by, >= 1 */
 	/* SEQTEST_BASELINE: the frozen reference and the null rate derived from it */
 	bool have_ref;
-	bool disabled;		/* the null covers every rate: the test can never reject */
+	bool disabled; /* the null covers every rate: the test can never reject */
 	uint64_t base_bad, base_n;
 	double p0;
 	/* totals over the windows seen, for reports */
 	uint64_t canary_bad, canary_n, ref_bad, ref_n;
 	unsigned int windows;
-	unsigned int reject_window;	/* 1-based window of the first rejection, 0 if none */
+	unsigned int reject_window; /* 1-based window of the first rejection, 0 if none */
 };
 
 /* 0, or -EINVAL unless 0 < alpha < 1 and r0 > 0 */
@@ -172,7 +172,7 @@ int seqtest__set_phi(struct seqtest *t, double phi);
  * 0.8 the A/A false-alarm rate of tests/unit/test_stats.c stays within alpha, with the point
  * estimate it does not.
  */
-#define SEQTEST_PHI_CONF	0.8
+#define SEQTEST_PHI_CONF 0.8
 /*
  * One window: the canary's bad events and calls, and the reference's. In the concurrent design
  * the reference is the control arm's same window; in the baseline design it is the baseline
@@ -207,7 +207,7 @@ double seqtest__bar(const struct seqtest *t);
  * these is an e-process, so over at most @horizon starts and the bets the bar
  * horizon * EPROC_NLAMBDA / alpha keeps P(false alarm within the horizon) <= alpha.
  */
-#define EPROC_NLAMBDA	4
+#define EPROC_NLAMBDA 4
 
 enum eproc_kind {
 	EPROC_TEST,
@@ -217,13 +217,13 @@ enum eproc_kind {
 struct eproc {
 	enum eproc_kind kind;
 	double alpha;
-	double log_bar;			/* reject when the statistic's log reaches it */
+	double log_bar; /* reject when the statistic's log reaches it */
 	double lambda[EPROC_NLAMBDA];
-	double cap[EPROC_NLAMBDA];	/* z is clipped to this for bet k */
-	double logw[EPROC_NLAMBDA];	/* ln of bet k's product (or CUSUM) */
-	double log_e, log_e_max;	/* ln of the statistic now, and its largest so far */
+	double cap[EPROC_NLAMBDA];  /* z is clipped to this for bet k */
+	double logw[EPROC_NLAMBDA]; /* ln of bet k's product (or CUSUM) */
+	double log_e, log_e_max;    /* ln of the statistic now, and its largest so far */
 	unsigned int windows;
-	unsigned int reject_window;	/* 1-based, 0 if none */
+	unsigned int reject_window; /* 1-based, 0 if none */
 };
 
 /* 0, or -EINVAL unless 0 < alpha < 1 (and horizon >= 1 for EPROC_ONSET) */

@@ -42,8 +42,8 @@ static int intent(struct steps *s, enum journal_action a, struct json_object *d,
 	if (ret && journal__action_undoes(a))
 		return 0;
 	if (ret)
-		snprintf(err, len, "cannot journal '%s' before doing it: %s", journal__action_name(a),
-			 jerr);
+		snprintf(err, len, "cannot journal '%s' before doing it: %s",
+			 journal__action_name(a), jerr);
 	return ret;
 }
 
@@ -106,7 +106,7 @@ int steps__klp_disable(struct steps *s, const char *name, char *err, size_t len)
 		goto out;
 	ret = klp__disable(&s->sys, name, err, len);
 	if (ret == -ENOENT || ret == -EINVAL)
-		ret = 0;	/* gone or already disabled: the goal holds */
+		ret = 0; /* gone or already disabled: the goal holds */
 	if (!ret)
 		ret = klp__wait_gone(&s->sys, name, s->timeout_ms, err, len);
 	ret = result(s, JOURNAL_ACT_DISABLE, d, ret, err, err, len);
@@ -159,17 +159,18 @@ static int klp_reverse(struct steps *s, const char *name, int ret, const char *w
 
 	r2 = r2 ?: steps__klp_unload(s, name, tmp, sizeof(tmp));
 	if (ret == -ETIMEDOUT)
-		snprintf(err, len, "transition of '%s' did not finish within %.1f s, "
-			 "blocked by: %s; %s", name, s->timeout_ms / 1e3, why,
-			 r2 ? tmp : "reversed and unloaded");
+		snprintf(err, len,
+			 "transition of '%s' did not finish within %.1f s, "
+			 "blocked by: %s; %s",
+			 name, s->timeout_ms / 1e3, why, r2 ? tmp : "reversed and unloaded");
 	else
 		snprintf(err, len, "'%s' was loaded, then: %s; %s", name, why,
 			 r2 ? tmp : "reversed and unloaded");
 	return ret;
 }
 
-int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
-		    char *err, size_t len)
+int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace, char *err,
+		    size_t len)
 {
 	struct json_object *d = klp_detail(path, name);
 	char why[600];
@@ -191,8 +192,8 @@ out:
 	return ret;
 }
 
-int steps__klp_wait(struct steps *s, const char *path, const char *name, bool replace,
-		    char *err, size_t len)
+int steps__klp_wait(struct steps *s, const char *path, const char *name, bool replace, char *err,
+		    size_t len)
 {
 	struct json_object *d = klp_detail(path, name);
 	char why[600], tmp[256];
@@ -352,7 +353,8 @@ int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p,
 	if (detail_u64(d, "pid", &pid) || detail_u64(d, "start_time", &p->start_time) ||
 	    !json_object_object_get_ex(d, "sites", &sa) ||
 	    !json_object_is_type(sa, json_type_array) || !(n = json_object_array_length(sa))) {
-		snprintf(err, len, "the journal's ulp_patch record has no pid, start_time or sites");
+		snprintf(err, len,
+			 "the journal's ulp_patch record has no pid, start_time or sites");
 		return -EINVAL;
 	}
 	p->pid = (pid_t)pid;
@@ -365,7 +367,8 @@ int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p,
 		const struct json_object *o = json_object_array_get_idx(sa, i);
 		struct ulp_site *st = &p->sites[i];
 
-		if (detail_u64(o, "func", &st->func) || detail_u64(o, "func_size", &st->func_size) ||
+		if (detail_u64(o, "func", &st->func) ||
+		    detail_u64(o, "func_size", &st->func_size) ||
 		    detail_u64(o, "addr", &st->addr) || detail_hex(o, "orig", st->orig) ||
 		    detail_hex(o, "patched", st->patched) ||
 		    detail_u64(o, "new_func", &st->new_func) ||
@@ -391,7 +394,8 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 		int patch_err = ulp_proc__patch(img, p, err, len);
 
 		if (!patch_err) {
-			json_object_object_add(d, "freeze_ns", json_object_new_uint64(p->freeze_ns));
+			json_object_object_add(d, "freeze_ns",
+					       json_object_new_uint64(p->freeze_ns));
 			json_object_object_add(d, "attempts", json_object_new_int(p->attempts));
 		}
 		ret = result(s, JOURNAL_ACT_ULP_PATCH, d, patch_err, err, err, len);
@@ -400,8 +404,10 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 			char uerr[256];
 
 			if (steps__ulp_revert(s, img, p, names, library, uerr, sizeof(uerr)))
-				snprintf(err + strlen(err), len - strlen(err), "; and restoring pid %d "
-					 "failed: %s", p->pid, uerr);
+				snprintf(err + strlen(err), len - strlen(err),
+					 "; and restoring pid %d "
+					 "failed: %s",
+					 p->pid, uerr);
 		}
 	}
 	json_object_put(d);
@@ -422,7 +428,8 @@ int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p
 			json_object_object_add(d, "note", json_object_new_string(err));
 			ret = 0;
 		} else if (!ret) {
-			json_object_object_add(d, "freeze_ns", json_object_new_uint64(p->freeze_ns));
+			json_object_object_add(d, "freeze_ns",
+					       json_object_new_uint64(p->freeze_ns));
 			err[0] = '\0';
 		}
 		ret = result(s, JOURNAL_ACT_ULP_REVERT, d, ret, err, err, len);
@@ -440,8 +447,8 @@ static struct json_object *argv_json(char *const *argv)
 	return a;
 }
 
-int steps__exec(struct steps *s, enum journal_action action, char *const *argv,
-		char *const *revert, uint64_t timeout_ns, char *err, size_t len)
+int steps__exec(struct steps *s, enum journal_action action, char *const *argv, char *const *revert,
+		uint64_t timeout_ns, char *err, size_t len)
 {
 	struct json_object *d = json_object_new_object();
 	int ret;
@@ -457,7 +464,6 @@ int steps__exec(struct steps *s, enum journal_action action, char *const *argv,
 	json_object_put(d);
 	return ret;
 }
-
 
 int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exec_timeout_ns,
 		  char *err, size_t len)
@@ -492,7 +498,8 @@ int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exe
 			return -ENOMEM;
 		for (i = 0; i < n; i++)
 			argv[i] = (char *)json_object_get_string(json_object_array_get_idx(rv, i));
-		ret = steps__exec(s, JOURNAL_ACT_EXEC_REVERT, argv, NULL, exec_timeout_ns, err, len);
+		ret = steps__exec(s, JOURNAL_ACT_EXEC_REVERT, argv, NULL, exec_timeout_ns, err,
+				  len);
 		free(argv);
 		return ret;
 	case JOURNAL_ACT_ULP_REVERT: {
@@ -501,8 +508,8 @@ int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exe
 		ret = steps__ulp_proc_from_detail(step->detail, &p, err, len);
 		if (ret)
 			return ret;
-		ret = steps__ulp_revert(s, NULL, &p, NULL, detail_str(step->detail, "library"),
-					err, len);
+		ret = steps__ulp_revert(s, NULL, &p, NULL, detail_str(step->detail, "library"), err,
+					len);
 		free(p.sites);
 		return ret;
 	}

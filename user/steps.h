@@ -16,22 +16,22 @@
 #include "ulp.h"
 
 struct steps {
-	struct journal *j;	/* NULL: nothing is journaled (dry runs, tests) */
+	struct journal *j; /* NULL: nothing is journaled (dry runs, tests) */
 	struct klp_sys sys;
-	uint64_t timeout_ms;	/* for transitions */
+	uint64_t timeout_ms; /* for transitions */
 };
 
 int steps__init(struct steps *s, struct journal *j, uint64_t timeout_ms);
 
 /* load a livepatch; if it was loaded but cannot be journaled, reverse it and unload */
-int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
-		    char *err, size_t len);
+int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace, char *err,
+		    size_t len);
 /*
  * Wait for the transition of the livepatch steps__klp_load() loaded (the same @path, @name
  * and @replace, for the journal); on failure reverse it and unload (-ETIMEDOUT on timeout)
  */
-int steps__klp_wait(struct steps *s, const char *path, const char *name, bool replace,
-		    char *err, size_t len);
+int steps__klp_wait(struct steps *s, const char *path, const char *name, bool replace, char *err,
+		    size_t len);
 /* disable and wait until the patch is gone; "already disabled or gone" is success */
 int steps__klp_disable(struct steps *s, const char *name, char *err, size_t len);
 /* rmmod, retried while the module is still busy; "not loaded" is success */
@@ -44,8 +44,8 @@ int steps__klp_unload(struct steps *s, const char *name, char *err, size_t len);
 int steps__klp_replace(struct steps *s, const char *path, const char *name, const char *ours,
 		       char *err, size_t len);
 /* run an exec patcher's argv (NULL-terminated) as @action (exec_apply or exec_revert) */
-int steps__exec(struct steps *s, enum journal_action action, char *const *argv,
-		char *const *revert, uint64_t timeout_ns, char *err, size_t len);
+int steps__exec(struct steps *s, enum journal_action action, char *const *argv, char *const *revert,
+		uint64_t timeout_ns, char *err, size_t len);
 /*
  * ulp: redirect or restore the functions of one process (user/ulp.h). The intent carries
  * everything recover needs to restore the bytes without the policy: pid, start_time, the

@@ -13,25 +13,35 @@
 #include "units.h"
 
 /* the geometry of the picture, in SVG user units (pixels at 1:1) */
-#define SVG_W		900
-#define SVG_HEAD	44	/* the picture's title */
-#define PANEL_H		330
-#define PLOT_X0		80
-#define PLOT_X1		870
-#define PLOT_TOP	78	/* below the panel's title, note and quantile labels */
-#define PLOT_BOTTOM	270	/* above the tick labels and the axis title */
+#define SVG_W	    900
+#define SVG_HEAD    44 /* the picture's title */
+#define PANEL_H	    330
+#define PLOT_X0	    80
+#define PLOT_X1	    870
+#define PLOT_TOP    78	/* below the panel's title, note and quantile labels */
+#define PLOT_BOTTOM 270 /* above the tick labels and the axis title */
 
-static const char *const color[2] = { "#1f77b4", "#ff7f0e" };	/* A blue, B orange */
+static const char *const color[2] = { "#1f77b4", "#ff7f0e" }; /* A blue, B orange */
 
 static void put_text(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&apos;", out);
+			break;
 		default:
 			/* XML 1.0 allows no other control character, even escaped */
 			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
@@ -44,9 +54,10 @@ static void text(FILE *out, double x, double y, const char *anchor, const char *
 		 const char *s)
 {
 	/* a white halo keeps a label readable across the lines it crosses */
-	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" paint-order=\"stroke\" "
-		"stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\"%s%s>", x, y,
-		anchor, attrs ? " " : "", attrs ? attrs : "");
+	fprintf(out,
+		"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" paint-order=\"stroke\" "
+		"stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\"%s%s>",
+		x, y, anchor, attrs ? " " : "", attrs ? attrs : "");
 	put_text(out, s);
 	fputs("</text>\n", out);
 }
@@ -54,10 +65,10 @@ static void text(FILE *out, double x, double y, const char *anchor, const char *
 /* ---- scales ------------------------------------------------------------------------------- */
 
 struct scale {
-	double lx0, lx1;	/* log10 of the latency range */
-	unsigned int first, last;	/* the buckets drawn */
-	double ymax;		/* top of the density axis */
-	double top;		/* the panel's y offset */
+	double lx0, lx1;	  /* log10 of the latency range */
+	unsigned int first, last; /* the buckets drawn */
+	double ymax;		  /* top of the density axis */
+	double top;		  /* the panel's y offset */
 };
 
 static double sx(const struct scale *s, double ns)
@@ -222,12 +233,14 @@ static void axes(FILE *out, const struct scale *s)
 		text(out, PLOT_X0 - 6, sy(s, v) + 4, "end", NULL, buf);
 	}
 	fprintf(out, "</g>\n");
-	fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
-		"stroke=\"#333333\" stroke-width=\"1\"/>\n", PLOT_X0, y1, PLOT_X1 - PLOT_X0,
-		PLOT_BOTTOM - PLOT_TOP);
+	fprintf(out,
+		"<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
+		"stroke=\"#333333\" stroke-width=\"1\"/>\n",
+		PLOT_X0, y1, PLOT_X1 - PLOT_X0, PLOT_BOTTOM - PLOT_TOP);
 	text(out, (PLOT_X0 + PLOT_X1) / 2.0, y0 + 34, "middle", "font-size=\"12\"",
 	     "latency per call (log scale)");
-	fprintf(out, "<text x=\"0\" y=\"0\" text-anchor=\"middle\" font-size=\"12\" "
+	fprintf(out,
+		"<text x=\"0\" y=\"0\" text-anchor=\"middle\" font-size=\"12\" "
 		"transform=\"translate(%d %.1f) rotate(-90)\">share of calls per 1/8 octave</text>\n",
 		PLOT_X0 - 50, (y0 + y1) / 2);
 }
@@ -248,9 +261,10 @@ static void dist_shape(FILE *out, const struct scale *s, const struct svg_dist *
 		}
 	if (!first)
 		return;
-	fprintf(out, "<path fill=\"%s\" fill-opacity=\"0.30\" stroke=\"%s\" stroke-width=\"1.5\" "
-		"stroke-linejoin=\"round\" d=\"M%.1f %.1f", color[k], color[k],
-		sx(s, (double)hc_hist_lower(first)), y0);
+	fprintf(out,
+		"<path fill=\"%s\" fill-opacity=\"0.30\" stroke=\"%s\" stroke-width=\"1.5\" "
+		"stroke-linejoin=\"round\" d=\"M%.1f %.1f",
+		color[k], color[k], sx(s, (double)hc_hist_lower(first)), y0);
 	for (b = first; b <= last; b++) {
 		double y = sy(s, d->hist[b] ? density(d->hist, n, b) : 0);
 
@@ -280,9 +294,11 @@ static void dist_marks(FILE *out, const struct scale *s, const struct svg_dist *
 		if (!v)
 			continue;
 		x = sx(s, (double)v);
-		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-			"stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>\n", x, s->top + PLOT_TOP - 2 -
-			(k ? 0 : 14), x, s->top + PLOT_BOTTOM, color[k], mark[i].dash);
+		fprintf(out,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+			"stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>\n",
+			x, s->top + PLOT_TOP - 2 - (k ? 0 : 14), x, s->top + PLOT_BOTTOM, color[k],
+			mark[i].dash);
 		snprintf(label, sizeof(label), "%s %s", mark[i].name,
 			 duration__format(v, buf, sizeof(buf)));
 		/* A's labels on the upper row, B's on the lower, both just above the plot */
@@ -302,21 +318,29 @@ static void legend(FILE *out, const struct scale *s, const struct svg_panel *p)
 	int k;
 
 	/* right to left: p99, p50, B, A; about 6 units a character at font-size 11 */
-	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
-		"stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>\n", x - 42, y - 4, x - 28, y - 4);
+	fprintf(out,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
+		"stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>\n",
+		x - 42, y - 4, x - 28, y - 4);
 	text(out, x, y, "end", "font-size=\"11\"", "p99");
 	x -= 54;
-	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
-		"stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>\n", x - 42, y - 4, x - 28, y - 4);
+	fprintf(out,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
+		"stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>\n",
+		x - 42, y - 4, x - 28, y - 4);
 	text(out, x, y, "end", "font-size=\"11\"", "p50");
 	x -= 54;
 	for (k = 1; k >= 0; k--) {
-		snprintf(label[k], sizeof(label[k]), "%s", d[k]->label ? d[k]->label : k ? "B" : "A");
+		snprintf(label[k], sizeof(label[k]), "%s",
+			 d[k]->label ? d[k]->label :
+			 k	     ? "B" :
+				       "A");
 		text(out, x, y, "end", "font-size=\"11\"", label[k]);
 		x -= 6.0 * (double)strlen(label[k]) + 5;
-		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" fill=\"%s\" "
-			"fill-opacity=\"0.30\" stroke=\"%s\" stroke-width=\"1.5\"/>\n", x - 14,
-			y - 9, color[k], color[k]);
+		fprintf(out,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" fill=\"%s\" "
+			"fill-opacity=\"0.30\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+			x - 14, y - 9, color[k], color[k]);
 		x -= 30;
 	}
 }
@@ -379,7 +403,8 @@ int svg__compare(FILE *out, const char *title, const struct svg_panel *panels, s
 
 	if (!n)
 		return -EINVAL;
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	fprintf(out,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
 		SVG_W, h, SVG_W, h);
@@ -410,8 +435,7 @@ static int svg_fill(FILE *f, void *ctx)
 	return svg__compare(f, s->title, s->panels, s->n);
 }
 
-int svg__write_file(const char *path, const char *title, const struct svg_panel *panels,
-		    size_t n)
+int svg__write_file(const char *path, const char *title, const struct svg_panel *panels, size_t n)
 {
 	struct svg_fill s = { title, panels, n };
 

@@ -8,12 +8,26 @@ static const struct {
 	char letter;
 	const char *name;
 } bits[] = {
-	{ 'P', "proprietary_module" }, { 'F', "forced_module" }, { 'S', "cpu_out_of_spec" },
-	{ 'R', "forced_rmmod" }, { 'M', "machine_check" }, { 'B', "bad_page" },
-	{ 'U', "user" }, { 'D', "die" }, { 'A', "overridden_acpi_table" }, { 'W', "warn" },
-	{ 'C', "crap" }, { 'I', "firmware_workaround" }, { 'O', "oot_module" },
-	{ 'E', "unsigned_module" }, { 'L', "soft_lockup" }, { 'K', "livepatch" },
-	{ 'X', "aux" }, { 'T', "randstruct" }, { 'N', "test" }, { 'J', "fwctl" },
+	{ 'P', "proprietary_module" },
+	{ 'F', "forced_module" },
+	{ 'S', "cpu_out_of_spec" },
+	{ 'R', "forced_rmmod" },
+	{ 'M', "machine_check" },
+	{ 'B', "bad_page" },
+	{ 'U', "user" },
+	{ 'D', "die" },
+	{ 'A', "overridden_acpi_table" },
+	{ 'W', "warn" },
+	{ 'C', "crap" },
+	{ 'I', "firmware_workaround" },
+	{ 'O', "oot_module" },
+	{ 'E', "unsigned_module" },
+	{ 'L', "soft_lockup" },
+	{ 'K', "livepatch" },
+	{ 'X', "aux" },
+	{ 'T', "randstruct" },
+	{ 'N', "test" },
+	{ 'J', "fwctl" },
 };
 
 #define NR_BITS (sizeof(bits) / sizeof(bits[0]))

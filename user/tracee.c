@@ -18,13 +18,13 @@
 #include "tracee.h"
 
 /* room for the XSAVE area of any current x86-64 CPU, AMX tiles included */
-#define XSTATE_MAX		(16 * 1024)
+#define XSTATE_MAX	(16 * 1024)
 /* below the red zone (128 bytes) with room to spare */
-#define CALL_STACK_GAP		256
+#define CALL_STACK_GAP	256
 /* a thread that never stops after a timeout gets this long more before we give up on it */
-#define DETACH_GRACE_NS		(1000ULL * 1000 * 1000)
+#define DETACH_GRACE_NS (1000ULL * 1000 * 1000)
 /* the kernel's first real-time signal; glibc's SIGRTMIN is above its own two */
-#define KERNEL_SIGRTMIN		32
+#define KERNEL_SIGRTMIN 32
 
 uint64_t tracee__now_ns(void)
 {
@@ -225,13 +225,16 @@ int tracee__stop(struct tracee *tr, pid_t pid, uint64_t timeout_ns, char *err, s
 
 		if (tracee__now_ns() > deadline) {
 			ret = -ETIMEDOUT;
-			snprintf(err, len, "pid %d: its threads did not settle within %" PRIu64 " ms; "
-				 "the process was left running", pid, timeout_ns / 1000000);
+			snprintf(err, len,
+				 "pid %d: its threads did not settle within %" PRIu64 " ms; "
+				 "the process was left running",
+				 pid, timeout_ns / 1000000);
 			goto fail;
 		}
 		ret = proc__tids(pid, &tids, &n);
 		if (ret) {
-			snprintf(err, len, "pid %d: cannot list its threads: %s", pid, strerror(-ret));
+			snprintf(err, len, "pid %d: cannot list its threads: %s", pid,
+				 strerror(-ret));
 			goto fail;
 		}
 		for (i = 0; i < n && !ret; i++) {
@@ -260,16 +263,17 @@ int tracee__stop(struct tracee *tr, pid_t pid, uint64_t timeout_ns, char *err, s
 				continue;
 			}
 			if (ret) {
-				snprintf(err, len, "pid %d: thread %d did not stop within %" PRIu64
-					 " ms (%s); the process was left running", pid, th->tid,
-					 timeout_ns / 1000000, strerror(-ret));
+				snprintf(err, len,
+					 "pid %d: thread %d did not stop within %" PRIu64
+					 " ms (%s); the process was left running",
+					 pid, th->tid, timeout_ns / 1000000, strerror(-ret));
 				goto fail;
 			}
 			r = note_status(tr, th, st);
 			if (r < 0) {
 				ret = r;
-				snprintf(err, len, "pid %d: cannot stop thread %d: %s", pid, th->tid,
-					 strerror(-r));
+				snprintf(err, len, "pid %d: cannot stop thread %d: %s", pid,
+					 th->tid, strerror(-r));
 				goto fail;
 			}
 			if (!r)
@@ -407,8 +411,10 @@ int tracee__release(struct tracee *tr, char *err, size_t len)
 		}
 		if (th->dirty && ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs) && errno != ESRCH) {
 			if (!ret && err)
-				snprintf(err, len, "pid %d: cannot restore the registers of thread %d: "
-					 "%s", tr->pid, th->tid, strerror(errno));
+				snprintf(err, len,
+					 "pid %d: cannot restore the registers of thread %d: "
+					 "%s",
+					 tr->pid, th->tid, strerror(errno));
 			ret = ret ? ret : -errno;
 		}
 		ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)send_on(tr, th));
@@ -576,7 +582,8 @@ static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req
 		if (event == PTRACE_EVENT_CLONE) {
 			unsigned long msg;
 
-			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && !find(tr, (pid_t)msg)) {
+			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 &&
+			    !find(tr, (pid_t)msg)) {
 				size_t idx = (size_t)(th - tr->t);
 
 				if (!add(tr, (pid_t)msg))
@@ -647,8 +654,8 @@ static const char *syscall_name(long nr)
 	}
 }
 
-int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6],
-		    int64_t *ret, uint64_t timeout_ns, char *err, size_t len)
+int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6], int64_t *ret,
+		    uint64_t timeout_ns, char *err, size_t len)
 {
 	struct tracee_thread *th = worker(tr);
 	struct user_regs_struct r;
@@ -681,7 +688,7 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
 		if (ptrace(PTRACE_GETREGS, th->tid, 0, &r))
 			rc = -errno;
 		else if (r.rip != insn + 2)
-			rc = -EFAULT;	/* the step trapped before the syscall ran */
+			rc = -EFAULT; /* the step trapped before the syscall ran */
 	}
 	if (th && th->stopped)
 		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
@@ -742,7 +749,7 @@ int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t
 		if (ptrace(PTRACE_GETREGS, th->tid, 0, &r))
 			rc = -errno;
 		else if (r.rip != stub + TRACEE_STUB_LEN)
-			rc = -EFAULT;	/* a SIGTRAP of some other origin */
+			rc = -EFAULT; /* a SIGTRAP of some other origin */
 	}
 	if (th && th->stopped) {
 		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);

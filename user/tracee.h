@@ -16,12 +16,12 @@
 
 struct tracee_thread {
 	pid_t tid;
-	bool stopped;			/* in a ptrace stop, regs valid */
-	bool dirty;			/* regs changed: put them back before detaching */
-	bool at_signal;			/* in a signal-delivery-stop: detach can inject one */
-	siginfo_t *held;		/* arrived while we held it; sent on at release */
+	bool stopped;	 /* in a ptrace stop, regs valid */
+	bool dirty;	 /* regs changed: put them back before detaching */
+	bool at_signal;	 /* in a signal-delivery-stop: detach can inject one */
+	siginfo_t *held; /* arrived while we held it; sent on at release */
 	size_t nr_held;
-	struct user_regs_struct regs;	/* as the thread was stopped */
+	struct user_regs_struct regs; /* as the thread was stopped */
 };
 
 struct tracee {
@@ -30,8 +30,8 @@ struct tracee {
 	size_t nr;
 	size_t cap;
 	int mem_fd;
-	uint64_t t_first;		/* CLOCK_MONOTONIC ns of the first interrupt */
-	uint64_t freeze_ns;		/* first interrupt to last detach, set by release */
+	uint64_t t_first;   /* CLOCK_MONOTONIC ns of the first interrupt */
+	uint64_t freeze_ns; /* first interrupt to last detach, set by release */
 };
 
 uint64_t tracee__now_ns(void);
@@ -62,8 +62,8 @@ int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n);
  * @nr must not sleep interruptibly: a signal held meanwhile would cut it short, and *@ret
  * would be -ERESTARTSYS (-512) or a kin. mmap and munmap do not sleep so.
  */
-int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6],
-		    int64_t *ret, uint64_t timeout_ns, char *err, size_t len);
+int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6], int64_t *ret,
+		    uint64_t timeout_ns, char *err, size_t len);
 /*
  * Call @func(@args[0..5]) in one stopped thread through @stub, which holds
  * "call *%rax; int3" (ff d0 cc), on the thread's own stack below its red zone; other
@@ -73,7 +73,10 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
 int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t args[6],
 		 uint64_t *ret, uint64_t timeout_ns, char *err, size_t len);
 
-#define TRACEE_STUB		{ 0xff, 0xd0, 0xcc }
-#define TRACEE_STUB_LEN		3
+#define TRACEE_STUB              \
+	{                        \
+		0xff, 0xd0, 0xcc \
+	}
+#define TRACEE_STUB_LEN 3
 
 #endif

@@ -31,8 +31,8 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
  * @st of @what: "'/etc/x.yaml'" or "directory '/etc' above '/etc/x.yaml'". -EACCES and @err
  * when it breaks the rule.
  */
-static int check(const struct stat *st, const char *path, const char *file, bool above,
-		 char *err, size_t errlen)
+static int check(const struct stat *st, const char *path, const char *file, bool above, char *err,
+		 size_t errlen)
 {
 	char what[PATH_MAX * 2 + 32], who[64];
 
@@ -41,9 +41,10 @@ static int check(const struct stat *st, const char *path, const char *file, bool
 	else
 		snprintf(what, sizeof(what), "'%s'", path);
 	if (!trust__owner_ok(st->st_uid)) {
-		snprintf(err, errlen, "%s belongs to %s, and root acts only on what root (or you) "
-			 "owns: another user could change it; chown root '%s'", what,
-			 user_name(st->st_uid, who, sizeof(who)), path);
+		snprintf(err, errlen,
+			 "%s belongs to %s, and root acts only on what root (or you) "
+			 "owns: another user could change it; chown root '%s'",
+			 what, user_name(st->st_uid, who, sizeof(who)), path);
 		return -EACCES;
 	}
 	if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
@@ -51,9 +52,13 @@ static int check(const struct stat *st, const char *path, const char *file, bool
 	/* others cannot rename or remove what is in a sticky directory of root's (/tmp) */
 	if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0 && above)
 		return 0;
-	snprintf(err, errlen, "%s is writable by %s (mode %04o): another user could change it; "
-		 "chmod go-w '%s'", what, (st->st_mode & S_IWOTH) ?
-		 ((st->st_mode & S_IWGRP) ? "group and others" : "others") : "its group",
+	snprintf(err, errlen,
+		 "%s is writable by %s (mode %04o): another user could change it; "
+		 "chmod go-w '%s'",
+		 what,
+		 (st->st_mode & S_IWOTH) ?
+			 ((st->st_mode & S_IWGRP) ? "group and others" : "others") :
+			 "its group",
 		 (unsigned int)(st->st_mode & 07777), path);
 	return -EACCES;
 }
@@ -138,8 +143,10 @@ int trust__open(const char *path, enum trust_kind kind, char *err, size_t errlen
 		fd = openat(dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st)) {
 			ret = -errno;
-			snprintf(err, errlen, "cannot open '%s' (it changed while it was checked?): "
-				 "%s", prefix, strerror(-ret));
+			snprintf(err, errlen,
+				 "cannot open '%s' (it changed while it was checked?): "
+				 "%s",
+				 prefix, strerror(-ret));
 			goto out;
 		}
 		close(dirfd);
@@ -155,8 +162,9 @@ int trust__open(const char *path, enum trust_kind kind, char *err, size_t errlen
 		goto out;
 	}
 	if (kind == TRUST_FILE ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "not %s but %s", kind == TRUST_FILE ? "a regular file" :
-			 "a directory", input__file_type(st.st_mode));
+		snprintf(err, errlen, "not %s but %s",
+			 kind == TRUST_FILE ? "a regular file" : "a directory",
+			 input__file_type(st.st_mode));
 		ret = -EINVAL;
 		goto out;
 	}

@@ -19,8 +19,8 @@
 
 /* what the file must be */
 enum trust_kind {
-	TRUST_FILE,		/* a regular file */
-	TRUST_DIR,		/* a directory (the state directory) */
+	TRUST_FILE, /* a regular file */
+	TRUST_DIR,  /* a directory (the state directory) */
 };
 
 /*

@@ -106,8 +106,8 @@ void ulp__uprobes_range(pid_t pid, struct activeness *a)
 	proc_maps__free(&maps);
 }
 
-static const char *site_name(struct ulp_image *img, const struct ulp_proc *p, size_t i,
-			     char *buf, size_t len)
+static const char *site_name(struct ulp_image *img, const struct ulp_proc *p, size_t i, char *buf,
+			     size_t len)
 {
 	if (img && i < img->nr)
 		return img->f[i].old_sym;
@@ -133,8 +133,9 @@ static int write_sites(struct tracee *tr, struct ulp_proc *p, const bool *todo, 
 		*bad = i;
 		for (j = 0; j < i; j++)
 			if (todo[j])
-				tracee__write(tr, p->sites[j].addr, patch ? p->sites[j].orig :
-					      p->sites[j].patched, ULP_JMP_LEN);
+				tracee__write(tr, p->sites[j].addr,
+					      patch ? p->sites[j].orig : p->sites[j].patched,
+					      ULP_JMP_LEN);
 		/* the failed one too: a partial write leaves half an instruction */
 		tracee__write(tr, s->addr, patch ? s->orig : s->patched, ULP_JMP_LEN);
 		return ret;
@@ -189,9 +190,11 @@ static int flip(struct ulp_image *img, struct ulp_proc *p, bool patch, const str
 			if (todo[i]) {
 				want++;
 			} else if (memcmp(now, patch ? s->patched : s->orig, ULP_JMP_LEN)) {
-				snprintf(err, len, "pid %d: someone else changed the bytes of '%s' at "
-					 "0x%" PRIx64 "; left them as they are, %s refused", p->pid,
-					 site_name(img, p, i, name, sizeof(name)), s->addr, verb);
+				snprintf(err, len,
+					 "pid %d: someone else changed the bytes of '%s' at "
+					 "0x%" PRIx64 "; left them as they are, %s refused",
+					 p->pid, site_name(img, p, i, name, sizeof(name)), s->addr,
+					 verb);
 				ret = -EILSEQ;
 				goto release;
 			}
@@ -202,9 +205,10 @@ static int flip(struct ulp_image *img, struct ulp_proc *p, bool patch, const str
 		if (!ret) {
 			ret = write_sites(&tr, p, todo, patch, &bad);
 			if (ret) {
-				snprintf(err, len, "pid %d: cannot write '%s' at 0x%" PRIx64 " (%s); "
-					 "every site was put back", p->pid,
-					 site_name(img, p, bad, name, sizeof(name)),
+				snprintf(err, len,
+					 "pid %d: cannot write '%s' at 0x%" PRIx64 " (%s); "
+					 "every site was put back",
+					 p->pid, site_name(img, p, bad, name, sizeof(name)),
 					 p->sites[bad].addr, strerror(-ret));
 				goto release;
 			}
@@ -213,15 +217,19 @@ static int flip(struct ulp_image *img, struct ulp_proc *p, bool patch, const str
 		tracee__release(&tr, NULL, 0);
 		if (tracee__now_ns() - start >= deadline) {
 			if (a.unknown)
-				snprintf(err, len, "pid %d: thread %d's stack cannot be walked (a "
+				snprintf(err, len,
+					 "pid %d: thread %d's stack cannot be walked (a "
 					 "uretprobe, or code without unwind info) after %s; the "
-					 "process was left untouched", p->pid, a.tid,
-					 secs(deadline, t, sizeof(t)));
+					 "process was left untouched",
+					 p->pid, a.tid, secs(deadline, t, sizeof(t)));
 			else
-				snprintf(err, len, "pid %d: a thread is still inside '%s' after %s; "
-					 "the process was left untouched", p->pid,
-					 !patch && img && a.idx < img->nr ? img->f[a.idx].new_sym :
-					 site_name(img, p, a.idx, name, sizeof(name)),
+				snprintf(err, len,
+					 "pid %d: a thread is still inside '%s' after %s; "
+					 "the process was left untouched",
+					 p->pid,
+					 !patch && img && a.idx < img->nr ?
+						 img->f[a.idx].new_sym :
+						 site_name(img, p, a.idx, name, sizeof(name)),
 					 secs(deadline, t, sizeof(t)));
 			return -EBUSY;
 		}
@@ -246,12 +254,13 @@ int ulp_proc__patch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t
 	size_t i, n = 0;
 
 	if (!p->injected) {
-		snprintf(err, len, "pid %d: the patch library is not loaded; inject it first", p->pid);
+		snprintf(err, len, "pid %d: the patch library is not loaded; inject it first",
+			 p->pid);
 		return -EINVAL;
 	}
 	if (p->nr_sites != img->nr) {
-		snprintf(err, len, "pid %d: %zu sites recorded for a patch of %zu functions", p->pid,
-			 p->nr_sites, img->nr);
+		snprintf(err, len, "pid %d: %zu sites recorded for a patch of %zu functions",
+			 p->pid, p->nr_sites, img->nr);
 		return -EINVAL;
 	}
 	for (i = 0; i < p->nr_sites; i++) {
@@ -261,8 +270,10 @@ int ulp_proc__patch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t
 		/* the overwritten instructions: a return address there is as bad as a rip */
 		r[n++] = (struct range){ .lo = s->addr + 1, .hi = end, .idx = i };
 		if (img->strict)
-			r[n++] = (struct range){ .lo = s->func, .hi = s->func + s->func_size,
-						 .body = true, .idx = i };
+			r[n++] = (struct range){ .lo = s->func,
+						 .hi = s->func + s->func_size,
+						 .body = true,
+						 .idx = i };
 	}
 	return flip(img, p, true, r, n, err, len);
 }
@@ -287,10 +298,12 @@ int ulp_proc__unpatch(struct ulp_image *img, struct ulp_proc *p, char *err, size
 			if (s->new_func)
 				r[n++] = (struct range){ .lo = s->new_func,
 							 .hi = s->new_func + s->new_size,
-							 .body = true, .idx = i };
+							 .body = true,
+							 .idx = i };
 			/* on its way through the slot: as good as in the new function */
 			if (s->slot)
-				r[n++] = (struct range){ .lo = s->slot, .hi = s->slot + SLOT_LEN,
+				r[n++] = (struct range){ .lo = s->slot,
+							 .hi = s->slot + SLOT_LEN,
 							 .idx = i };
 		}
 	}

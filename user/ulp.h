@@ -31,60 +31,60 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define ULP_JMP_LEN		5		/* e9 rel32 */
-#define ULP_MAX_FUNCS		64
+#define ULP_JMP_LEN	    5 /* e9 rel32 */
+#define ULP_MAX_FUNCS	    64
 /* defaults of struct ulp_spec's timeouts */
-#define ULP_DEADLINE_NS		(5ULL * 1000000000ULL)
-#define ULP_CALL_TIMEOUT_NS	(5ULL * 1000000000ULL)
+#define ULP_DEADLINE_NS	    (5ULL * 1000000000ULL)
+#define ULP_CALL_TIMEOUT_NS (5ULL * 1000000000ULL)
 
 struct ulp_spec_func {
-	const char *old_sym;		/* in the target */
-	const char *new_sym;		/* in the library */
+	const char *old_sym; /* in the target */
+	const char *new_sym; /* in the library */
 };
 
 struct ulp_spec {
-	const char *library;		/* the patch library, an absolute path */
-	const char *target;		/* the patched executable or shared library */
-	const uint8_t *build_id;	/* the target's GNU build-id the policy names */
+	const char *library;	 /* the patch library, an absolute path */
+	const char *target;	 /* the patched executable or shared library */
+	const uint8_t *build_id; /* the target's GNU build-id the policy names */
 	size_t build_id_len;
 	const struct ulp_spec_func *funcs;
 	size_t nr_funcs;
-	bool strict;			/* consistency: strict (no frame in the old function) */
-	uint64_t deadline_ns;		/* activeness retries, per patch or unpatch; 0: default */
-	uint64_t call_timeout_ns;	/* every injected call; 0: default */
-	const uint8_t *sha256;		/* the library's pin (32 bytes), or NULL for none */
+	bool strict;		  /* consistency: strict (no frame in the old function) */
+	uint64_t deadline_ns;	  /* activeness retries, per patch or unpatch; 0: default */
+	uint64_t call_timeout_ns; /* every injected call; 0: default */
+	const uint8_t *sha256;	  /* the library's pin (32 bytes), or NULL for none */
 };
 
 /* one redirected function in one process; everything recover needs to undo it */
 struct ulp_site {
-	uint64_t func;			/* the old function's address in the process */
+	uint64_t func; /* the old function's address in the process */
 	uint64_t func_size;
-	uint64_t addr;			/* where the jump goes: func, or func + 4 after endbr64 */
+	uint64_t addr; /* where the jump goes: func, or func + 4 after endbr64 */
 	uint8_t orig[ULP_JMP_LEN];
-	uint8_t patched[ULP_JMP_LEN];	/* e9 rel32 to the trampoline slot */
-	uint64_t new_func;		/* the new function's address in the process */
+	uint8_t patched[ULP_JMP_LEN]; /* e9 rel32 to the trampoline slot */
+	uint64_t new_func;	      /* the new function's address in the process */
 	uint64_t new_size;
-	uint64_t slot;			/* trampoline slot: jmp *0(%rip); .quad new_func */
+	uint64_t slot; /* trampoline slot: jmp *0(%rip); .quad new_func */
 };
 
 struct ulp_proc_priv;
 
 struct ulp_proc {
 	pid_t pid;
-	uint64_t start_time;		/* /proc/PID/stat field 22, clock ticks after boot */
+	uint64_t start_time; /* /proc/PID/stat field 22, clock ticks after boot */
 	char comm[16];
-	bool injected;			/* library and trampoline page are in */
-	bool patched;			/* every site holds its jump */
-	uint64_t page;			/* the trampoline page */
-	uint64_t lib_base;		/* where the library is mapped */
-	struct ulp_site *sites;		/* nr_funcs of the image, same order */
+	bool injected;		/* library and trampoline page are in */
+	bool patched;		/* every site holds its jump */
+	uint64_t page;		/* the trampoline page */
+	uint64_t lib_base;	/* where the library is mapped */
+	struct ulp_site *sites; /* nr_funcs of the image, same order */
 	size_t nr_sites;
 	/* of the last patch or unpatch */
-	uint64_t freeze_ns;		/* every thread stopped, for the successful attempt */
-	unsigned int attempts;		/* stops it took (busy ones included) */
+	uint64_t freeze_ns;    /* every thread stopped, for the successful attempt */
+	unsigned int attempts; /* stops it took (busy ones included) */
 	unsigned int threads;
-	bool seccomp_filter;		/* preflight: a seccomp filter may refuse our syscalls */
-	struct ulp_proc_priv *priv;	/* engine cache (unwinder); NULL in a journal's copy */
+	bool seccomp_filter;	    /* preflight: a seccomp filter may refuse our syscalls */
+	struct ulp_proc_priv *priv; /* engine cache (unwinder); NULL in a journal's copy */
 };
 
 struct ulp_image;

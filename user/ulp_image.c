@@ -14,9 +14,9 @@
 #include "trust.h"
 #include "ulp_int.h"
 
-#define REF_PREFIX	"hotcanary_ref__"
+#define REF_PREFIX   "hotcanary_ref__"
 /* the dlopen path must fit in the trampoline page beside the stub and the slots */
-#define ULP_PATH_MAX	2048
+#define ULP_PATH_MAX 2048
 
 static int read_at(const char *path, uint64_t off, void *buf, size_t n)
 {
@@ -113,13 +113,17 @@ static int add_ref(struct ulp_image *img, const struct elfsymtab *target,
 	}
 	s = elfsymtab__find(target, name, &ambiguous);
 	if (!s) {
-		snprintf(err, len, "'%s' wants '%s', which '%s' does not define (stripped, or "
-			 "another version?)", img->library, name, img->target);
+		snprintf(err, len,
+			 "'%s' wants '%s', which '%s' does not define (stripped, or "
+			 "another version?)",
+			 img->library, name, img->target);
 		return -ENOENT;
 	}
 	if (ambiguous) {
-		snprintf(err, len, "'%s' wants '%s', of which '%s' has several; rename the "
-			 "reference", img->library, name, img->target);
+		snprintf(err, len,
+			 "'%s' wants '%s', of which '%s' has several; rename the "
+			 "reference",
+			 img->library, name, img->target);
 		return -ENOTUNIQ;
 	}
 	nr = realloc(img->refs, (img->nr_refs + 1) * sizeof(*nr));
@@ -195,9 +199,10 @@ static int library_trusted(const char *path, const uint8_t *pin, char *err, size
 		return ret;
 	}
 	if (pin && memcmp(digest, pin, SHA256_DIGEST_LEN)) {
-		snprintf(err, len, "the patch library '%s' has sha256 %s, the policy pins %s: the "
-			 "wrong file, or it changed; rebuild it or fix the pin", path,
-			 sha256__hex(digest, got), sha256__hex(pin, want));
+		snprintf(err, len,
+			 "the patch library '%s' has sha256 %s, the policy pins %s: the "
+			 "wrong file, or it changed; rebuild it or fix the pin",
+			 path, sha256__hex(digest, got), sha256__hex(pin, want));
 		return -EBADF;
 	}
 	return 0;
@@ -234,7 +239,8 @@ int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *e
 	img->target = realpath(spec->target, NULL);
 	if (!img->target) {
 		ret = -errno;
-		snprintf(err, len, "cannot find the target '%s': %s", spec->target, strerror(errno));
+		snprintf(err, len, "cannot find the target '%s': %s", spec->target,
+			 strerror(errno));
 		goto fail;
 	}
 	if (strlen(img->library) >= ULP_PATH_MAX) {
@@ -267,11 +273,14 @@ int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *e
 			goto fail;
 		if (i == 0) {
 			hex(spec->build_id, spec->build_id_len, want, sizeof(want));
-			snprintf(img->build_id, sizeof(img->build_id), "%s", img->f[0].old.build_id);
+			snprintf(img->build_id, sizeof(img->build_id), "%s",
+				 img->f[0].old.build_id);
 			if (strcmp(want, img->build_id)) {
-				snprintf(err, len, "'%s' has build-id %s, the patch is for %s; it was "
-					 "built for another version of the file", img->target,
-					 img->build_id[0] ? img->build_id : "(none)", want);
+				snprintf(err, len,
+					 "'%s' has build-id %s, the patch is for %s; it was "
+					 "built for another version of the file",
+					 img->target, img->build_id[0] ? img->build_id : "(none)",
+					 want);
 				ret = -EBADF;
 				goto fail;
 			}

@@ -21,28 +21,54 @@
 #include "unwind.h"
 
 #ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
+#define MAP_FIXED_NOREPLACE 0x100000
 #endif
 /* glibc < 2.34 only has the internal entry point, which wants this flag beside RTLD_NOW */
-#define RTLD_DLOPEN_INTERNAL	0x80000000
+#define RTLD_DLOPEN_INTERNAL 0x80000000
 
-#define DLERROR_MAX		512
+#define DLERROR_MAX 512
 
 static const char *const as_unsafe[] = {
-	"malloc", "free", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign",
-	"aligned_alloc", "valloc", "pvalloc", "malloc_trim", "malloc_usable_size", "mallinfo",
-	"mallinfo2", "malloc_stats", "malloc_info", "mallopt", "fork", "_Fork",
-	"dl_iterate_phdr", "dlopen", "dlclose", "dlsym", "dlvsym", "dladdr", "dladdr1",
-	"dlinfo", "dlmopen", "__libc_dlopen_mode", "__libc_dlsym", "__libc_dlclose",
+	"malloc",
+	"free",
+	"calloc",
+	"realloc",
+	"reallocarray",
+	"memalign",
+	"posix_memalign",
+	"aligned_alloc",
+	"valloc",
+	"pvalloc",
+	"malloc_trim",
+	"malloc_usable_size",
+	"mallinfo",
+	"mallinfo2",
+	"malloc_stats",
+	"malloc_info",
+	"mallopt",
+	"fork",
+	"_Fork",
+	"dl_iterate_phdr",
+	"dlopen",
+	"dlclose",
+	"dlsym",
+	"dlvsym",
+	"dladdr",
+	"dladdr1",
+	"dlinfo",
+	"dlmopen",
+	"__libc_dlopen_mode",
+	"__libc_dlsym",
+	"__libc_dlclose",
 };
 
 struct libc_info {
 	uint64_t dlopen;
-	bool internal;		/* __libc_dlopen_mode */
+	bool internal; /* __libc_dlopen_mode */
 	uint64_t dlerror;
 	uint64_t dlclose;
 	uint64_t syscall_insn;
-	struct range *unsafe;	/* loader text, malloc family */
+	struct range *unsafe; /* loader text, malloc family */
 	size_t nr_unsafe;
 };
 
@@ -104,8 +130,8 @@ static int find_syscall_insn(pid_t pid, const struct proc_maps *maps, uint64_t *
 	return -ENOENT;
 }
 
-static int libc_info__get(pid_t pid, const struct proc_maps *maps, struct libc_info *li,
-			  char *err, size_t len)
+static int libc_info__get(pid_t pid, const struct proc_maps *maps, struct libc_info *li, char *err,
+			  size_t len)
 {
 	const struct proc_map *libc = proc_maps__find_path(maps, "libc.so.6", true);
 	char file[PATH_MAX + 64];
@@ -233,13 +259,15 @@ static void unmap_page(struct ulp_image *img, struct tracee *tr, const struct li
 
 	if (!known && !is_our_page(tr->pid, page))
 		return;
-	ret = tracee__syscall(tr, li->syscall_insn, SYS_munmap, args, &r, img->call_timeout_ns,
-			      why, sizeof(why));
+	ret = tracee__syscall(tr, li->syscall_insn, SYS_munmap, args, &r, img->call_timeout_ns, why,
+			      sizeof(why));
 	if (!ret && r < 0)
 		snprintf(why, sizeof(why), "munmap: %s", strerror((int)-r));
 	if ((ret || r < 0) && l < len)
-		snprintf(err + l, len - l, "; the trampoline page at 0x%" PRIx64 " is still "
-			 "mapped (%s)", page, why);
+		snprintf(err + l, len - l,
+			 "; the trampoline page at 0x%" PRIx64 " is still "
+			 "mapped (%s)",
+			 page, why);
 }
 
 /*
@@ -311,13 +339,16 @@ static int inject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trac
 	}
 	ret = proc_maps__read(p->pid, &maps);
 	if (ret) {
-		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid, strerror(-ret));
+		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid,
+			 strerror(-ret));
 		goto close;
 	}
 	m = proc_maps__find_inode(&maps, img->lib_dev, img->lib_ino);
 	if (!m) {
-		snprintf(err, len, "pid %d: dlopen('%s') succeeded but the file is not mapped (a "
-			 "different file in its mount namespace?)", p->pid, img->library);
+		snprintf(err, len,
+			 "pid %d: dlopen('%s') succeeded but the file is not mapped (a "
+			 "different file in its mount namespace?)",
+			 p->pid, img->library);
 		ret = -ENOENT;
 		goto close;
 	}
@@ -344,7 +375,8 @@ static int inject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trac
 
 		ret = tracee__write(tr, where, &what, sizeof(what));
 		if (ret) {
-			snprintf(err, len, "pid %d: cannot set hotcanary_ref__%s at 0x%" PRIx64 ": %s",
+			snprintf(err, len,
+				 "pid %d: cannot set hotcanary_ref__%s at 0x%" PRIx64 ": %s",
 				 p->pid, img->refs[i].name, where, strerror(-ret));
 			goto close;
 		}
@@ -376,7 +408,6 @@ unmap:
 	return ret;
 }
 
-
 int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len)
 {
 	uint64_t start = tracee__now_ns(), backoff = BACKOFF_MIN_NS, lo = UINT64_MAX, hi = 0, page;
@@ -396,7 +427,8 @@ int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_
 		return ret;
 	ret = proc_maps__read(p->pid, &maps);
 	if (ret) {
-		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid, strerror(-ret));
+		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid,
+			 strerror(-ret));
 		return ret;
 	}
 	ret = libc_info__get(p->pid, &maps, &li, err, len);
@@ -433,11 +465,14 @@ int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_
 		}
 		tracee__release(&tr, NULL, 0);
 		if (tracee__now_ns() - start >= img->deadline_ns) {
-			snprintf(err, len, "pid %d: thread %d is %s after %s; nothing was loaded, "
-				 "retry later", p->pid, a.tid, a.unknown ?
-				 "on a stack that cannot be walked (uretprobe or no unwind info)" :
-				 "inside malloc or the dynamic loader", secs(img->deadline_ns, t,
-									      sizeof(t)));
+			snprintf(err, len,
+				 "pid %d: thread %d is %s after %s; nothing was loaded, "
+				 "retry later",
+				 p->pid, a.tid,
+				 a.unknown ?
+					 "on a stack that cannot be walked (uretprobe or no unwind info)" :
+					 "inside malloc or the dynamic loader",
+				 secs(img->deadline_ns, t, sizeof(t)));
 			ret = -EBUSY;
 			goto out_li;
 		}

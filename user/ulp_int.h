@@ -17,27 +17,27 @@
 #include "ulp.h"
 
 /* the bytes from the function's start to the end of the overwritten instructions */
-#define ULP_HEAD_MAX	32
+#define ULP_HEAD_MAX 32
 
 struct ulp_image_func {
 	char *old_sym;
 	char *new_sym;
-	struct hc_elfsym old;		/* in the target file */
-	struct hc_elfsym new;		/* in the library */
-	struct insn_site insn;		/* at the file's addresses (st_value) */
-	uint8_t head[ULP_HEAD_MAX];	/* the file's bytes [func, covered_end) */
+	struct hc_elfsym old;	    /* in the target file */
+	struct hc_elfsym new;	    /* in the library */
+	struct insn_site insn;	    /* at the file's addresses (st_value) */
+	uint8_t head[ULP_HEAD_MAX]; /* the file's bytes [func, covered_end) */
 	size_t head_len;
 };
 
 /* a hotcanary_ref__SYMBOL pointer of the library and the target's SYMBOL it gets */
 struct ulp_image_ref {
-	char *name;			/* SYMBOL */
-	uint64_t lib_vaddr;		/* the pointer variable, st_value in the library */
-	uint64_t target_vaddr;		/* SYMBOL's st_value in the target */
+	char *name;	       /* SYMBOL */
+	uint64_t lib_vaddr;    /* the pointer variable, st_value in the library */
+	uint64_t target_vaddr; /* SYMBOL's st_value in the target */
 };
 
 struct ulp_image {
-	char *library;			/* realpath */
+	char *library; /* realpath */
 	char *target;
 	dev_t lib_dev;
 	ino_t lib_ino;
@@ -59,17 +59,17 @@ struct tracee;
 struct unwind;
 
 /* the trampoline page: the call stub, one slot per function, the library's path */
-#define PAGE_SIZE_		4096
-#define PAGE_STUB		0
-#define PAGE_SLOTS		64
-#define SLOT_SIZE		16
-#define PAGE_PATH		(PAGE_SLOTS + ULP_MAX_FUNCS * SLOT_SIZE)
-#define SLOT_LEN		14		/* ff 25 00 00 00 00 + imm64 */
+#define PAGE_SIZE_ 4096
+#define PAGE_STUB  0
+#define PAGE_SLOTS 64
+#define SLOT_SIZE  16
+#define PAGE_PATH  (PAGE_SLOTS + ULP_MAX_FUNCS * SLOT_SIZE)
+#define SLOT_LEN   14 /* ff 25 00 00 00 00 + imm64 */
 
-#define BACKOFF_MIN_NS		(1000ULL * 1000)
-#define BACKOFF_MAX_NS		(100ULL * 1000 * 1000)
+#define BACKOFF_MIN_NS	(1000ULL * 1000)
+#define BACKOFF_MAX_NS	(100ULL * 1000 * 1000)
 /* a stop is short; a thread that takes this long to stop is in trouble (D state) */
-#define STOP_TIMEOUT_NS		(1000ULL * 1000 * 1000)
+#define STOP_TIMEOUT_NS (1000ULL * 1000 * 1000)
 
 struct ulp_proc_priv {
 	struct unwind *uw;
@@ -79,14 +79,14 @@ struct ulp_proc_priv {
 struct range {
 	uint64_t lo;
 	uint64_t hi;
-	bool body;		/* a function body: return addresses count as ret - 1 */
-	size_t idx;		/* the function it belongs to */
+	bool body;  /* a function body: return addresses count as ret - 1 */
+	size_t idx; /* the function it belongs to */
 };
 
 struct activeness {
 	const struct range *r;
 	size_t nr;
-	uint64_t uprobes_lo;	/* the [uprobes] page: a uretprobe hides what is above it */
+	uint64_t uprobes_lo; /* the [uprobes] page: a uretprobe hides what is above it */
 	uint64_t uprobes_hi;
 	/* out: what was found */
 	size_t idx;

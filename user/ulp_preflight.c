@@ -15,7 +15,7 @@
 #include "ulp_int.h"
 #include "unwind.h"
 
-#define CAP_SYS_PTRACE_BIT	19
+#define CAP_SYS_PTRACE_BIT 19
 
 int ulp__check_identity(struct ulp_proc *p, char *err, size_t len)
 {
@@ -26,8 +26,10 @@ int ulp__check_identity(struct ulp_proc *p, char *err, size_t len)
 		return -ESRCH;
 	}
 	if (p->start_time && st != p->start_time) {
-		snprintf(err, len, "pid %d is now another process (started at tick %" PRIu64
-			 ", not %" PRIu64 "); it was left alone", p->pid, st, p->start_time);
+		snprintf(err, len,
+			 "pid %d is now another process (started at tick %" PRIu64 ", not %" PRIu64
+			 "); it was left alone",
+			 p->pid, st, p->start_time);
 		return -ESRCH;
 	}
 	p->start_time = st;
@@ -89,14 +91,18 @@ static int check_ptrace(pid_t pid, struct ulp_proc *p, char *err, size_t len)
 	int scope = 0;
 
 	if (!proc__status(pid, "TracerPid", &v) && v) {
-		snprintf(err, len, "pid %d: already traced by pid %lld (a debugger?); detach it "
-			 "first", pid, v);
+		snprintf(err, len,
+			 "pid %d: already traced by pid %lld (a debugger?); detach it "
+			 "first",
+			 pid, v);
 		return -EPERM;
 	}
 	if (!proc__status(pid, "Seccomp", &v)) {
 		if (v == 1) {
-			snprintf(err, len, "pid %d: runs in seccomp strict mode; it cannot be "
-				 "patched", pid);
+			snprintf(err, len,
+				 "pid %d: runs in seccomp strict mode; it cannot be "
+				 "patched",
+				 pid);
 			return -EPERM;
 		}
 		p->seccomp_filter = v == 2;
@@ -108,8 +114,10 @@ static int check_ptrace(pid_t pid, struct ulp_proc *p, char *err, size_t len)
 		fclose(f);
 	}
 	if (scope >= 3) {
-		snprintf(err, len, "pid %d: yama ptrace_scope is 3, no process may be traced; "
-			 "it can only be lowered by a reboot", pid);
+		snprintf(err, len,
+			 "pid %d: yama ptrace_scope is 3, no process may be traced; "
+			 "it can only be lowered by a reboot",
+			 pid);
 		return -EPERM;
 	}
 	/*
@@ -119,14 +127,17 @@ static int check_ptrace(pid_t pid, struct ulp_proc *p, char *err, size_t len)
 	 */
 	if (!has_cap_sys_ptrace()) {
 		if (scope >= 2 || !same_uids(pid)) {
-			snprintf(err, len, "pid %d: ptrace not permitted (%s); run hotcanary as root",
-				 pid, scope >= 2 ? "yama ptrace_scope 2 wants CAP_SYS_PTRACE" :
-				 "it runs as another user");
+			snprintf(err, len,
+				 "pid %d: ptrace not permitted (%s); run hotcanary as root", pid,
+				 scope >= 2 ? "yama ptrace_scope 2 wants CAP_SYS_PTRACE" :
+					      "it runs as another user");
 			return -EPERM;
 		}
 		if (scope == 1 && !is_descendant(pid)) {
-			snprintf(err, len, "pid %d: yama ptrace_scope 1 lets us trace only our own "
-				 "children; run hotcanary as root", pid);
+			snprintf(err, len,
+				 "pid %d: yama ptrace_scope 1 lets us trace only our own "
+				 "children; run hotcanary as root",
+				 pid);
 			return -EPERM;
 		}
 	}
@@ -144,7 +155,8 @@ static int check_mapped(struct ulp_image *img, struct ulp_proc *p, char *err, si
 
 	ret = proc_maps__read(p->pid, &maps);
 	if (ret) {
-		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid, strerror(-ret));
+		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid,
+			 strerror(-ret));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	m = proc_maps__find_inode(&maps, img->target_dev, img->target_ino);
@@ -153,9 +165,10 @@ static int check_mapped(struct ulp_image *img, struct ulp_proc *p, char *err, si
 
 		m = proc_maps__find_path(&maps, base, true);
 		if (m) {
-			snprintf(err, len, "pid %d: maps '%s', not the file '%s' of the patch (another "
-				 "inode: replaced on disk since it started?)", p->pid, m->path,
-				 img->target);
+			snprintf(err, len,
+				 "pid %d: maps '%s', not the file '%s' of the patch (another "
+				 "inode: replaced on disk since it started?)",
+				 p->pid, m->path, img->target);
 			ret = -EBADF;
 		} else {
 			snprintf(err, len, "pid %d: does not map '%s'; it runs something else",
@@ -200,9 +213,10 @@ static int check_mapped(struct ulp_image *img, struct ulp_proc *p, char *err, si
 			goto out;
 		}
 		if (memcmp(now, f->head, f->head_len)) {
-			snprintf(err, len, "pid %d: '%s' at 0x%" PRIx64 " does not hold the bytes of "
-				 "the file (patched already, or a breakpoint or uprobe on it?)", p->pid,
-				 f->old_sym, s->func);
+			snprintf(err, len,
+				 "pid %d: '%s' at 0x%" PRIx64 " does not hold the bytes of "
+				 "the file (patched already, or a breakpoint or uprobe on it?)",
+				 p->pid, f->old_sym, s->func);
 			ret = -EILSEQ;
 			goto out;
 		}
@@ -224,8 +238,8 @@ int ulp_proc__preflight(struct ulp_image *img, pid_t pid, uint64_t start_time,
 		return -ESRCH;
 	}
 	if (pid == 1 || pid == getpid()) {
-		snprintf(err, len, "pid %d: %s is never patched", pid, pid == 1 ? "init" :
-			 "hotcanary itself");
+		snprintf(err, len, "pid %d: %s is never patched", pid,
+			 pid == 1 ? "init" : "hotcanary itself");
 		return -EPERM;
 	}
 	p = calloc(1, sizeof(*p));

@@ -14,7 +14,10 @@ int duration__parse(const char *text, uint64_t *ns)
 		const char *suffix;
 		double scale;
 	} units[] = {
-		{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+		{ "ms", 1e6 },
+		{ "s", 1e9 },
+		{ "m", 60e9 },
+		{ "h", 3600e9 },
 	};
 	char *end;
 	double v;
@@ -45,8 +48,8 @@ int size__parse(const char *text, uint64_t *bytes)
 		const char *suffix;
 		unsigned int shift;
 	} units[] = {
-		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 }, { "G", 30 },
-		{ "GiB", 30 },
+		{ "", 0 },     { "K", 10 }, { "KiB", 10 }, { "M", 20 },
+		{ "MiB", 20 }, { "G", 30 }, { "GiB", 30 },
 	};
 	unsigned long long v;
 	char *end;

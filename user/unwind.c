@@ -16,7 +16,7 @@
 struct unwind {
 	Dwfl *dwfl;
 	pid_t pid;
-	bool stale;		/* modules to report again before the next walk */
+	bool stale; /* modules to report again before the next walk */
 };
 
 static char *debuginfo_path;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define UNWIND_MAX_FRAMES	256
+#define UNWIND_MAX_FRAMES 256
 
 struct unwind;
 

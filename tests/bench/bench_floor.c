@@ -88,8 +88,10 @@ int main(int argc, char **argv)
 	/* the last colon: a path may hold one, a C symbol never does */
 	sym = strrchr(spec, ':');
 	if (!sym || sym == spec || !sym[1]) {
-		fprintf(stderr, "bench_floor: invalid target '%s': expected BINARY:SYMBOL, e.g. "
-			"build/tests/bench_target:bench_fn\n", spec);
+		fprintf(stderr,
+			"bench_floor: invalid target '%s': expected BINARY:SYMBOL, e.g. "
+			"build/tests/bench_target:bench_fn\n",
+			spec);
 		return 2;
 	}
 	*sym++ = '\0';
@@ -109,30 +111,36 @@ int main(int argc, char **argv)
 	if (stats) {
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0) {
-			fprintf(stderr, "bench_floor: cannot enable BPF run statistics: %s; "
-				"run as root\n", strerror(-stats_fd));
+			fprintf(stderr,
+				"bench_floor: cannot enable BPF run statistics: %s; "
+				"run as root\n",
+				strerror(-stats_fd));
 			return 1;
 		}
 	}
 	skel = bench_floor_bpf__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "bench_floor: cannot load the floor BPF programs: %s; run as root "
-			"on a kernel with uprobe BPF support\n", strerror(errno));
+		fprintf(stderr,
+			"bench_floor: cannot load the floor BPF programs: %s; run as root "
+			"on a kernel with uprobe BPF support\n",
+			strerror(errno));
 		goto out;
 	}
 	/* exit first, as hotcanary does, so that no entry runs without its exit in place */
 	skel->links.floor_exit = attach(skel->progs.floor_exit, path, sym, 1);
 	if (!skel->links.floor_exit) {
-		fprintf(stderr, "bench_floor: cannot attach the uretprobe to '%s:%s': %s; check "
-			"that the symbol is a function defined in the binary\n", path, sym,
-			strerror(errno));
+		fprintf(stderr,
+			"bench_floor: cannot attach the uretprobe to '%s:%s': %s; check "
+			"that the symbol is a function defined in the binary\n",
+			path, sym, strerror(errno));
 		goto out;
 	}
 	skel->links.floor_entry = attach(skel->progs.floor_entry, path, sym, 0);
 	if (!skel->links.floor_entry) {
-		fprintf(stderr, "bench_floor: cannot attach the uprobe to '%s:%s': %s; check that "
-			"the symbol is a function defined in the binary\n", path, sym,
-			strerror(errno));
+		fprintf(stderr,
+			"bench_floor: cannot attach the uprobe to '%s:%s': %s; check that "
+			"the symbol is a function defined in the binary\n",
+			path, sym, strerror(errno));
 		goto out;
 	}
 	fprintf(stderr, "bench_floor: ready, probing %s:%s\n", path, sym);

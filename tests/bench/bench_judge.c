@@ -40,43 +40,43 @@
 #include "stats.h"
 #include "rng.h"
 
-#define MAX_PROCS	8
-#define MAX_STAGES	3
-#define BASE_WINDOWS	30
-#define MED_NS		50000.0
-#define SIGMA		0.35
-#define TAIL_Q		0.98	/* the calls an EFF_P99 regression slows: above this quantile */
-#define AA_RUNS		1000
-#define EFFECT_RUNS	300
-#define ALPHA		0.01
+#define MAX_PROCS    8
+#define MAX_STAGES   3
+#define BASE_WINDOWS 30
+#define MED_NS	     50000.0
+#define SIGMA	     0.35
+#define TAIL_Q	     0.98 /* the calls an EFF_P99 regression slows: above this quantile */
+#define AA_RUNS	     1000
+#define EFFECT_RUNS  300
+#define ALPHA	     0.01
 
 struct sim_case {
 	const char *name;
 	bool ulp;
 	unsigned int nproc;
-	double rate;		/* calls a second per process (klp: the host); 0 with rate_lo */
-	double rate_lo, rate_hi;	/* rare: drawn per run */
-	double burst_rate;	/* bursts a second */
-	double proc_sd;		/* persistent per-process log speed */
-	double load_sd;		/* common AR(1) log load, stationary sd */
+	double rate;		 /* calls a second per process (klp: the host); 0 with rate_lo */
+	double rate_lo, rate_hi; /* rare: drawn per run */
+	double burst_rate;	 /* bursts a second */
+	double proc_sd;		 /* persistent per-process log speed */
+	double load_sd;		 /* common AR(1) log load, stationary sd */
 	bool onset;
 	bool crash;
-	bool add_ms;		/* rare: also the +5 ms regression */
+	bool add_ms; /* rare: also the +5 ms regression */
 };
 
 enum effect_kind { EFF_AA, EFF_P50, EFF_P99, EFF_ADD, EFF_STORM };
 
 struct cell {
-	unsigned int c;		/* index in cases[] */
+	unsigned int c; /* index in cases[] */
 	enum effect_kind kind;
-	double factor;		/* latency multiplier, or ns added for EFF_ADD */
+	double factor; /* latency multiplier, or ns added for EFF_ADD */
 	unsigned int runs;
 };
 
 struct cell_result {
 	unsigned int idx;
 	unsigned int runs, fails, holds, detected;
-	double win_median, win_p90;	/* windows to detect, among detected runs */
+	double win_median, win_p90; /* windows to detect, among detected runs */
 	double seconds;
 };
 
@@ -248,8 +248,8 @@ static void window_gen(struct hc_snapshot *w, double rate, double speed, const s
 
 struct run_out {
 	bool failed, held;
-	int detect_window;	/* 1-based window of stage 1 it FAILed in, 0 if not */
-	unsigned int onset;	/* 1-based window the regression began in (1: from the start) */
+	int detect_window;  /* 1-based window of stage 1 it FAILed in, 0 if not */
+	unsigned int onset; /* 1-based window the regression began in (1: from the start) */
 };
 
 static void cfg_for(const struct sim_case *sc, struct judge_config *cfg, enum judge_design d)
@@ -372,10 +372,13 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 			}
 			if (res.verdict == JUDGE_FAIL) {
 				if (getenv("BENCH_DEBUG") && res.reason >= 0)
-					fprintf(stderr, "%s k%d s%u w%u: %s e=%g bar=%g obs=%g p=%g\n",
-						sc->name, cl->kind, s, t, judge__metric_name(res.reason),
+					fprintf(stderr,
+						"%s k%d s%u w%u: %s e=%g bar=%g obs=%g p=%g\n",
+						sc->name, cl->kind, s, t,
+						judge__metric_name(res.reason),
 						res.d[res.reason].e_value, res.d[res.reason].e_bar,
-						res.d[res.reason].observed, res.d[res.reason].p_value);
+						res.d[res.reason].observed,
+						res.d[res.reason].p_value);
 				out->failed = true;
 				if (s == 0 && t >= out->onset)
 					out->detect_window = (int)(t - out->onset + 1);
@@ -562,7 +565,8 @@ int main(int argc, char **argv)
 	}
 
 	printf("alpha %.2g per run; A/A: %d runs over every stage; regressions: %d runs, "
-	       "first stage only\n", ALPHA, AA_RUNS, EFFECT_RUNS);
+	       "first stage only\n",
+	       ALPHA, AA_RUNS, EFFECT_RUNS);
 	printf("%-11s %-11s %5s  %-24s %-24s %8s %9s\n", "case", "effect", "runs",
 	       "false rollback [95%]", "false hold [95%]", "detected", "windows");
 	for (i = 0; i < n; i++) {
@@ -595,8 +599,8 @@ int main(int argc, char **argv)
 			else
 				snprintf(w, sizeof(w), "-");
 		}
-		printf("%-11s %-11s %5u  %-24s %-24s %8s %s\n", cases[cl->c].name, eff, r->runs,
-		       a, b, d, w);
+		printf("%-11s %-11s %5u  %-24s %-24s %8s %s\n", cases[cl->c].name, eff, r->runs, a,
+		       b, d, w);
 	}
 	printf("cpu %.0f s over %u workers\n", total, workers);
 	return 0;

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NR_FUNCS	20
+#define NR_FUNCS 20
 
 /*
  * noipa, not just noinline: at -O2 gcc would otherwise clone a function for a constant
@@ -29,12 +29,12 @@
  * look-alike functions into one (identical code folding) or treat them as const. Each
  * body differs as well, so even a linker-level fold has nothing to merge.
  */
-#define BENCH_FN(name, k)						\
-	__attribute__((noipa, used)) int name(int x);			\
-	__attribute__((noipa, used)) int name(int x)			\
-	{								\
-		/* unsigned: the loop index overflows an int product */	\
-		return (int)((unsigned int)x * (2 * (k) + 3) + (k));	\
+#define BENCH_FN(name, k)                                               \
+	__attribute__((noipa, used)) int name(int x);                   \
+	__attribute__((noipa, used)) int name(int x)                    \
+	{                                                               \
+		/* unsigned: the loop index overflows an int product */ \
+		return (int)((unsigned int)x * (2 * (k) + 3) + (k));    \
 	}
 
 BENCH_FN(bench_fn, 100)
@@ -62,10 +62,9 @@ BENCH_FN(bench_fn19, 19)
 typedef int (*bench_fn_t)(int);
 
 static const bench_fn_t funcs[NR_FUNCS] = {
-	bench_fn0, bench_fn1, bench_fn2, bench_fn3, bench_fn4,
-	bench_fn5, bench_fn6, bench_fn7, bench_fn8, bench_fn9,
-	bench_fn10, bench_fn11, bench_fn12, bench_fn13, bench_fn14,
-	bench_fn15, bench_fn16, bench_fn17, bench_fn18, bench_fn19,
+	bench_fn0,  bench_fn1,	bench_fn2,  bench_fn3,	bench_fn4,  bench_fn5,	bench_fn6,
+	bench_fn7,  bench_fn8,	bench_fn9,  bench_fn10, bench_fn11, bench_fn12, bench_fn13,
+	bench_fn14, bench_fn15, bench_fn16, bench_fn17, bench_fn18, bench_fn19,
 };
 
 static void usage(FILE *out)
@@ -172,16 +171,20 @@ int main(int argc, char **argv)
 			errno = 0;
 			n = strtoull(optarg, &end, 10);
 			if (errno || *end || !n || optarg[0] == '-') {
-				fprintf(stderr, "bench_target: invalid call count '%s': expected a "
-					"positive integer, e.g. -n 100000\n", optarg);
+				fprintf(stderr,
+					"bench_target: invalid call count '%s': expected a "
+					"positive integer, e.g. -n 100000\n",
+					optarg);
 				return 2;
 			}
 			break;
 		case 'f':
 			which = parse_func(optarg);
 			if (which == -2) {
-				fprintf(stderr, "bench_target: unknown function '%s': expected "
-					"bench_fn, bench_fn0 .. bench_fn19 or all\n", optarg);
+				fprintf(stderr,
+					"bench_target: unknown function '%s': expected "
+					"bench_fn, bench_fn0 .. bench_fn19 or all\n",
+					optarg);
 				return 2;
 			}
 			fname = optarg;
@@ -190,8 +193,10 @@ int main(int argc, char **argv)
 			errno = 0;
 			secs = strtod(optarg, &end);
 			if (errno || *end || !(secs > 0)) {
-				fprintf(stderr, "bench_target: invalid duration '%s': expected "
-					"seconds, e.g. -t 15\n", optarg);
+				fprintf(stderr,
+					"bench_target: invalid duration '%s': expected "
+					"seconds, e.g. -t 15\n",
+					optarg);
 				return 2;
 			}
 			break;

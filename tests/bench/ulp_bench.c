@@ -10,15 +10,15 @@
  */
 #include "../host/ulp_common.h"
 
-#define MAX_CYCLES	1000
-#define SAMPLES		15
+#define MAX_CYCLES 1000
+#define SAMPLES	   15
 
 static const struct ulp_spec_func funcs[] = {
 	{ .old_sym = "parse_request", .new_sym = "parse_request_fixed" },
 };
 
-static int freeze_row(const struct ulp_spec *spec, const char *threads, int cycles,
-		      double *med, double *max)
+static int freeze_row(const struct ulp_spec *spec, const char *threads, int cycles, double *med,
+		      double *max)
 {
 	const char *args[] = { "-t", threads, "-w", "0", NULL };
 	static uint64_t v[2 * MAX_CYCLES];
@@ -110,7 +110,9 @@ out:
 int main(int argc, char **argv)
 {
 	static const char *const threads[] = { "1", "8", "32" };
-	struct ulp_spec spec = { .library = FIX("good"), .target = TARGET, .funcs = funcs,
+	struct ulp_spec spec = { .library = FIX("good"),
+				 .target = TARGET,
+				 .funcs = funcs,
 				 .nr_funcs = 1 };
 	int cycles = argc > 1 ? atoi(argv[1]) : 30, fail = 0;
 	double med, max, before = 0, after = 0;
@@ -138,8 +140,8 @@ int main(int argc, char **argv)
 		fail = 1;
 	} else {
 		printf("per call of parse_request (1 thread, no work):\n");
-		printf("  unpatched %.2f ns, redirected %.2f ns: +%.2f ns per call\n", before, after,
-		       after - before);
+		printf("  unpatched %.2f ns, redirected %.2f ns: +%.2f ns per call\n", before,
+		       after, after - before);
 	}
 	return fail;
 }

@@ -18,8 +18,8 @@
 #include "elfsym.h"
 #include "ulp.h"
 
-#define TARGET		FIXTURE_DIR "/ulp_target"
-#define FIX(name)	FIXTURE_DIR "/ulp_fix_" name ".so"
+#define TARGET	  FIXTURE_DIR "/ulp_target"
+#define FIX(name) FIXTURE_DIR "/ulp_fix_" name ".so"
 
 struct status {
 	long calls, errors, delta, old, new;

@@ -14,9 +14,9 @@
 #include "ulp_common.h"
 #include "unwind.h"
 
-#define ASM_TARGET	FIXTURE_DIR "/ulp_asm_target"
-#define STRESS_ROUNDS	50
-#define MAX_FREEZES	(4 * STRESS_ROUNDS + 64)
+#define ASM_TARGET    FIXTURE_DIR "/ulp_asm_target"
+#define STRESS_ROUNDS 50
+#define MAX_FREEZES   (4 * STRESS_ROUNDS + 64)
 
 static int nr_test, nr_fail;
 static uint64_t freezes[MAX_FREEZES];
@@ -48,8 +48,14 @@ static struct ulp_spec spec_for(const char *lib, uint8_t *id, size_t id_len, boo
 				uint64_t deadline_ns)
 {
 	struct ulp_spec s = {
-		.library = lib, .target = TARGET, .build_id = id, .build_id_len = id_len,
-		.funcs = parse_funcs, .nr_funcs = 1, .strict = strict, .deadline_ns = deadline_ns,
+		.library = lib,
+		.target = TARGET,
+		.build_id = id,
+		.build_id_len = id_len,
+		.funcs = parse_funcs,
+		.nr_funcs = 1,
+		.strict = strict,
+		.deadline_ns = deadline_ns,
 	};
 
 	return s;
@@ -110,7 +116,7 @@ static void test_patch_unpatch(uint8_t *id, size_t idl)
 	status_read(&t, &s0);
 	msleep(300);
 	status_read(&t, &s1);
-	check(s1.delta == 2 && s1.new > s0.new && s1.errors == 0,
+	check(s1.delta == 2 && s1.new > s0.new &&s1.errors == 0,
 	      "patched: behaviour changed (delta 2, new function counting)", NULL);
 	ret = ulp_proc__unpatch(img, p, err, sizeof(err));
 	check(!ret && !p->patched, "unpatch", err);
@@ -122,7 +128,7 @@ static void test_patch_unpatch(uint8_t *id, size_t idl)
 	status_read(&t, &s1);
 	msleep(300);
 	status_read(&t, &s2);
-	check(s2.delta == 1 && s2.new == s1.new && s2.old > s1.old,
+	check(s2.delta == 1 && s2.new == s1.new &&s2.old > s1.old,
 	      "unpatched: behaviour back (delta 1, old function counting)", NULL);
 	ulp_proc__free(p);
 out:
@@ -137,7 +143,7 @@ out:
  * finds some inside the vDSO, and their stacks must be walked through it to the thread's
  * start. Then the whole patch and unpatch, which needs every stack walked.
  */
-#define VDSO_STOPS	200
+#define VDSO_STOPS 200
 
 static void test_vdso(uint8_t *id, size_t idl)
 {
@@ -190,10 +196,14 @@ static void test_vdso(uint8_t *id, size_t idl)
 		tracee__release(&tr, NULL, 0);
 	}
 	unwind__free(uw);
-	snprintf(why, sizeof(why), "%u threads stopped in the vDSO in %d stops, %u walked, "
-		 "%u failed", in_vdso, r, walked, failed);
-	check(in_vdso >= VDSO_STOPS / 4 && !failed, "threads stopped in the vDSO are walked to their "
-	      "start", why);
+	snprintf(why, sizeof(why),
+		 "%u threads stopped in the vDSO in %d stops, %u walked, "
+		 "%u failed",
+		 in_vdso, r, walked, failed);
+	check(in_vdso >= VDSO_STOPS / 4 && !failed,
+	      "threads stopped in the vDSO are walked to their "
+	      "start",
+	      why);
 	printf("#   %s\n", why);
 
 	ret = ulp_image__open(&img, &spec, err, sizeof(err));
@@ -269,7 +279,9 @@ static void test_asm(void)
 	static const char *const names[] = { "ulp_too_short", "ulp_branch_into_site" };
 	static const char *const want[] = { "too short", "inside the" };
 	struct ulp_spec_func f = { .new_sym = "parse_request_fixed" };
-	struct ulp_spec spec = { .library = FIX("good"), .target = ASM_TARGET, .funcs = &f,
+	struct ulp_spec spec = { .library = FIX("good"),
+				 .target = ASM_TARGET,
+				 .funcs = &f,
 				 .nr_funcs = 1 };
 	struct ulp_image *img = NULL;
 	uint8_t id[64];
@@ -393,9 +405,11 @@ out:
 	ret = target_stop(&t, &s, &ws);
 	check(!ret && WIFEXITED(ws) && !WEXITSTATUS(ws), "stress: target alive, exits cleanly",
 	      NULL);
-	snprintf(what, sizeof(what), "stress: calls %ld == old %ld + new %ld (no lost or doubled "
-		 "call)", s.calls, s.old, s.new);
-	check(s.calls == s.old + s.new && s.new > 0 && s.errors == 0, what, NULL);
+	snprintf(what, sizeof(what),
+		 "stress: calls %ld == old %ld + new %ld (no lost or doubled "
+		 "call)",
+		 s.calls, s.old, s.new);
+	check(s.calls == s.old + s.new &&s.new > 0 && s.errors == 0, what, NULL);
 }
 
 static void test_journal(uint8_t *id, size_t idl)
@@ -419,7 +433,8 @@ static void test_journal(uint8_t *id, size_t idl)
 		return;
 	}
 	if (ulp_image__open(&img, &spec, err, sizeof(err)) ||
-	    !(p = ready(img, t.pid, err, sizeof(err))) || ulp_proc__patch(img, p, err, sizeof(err))) {
+	    !(p = ready(img, t.pid, err, sizeof(err))) ||
+	    ulp_proc__patch(img, p, err, sizeof(err))) {
 		check(0, "journal: open, inject, patch", err);
 		goto out;
 	}
@@ -477,9 +492,11 @@ static int sig_status_read(const struct target *t, struct sigstatus *s)
 		line[0] = '\0';
 	fclose(f);
 	p = strstr(line, "forked=");
-	if (!p || sscanf(p, "forked=%ld reaped=%ld sigchld=%ld sigalrm=%ld sigusr1=%ld sigrt=%ld "
-			 "rtsum=%ld usr1code=%ld", &s->forked, &s->reaped, &s->sigchld, &s->sigalrm,
-			 &s->sigusr1, &s->sigrt, &s->rtsum, &s->usr1code) != 8)
+	if (!p || sscanf(p,
+			 "forked=%ld reaped=%ld sigchld=%ld sigalrm=%ld sigusr1=%ld sigrt=%ld "
+			 "rtsum=%ld usr1code=%ld",
+			 &s->forked, &s->reaped, &s->sigchld, &s->sigalrm, &s->sigusr1, &s->sigrt,
+			 &s->rtsum, &s->usr1code) != 8)
 		return -1;
 	return 0;
 }
@@ -591,10 +608,10 @@ static unsigned int anon_exec(pid_t pid, uint64_t page, bool *at_page)
  * millisecond and a SIGALRM every 100 us, as a postmaster under pgbench does. Every call
  * and syscall of the injection gets signals: they are held and sent on at release.
  */
-#define SIGNAL_CYCLES		50
-#define SIGNAL_FAILS		50
-#define HELD_CALL_MS		30
-#define RT_VALUE		4242
+#define SIGNAL_CYCLES 50
+#define SIGNAL_FAILS  50
+#define HELD_CALL_MS  30
+#define RT_VALUE      4242
 
 /*
  * A remote call that sleeps HELD_CALL_MS while SIGALRM keeps coming, with SIGUSR1 and a
@@ -633,19 +650,23 @@ static void signals_held_call(struct target *t, struct ulp_proc *p)
 		held += tr.t[i].nr_held;
 	}
 	tracee__release(&tr, NULL, 0);
-	snprintf(what, sizeof(what), "a %d ms remote call under signals returns, whole (%.1f ms, "
-		 "%zu signals held%s%s)", HELD_CALL_MS, (double)took / 1e6, held,
-		 usr1 ? ", SIGUSR1" : "", rt ? ", SIGRTMIN" : "");
+	snprintf(what, sizeof(what),
+		 "a %d ms remote call under signals returns, whole (%.1f ms, "
+		 "%zu signals held%s%s)",
+		 HELD_CALL_MS, (double)took / 1e6, held, usr1 ? ", SIGUSR1" : "",
+		 rt ? ", SIGRTMIN" : "");
 	check(!rc && ret == 0 && took >= (HELD_CALL_MS - 5) * 1000000ULL && usr1 && rt, what, err);
 	printf("#   %s\n", what);
 	msleep(300);
 	sig_status_read(t, &s1);
 	/* SIGUSR1 is injected at the detach: its si_code stays kill()'s, not our tgkill()'s */
-	snprintf(what, sizeof(what), "held SIGUSR1 and SIGRTMIN arrive after the call, once each, "
+	snprintf(what, sizeof(what),
+		 "held SIGUSR1 and SIGRTMIN arrive after the call, once each, "
 		 "siginfo intact: usr1 +%ld (si_code %ld), rt +%ld, sum +%ld",
 		 s1.sigusr1 - s0.sigusr1, s1.usr1code, s1.sigrt - s0.sigrt, s1.rtsum - s0.rtsum);
-	check(s1.sigusr1 == s0.sigusr1 + 1 && s1.usr1code == SI_USER &&
-	      s1.sigrt == s0.sigrt + 1 && s1.rtsum == s0.rtsum + RT_VALUE, what, NULL);
+	check(s1.sigusr1 == s0.sigusr1 + 1 && s1.usr1code == SI_USER && s1.sigrt == s0.sigrt + 1 &&
+		      s1.rtsum == s0.rtsum + RT_VALUE,
+	      what, NULL);
 }
 
 /* injections whose dlopen() fails, the library gone: each must leave the maps as they were */
@@ -687,8 +708,10 @@ static void signals_failed_injections(struct target *t, uint8_t *id, size_t idl)
 		free(after);
 		ulp_proc__free(q);
 	}
-	snprintf(what, sizeof(what), "%d of %d injections of a deleted library under signals fail "
-		 "at dlopen, %d leave the maps as they were", failed_right, SIGNAL_FAILS, same);
+	snprintf(what, sizeof(what),
+		 "%d of %d injections of a deleted library under signals fail "
+		 "at dlopen, %d leave the maps as they were",
+		 failed_right, SIGNAL_FAILS, same);
 	check(failed_right == SIGNAL_FAILS && same == SIGNAL_FAILS, what, why);
 	printf("#   %s; last: %s\n", what, err);
 	free(before);
@@ -730,7 +753,8 @@ static void test_signals(uint8_t *id, size_t idl)
 	      err);
 	if (!p)
 		goto out;
-	printf("#   inject: %u attempts, freeze %.3f ms\n", p->attempts, (double)p->freeze_ns / 1e6);
+	printf("#   inject: %u attempts, freeze %.3f ms\n", p->attempts,
+	       (double)p->freeze_ns / 1e6);
 	signals_held_call(&t, p);
 	for (i = 0; i < SIGNAL_CYCLES; i++) {
 		ret = ulp_proc__patch(img, p, err, sizeof(err));
@@ -752,8 +776,10 @@ static void test_signals(uint8_t *id, size_t idl)
 			snprintf(why, sizeof(why), "cycle %d: %s", i, err);
 	}
 	percentiles(v, nv, &med, &max);
-	snprintf(what, sizeof(what), "%d of %d patch/unpatch cycles under signals (freeze median "
-		 "%.3f ms, max %.3f ms)", ok, SIGNAL_CYCLES, med, max);
+	snprintf(what, sizeof(what),
+		 "%d of %d patch/unpatch cycles under signals (freeze median "
+		 "%.3f ms, max %.3f ms)",
+		 ok, SIGNAL_CYCLES, med, max);
 	check(ok == SIGNAL_CYCLES && !why[0], what, why);
 	printf("#   %s\n", what);
 	msleep(300);
@@ -761,23 +787,27 @@ static void test_signals(uint8_t *id, size_t idl)
 	check(s.delta == 1, "unpatched: the original runs", NULL);
 	sig_status_read(&t, &g1);
 	secs_ns = tracee__now_ns() - t0;
-	snprintf(what, sizeof(what), "signals kept coming: in %.1f s %ld children forked, %ld "
-		 "reaped (%ld SIGCHLD), %ld SIGALRM", (double)secs_ns / 1e9, g1.forked - g0.forked,
-		 g1.reaped - g0.reaped, g1.sigchld - g0.sigchld, g1.sigalrm - g0.sigalrm);
+	snprintf(what, sizeof(what),
+		 "signals kept coming: in %.1f s %ld children forked, %ld "
+		 "reaped (%ld SIGCHLD), %ld SIGALRM",
+		 (double)secs_ns / 1e9, g1.forked - g0.forked, g1.reaped - g0.reaped,
+		 g1.sigchld - g0.sigchld, g1.sigalrm - g0.sigalrm);
 	/*
 	 * A tenth of the nominal rates, and reaping at most 50 ms behind: a 2-core machine
 	 * shared with others starves the target now and then. That none is lost for good is
 	 * checked at its exit, when every child must be reaped.
 	 */
 	check((double)(g1.forked - g0.forked) >= 100.0 * (double)secs_ns / 1e9 &&
-	      (double)(g1.sigalrm - g0.sigalrm) >= 1000.0 * (double)secs_ns / 1e9 &&
-	      g1.forked - g1.reaped <= 50, what, NULL);
+		      (double)(g1.sigalrm - g0.sigalrm) >= 1000.0 * (double)secs_ns / 1e9 &&
+		      g1.forked - g1.reaped <= 50,
+	      what, NULL);
 	printf("#   %s\n", what);
 	after = maps_text(t.pid);
 	why[0] = '\0';
 	check(before && after && maps_same(before, after, FIX("good"), p->page, why, sizeof(why)),
 	      "after the last unpatch the maps are as before the injection, but for the fix "
-	      "library and the trampoline page, which stay", before && after ? why : "unreadable");
+	      "library and the trampoline page, which stay",
+	      before && after ? why : "unreadable");
 	n_exec = anon_exec(t.pid, p->page, &at_page);
 	snprintf(what, sizeof(what), "one anonymous executable mapping, the trampoline page: %u",
 		 n_exec);
@@ -793,10 +823,13 @@ out:
 	ret = waitpid(t.pid, &ws, 0) == t.pid ? 0 : -1;
 	sig_status_read(&t, &gend);
 	unlink(t.status);
-	snprintf(what, sizeof(what), "signalled target exits cleanly, every child reaped: %ld "
-		 "forked, %ld reaped", gend.forked, gend.reaped);
+	snprintf(what, sizeof(what),
+		 "signalled target exits cleanly, every child reaped: %ld "
+		 "forked, %ld reaped",
+		 gend.forked, gend.reaped);
 	check(!ret && WIFEXITED(ws) && !WEXITSTATUS(ws) && gend.forked == gend.reaped &&
-	      gend.forked > 0, what, NULL);
+		      gend.forked > 0,
+	      what, NULL);
 }
 
 /*
@@ -849,7 +882,8 @@ static void test_signals_inject(uint8_t *id, size_t idl)
 stop:
 		kill(t.pid, SIGTERM);
 		if (waitpid(t.pid, &ws, 0) != t.pid || !WIFEXITED(ws) || WEXITSTATUS(ws))
-			snprintf(here, sizeof(here), "cycle %d: the target did not exit cleanly", i);
+			snprintf(here, sizeof(here), "cycle %d: the target did not exit cleanly",
+				 i);
 		if (sig_status_read(&t, &g) || g.forked != g.reaped)
 			snprintf(here, sizeof(here), "cycle %d: %ld children forked, %ld reaped", i,
 				 g.forked, g.reaped);
@@ -867,9 +901,11 @@ next:
 	}
 	ulp_image__free(img);
 	percentiles(v, nv, &med, &max);
-	snprintf(what, sizeof(what), "%d of %d inject/patch/unpatch cycles under signals, fresh "
+	snprintf(what, sizeof(what),
+		 "%d of %d inject/patch/unpatch cycles under signals, fresh "
 		 "targets, maps as before, every child reaped (%ld of %ld); inject freeze median "
-		 "%.3f ms, max %.3f ms", ok, SIGNAL_CYCLES, reaped, forked, med, max);
+		 "%.3f ms, max %.3f ms",
+		 ok, SIGNAL_CYCLES, reaped, forked, med, max);
 	check(ok == SIGNAL_CYCLES, what, why);
 	printf("#   %s\n", what);
 }

@@ -101,8 +101,9 @@ static bool fake_module(const char *rel, const char *source, unsigned int sig_le
 	unlink(src);
 	chmod(out, 0644);
 	if (sig_len) {
-		unsigned char ms[12] = { 0, 0, 2, 0, 0, 0, 0, 0, sig_len >> 24, sig_len >> 16,
-					 sig_len >> 8, sig_len };
+		unsigned char ms[12] = {
+			0, 0, 2, 0, 0, 0, 0, 0, sig_len >> 24, sig_len >> 16, sig_len >> 8, sig_len
+		};
 		unsigned int i;
 
 		f = fopen(out, "ab");

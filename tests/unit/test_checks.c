@@ -21,8 +21,8 @@
 #include "checks.h"
 #include "sha256.h"
 
-#define KREL		"6.1.0-56-cloud-amd64"
-#define KVERMAGIC	KREL " SMP preempt mod_unload modversions "
+#define KREL	  "6.1.0-56-cloud-amd64"
+#define KVERMAGIC KREL " SMP preempt mod_unload modversions "
 
 static struct klp_sys sys;
 static struct checks_report rep;
@@ -32,9 +32,9 @@ struct genmod {
 	const char *vermagic;
 	bool no_livepatch;
 	bool replace;
-	bool target_module;	/* also patches hc_target:hc_target_fn */
+	bool target_module; /* also patches hc_target:hc_target_fn */
 	bool sign;
-	const char *func;	/* the vmlinux function patched; NULL: cmdline_proc_show */
+	const char *func; /* the vmlinux function patched; NULL: cmdline_proc_show */
 };
 
 static bool gen_module(const char *rel, const struct genmod *g)
@@ -42,41 +42,43 @@ static bool gen_module(const char *rel, const struct genmod *g)
 	char *source;
 	bool ok;
 
-	assert_true(asprintf(&source,
-		"struct module;\n"
-		"extern struct module __this_module;\n"
-		"struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
-		" void *internal[12]; };\n"
-		"struct klp_object { const char *name; struct klp_func *funcs; void *cb[4];"
-		" void *internal[12]; };\n"
-		"struct klp_patch { struct module *mod; struct klp_object *objs; void *states;"
-		" _Bool replace; void *internal[12]; };\n"
-		"static int new_fn(void) { return 0; }\n"
-		"static struct klp_func funcs[] = { { .old_name = \"%s\", .new_func = new_fn }, "
-		"{ 0 } };\n"
-		"static struct klp_func tfuncs[] = { { .old_name = \"hc_target_fn\", .new_func = "
-		"new_fn }, { 0 } };\n"
-		"static struct klp_object objs[] = { { .funcs = funcs }, %s { 0 } };\n"
-		"static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module, "
-		".objs = objs, .replace = %d };\n"
-		"static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
-		"	\"license=GPL\\0\" %s \"vermagic=%s\\0name=klp_test\";\n",
-		g->func ? g->func : "cmdline_proc_show",
-		g->target_module ? "{ .name = \"hc_target\", .funcs = tfuncs }," : "",
-		g->replace, g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
-		g->vermagic ? g->vermagic : KVERMAGIC) > 0);
+	assert_true(
+		asprintf(&source,
+			 "struct module;\n"
+			 "extern struct module __this_module;\n"
+			 "struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
+			 " void *internal[12]; };\n"
+			 "struct klp_object { const char *name; struct klp_func *funcs; void *cb[4];"
+			 " void *internal[12]; };\n"
+			 "struct klp_patch { struct module *mod; struct klp_object *objs; void *states;"
+			 " _Bool replace; void *internal[12]; };\n"
+			 "static int new_fn(void) { return 0; }\n"
+			 "static struct klp_func funcs[] = { { .old_name = \"%s\", .new_func = new_fn }, "
+			 "{ 0 } };\n"
+			 "static struct klp_func tfuncs[] = { { .old_name = \"hc_target_fn\", .new_func = "
+			 "new_fn }, { 0 } };\n"
+			 "static struct klp_object objs[] = { { .funcs = funcs }, %s { 0 } };\n"
+			 "static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module, "
+			 ".objs = objs, .replace = %d };\n"
+			 "static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
+			 "	\"license=GPL\\0\" %s \"vermagic=%s\\0name=klp_test\";\n",
+			 g->func ? g->func : "cmdline_proc_show",
+			 g->target_module ? "{ .name = \"hc_target\", .funcs = tfuncs }," : "",
+			 g->replace, g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
+			 g->vermagic ? g->vermagic : KVERMAGIC) > 0);
 	ok = fake_module(rel, source, g->sign ? 64 : 0);
 	free(source);
 	return ok;
 }
 
-#define MODULE_REL	"lib/hc/fix.ko"
+#define MODULE_REL "lib/hc/fix.ko"
 
-#define GEN_OR_SKIP(...) do {							\
-	struct genmod __g = { __VA_ARGS__ };					\
-	if (!gen_module(MODULE_REL, &__g))					\
-		skip();								\
-} while (0)
+#define GEN_OR_SKIP(...)                             \
+	do {                                         \
+		struct genmod __g = { __VA_ARGS__ }; \
+		if (!gen_module(MODULE_REL, &__g))   \
+			skip();                      \
+	} while (0)
 
 /*
  * The policy, written to ROOT/etc/policy.yaml and loaded: @patch_extra goes into patch:,
@@ -96,8 +98,10 @@ static void policy(const char *type_block, const char *watch, const char *guard)
 		snprintf(one, sizeof(one), "  - function: kernel:%s\n", w);
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", one);
 	}
-	snprintf(text + n, sizeof(text) - n, "guardrails:\n  taint: true\n%s\nstages:\n"
-		 "  - name: canary\n    duration: 1s\n", guard);
+	snprintf(text + n, sizeof(text) - n,
+		 "guardrails:\n  taint: true\n%s\nstages:\n"
+		 "  - name: canary\n    duration: 1s\n",
+		 guard);
 	put("etc/policy.yaml", "%s", text);
 	chmod(at("etc/policy.yaml"), 0644);
 	if (pol)
@@ -431,7 +435,7 @@ static void test_6_conflict(void **state)
 {
 	GEN_OR_SKIP(0);
 	policy(klp_block(NULL), "vfs_read", "");
-	other_patch("klp_other", NULL);		/* 6.1: no replace attribute */
+	other_patch("klp_other", NULL); /* 6.1: no replace attribute */
 	run();
 	expect(CHECK_CONFLICT, CHECK_FAIL, "'klp_other' (no replace attribute before 6.11");
 	expect(CHECK_CONFLICT, CHECK_FAIL, "vmlinux:cmdline_proc_show");
@@ -493,8 +497,7 @@ static void test_7_ftrace(void **state)
 	run();
 	expect(CHECK_FTRACE, CHECK_PASS, NULL);
 	/* a function name after "->" is not a flag */
-	put("sys/kernel/tracing/enabled_functions",
-	    "cmdline_proc_show (2) R       ->I D\n");
+	put("sys/kernel/tracing/enabled_functions", "cmdline_proc_show (2) R       ->I D\n");
 	run();
 	expect(CHECK_FTRACE, CHECK_PASS, NULL);
 	/* ... also when two users share the record and no handler is printed */
@@ -511,8 +514,7 @@ static void test_7_ftrace(void **state)
 	run();
 	expect(CHECK_FTRACE, CHECK_WARN, "56b3c85e153b");
 	/* a module function of the same name is another function */
-	put("sys/kernel/tracing/enabled_functions",
-	    "cmdline_proc_show [other_mod] (1) R I     \n");
+	put("sys/kernel/tracing/enabled_functions", "cmdline_proc_show [other_mod] (1) R I     \n");
 	run();
 	expect(CHECK_FTRACE, CHECK_PASS, NULL);
 	unlink(at("sys/kernel/tracing/enabled_functions"));
@@ -543,7 +545,8 @@ static void test_8_probes(void **state)
 	/* a patched one: kprobes */
 	policy(klp_block(NULL), "vfs_read,cmdline_proc_show", "");
 	run();
-	expect(CHECK_PROBES, CHECK_PASS, "kprobes on the 1 patched watched function "
+	expect(CHECK_PROBES, CHECK_PASS,
+	       "kprobes on the 1 patched watched function "
 	       "(cmdline_proc_show)");
 	assert_int_equal(rep.probe_mode, HC_MODE_KPROBE);
 	/* on the kprobe blacklist: fentry, with a warning, on 6.0+ */
@@ -604,7 +607,7 @@ static void test_10_taint(void **state)
 	put("proc/sys/kernel/tainted", "%lu\n", (1UL << 7) | (1UL << 9));
 	run();
 	expect(CHECK_TAINT, CHECK_FAIL, "allow_tainted_die");
-	assert_int_equal(rep.taint_baseline, 640);	/* recorded all the same */
+	assert_int_equal(rep.taint_baseline, 640); /* recorded all the same */
 	policy(klp_block(NULL), "cmdline_proc_show", "  allow_tainted_die: true");
 	run();
 	expect(CHECK_TAINT, CHECK_WARN, "(DW)");

@@ -21,9 +21,9 @@
 #include "comparison.h"
 #include "recording.h"
 
-#define MEDIAN_NS	200000.0
-#define SIGMA		0.3	/* per call: a spread over several buckets */
-#define DRIFT		0.02	/* per window: the sd of its log scale */
+#define MEDIAN_NS 200000.0
+#define SIGMA	  0.3  /* per call: a spread over several buckets */
+#define DRIFT	  0.02 /* per window: the sd of its log scale */
 
 static char *xstrdup(const char *s)
 {
@@ -91,7 +91,7 @@ static double true_delta(double scale, double q)
 
 struct trials {
 	unsigned int n, covered, significant;
-	double worst_err;	/* largest |delta - truth| */
+	double worst_err; /* largest |delta - truth| */
 };
 
 static void run_trials(double scale, unsigned int n, double threshold, struct trials *t)
@@ -314,12 +314,12 @@ static void named(struct recording *r, const char *const *specs, size_t n)
 static void test_pairing(void **state)
 {
 	static const char *const sa[] = {
-		"user:/bin/app:work@100", "kernel:tcp_sendmsg", "user:/bin/app:parse@100",
-		"user:/bin/app:only_a", "user:/bin/app:twice@1", "user:/bin/app:twice@2",
+		"user:/bin/app:work@100", "kernel:tcp_sendmsg",	   "user:/bin/app:parse@100",
+		"user:/bin/app:only_a",	  "user:/bin/app:twice@1", "user:/bin/app:twice@2",
 	};
 	static const char *const sb[] = {
-		"kernel:tcp_sendmsg", "user:/bin/app:work@200", "user:/bin/app:parse_fixed@200",
-		"user:/bin/other:only_a", "user:/bin/app:twice@3", "user:/bin/app:twice@4",
+		"kernel:tcp_sendmsg",	  "user:/bin/app:work@200", "user:/bin/app:parse_fixed@200",
+		"user:/bin/other:only_a", "user:/bin/app:twice@3",  "user:/bin/app:twice@4",
 	};
 	struct comparison_match m[] = { { "parse", "user:/bin/app:parse_fixed" } };
 	struct comparison_pair *p = NULL;
@@ -332,14 +332,15 @@ static void test_pairing(void **state)
 	/* by FUNC, then by binary and symbol whatever the PID; nothing else */
 	assert_int_equal(comparison__pair(&a, &b, NULL, 0, &p, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(p[0].fa, 1);	/* kernel:tcp_sendmsg, the same FUNC */
+	assert_int_equal(p[0].fa, 1); /* kernel:tcp_sendmsg, the same FUNC */
 	assert_int_equal(p[0].fb, 0);
-	assert_int_equal(p[1].fa, 0);	/* work@100 with work@200 */
+	assert_int_equal(p[1].fa, 0); /* work@100 with work@200 */
 	assert_int_equal(p[1].fb, 1);
 	assert_int_equal(comparison__warnings(&a, "A", &b, "B", p, n, &l, &nl), 0);
 	/* another binary is another function; two processes per side cannot be told apart */
-	assert_true(has_line(l, nl, "user:/bin/app:only_a is only in A; if it is in B under "
-				    "another name or process, pair them with --match OLD=NEW"));
+	assert_true(has_line(l, nl,
+			     "user:/bin/app:only_a is only in A; if it is in B under "
+			     "another name or process, pair them with --match OLD=NEW"));
 	assert_true(has_line(l, nl, "user:/bin/other:only_a is only in B"));
 	assert_true(has_line(l, nl, "user:/bin/app:twice@1 is only in A"));
 	comparison__free_lines(l, nl);
@@ -354,7 +355,7 @@ static void test_pairing(void **state)
 	m[0].b = "nothing";
 	assert_int_equal(comparison__pair(&a, &b, m, 1, &p, &n, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "--match: 'nothing' names no function in B; give the FUNC as "
-			    "recorded (see compare --json's names)");
+				 "recorded (see compare --json's names)");
 	m[0].a = "twice";
 	m[0].b = "user:/bin/app:twice@4";
 	assert_int_equal(comparison__pair(&a, &b, m, 1, &p, &n, err, sizeof(err)), -EINVAL);

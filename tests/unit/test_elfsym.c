@@ -20,12 +20,12 @@
 
 #include "elfsym.h"
 
-#define FIXTURE		FIXTURE_DIR "/fixture"
-#define LIBFIXTURE	FIXTURE_DIR "/libfixture.so"
-#define NESTED		FIXTURE_DIR "/nested"
+#define FIXTURE	   FIXTURE_DIR "/fixture"
+#define LIBFIXTURE FIXTURE_DIR "/libfixture.so"
+#define NESTED	   FIXTURE_DIR "/nested"
 
 /* .gnu.version: the bit of a hidden (non-default, "name@VER") definition */
-#define VERSYM_HIDDEN_BIT	0x8000
+#define VERSYM_HIDDEN_BIT 0x8000
 
 /* ---- a minimal ELF64 reader, independent of the code under test ------------------------------ */
 
@@ -89,8 +89,8 @@ static const Elf64_Half *elf_versym(const struct elf_file *f)
  * The first defined symbol @name in the tables of type @sh_type. In .dynsym, definitions under
  * a hidden version (name@VER, not name@@VER) are skipped: nothing binds to them by name.
  */
-static const Elf64_Sym *elf_find_defined(const struct elf_file *f, unsigned int sh_type,
-					 const char *name)
+static const Elf64_Sym *
+elf_find_defined(const struct elf_file *f, unsigned int sh_type, const char *name)
 {
 	const Elf64_Half *versym = sh_type == SHT_DYNSYM ? elf_versym(f) : NULL;
 	unsigned int i;
@@ -181,7 +181,8 @@ static void elf_build_id(const struct elf_file *f, char *out, size_t len)
 					snprintf(out + 2 * k, 3, "%02x", desc[k]);
 				return;
 			}
-			off += sizeof(*nh) + ((nh->n_namesz + 3) & ~3U) + ((nh->n_descsz + 3) & ~3U);
+			off += sizeof(*nh) + ((nh->n_namesz + 3) & ~3U) +
+			       ((nh->n_descsz + 3) & ~3U);
 		}
 	}
 }
@@ -245,8 +246,8 @@ static void check_function(const char *path, const char *symbol, int want_dyn)
 	assert_true(exec);
 	sec_off = elf_section_offset(&f, sym);
 	if (out.offset != (uint64_t)seg_off || out.offset != sec_off)
-		fail_msg("%s:%s: offset %#llx, segments say %#llx, section says %#llx", path, symbol,
-			 (unsigned long long)out.offset, (unsigned long long)seg_off,
+		fail_msg("%s:%s: offset %#llx, segments say %#llx, section says %#llx", path,
+			 symbol, (unsigned long long)out.offset, (unsigned long long)seg_off,
 			 (unsigned long long)sec_off);
 	assert_true(out.offset + out.size <= f.size);
 	/* an ET_EXEC is mapped at its link address: the offset is not the address */
@@ -608,7 +609,8 @@ static void test_debug_file(void **state)
 		assert_int_equal(elfsym__resolve(NESTED, funcs[i], &full, err, sizeof(err)), 0);
 		memset(&s, 0, sizeof(s));
 		assert_int_equal(elfsym__resolve(FIXTURE_DIR "/stripped/nested", funcs[i], &s, err,
-						 sizeof(err)), 0);
+						 sizeof(err)),
+				 0);
 		assert_int_equal(s.offset, full.offset);
 		assert_int_equal(s.vaddr, full.vaddr);
 		assert_int_equal(s.size, full.size);
@@ -624,7 +626,8 @@ static void test_debug_file(void **state)
 
 	/* no link, no root that has it: not found, and the remedy is given */
 	assert_int_equal(elfsym__resolve(FIXTURE_DIR "/stripped-id/nested", "recurse", &s, err,
-					 sizeof(err)), -ESRCH);
+					 sizeof(err)),
+			 -ESRCH);
 	assert_non_null(strstr(err, "it is stripped and no debug file was found"));
 	assert_non_null(strstr(err, "--debug-dir"));
 
@@ -638,7 +641,8 @@ static void test_debug_file(void **state)
 	assert_int_equal(symlink(FIXTURE_DIR "/stripped/.debug/nested.debug", link), 0);
 	assert_int_equal(elfsym__add_debug_dir(root), 0);
 	assert_int_equal(elfsym__resolve(FIXTURE_DIR "/stripped-id/nested", "recurse", &s, err,
-					 sizeof(err)), 0);
+					 sizeof(err)),
+			 0);
 	assert_int_equal(s.offset, rec.offset);
 	unlink(link);
 	rmdir(dir);

@@ -13,7 +13,7 @@
 struct good {
 	const char *text;
 	enum hc_func_kind kind;
-	const char *path;	/* NULL for kernel */
+	const char *path; /* NULL for kernel */
 	const char *symbol;
 	pid_t pid;
 };
@@ -135,19 +135,19 @@ static void test_bad_specs(void **state)
 {
 	static const char *const bad[] = {
 		"",
-		"vfs_read",		/* no kind */
-		"kprobe:x",		/* unknown kind */
-		"Kernel:vfs_read",	/* kinds are lower case */
+		"vfs_read",	   /* no kind */
+		"kprobe:x",	   /* unknown kind */
+		"Kernel:vfs_read", /* kinds are lower case */
 		"kernel:",
 		"kernel:1abc",
 		"kernel:a-b",
 		"kernel:a b",
 		"kernel:foo:bar",
-		"user:/bin/ls",		/* no symbol */
+		"user:/bin/ls", /* no symbol */
 		"user:",
-		"user::sym",		/* no path */
-		"user:/bin/ls:",	/* empty symbol */
-		"user:/bin/ls:@12",	/* empty symbol before a PID */
+		"user::sym",	    /* no path */
+		"user:/bin/ls:",    /* empty symbol */
+		"user:/bin/ls:@12", /* empty symbol before a PID */
 		"kernel:foo@",
 		"kernel:foo@0",
 		"kernel:foo@-3",
@@ -207,7 +207,7 @@ static void test_free_zeroed(void **state)
 
 	memset(&spec, 0, sizeof(spec));
 	funcspec__free(&spec);
-	funcspec__free(&spec);	/* twice: free() leaves it zeroed */
+	funcspec__free(&spec); /* twice: free() leaves it zeroed */
 	funcspec__free(NULL);
 	assert_null(spec.text);
 	assert_null(spec.symbol);

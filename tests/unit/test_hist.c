@@ -159,7 +159,7 @@ static void test_bucket_contains_value(void **state)
 		assert_true(hc_hist_lower(b) <= v);
 		assert_true(v < hc_hist_upper(b));
 		assert_true(b >= prev_b);
-		assert_true(b <= prev_b + 1);	/* consecutive values never skip a bucket */
+		assert_true(b <= prev_b + 1); /* consecutive values never skip a bucket */
 		prev_b = b;
 	}
 	rng_seed(42);
@@ -191,7 +191,7 @@ static void test_log2_reference(void **state)
 		assert_int_equal(hc_log2_u64(p), k);
 		assert_int_equal(hc_log2_u64(p + 1), ref_log2(p + 1));
 		assert_int_equal(hc_log2_u64(p - 1 ? p - 1 : 1), ref_log2(p - 1 ? p - 1 : 1));
-		assert_int_equal(hc_log2_u64(p | (p - 1)), k);	/* all ones up to bit k */
+		assert_int_equal(hc_log2_u64(p | (p - 1)), k); /* all ones up to bit k */
 		n += 4;
 	}
 	assert_int_equal(hc_log2_u64(UINT64_MAX), 63);
@@ -320,11 +320,11 @@ static void test_quantile_uniform(void **state)
 
 	rng_seed(1);
 	for (i = 0; i < NSAMPLES; i++)
-		s[i] = 1000 + rng_next() % 999000;	/* 1 us .. 1 ms */
+		s[i] = 1000 + rng_next() % 999000; /* 1 us .. 1 ms */
 	check_quantiles("uniform", s, NSAMPLES);
 	rng_seed(2);
 	for (i = 0; i < NSAMPLES; i++)
-		s[i] = rng_next() % 64;			/* the exact small buckets too */
+		s[i] = rng_next() % 64; /* the exact small buckets too */
 	check_quantiles("uniform-small", s, NSAMPLES);
 }
 
@@ -414,9 +414,10 @@ static void test_quantile_every_percentile(void **state)
 			if (hc_hist_bucket(got) != hc_hist_bucket(lo)) {
 				if (bad++ < 5)
 					print_message("n=%llu p%u: %d of %llu samples at %llu ns, "
-						      "quantile %llu ns\n", (unsigned long long)n, p,
-						      (int)k, (unsigned long long)n,
-						      (unsigned long long)lo, (unsigned long long)got);
+						      "quantile %llu ns\n",
+						      (unsigned long long)n, p, (int)k,
+						      (unsigned long long)n, (unsigned long long)lo,
+						      (unsigned long long)got);
 				continue;
 			}
 			if (k < 2)
@@ -427,9 +428,10 @@ static void test_quantile_every_percentile(void **state)
 			if (hc_hist_bucket(got) != hc_hist_bucket(hi)) {
 				if (bad++ < 5)
 					print_message("n=%llu p%u: %d of %llu samples at %llu ns, "
-						      "quantile %llu ns\n", (unsigned long long)n, p,
-						      (int)k - 1, (unsigned long long)n,
-						      (unsigned long long)lo, (unsigned long long)got);
+						      "quantile %llu ns\n",
+						      (unsigned long long)n, p, (int)k - 1,
+						      (unsigned long long)n, (unsigned long long)lo,
+						      (unsigned long long)got);
 			}
 		}
 	}
@@ -475,15 +477,15 @@ static void test_snapshot_add_cpu(void **state)
 	fill_cpu(&cpu[1], 2000);
 	fill_cpu(&cpu[2], 30000);
 	/* epoch 5 uses slot 1 */
-	cpu[0].max_epoch[1] = 5;	/* current: counts */
+	cpu[0].max_epoch[1] = 5; /* current: counts */
 	cpu[0].max_ns[1] = 700;
-	cpu[1].max_epoch[1] = 3;	/* stale slot, from interval 3: must not count */
+	cpu[1].max_epoch[1] = 3; /* stale slot, from interval 3: must not count */
 	cpu[1].max_ns[1] = 90000;
-	cpu[1].max_epoch[0] = 4;	/* the previous interval's slot: must not count */
+	cpu[1].max_epoch[0] = 4; /* the previous interval's slot: must not count */
 	cpu[1].max_ns[0] = 80000;
 	cpu[2].max_epoch[1] = 5;
 	cpu[2].max_ns[1] = 650;
-	cpu[2].max_epoch[0] = 5;	/* a matching epoch, but in the other slot */
+	cpu[2].max_epoch[0] = 5; /* a matching epoch, but in the other slot */
 	cpu[2].max_ns[0] = 70000;
 
 	memset(&sum, 0, sizeof(sum));
@@ -529,7 +531,7 @@ static void test_snapshot_delta(void **state)
 	prev.calls = 10;
 	prev.errors = 1;
 	prev.sum_ns = 5000;
-	prev.max_ns = 999999;	/* the previous interval's max is not this one's */
+	prev.max_ns = 999999; /* the previous interval's max is not this one's */
 	prev.orphan_exits = 2;
 	prev.lost_exits = 3;
 	prev.depth_overflows = 4;
@@ -594,7 +596,7 @@ static void test_snapshot_accumulate(void **state)
 	assert_int_equal(acc.calls, 7);
 	assert_int_equal(acc.errors, 1);
 	assert_int_equal(acc.sum_ns, 340);
-	assert_int_equal(acc.max_ns, 200);	/* the larger, not the last or the sum */
+	assert_int_equal(acc.max_ns, 200); /* the larger, not the last or the sum */
 	assert_int_equal(acc.orphan_exits, 1);
 	assert_int_equal(acc.lost_exits, 7);
 	assert_int_equal(acc.depth_overflows, 3);
@@ -625,7 +627,7 @@ static void test_snapshot_accumulate(void **state)
 	}
 	assert_int_equal(acc.calls, snaps[3].calls);
 	assert_int_equal(acc.sum_ns, snaps[3].sum_ns);
-	assert_int_equal(acc.max_ns, 300);	/* the largest interval max */
+	assert_int_equal(acc.max_ns, 300); /* the largest interval max */
 	for (i = 0; i < HC_HIST_BUCKETS; i++)
 		assert_int_equal(acc.hist[i], snaps[3].hist[i]);
 }

@@ -92,7 +92,7 @@ static void test_not_regular(void **state)
 
 	assert_int_equal(input__read("/dev/zero", &small, &buf, &len, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "not a regular file but a character device; give the path of "
-			    "a thing file");
+				 "a thing file");
 	assert_int_equal(input__read("/tmp", &small, &buf, &len, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "but a directory"));
 	/* no writer: a blocking open would wait forever */

@@ -19,7 +19,7 @@
 #include "elfsym.h"
 #include "insn.h"
 
-#define ADDR	0x401000ULL
+#define ADDR 0x401000ULL
 
 static char err[512];
 static struct insn_site site;
@@ -33,8 +33,8 @@ static int check(const uint8_t *code, size_t n)
 static void test_plain(void **state)
 {
 	/* push %rbp; mov %rsp,%rbp; mov %edi,%eax; add $1,%eax; pop %rbp; ret */
-	static const uint8_t f[] = { 0x55, 0x48, 0x89, 0xe5, 0x89, 0xf8, 0x83, 0xc0, 0x01, 0x5d,
-				     0xc3 };
+	static const uint8_t f[] = { 0x55, 0x48, 0x89, 0xe5, 0x89, 0xf8,
+				     0x83, 0xc0, 0x01, 0x5d, 0xc3 };
 
 	(void)state;
 	assert_int_equal(check(f, sizeof(f)), 0);
@@ -47,8 +47,7 @@ static void test_plain(void **state)
 static void test_endbr(void **state)
 {
 	/* endbr64; mov 0x10(%rip),%rax (7 bytes); ret */
-	static const uint8_t f[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0,
-				     0xc3 };
+	static const uint8_t f[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0, 0xc3 };
 
 	(void)state;
 	assert_int_equal(check(f, sizeof(f)), 0);
@@ -58,7 +57,7 @@ static void test_endbr(void **state)
 
 static void test_too_short(void **state)
 {
-	static const uint8_t f1[] = { 0x31, 0xc0, 0xc3 };		/* xor; ret */
+	static const uint8_t f1[] = { 0x31, 0xc0, 0xc3 }; /* xor; ret */
 	static const uint8_t f2[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x31, 0xc0, 0xc3, 0x90 };
 
 	(void)state;
@@ -72,11 +71,10 @@ static void test_too_short(void **state)
 static void test_branch_inside(void **state)
 {
 	/* xor %eax,%eax; 1: add $1,%eax; cmp %edi,%eax; jl 1b; ret -- 1b is site + 2 */
-	static const uint8_t loop[] = { 0x31, 0xc0, 0x83, 0xc0, 0x01, 0x39, 0xf8, 0x7c, 0xf9,
-					0xc3 };
+	static const uint8_t loop[] = { 0x31, 0xc0, 0x83, 0xc0, 0x01, 0x39, 0xf8, 0x7c, 0xf9, 0xc3 };
 	/* nop; nop; nop; nop; nop; nop; call site+3 (e8 rel32) ; ret */
-	static const uint8_t call[] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0xe8, 0xf8, 0xff,
-					0xff, 0xff, 0xc3 };
+	static const uint8_t call[] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+					0xe8, 0xf8, 0xff, 0xff, 0xff, 0xc3 };
 	/* nop x6; loop site+1 (e2 rel8); ret */
 	static const uint8_t lp[] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0xe2, 0xf9, 0xc3 };
 	/* 7-byte mov, then jmp into its middle, site + 5 < covered_end (7) */
@@ -161,12 +159,9 @@ static void test_fixtures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_endbr),
-		cmocka_unit_test(test_too_short),
-		cmocka_unit_test(test_branch_inside),
-		cmocka_unit_test(test_branch_allowed),
-		cmocka_unit_test(test_undecodable),
+		cmocka_unit_test(test_plain),	       cmocka_unit_test(test_endbr),
+		cmocka_unit_test(test_too_short),      cmocka_unit_test(test_branch_inside),
+		cmocka_unit_test(test_branch_allowed), cmocka_unit_test(test_undecodable),
 		cmocka_unit_test(test_fixtures),
 	};
 

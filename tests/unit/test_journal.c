@@ -79,30 +79,34 @@ static void seqb_free(struct seqb *b)
 	b->n = 0;
 }
 
-#define I(b, a, d)	add(b, JOURNAL_INTENT, JOURNAL_ACT_##a, true, d)
-#define OK(b, a, d)	add(b, JOURNAL_RESULT, JOURNAL_ACT_##a, true, d)
-#define FAIL(b, a, d)	add(b, JOURNAL_RESULT, JOURNAL_ACT_##a, false, d)
-#define N(b, a, d)	add(b, JOURNAL_NOTE, JOURNAL_ACT_##a, true, d)
+#define I(b, a, d)    add(b, JOURNAL_INTENT, JOURNAL_ACT_##a, true, d)
+#define OK(b, a, d)   add(b, JOURNAL_RESULT, JOURNAL_ACT_##a, true, d)
+#define FAIL(b, a, d) add(b, JOURNAL_RESULT, JOURNAL_ACT_##a, false, d)
+#define N(b, a, d)    add(b, JOURNAL_NOTE, JOURNAL_ACT_##a, true, d)
 
-#define FIX		"{\"module\":\"/root/fix.ko\",\"module_name\":\"fix\"}"
-#define FIX_NAME	"{\"module_name\":\"fix\"}"
-#define FIX_R		"{\"module\":\"/root/fix.ko\",\"module_name\":\"fix\",\"replace\":true}"
-#define PREV		"{\"module\":\"/root/prev.ko\",\"module_name\":\"prev\"}"
-#define RUN_KLP		"{\"type\":\"klp\",\"policy\":\"/etc/hotcanary/fix.yaml\"," \
-			"\"policy_sha256\":\"00ff\",\"module\":\"/root/fix.ko\",\"module_name\":\"fix\"}"
-#define RUN_KLP_REPL	"{\"type\":\"klp\",\"module\":\"/root/fix.ko\",\"module_name\":\"fix\"," \
-			"\"replaces\":\"/root/prev.ko\",\"replaces_name\":\"prev\"}"
-#define RUN_EXEC	"{\"type\":\"exec\",\"policy\":\"/etc/hotcanary/kp.yaml\"}"
-#define RUN_ULP		"{\"type\":\"ulp\",\"pids\":[{\"pid\":101,\"start_time\":5001}," \
-			"{\"pid\":102,\"start_time\":5002},{\"pid\":103,\"start_time\":5003}]}"
-#define EXEC_D		"{\"argv\":[\"kpatch\",\"load\",\"/root/fix.ko\"]," \
-			"\"revert\":[\"kpatch\",\"unload\",\"fix\"]}"
-#define P101		"{\"pid\":101,\"start_time\":5001}"
-#define P102		"{\"pid\":102,\"start_time\":5002}"
-#define P103		"{\"pid\":103,\"start_time\":5003}"
-#define COMMIT		"{\"outcome\":\"committed\",\"reason\":\"all stages passed\"}"
-#define ROLLBACK	"{\"outcome\":\"rolled-back\",\"reason\":\"p99 1.6x > 1.25x\"}"
-#define STAGE(n)	"{\"name\":\"" n "\"}"
+#define FIX	 "{\"module\":\"/root/fix.ko\",\"module_name\":\"fix\"}"
+#define FIX_NAME "{\"module_name\":\"fix\"}"
+#define FIX_R	 "{\"module\":\"/root/fix.ko\",\"module_name\":\"fix\",\"replace\":true}"
+#define PREV	 "{\"module\":\"/root/prev.ko\",\"module_name\":\"prev\"}"
+#define RUN_KLP                                                     \
+	"{\"type\":\"klp\",\"policy\":\"/etc/hotcanary/fix.yaml\"," \
+	"\"policy_sha256\":\"00ff\",\"module\":\"/root/fix.ko\",\"module_name\":\"fix\"}"
+#define RUN_KLP_REPL                                                             \
+	"{\"type\":\"klp\",\"module\":\"/root/fix.ko\",\"module_name\":\"fix\"," \
+	"\"replaces\":\"/root/prev.ko\",\"replaces_name\":\"prev\"}"
+#define RUN_EXEC "{\"type\":\"exec\",\"policy\":\"/etc/hotcanary/kp.yaml\"}"
+#define RUN_ULP                                                          \
+	"{\"type\":\"ulp\",\"pids\":[{\"pid\":101,\"start_time\":5001}," \
+	"{\"pid\":102,\"start_time\":5002},{\"pid\":103,\"start_time\":5003}]}"
+#define EXEC_D                                              \
+	"{\"argv\":[\"kpatch\",\"load\",\"/root/fix.ko\"]," \
+	"\"revert\":[\"kpatch\",\"unload\",\"fix\"]}"
+#define P101	 "{\"pid\":101,\"start_time\":5001}"
+#define P102	 "{\"pid\":102,\"start_time\":5002}"
+#define P103	 "{\"pid\":103,\"start_time\":5003}"
+#define COMMIT	 "{\"outcome\":\"committed\",\"reason\":\"all stages passed\"}"
+#define ROLLBACK "{\"outcome\":\"rolled-back\",\"reason\":\"p99 1.6x > 1.25x\"}"
+#define STAGE(n) "{\"name\":\"" n "\"}"
 
 struct step_exp {
 	enum journal_action action;
@@ -151,10 +155,10 @@ static void check_plan(const struct journal_state *st, const struct step_exp *ex
 	}
 }
 
-#define CHECK_PLAN(st, ...)							\
-	do {									\
-		static const struct step_exp e_[] = { __VA_ARGS__ };		\
-		check_plan(st, e_, sizeof(e_) / sizeof(e_[0]));			\
+#define CHECK_PLAN(st, ...)                                          \
+	do {                                                         \
+		static const struct step_exp e_[] = { __VA_ARGS__ }; \
+		check_plan(st, e_, sizeof(e_) / sizeof(e_[0]));      \
 	} while (0)
 
 static const struct journal_item *item(const struct journal_state *st, const char *module_name)
@@ -281,9 +285,7 @@ static void test_fold_crash_after_load_intent(void **state)
 	assert_int_equal(st.items[0].active, JOURNAL_MAYBE);
 	assert_int_equal(st.items[0].loaded, JOURNAL_MAYBE);
 	/* maybe loaded (and so enabled): check, disable, unload */
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, true },
-		   { JOURNAL_ACT_UNLOAD, FIX, true });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, true }, { JOURNAL_ACT_UNLOAD, FIX, true });
 	assert_int_equal(journal__check_resolved(&st, err, sizeof(err)), -EINPROGRESS);
 	assert_non_null(strstr(err, "hotcanary recover"));
 	assert_non_null(strstr(err, "load (seq 4)"));
@@ -305,9 +307,7 @@ static void test_fold_crash_after_load_result(void **state)
 	assert_string_equal(st.stage, "canary");
 	assert_int_equal(st.items[0].active, JOURNAL_YES);
 	assert_false(st.items[0].committed);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, false },
-		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, false }, { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 	seqb_free(&b);
 }
@@ -325,9 +325,7 @@ static void test_fold_crash_after_disable_intent(void **state)
 	assert_false(st.resolved);
 	assert_int_equal(st.pending, JOURNAL_ACT_DISABLE);
 	/* finish the disable, then unload */
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, true },
-		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, true }, { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 	seqb_free(&b);
 }
@@ -365,9 +363,7 @@ static void test_fold_transition_timeout(void **state)
 	fold(&b, &st);
 	/* an undo before the decision: the rollback has begun */
 	assert_int_equal(st.phase, JOURNAL_PHASE_ROLLING_BACK);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, true },
-		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, true }, { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 
 	OK(&b, DISABLE, FIX_NAME);
@@ -457,7 +453,7 @@ static void test_fold_load_failed(void **state)
 	assert_int_equal(st.nr_items, 0);
 	assert_int_equal(st.plan.nr_steps, 0);
 	assert_int_equal(st.phase, JOURNAL_PHASE_RUNNING);
-	assert_false(st.resolved);	/* no run_end yet: recover just closes it */
+	assert_false(st.resolved); /* no run_end yet: recover just closes it */
 	journal_state__free(&st);
 	seqb_free(&b);
 }
@@ -496,8 +492,7 @@ static void test_fold_ulp_three_one_reverted(void **state)
 		assert_int_equal(st.items[i].loaded, JOURNAL_NO);
 	}
 	/* newest first */
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_ULP_REVERT, P102, false },
+	CHECK_PLAN(&st, { JOURNAL_ACT_ULP_REVERT, P102, false },
 		   { JOURNAL_ACT_ULP_REVERT, P101, false });
 	journal_state__free(&st);
 	seqb_free(&b);
@@ -518,8 +513,7 @@ static void test_fold_ulp_patch_failed(void **state)
 	fold(&b, &st);
 	assert_int_equal(st.phase, JOURNAL_PHASE_RUNNING);
 	assert_int_equal(st.nr_items, 2);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_ULP_REVERT, P103, true },
+	CHECK_PLAN(&st, { JOURNAL_ACT_ULP_REVERT, P103, true },
 		   { JOURNAL_ACT_ULP_REVERT, P101, false });
 	journal_state__free(&st);
 	seqb_free(&b);
@@ -570,7 +564,7 @@ static void test_fold_exec_apply_failed(void **state)
 	seqb_free(&b);
 }
 
-#define REPLACE_STEP	"{\"module\":\"/root/prev.ko\",\"module_name\":\"prev\",\"replaced\":\"fix\"}"
+#define REPLACE_STEP "{\"module\":\"/root/prev.ko\",\"module_name\":\"prev\",\"replaced\":\"fix\"}"
 
 /* rollback by loading the previous cumulative patch */
 static void test_fold_replace_rollback(void **state)
@@ -586,8 +580,7 @@ static void test_fold_replace_rollback(void **state)
 	OK(&b, TRANSITION_WAIT, FIX_NAME);
 	fold(&b, &st);
 	/* no decision yet: the rollback route is the replace */
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_REPLACE_LOAD, REPLACE_STEP, false },
+	CHECK_PLAN(&st, { JOURNAL_ACT_REPLACE_LOAD, REPLACE_STEP, false },
 		   { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 
@@ -599,8 +592,7 @@ static void test_fold_replace_rollback(void **state)
 	assert_non_null(prev);
 	assert_true(prev->restored);
 	assert_int_equal(prev->active, JOURNAL_MAYBE);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_REPLACE_LOAD, REPLACE_STEP, true },
+	CHECK_PLAN(&st, { JOURNAL_ACT_REPLACE_LOAD, REPLACE_STEP, true },
 		   { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 
@@ -642,9 +634,7 @@ static void test_fold_replace_failed(void **state)
 	fold(&b, &st);
 	assert_null(item(&st, "prev"));
 	assert_int_equal(item(&st, "fix")->active, JOURNAL_YES);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, false },
-		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, false }, { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 	seqb_free(&b);
 }
@@ -655,7 +645,8 @@ static void test_fold_second_run_replace(void **state)
 	struct journal_state st;
 	struct seqb b = { .n = 0 };
 
-	N(&b, RUN_START, "{\"type\":\"klp\",\"module\":\"/root/prev.ko\",\"module_name\":\"prev\"}");
+	N(&b, RUN_START,
+	  "{\"type\":\"klp\",\"module\":\"/root/prev.ko\",\"module_name\":\"prev\"}");
 	I(&b, LOAD, PREV);
 	OK(&b, LOAD, "{\"module_name\":\"prev\"}");
 	N(&b, DECISION, COMMIT);
@@ -674,8 +665,7 @@ static void test_fold_second_run_replace(void **state)
 	assert_int_equal(item(&st, "prev")->loaded, JOURNAL_YES);
 	assert_true(item(&st, "prev")->committed);
 	/* prev is the committed past: only fix is undone, by loading prev back */
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_REPLACE_LOAD, REPLACE_STEP, false },
+	CHECK_PLAN(&st, { JOURNAL_ACT_REPLACE_LOAD, REPLACE_STEP, false },
 		   { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 
@@ -704,7 +694,8 @@ static void test_fold_held(void **state)
 	char err[512];
 
 	klp_run_to_canary(&b);
-	N(&b, DECISION, "{\"outcome\":\"held\",\"stage\":\"canary\","
+	N(&b, DECISION,
+	  "{\"outcome\":\"held\",\"stage\":\"canary\","
 	  "\"reason\":\"stage canary inconclusive\"}");
 	N(&b, RUN_END, NULL);
 	fold(&b, &st);
@@ -739,9 +730,7 @@ static void test_fold_held(void **state)
 	N(&b, REVERT_START, "{\"reason\":\"hotcanary resume --rollback\"}");
 	fold(&b, &st);
 	assert_int_equal(st.phase, JOURNAL_PHASE_ROLLING_BACK);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, false },
-		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, false }, { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 	seqb_free(&b);
 }
@@ -768,9 +757,7 @@ static void test_fold_manual_revert(void **state)
 	fold(&b, &st);
 	assert_int_equal(st.phase, JOURNAL_PHASE_ROLLING_BACK);
 	assert_false(st.resolved);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, false },
-		   { JOURNAL_ACT_UNLOAD, FIX, false });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, false }, { JOURNAL_ACT_UNLOAD, FIX, false });
 	journal_state__free(&st);
 
 	I(&b, DISABLE, FIX);
@@ -840,17 +827,20 @@ static void test_names(void **state)
 	assert_false(journal__valid_name("Fix"));
 	assert_false(journal__valid_name("a.journal"));
 	assert_false(journal__valid_name(
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));	/* 65 */
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 65 */
 }
 
 /* ---- the reader ---------------------------------------------------------------------- */
 
-#define L_RUN	"{\"seq\":1,\"mono_ns\":10,\"wall\":\"2026-11-26T12:00:00.000Z\",\"kind\":\"note\"," \
-		"\"action\":\"run_start\",\"ok\":true,\"detail\":{\"type\":\"klp\"}}\n"
-#define L_LOAD	"{\"seq\":2,\"mono_ns\":20,\"wall\":\"2026-11-26T12:00:01.000Z\",\"kind\":\"intent\"," \
-		"\"action\":\"load\",\"ok\":true,\"detail\":" FIX "}\n"
-#define L_LOADED "{\"seq\":3,\"mono_ns\":30,\"wall\":\"2026-11-26T12:00:02.000Z\",\"kind\":\"result\"," \
-		"\"action\":\"load\",\"ok\":true,\"detail\":" FIX_NAME "}\n"
+#define L_RUN                                                                                \
+	"{\"seq\":1,\"mono_ns\":10,\"wall\":\"2026-11-26T12:00:00.000Z\",\"kind\":\"note\"," \
+	"\"action\":\"run_start\",\"ok\":true,\"detail\":{\"type\":\"klp\"}}\n"
+#define L_LOAD                                                                                 \
+	"{\"seq\":2,\"mono_ns\":20,\"wall\":\"2026-11-26T12:00:01.000Z\",\"kind\":\"intent\"," \
+	"\"action\":\"load\",\"ok\":true,\"detail\":" FIX "}\n"
+#define L_LOADED                                                                               \
+	"{\"seq\":3,\"mono_ns\":30,\"wall\":\"2026-11-26T12:00:02.000Z\",\"kind\":\"result\"," \
+	"\"action\":\"load\",\"ok\":true,\"detail\":" FIX_NAME "}\n"
 
 static void test_parse_good(void **state)
 {
@@ -869,8 +859,8 @@ static void test_parse_good(void **state)
 	assert_int_equal(recs.v[1].line, 2);
 	assert_true(recs.v[1].ok);
 	assert_string_equal(recs.v[1].wall, "2026-11-26T12:00:01.000Z");
-	assert_string_equal(json_object_get_string(json_object_object_get(recs.v[1].detail,
-									  "module")),
+	assert_string_equal(json_object_get_string(
+				    json_object_object_get(recs.v[1].detail, "module")),
 			    "/root/fix.ko");
 	journal_recs__free(&recs);
 }
@@ -878,10 +868,10 @@ static void test_parse_good(void **state)
 static void test_parse_torn_last_line(void **state)
 {
 	static const char *const torn[] = {
-		L_RUN L_LOAD "{\"seq\":3,\"mono_ns\":30,\"wall\":\"2026-11",	/* cut short */
-		L_RUN L_LOAD "{\"seq\":3,\"mono_ns\":30,\"wall\":\"2026-11\n",	/* invalid */
-		L_RUN L_LOAD "\n",						/* empty */
-		L_RUN L_LOAD "\0\0\0\0\0\0\0\0",				/* zeroes */
+		L_RUN L_LOAD "{\"seq\":3,\"mono_ns\":30,\"wall\":\"2026-11",   /* cut short */
+		L_RUN L_LOAD "{\"seq\":3,\"mono_ns\":30,\"wall\":\"2026-11\n", /* invalid */
+		L_RUN L_LOAD "\n",					       /* empty */
+		L_RUN L_LOAD "\0\0\0\0\0\0\0\0",			       /* zeroes */
 	};
 	static const size_t extra[] = { 0, 0, 0, 8 };
 	struct journal_recs recs;
@@ -904,7 +894,8 @@ static void test_parse_torn_last_line(void **state)
 		const char *text = L_RUN L_LOAD;
 
 		assert_int_equal(journal__parse("j", text, strlen(text) - 1, &recs, err,
-						sizeof(err)), 0);
+						sizeof(err)),
+				 0);
 		assert_int_equal(recs.n, 1);
 		assert_int_equal(recs.torn_line, 2);
 		journal_recs__free(&recs);
@@ -922,12 +913,14 @@ static void test_parse_corrupt_middle(void **state)
 		{ L_RUN L_LOAD "\n" L_LOADED, "j:3: corrupt record: empty line" },
 		{ L_RUN L_LOADED L_LOAD L_LOADED, "j:3: corrupt record: seq 2 after seq 3" },
 		{ L_RUN "{\"seq\":2,\"mono_ns\":20,\"wall\":\"w\",\"kind\":\"intent\",\"action\":"
-		  "\"reboot\",\"ok\":true,\"detail\":{}}\n" L_LOADED, "unknown action 'reboot'" },
+			"\"reboot\",\"ok\":true,\"detail\":{}}\n" L_LOADED,
+		  "unknown action 'reboot'" },
 		{ L_RUN "{\"seq\":2,\"mono_ns\":20,\"wall\":\"w\",\"kind\":\"intent\",\"action\":"
-		  "\"load\",\"ok\":true,\"detail\":{\"module\":\"/x.ko\"}}\n" L_LOADED,
+			"\"load\",\"ok\":true,\"detail\":{\"module\":\"/x.ko\"}}\n" L_LOADED,
 		  "j:2: corrupt record: intent load without detail.module_name" },
 		{ L_RUN "{\"seq\":2,\"mono_ns\":20,\"wall\":\"w\",\"kind\":\"intent\",\"action\":"
-		  "\"load\",\"ok\":\"yes\",\"detail\":" FIX "}\n" L_LOADED, "\"ok\" is not a boolean" },
+			"\"load\",\"ok\":\"yes\",\"detail\":" FIX "}\n" L_LOADED,
+		  "\"ok\" is not a boolean" },
 		{ "[1,2]\n" L_LOAD, "j:1: corrupt record: not a JSON object" },
 		{ L_RUN L_LOAD "{} {}\n" L_LOADED, "text after the JSON object" },
 	};
@@ -1034,14 +1027,16 @@ static void test_file_round_trip(void **state)
 	assert_string_equal(journal__path(j), path);
 	assert_int_equal(journal__current(j)->phase, JOURNAL_PHASE_NONE);
 	must(journal__append(j, JOURNAL_NOTE, JOURNAL_ACT_RUN_START, true, run, &seq, err,
-			     sizeof(err)), err);
+			     sizeof(err)),
+	     err);
 	assert_int_equal(seq, 1);
 	must(journal__intent(j, JOURNAL_ACT_LOAD, fix, err, sizeof(err)), err);
 	must(journal__result(j, JOURNAL_ACT_LOAD, fix, 0, NULL, err, sizeof(err)), err);
 	must(journal__note(j, JOURNAL_ACT_STAGE_START, stage, err, sizeof(err)), err);
 	must(journal__intent(j, JOURNAL_ACT_DISABLE, fix, err, sizeof(err)), err);
 	must(journal__result(j, JOURNAL_ACT_DISABLE, fix, -EBUSY, "transition in progress", err,
-			     sizeof(err)), err);
+			     sizeof(err)),
+	     err);
 	/* the state follows every append */
 	st = journal__current(j);
 	assert_int_equal(st->nr_records, 6);
@@ -1072,7 +1067,7 @@ static void test_file_round_trip(void **state)
 		/* only regular files: a device is refused before a byte is read */
 		assert_int_equal(journal__read("/dev/zero", &none, e2, sizeof(e2)), -EINVAL);
 		assert_string_equal(e2, "/dev/zero: not a regular file but a character device; "
-				    "give the path of a journal file");
+					"give the path of a journal file");
 	}
 	assert_int_equal(recs.torn_line, 0);
 	for (i = 0; i < recs.n; i++) {
@@ -1095,11 +1090,12 @@ static void test_file_round_trip(void **state)
 	assert_false(recs.v[5].ok);
 	assert_int_equal(json_object_get_int(json_object_object_get(recs.v[5].detail, "errno")),
 			 EBUSY);
-	assert_string_equal(json_object_get_string(json_object_object_get(recs.v[5].detail,
-									  "reason")),
+	assert_string_equal(json_object_get_string(
+				    json_object_object_get(recs.v[5].detail, "reason")),
 			    "transition in progress");
-	assert_string_equal(json_object_get_string(json_object_object_get(recs.v[5].detail,
-									  "module_name")), "fix");
+	assert_string_equal(json_object_get_string(
+				    json_object_object_get(recs.v[5].detail, "module_name")),
+			    "fix");
 	journal_recs__free(&recs);
 
 	/* reopened: the fold is back, and seq goes on */
@@ -1110,7 +1106,8 @@ static void test_file_round_trip(void **state)
 	assert_string_equal(st->path, path);
 	assert_int_equal(st->phase, JOURNAL_PHASE_ROLLING_BACK);
 	must(journal__append(j, JOURNAL_INTENT, JOURNAL_ACT_DISABLE, true, fix, &seq, err,
-			     sizeof(err)), err);
+			     sizeof(err)),
+	     err);
 	assert_int_equal(seq, 7);
 	journal__close(j);
 
@@ -1131,8 +1128,8 @@ static void test_file_open_errors(void **state)
 	assert_non_null(strstr(err, "nope.journal"));
 	/* no lock file is left behind for a name that was never run */
 	assert_int_equal(access(lock, F_OK), -1);
-	assert_int_equal(journal__open(dir, "../etc/passwd", JOURNAL_CREATE, &j, err,
-				       sizeof(err)), -EINVAL);
+	assert_int_equal(journal__open(dir, "../etc/passwd", JOURNAL_CREATE, &j, err, sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "not a rollout name"));
 	assert_int_equal(journal__open(missing, "fix", JOURNAL_CREATE, &j, err, sizeof(err)),
 			 -ENOENT);
@@ -1183,21 +1180,19 @@ static void test_file_torn_tail(void **state)
 	must(journal__load(dir, "fix", &st, err, sizeof(err)), err);
 	assert_int_equal(st.nr_records, 2);
 	assert_int_equal(st.torn_line, 3);
-	CHECK_PLAN(&st,
-		   { JOURNAL_ACT_DISABLE, FIX, true },
-		   { JOURNAL_ACT_UNLOAD, FIX, true });
+	CHECK_PLAN(&st, { JOURNAL_ACT_DISABLE, FIX, true }, { JOURNAL_ACT_UNLOAD, FIX, true });
 	journal_state__free(&st);
 
 	fsync_files = 0;
 	must(journal__open(dir, "fix", 0, &j, err, sizeof(err)), err);
 	assert_int_equal(journal__current(j)->torn_line, 3);
-	assert_true(fsync_files >= 1);	/* the cut is made durable */
+	assert_true(fsync_files >= 1); /* the cut is made durable */
 	back = slurp(path, &len);
 	assert_int_equal(len, strlen(L_RUN L_LOAD));
 	free(back);
 	d = J(FIX_NAME);
-	must(journal__append(j, JOURNAL_RESULT, JOURNAL_ACT_LOAD, true, d, &seq, err,
-			     sizeof(err)), err);
+	must(journal__append(j, JOURNAL_RESULT, JOURNAL_ACT_LOAD, true, d, &seq, err, sizeof(err)),
+	     err);
 	json_object_put(d);
 	assert_int_equal(seq, 3);
 	journal__close(j);
@@ -1247,7 +1242,7 @@ static void test_file_fsync(void **state)
 	/* a new state directory and a new journal: both names are synced */
 	fsync_files = fsync_dirs = 0;
 	must(journal__open(sdir, "fix", JOURNAL_CREATE, &j, err, sizeof(err)), err);
-	assert_int_equal(fsync_dirs, 2);	/* the parent of the state dir, the state dir */
+	assert_int_equal(fsync_dirs, 2); /* the parent of the state dir, the state dir */
 	assert_int_equal(fsync_files, 1);
 	/* one fsync of the file per record */
 	must(journal__note(j, JOURNAL_ACT_RUN_START, run, err, sizeof(err)), err);
@@ -1397,7 +1392,7 @@ static void test_file_crash_and_recover(void **state)
 	d = J(STAGE("canary"));
 	must(journal__note(j, JOURNAL_ACT_STAGE_START, d, err, sizeof(err)), err);
 	json_object_put(d);
-	journal__close(j);	/* "killed" */
+	journal__close(j); /* "killed" */
 
 	/* the next run is refused */
 	must(journal__open(dir, "fix", JOURNAL_CREATE, &j, err, sizeof(err)), err);
@@ -1417,9 +1412,11 @@ static void test_file_crash_and_recover(void **state)
 	json_object_put(d);
 	for (i = 0; i < plan.nr_steps; i++) {
 		must(journal__intent(j, plan.steps[i].action, plan.steps[i].detail, err,
-				     sizeof(err)), err);
+				     sizeof(err)),
+		     err);
 		must(journal__result(j, plan.steps[i].action, plan.steps[i].detail, 0, NULL, err,
-				     sizeof(err)), err);
+				     sizeof(err)),
+		     err);
 	}
 	journal_plan__free(&plan);
 	must(journal__note(j, JOURNAL_ACT_RUN_END, NULL, err, sizeof(err)), err);

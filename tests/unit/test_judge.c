@@ -22,10 +22,10 @@
 /* what a function does in one window */
 struct load {
 	unsigned int calls;
-	double median_ns;	/* log-normal latency: median and sigma of the log */
+	double median_ns; /* log-normal latency: median and sigma of the log */
 	double sigma;
 	double err_rate;
-	double add_ns;		/* added to every call, like the "slow" VM scenario */
+	double add_ns; /* added to every call, like the "slow" VM scenario */
 };
 
 static const struct load normal_load = { 1000, 50000, 0.5, 0.01, 0 };
@@ -98,10 +98,10 @@ static void show(const struct judge_result *res)
 		const struct judge_decision *d = &res->d[m];
 
 		print_message("    %-30s %-12s obs %-9.4g limit %-6.4g CI [%.4g, %.4g] p %.3g "
-			      "E %.3g/%.3g%s%s\n", judge__metric_name(d->metric),
-			      judge__verdict_name(d->verdict), d->observed, d->limit, d->ci_lo,
-			      d->ci_hi, d->p_value, d->e_value, d->e_bar, d->note ? " " : "",
-			      d->note ? d->note : "");
+			      "E %.3g/%.3g%s%s\n",
+			      judge__metric_name(d->metric), judge__verdict_name(d->verdict),
+			      d->observed, d->limit, d->ci_lo, d->ci_hi, d->p_value, d->e_value,
+			      d->e_bar, d->note ? " " : "", d->note ? d->note : "");
 	}
 }
 
@@ -418,7 +418,7 @@ static void test_judge_cells(void **state)
 {
 	struct hc_snapshot cell[3], sum;
 	struct load slow = normal_load;
-	unsigned int run, w, i, fails[2] = { 0 }, caught = 0, first = 0;	/* first: summed */
+	unsigned int run, w, i, fails[2] = { 0 }, caught = 0, first = 0; /* first: summed */
 	struct judge_result res;
 	struct judge j;
 	int with;
@@ -482,7 +482,6 @@ static void test_judge_cells(void **state)
 	assert_true(caught >= 18);
 	assert_true(first <= 6 * caught);
 }
-
 
 /* a function called 3 times a second, made 5 ms slower, fails in its first stage */
 static void test_rare_function_fails(void **state)
@@ -675,7 +674,7 @@ static void test_api(void **state)
 	cfg.max_finish = 0;
 	assert_int_equal(judge__init(&j, "f", &cfg), -EINVAL);
 	judge__config_defaults(&cfg);
-	cfg.max_finish = 2;	/* on_inconclusive: extend */
+	cfg.max_finish = 2; /* on_inconclusive: extend */
 	assert_int_equal(judge__init(&j, "f", &cfg), 0);
 	/* the stage-end tests share their alpha between the two looks */
 	rng_seed(70);

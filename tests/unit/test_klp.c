@@ -25,8 +25,8 @@
 #include "fake_tree.h"
 #include "klp.h"
 
-#define KREL		"6.1.0-56-cloud-amd64"
-#define KVERMAGIC	KREL " SMP preempt mod_unload modversions "
+#define KREL	  "6.1.0-56-cloud-amd64"
+#define KVERMAGIC KREL " SMP preempt mod_unload modversions "
 
 static struct klp_sys sys;
 
@@ -51,15 +51,15 @@ static int teardown(void **state)
 /* ---- generated livepatch-like modules --------------------------------------------------- */
 
 struct genmod {
-	const char *vermagic;	/* NULL: KVERMAGIC */
+	const char *vermagic; /* NULL: KVERMAGIC */
 	bool no_livepatch;
 	bool replace;
-	bool target_module;	/* a second object, module hc_target, with sympos 2 */
-	bool klp_rela;		/* a .klp.rela.hc_mod2..text section, as kpatch-build makes */
-	bool no_patch;		/* no static struct klp_patch at all */
+	bool target_module; /* a second object, module hc_target, with sympos 2 */
+	bool klp_rela;	    /* a .klp.rela.hc_mod2..text section, as kpatch-build makes */
+	bool no_patch;	    /* no static struct klp_patch at all */
 	bool intree;
-	bool sign;		/* append a fake PKCS#7 signature */
-	const char *name;	/* modinfo name=; NULL: klp_test */
+	bool sign;	  /* append a fake PKCS#7 signature */
+	const char *name; /* modinfo name=; NULL: klp_test */
 };
 
 /*
@@ -72,58 +72,63 @@ static bool gen_module(const char *rel, const struct genmod *g)
 	char *source;
 	bool ok;
 
-	assert_true(asprintf(&source,
-		"struct module;\n"
-		"extern struct module __this_module;\n"
-		"struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
-		" void *internal[12]; };\n"
-		"struct klp_object { const char *name; struct klp_func *funcs; void *cb[4];"
-		" void *internal[12]; };\n"
-		"struct klp_patch { struct module *mod; struct klp_object *objs; void *states;"
-		" _Bool replace; void *internal[12]; };\n"
-		"static int new_show(void *m, void *v) { return 0; }\n"
-		"static int new_target(void) { return 1; }\n"
-		"static int pre_patch(void *o) { return 0; }\n"
-		"static struct klp_func funcs[] = {\n"
-		"  { .old_name = \"cmdline_proc_show\", .new_func = new_show },\n"
-		"  { .old_name = \"vfs_read\", .new_func = new_show, .old_sympos = 0 },\n"
-		"  { 0 }\n"
-		"};\n"
-		"static struct klp_func tfuncs[] = {\n"
-		"  { .old_name = \"hc_target_fn\", .new_func = new_target, .old_sympos = 2 },\n"
-		"  { 0 }\n"
-		"};\n"
-		"static struct klp_object objs[] = {\n"
-		"  { .funcs = funcs, .cb = { pre_patch } },\n"
-		"%s"
-		"  { 0 }\n"
-		"};\n"
-		"%s"
-		"%s"
-		"static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
-		"  \"license=GPL\\0\" %s \"vermagic=%s\\0name=%s\\0depends=\\0retpoline=Y\\0\"\n"
-		"  %s \"srcversion=0123456789ABCDEF012345\\0description=a generated test\";\n",
-		g->target_module ? "  { .name = \"hc_target\", .funcs = tfuncs },\n" : "",
-		g->no_patch ? "" : g->replace ?
-		"static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module,"
-		" .objs = objs, .replace = 1 };\n" :
-		"static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module,"
-		" .objs = objs };\n",
-		g->klp_rela ? "static const char klp_rela[] __attribute__((used, section("
-		"\".klp.rela.hc_mod2..text\"))) = \"x\";\n" : "",
-		g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
-		g->vermagic ? g->vermagic : KVERMAGIC, g->name ? g->name : "klp_test",
-		g->intree ? "\"intree=Y\\0\"" : "") > 0);
+	assert_true(
+		asprintf(&source,
+			 "struct module;\n"
+			 "extern struct module __this_module;\n"
+			 "struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;"
+			 " void *internal[12]; };\n"
+			 "struct klp_object { const char *name; struct klp_func *funcs; void *cb[4];"
+			 " void *internal[12]; };\n"
+			 "struct klp_patch { struct module *mod; struct klp_object *objs; void *states;"
+			 " _Bool replace; void *internal[12]; };\n"
+			 "static int new_show(void *m, void *v) { return 0; }\n"
+			 "static int new_target(void) { return 1; }\n"
+			 "static int pre_patch(void *o) { return 0; }\n"
+			 "static struct klp_func funcs[] = {\n"
+			 "  { .old_name = \"cmdline_proc_show\", .new_func = new_show },\n"
+			 "  { .old_name = \"vfs_read\", .new_func = new_show, .old_sympos = 0 },\n"
+			 "  { 0 }\n"
+			 "};\n"
+			 "static struct klp_func tfuncs[] = {\n"
+			 "  { .old_name = \"hc_target_fn\", .new_func = new_target, .old_sympos = 2 },\n"
+			 "  { 0 }\n"
+			 "};\n"
+			 "static struct klp_object objs[] = {\n"
+			 "  { .funcs = funcs, .cb = { pre_patch } },\n"
+			 "%s"
+			 "  { 0 }\n"
+			 "};\n"
+			 "%s"
+			 "%s"
+			 "static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
+			 "  \"license=GPL\\0\" %s \"vermagic=%s\\0name=%s\\0depends=\\0retpoline=Y\\0\"\n"
+			 "  %s \"srcversion=0123456789ABCDEF012345\\0description=a generated test\";\n",
+			 g->target_module ? "  { .name = \"hc_target\", .funcs = tfuncs },\n" : "",
+			 g->no_patch ?
+				 "" :
+			 g->replace ?
+				 "static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module,"
+				 " .objs = objs, .replace = 1 };\n" :
+				 "static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module,"
+				 " .objs = objs };\n",
+			 g->klp_rela ? "static const char klp_rela[] __attribute__((used, section("
+				       "\".klp.rela.hc_mod2..text\"))) = \"x\";\n" :
+				       "",
+			 g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
+			 g->vermagic ? g->vermagic : KVERMAGIC, g->name ? g->name : "klp_test",
+			 g->intree ? "\"intree=Y\\0\"" : "") > 0);
 	ok = fake_module(rel, source, g->sign ? 256 : 0);
 	free(source);
 	return ok;
 }
 
-#define GEN_OR_SKIP(rel, ...) do {						\
-	struct genmod __g = { __VA_ARGS__ };					\
-	if (!gen_module(rel, &__g))						\
-		skip();								\
-} while (0)
+#define GEN_OR_SKIP(rel, ...)                        \
+	do {                                         \
+		struct genmod __g = { __VA_ARGS__ }; \
+		if (!gen_module(rel, &__g))          \
+			skip();                      \
+	} while (0)
 
 static void test_sys_paths(void **state)
 {
@@ -197,7 +202,7 @@ static void test_modinfo_replace_signed(void **state)
 	assert_true(m.signed_);
 	assert_string_equal(m.sig_info, "PKCS#7 signature, 256 bytes");
 	assert_true(m.intree);
-	assert_string_equal(m.name, "klp_dash");	/* as the kernel names it */
+	assert_string_equal(m.name, "klp_dash"); /* as the kernel names it */
 	assert_int_equal(m.nr_funcs, 2);
 	klp_mod__free(&m);
 }
@@ -269,8 +274,8 @@ static void test_modinfo_real_ko(void **state)
 		assert_true(m.livepatch);
 		assert_string_equal(m.license, "GPL");
 		/* build/modules/<kver>/klp_good.ko: vermagic starts with that kver */
-		assert_non_null(strstr(g.gl_pathv[i], m.vermagic[0] ? strtok(
-			strcpy(err, m.vermagic), " ") : "?"));
+		assert_non_null(strstr(g.gl_pathv[i],
+				       m.vermagic[0] ? strtok(strcpy(err, m.vermagic), " ") : "?"));
 		assert_true(m.funcs_known);
 		assert_int_equal(m.replace, 0);
 		assert_int_equal(m.nr_objs, 1);
@@ -344,7 +349,7 @@ static void test_list(void **state)
 	assert_int_equal(p[1].enabled, 1);
 	assert_int_equal(p[1].transition, 0);
 	assert_int_equal(p[1].replace, -1);	/* absent before 6.11 */
-	assert_int_equal(p[1].stack_order, -1);	/* absent before 6.13 */
+	assert_int_equal(p[1].stack_order, -1); /* absent before 6.13 */
 	assert_int_equal(p[1].nr_objs, 1);
 	assert_int_equal(p[1].objs[0].patched, 1);
 	assert_int_equal(p[1].nr_funcs, 1);
@@ -464,8 +469,8 @@ static void test_blockers(void **state)
 	put("proc/100/task/101/patch_state", "0\n");
 	put("proc/100/task/101/comm", "worker-2\n");
 	put("proc/200/task/200/patch_state", "-1\n");
-	put("proc/300/task/300/patch_state", "0\n");	/* no comm or stack: best effort */
-	put("proc/self/task/1/patch_state", "0\n");	/* not a pid */
+	put("proc/300/task/300/patch_state", "0\n"); /* no comm or stack: best effort */
+	put("proc/self/task/1/patch_state", "0\n");  /* not a pid */
 	put("proc/400/status", "no task dir\n");
 
 	/* patching (target 1): the tasks still unpatched block */
@@ -502,7 +507,7 @@ static void test_modules(void **state)
 	put("sys/module/klp_good/refcnt", "1\n");
 	mkdirs("sys/module/no_refcnt");
 	assert_int_equal(klp__loaded(&sys, "klp_good"), 1);
-	assert_int_equal(klp__loaded(&sys, "klp-good"), 1);	/* '-' is '_' */
+	assert_int_equal(klp__loaded(&sys, "klp-good"), 1); /* '-' is '_' */
 	assert_int_equal(klp__loaded(&sys, "klp_bad"), 0);
 	assert_int_equal(klp__refcnt(&sys, "klp_good"), 1);
 	assert_int_equal(klp__refcnt(&sys, "klp_bad"), -ENOENT);
@@ -600,30 +605,35 @@ static void test_vermagic_match(void **state)
 	/* without a reference: the release, SMP and preempt */
 	assert_int_equal(klp__vermagic_match(&k, KVERMAGIC, why, sizeof(why)), 1);
 	assert_non_null(strstr(why, "SMP/preempt"));
-	assert_int_equal(klp__vermagic_match(&k, "6.12.117+deb12-cloud-amd64 SMP preempt "
-					     "mod_unload modversions ", why, sizeof(why)), -EINVAL);
+	assert_int_equal(klp__vermagic_match(&k,
+					     "6.12.117+deb12-cloud-amd64 SMP preempt "
+					     "mod_unload modversions ",
+					     why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "built for kernel 6.12.117+deb12-cloud-amd64"));
 	assert_int_equal(klp__vermagic_match(&k, KREL " SMP mod_unload modversions ", why,
-					     sizeof(why)), -EINVAL);
+					     sizeof(why)),
+			 -EINVAL);
 	assert_int_equal(klp__vermagic_match(&k, KREL " preempt mod_unload ", why, sizeof(why)),
 			 -EINVAL);
 	assert_int_equal(klp__vermagic_match(&k, KREL " SMP preempt_rt mod_unload ", why,
-					     sizeof(why)), -EINVAL);
+					     sizeof(why)),
+			 -EINVAL);
 	assert_int_equal(klp__vermagic_match(&k, "", why, sizeof(why)), -EINVAL);
 	/* a release that only starts like ours */
-	assert_int_equal(klp__vermagic_match(&k, KREL "x SMP preempt ", why, sizeof(why)),
-			 -EINVAL);
+	assert_int_equal(klp__vermagic_match(&k, KREL "x SMP preempt ", why, sizeof(why)), -EINVAL);
 	/* an RT kernel takes preempt_rt (or preempt) */
 	strcpy(k.uts_version, "#1 SMP PREEMPT_RT Debian");
 	assert_int_equal(klp__vermagic_match(&k, KREL " SMP preempt_rt mod_unload ", why,
-					     sizeof(why)), 1);
+					     sizeof(why)),
+			 1);
 	/* with a reference, every word after the release */
 	strcpy(k.ref_vermagic, KREL " SMP preempt mod_unload modversions ");
 	strcpy(k.ref_vermagic_src, "/lib/modules/x/fuse.ko");
 	assert_int_equal(klp__vermagic_match(&k, KVERMAGIC, why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "fuse.ko"));
-	assert_int_equal(klp__vermagic_match(&k, KREL " SMP preempt mod_unload ", why,
-					     sizeof(why)), -EINVAL);
+	assert_int_equal(klp__vermagic_match(&k, KREL " SMP preempt mod_unload ", why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "differ"));
 	/* no version string either: only the release */
 	memset(&k, 0, sizeof(k));
@@ -642,8 +652,8 @@ static void test_forced(void **state)
 	assert_int_equal(klp__forced(&sys, why, sizeof(why)), 0);
 	/* the kernel's line, in /dev/kmsg record format */
 	put("dev/kmsg", "6,100,1000,-;livepatch: enabling patch 'klp_a'\n"
-	    "4,101,2000,-;livepatch: forcing remaining tasks to the patched state\n"
-	    " SUBSYSTEM=none\n");
+			"4,101,2000,-;livepatch: forcing remaining tasks to the patched state\n"
+			" SUBSYSTEM=none\n");
 	assert_int_equal(klp__forced(&sys, why, sizeof(why)), 1);
 	assert_non_null(strstr(why, "forcing remaining tasks"));
 	/* the same words written by a process (facility user, 12 = 1 * 8 + 4) do not count */

@@ -127,15 +127,15 @@ static void test_parse_malformed(void **state)
 		"message without a header",
 		";text",
 		"6;text",
-		"6;1,2,-;text",		/* the header ends at the first ';' */
-		"6,1234;text",		/* no timestamp */
-		"6,,5678901,-;text",	/* empty sequence */
+		"6;1,2,-;text",	     /* the header ends at the first ';' */
+		"6,1234;text",	     /* no timestamp */
+		"6,,5678901,-;text", /* empty sequence */
 		"x,1,2,-;text",
 		"6,1,y,-;text",
 		"6 1 2 -;text",
 		"6,1,2x,-;text",
-		"6,1,2,-",		/* no ';' */
-		"6,1,99999999999999999999999,-;text",	/* over 64 bits */
+		"6,1,2,-",			      /* no ';' */
+		"6,1,99999999999999999999999,-;text", /* over 64 bits */
 	};
 	struct kmsg_record rec;
 	size_t i;
@@ -164,9 +164,11 @@ static const struct sample kernel_reports[] = {
 	{ "BUG: scheduling while atomic: swapper/0/0/0x00000002", KMSG_BUG },
 	{ "Oops: 0002 [#1] PREEMPT SMP NOPTI", KMSG_OOPS },
 	{ "Oops: general protection fault, probably for non-canonical address 0xdead: "
-	  "0000 [#1] PREEMPT SMP NOPTI", KMSG_OOPS },
+	  "0000 [#1] PREEMPT SMP NOPTI",
+	  KMSG_OOPS },
 	{ "general protection fault, probably for non-canonical address 0x1: 0000 [#1] SMP "
-	  "NOPTI", KMSG_OOPS },
+	  "NOPTI",
+	  KMSG_OOPS },
 	/* after "kernel BUG at": 6.1 prints the trap, 6.12 prefixes it with "Oops: " */
 	{ "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI", KMSG_OOPS },
 	{ "Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI", KMSG_OOPS },
@@ -282,7 +284,7 @@ static void test_class_names(void **state)
 	}
 	/* out of range: still a string to print */
 	assert_non_null(kmsg_class__name((enum kmsg_class)(KMSG_RCU_STALL + 1)));
-	assert_non_null(kmsg_class__name((enum kmsg_class)-1));
+	assert_non_null(kmsg_class__name((enum kmsg_class) - 1));
 }
 
 int main(void)

@@ -14,7 +14,7 @@
 
 #include "policy.h"
 
-#define NS(s)		((uint64_t)((s) * 1e9 + 0.5))
+#define NS(s) ((uint64_t)((s)*1e9 + 0.5))
 
 /* ---- good policies ----------------------------------------------------------------------- */
 
@@ -183,10 +183,11 @@ static void test_example_ulp_server(void **state)
  */
 static void test_defaults(void **state)
 {
-	struct hc_policy *pol = parse_ok("name: min\n"
-					 "patch: {type: klp, module: m.ko}\n"
-					 "watch: [{function: 'kernel:vfs_read'}]\n"
-					 "stages: [{name: only, duration: 500ms}]\n");
+	struct hc_policy *pol = parse_ok(
+		"name: min\n"
+		"patch: {type: klp, module: m.ko}\n"
+		"watch: [{function: 'kernel:vfs_read'}]\n"
+		"stages: [{name: only, duration: 500ms}]\n");
 
 	assert_string_equal(pol->source, "good.yaml");
 	assert_false(pol->patch.has_sha256);
@@ -336,7 +337,8 @@ static void test_watch_limit(void **state)
 
 	assert_non_null(text);
 	for (n = HC_MAX_FUNCS; n <= HC_MAX_FUNCS + 1; n++) {
-		len = (size_t)snprintf(text, cap, "name: w\npatch: {type: klp, module: m.ko}\n"
+		len = (size_t)snprintf(text, cap,
+				       "name: w\npatch: {type: klp, module: m.ko}\n"
 				       "stages: [{name: s, duration: 1s}]\nwatch:\n");
 		for (i = 0; i < (size_t)n; i++)
 			len += (size_t)snprintf(text + len, cap - len,
@@ -365,19 +367,20 @@ struct bad {
 	int line;
 	int column;
 	const char *key;
-	const char *msg;	/* a substring of the message */
+	const char *msg; /* a substring of the message */
 };
 
 /* valid parts to build bad policies from, with their line counts */
-#define KLP	"name: t\npatch:\n  type: klp\n  module: /m.ko\n"		/* 4 lines */
-#define WATCH	"watch:\n  - function: kernel:f\n"				/* 2 lines */
-#define STAGES	"stages:\n  - name: s\n    duration: 1s\n"			/* 3 lines */
-#define GOOD	KLP WATCH STAGES						/* 9 lines */
-#define EXEC	"name: t\npatch:\n  type: exec\n  apply: [a]\n  revert: [b]\n"	/* 5 lines */
-#define ULP	"name: t\npatch:\n  type: ulp\n  library: /l.so\n  target: /t\n" \
-		"  build_id: abcd\n  functions: [{old: f, new: g}]\n"		/* 7 lines */
-#define PROCS	"processes:\n  exe: /t\n"					/* 2 lines */
-#define USTAGE	"stages:\n  - name: s\n    duration: 1s\n    targets: 1\n"	/* 4 lines */
+#define KLP    "name: t\npatch:\n  type: klp\n  module: /m.ko\n"	      /* 4 lines */
+#define WATCH  "watch:\n  - function: kernel:f\n"			      /* 2 lines */
+#define STAGES "stages:\n  - name: s\n    duration: 1s\n"		      /* 3 lines */
+#define GOOD   KLP WATCH STAGES						      /* 9 lines */
+#define EXEC   "name: t\npatch:\n  type: exec\n  apply: [a]\n  revert: [b]\n" /* 5 lines */
+#define ULP                                                              \
+	"name: t\npatch:\n  type: ulp\n  library: /l.so\n  target: /t\n" \
+	"  build_id: abcd\n  functions: [{old: f, new: g}]\n"		  /* 7 lines */
+#define PROCS  "processes:\n  exe: /t\n"				  /* 2 lines */
+#define USTAGE "stages:\n  - name: s\n    duration: 1s\n    targets: 1\n" /* 4 lines */
 
 static const struct bad bad_policies[] = {
 	/* empty files and documents that are not a policy */
@@ -400,7 +403,8 @@ static const struct bad bad_policies[] = {
 	{ GOOD "--- [\n", 11, 1, "", "invalid YAML" },
 
 	/* unknown keys, with what is allowed there */
-	{ GOOD "stagez: []\n", 10, 1, "stagez", "unknown key 'stagez'; "
+	{ GOOD "stagez: []\n", 10, 1, "stagez",
+	  "unknown key 'stagez'; "
 	  "allowed: name, patch, watch, guardrails, baseline, stages, judge" },
 	{ GOOD "judge:\n  max_p99: 1.2\n", 11, 3, "judge.max_p99",
 	  "unknown key 'max_p99'; allowed: alpha, beta, min_calls, max_p50_ratio, max_p90_ratio, "
@@ -423,8 +427,9 @@ static const struct bad bad_policies[] = {
 	/* functions without old before the type is known: once a NULL dereference */
 	{ "name: t\npatch:\n  functions:\n    - new: b\n    - new: c\n" WATCH STAGES, 3, 3,
 	  "patch.type", "missing required key 'type' (klp, exec or ulp)" },
-	{ "name: t\npatch:\n  functions:\n    - new: b\n    - {old: a, new: c}\n    - new: d\n"
-	  WATCH STAGES, 3, 3, "patch.type", "missing required key 'type' (klp, exec or ulp)" },
+	{ "name: t\npatch:\n  functions:\n    - new: b\n    - {old: a, new: c}\n    - new: d\n" WATCH
+		  STAGES,
+	  3, 3, "patch.type", "missing required key 'type' (klp, exec or ulp)" },
 	{ "name: t\npatch:\n  type: klp\n" WATCH STAGES, 3, 3, "patch.module",
 	  "missing required key 'module'" },
 	{ KLP STAGES, 1, 1, "watch", "missing required key 'watch'" },
@@ -455,17 +460,19 @@ static const struct bad bad_policies[] = {
 	  "expected true or false, got '1'" },
 	{ GOOD "guardrails:\n  fatal_signals: 'true'\n", 11, 18, "guardrails.fatal_signals",
 	  "expected true or false, got the quoted string \"true\"" },
-	{ GOOD "guardrails:\n  allow_tainted_die: {x: 1}\n", 11, 22,
-	  "guardrails.allow_tainted_die", "expected true or false, got a mapping" },
+	{ GOOD "guardrails:\n  allow_tainted_die: {x: 1}\n", 11, 22, "guardrails.allow_tainted_die",
+	  "expected true or false, got a mapping" },
 	{ KLP "watch: kernel:f\n" STAGES, 5, 8, "watch", "expected a list of {function: FUNC" },
 	{ KLP "watch:\n  - kernel:f\n" STAGES, 6, 5, "watch[0]",
 	  "expected a mapping {function: FUNC, errors: MODE}, got 'kernel:f'" },
 	{ KLP "watch: []\n" STAGES, 5, 8, "watch", "got an empty list" },
-	{ KLP WATCH "stages: []\n", 7, 9, "stages", "expected a list of {name, duration}, got an "
+	{ KLP WATCH "stages: []\n", 7, 9, "stages",
+	  "expected a list of {name, duration}, got an "
 	  "empty list" },
 
 	/* out-of-range and malformed values */
-	{ "name: Cmdline_Fix\n", 1, 7, "name", "expected a name of 1 to 64 characters from "
+	{ "name: Cmdline_Fix\n", 1, 7, "name",
+	  "expected a name of 1 to 64 characters from "
 	  "[a-z0-9-], not starting with '-', got 'Cmdline_Fix'" },
 	{ "name: -x\n", 1, 7, "name", "not starting with '-'" },
 	{ "name: t\npatch:\n  type: kpatch\n", 3, 9, "patch.type",
@@ -532,11 +539,11 @@ static const struct bad bad_policies[] = {
 	{ GOOD "processes:\n  exe: /t\n", 10, 1, "processes",
 	  "'processes' is for patch type ulp only, not klp" },
 	{ KLP WATCH "stages:\n  - name: s\n    duration: 1s\n    targets: 1\n", 10, 5,
-	  "stages[0].targets", "'targets' is for patch type ulp only, not klp; allowed: name, "
+	  "stages[0].targets",
+	  "'targets' is for patch type ulp only, not klp; allowed: name, "
 	  "duration" },
 	/* the type is read ahead: a key before it is checked against it too */
-	{ "name: t\npatch:\n  module: /m.ko\n  type: exec\n", 3, 3, "patch.module",
-	  "not exec" },
+	{ "name: t\npatch:\n  module: /m.ko\n  type: exec\n", 3, 3, "patch.module", "not exec" },
 
 	/* exec */
 	{ EXEC "  timeout: 0s\n" WATCH STAGES, 6, 12, "patch.timeout", "a duration > 0" },
@@ -569,7 +576,8 @@ static const struct bad bad_policies[] = {
 	{ ULP PROCS "stages:\n  - name: s\n    duration: 1s\n", 11, 5, "stages[0].targets",
 	  "missing required key 'targets'" },
 	{ ULP PROCS "stages:\n  - {name: s, duration: 1s, targets: 0%}\n", 11, 38,
-	  "stages[0].targets", "expected a count of processes >= 1 or a whole percent from 1% to "
+	  "stages[0].targets",
+	  "expected a count of processes >= 1 or a whole percent from 1% to "
 	  "100%, e.g. 1 or 50%, got '0%'" },
 	{ ULP PROCS "stages:\n  - {name: s, duration: 1s, targets: 150%}\n", 11, 38,
 	  "stages[0].targets", "got '150%'" },
@@ -578,8 +586,9 @@ static const struct bad bad_policies[] = {
 	{ ULP PROCS "stages:\n  - {name: s, duration: 1s, targets: 0}\n", 11, 38,
 	  "stages[0].targets", "a count of processes >= 1" },
 	{ ULP PROCS "stages:\n  - {name: a, duration: 1s, targets: 50%}\n"
-	  "  - {name: b, duration: 1s, targets: 2}\n"
-	  "  - {name: c, duration: 1s, targets: 10%}\n", 13, 38, "stages[2].targets",
+		    "  - {name: b, duration: 1s, targets: 2}\n"
+		    "  - {name: c, duration: 1s, targets: 10%}\n",
+	  13, 38, "stages[2].targets",
 	  "expected at least 50% as in stages[0]: a rollout never shrinks" },
 	{ "name: t\npatch:\n  type: ulp\n  build_id: abc\n", 4, 13, "patch.build_id",
 	  "expected a GNU build-id in hex" },
@@ -592,12 +601,13 @@ static const struct bad bad_policies[] = {
 	{ "name: t\npatch:\n  type: ulp\n  functions:\n    - {old: f}\n", 5, 7,
 	  "patch.functions[0].new", "missing required key 'new'" },
 	{ "name: t\npatch:\n  type: ulp\n  functions:\n    - {old: f, new: g}\n"
-	  "    - {old: f, new: h}\n", 6, 13, "patch.functions[1].old",
-	  "'f' is already redirected by patch.functions[0]" },
+	  "    - {old: f, new: h}\n",
+	  6, 13, "patch.functions[1].old", "'f' is already redirected by patch.functions[0]" },
 	{ "name: t\npatch:\n  type: ulp\n  consistency: loose\n", 4, 16, "patch.consistency",
 	  "expected one of strict | relaxed, got 'loose'" },
-	{ ULP "processes:\n  exe: /t\n" "watch: [{function: 'kernel:f', errors: maybe}]\n"
-	  USTAGE, 10, 40, "watch[0].errors", "got 'maybe'" },
+	{ ULP "processes:\n  exe: /t\n"
+	      "watch: [{function: 'kernel:f', errors: maybe}]\n" USTAGE,
+	  10, 40, "watch[0].errors", "got 'maybe'" },
 };
 
 static int check_bad(const struct bad *b, size_t row)
@@ -622,8 +632,8 @@ static int check_bad(const struct bad *b, size_t row)
 	if (strcmp(err.file, "bad.yaml") || err.line != b->line || err.column != b->column ||
 	    strcmp(err.key, b->key) || !strstr(err.msg, b->msg)) {
 		print_error("row %zu: got      %s\n        expected bad.yaml:%d:%d: %s%s...%s...\n"
-			    "--- policy:\n%s---\n", row,
-			    policy_err__format(&err, line, sizeof(line)), b->line, b->column,
+			    "--- policy:\n%s---\n",
+			    row, policy_err__format(&err, line, sizeof(line)), b->line, b->column,
 			    b->key, b->key[0] ? ": " : "", b->msg, b->yaml);
 		return 1;
 	}
@@ -656,8 +666,8 @@ static void test_load_errors(void **state)
 	assert_null(pol);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.file, SRC_DIR "/policies/nonexistent.yaml");
-	assert_string_equal(policy_err__format(&err, line, sizeof(line)),
-			    SRC_DIR "/policies/nonexistent.yaml: cannot open: "
+	assert_string_equal(policy_err__format(&err, line, sizeof(line)), SRC_DIR
+			    "/policies/nonexistent.yaml: cannot open: "
 			    "No such file or directory");
 
 	assert_int_equal(policy__load(SRC_DIR "/policies", &pol, &err), -EINVAL);
@@ -683,15 +693,16 @@ static void test_load_errors(void **state)
 
 	/* the input that once crashed the parser, kept as it was found */
 	assert_int_equal(policy__load(SRC_DIR "/tests/unit/policies/crash-untyped-functions.yaml",
-				      &pol, &err), -EINVAL);
+				      &pol, &err),
+			 -EINVAL);
 	assert_string_equal(err.key, "patch.type");
 
 	/* a fixture file: the error names the file given, with the position in it */
 	assert_int_equal(policy__load(SRC_DIR "/tests/unit/policies/bad-ratio.yaml", &pol, &err),
 			 -EINVAL);
 	assert_null(pol);
-	assert_string_equal(policy_err__format(&err, line, sizeof(line)),
-			    SRC_DIR "/tests/unit/policies/bad-ratio.yaml:18:18: "
+	assert_string_equal(policy_err__format(&err, line, sizeof(line)), SRC_DIR
+			    "/tests/unit/policies/bad-ratio.yaml:18:18: "
 			    "judge.max_p99_ratio: expected a ratio > 1.0, e.g. 1.25, got '0.95'");
 	assert_int_equal(policy__load(SRC_DIR "/tests/unit/policies/empty.yaml", &pol, &err),
 			 -EINVAL);
@@ -703,7 +714,10 @@ static void test_load_errors(void **state)
 static void test_format(void **state)
 {
 	struct policy_err err = {
-		.file = "p.yaml", .line = 3, .column = 18, .key = "judge.max_p99_ratio",
+		.file = "p.yaml",
+		.line = 3,
+		.column = 18,
+		.key = "judge.max_p99_ratio",
 		.msg = "expected a ratio > 1.0, e.g. 1.25, got '0.9'",
 	};
 	char buf[256], small[12];

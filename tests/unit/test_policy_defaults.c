@@ -27,11 +27,15 @@
 #include "judge.h"
 #include "policy.h"
 
-#define MAX_KEYS	64
-#define TYPE(t)		(1u << (t))
-#define ALL_TYPES	(TYPE(HC_PATCH_KLP) | TYPE(HC_PATCH_EXEC) | TYPE(HC_PATCH_ULP))
+#define MAX_KEYS  64
+#define TYPE(t)	  (1u << (t))
+#define ALL_TYPES (TYPE(HC_PATCH_KLP) | TYPE(HC_PATCH_EXEC) | TYPE(HC_PATCH_ULP))
 /* fail_msg() does not return (it jumps back to cmocka); tell the compiler */
-#define die(...)	do { fail_msg(__VA_ARGS__); abort(); } while (0)
+#define die(...)                       \
+	do {                           \
+		fail_msg(__VA_ARGS__); \
+		abort();               \
+	} while (0)
 
 /* ---- where each key lands in a parsed policy ---------------------------------------------- */
 
@@ -39,13 +43,13 @@ enum kind { K_BOOL, K_DOUBLE, K_U64, K_NS, K_ENUM };
 enum base { B_POLICY, B_WATCH, B_FUNC };
 
 struct place {
-	const char *key;	/* as the table in user/policy.h nests it; [] for a list's items */
+	const char *key; /* as the table in user/policy.h nests it; [] for a list's items */
 	enum base base;
 	size_t off;
 	enum kind kind;
 };
 
-#define P(member)	offsetof(struct hc_policy, member)
+#define P(member) offsetof(struct hc_policy, member)
 
 /* a key whose default is documented needs a row here: the test says so if one is missing */
 static const struct place places[] = {
@@ -74,7 +78,7 @@ static const struct place places[] = {
 	{ "ab.end", B_POLICY, P(ab.end), K_ENUM },
 };
 
-#define NR_PLACES	(sizeof(places) / sizeof(places[0]))
+#define NR_PLACES (sizeof(places) / sizeof(places[0]))
 
 static const struct place *place_of(const char *key)
 {
@@ -109,7 +113,8 @@ static const void *value_of(const struct hc_policy *pol, const struct place *pl)
 	if (pl->base == B_WATCH)
 		base = pol->nr_watch ? (const char *)&pol->watch[0] : NULL;
 	else if (pl->base == B_FUNC)
-		base = pol->patch.ulp.nr_functions ? (const char *)&pol->patch.ulp.functions[0] : NULL;
+		base = pol->patch.ulp.nr_functions ? (const char *)&pol->patch.ulp.functions[0] :
+						     NULL;
 	if (!base)
 		die("%s: the minimal policy has no list item to read it from", pl->key);
 	return base + pl->off;
@@ -123,7 +128,9 @@ static bool same_value(const struct place *pl, const void *a, const void *b)
 /* ---- minimal policies --------------------------------------------------------------------- */
 
 static const char *const type_names[] = {
-	[HC_PATCH_KLP] = "klp", [HC_PATCH_EXEC] = "exec", [HC_PATCH_ULP] = "ulp",
+	[HC_PATCH_KLP] = "klp",
+	[HC_PATCH_EXEC] = "exec",
+	[HC_PATCH_ULP] = "ulp",
 };
 
 /*
@@ -154,31 +161,37 @@ static int policy_text(char *buf, size_t len, enum hc_patch_type type, const cha
 			snprintf(procs, sizeof(procs), "  %s: %s\n", leaf, value);
 		else if (!dot)
 			snprintf(tail, sizeof(tail), "%s: %s\n", key, value);
-		else if (!strchr(dot + 1, '.') && !strchr(key, '[') && strncmp(key, "processes.", 10))
-			snprintf(tail, sizeof(tail), "%.*s:\n  %s: %s\n", (int)(dot - key), key, leaf,
-				 value);
+		else if (!strchr(dot + 1, '.') && !strchr(key, '[') &&
+			 strncmp(key, "processes.", 10))
+			snprintf(tail, sizeof(tail), "%.*s:\n  %s: %s\n", (int)(dot - key), key,
+				 leaf, value);
 		else
 			return -1;
 	}
 	switch (type) {
 	case HC_PATCH_KLP:
-		n = snprintf(buf, len, "name: t\npatch:\n  type: klp\n  module: /fix.ko\n%s", patch);
+		n = snprintf(buf, len, "name: t\npatch:\n  type: klp\n  module: /fix.ko\n%s",
+			     patch);
 		break;
 	case HC_PATCH_EXEC:
-		n = snprintf(buf, len, "name: t\npatch:\n  type: exec\n  apply: [a]\n  revert: [b]\n%s",
+		n = snprintf(buf, len,
+			     "name: t\npatch:\n  type: exec\n  apply: [a]\n  revert: [b]\n%s",
 			     patch);
 		break;
 	case HC_PATCH_ULP:
-		n = snprintf(buf, len, "name: t\npatch:\n  type: ulp\n  library: /l.so\n  target: /t\n"
+		n = snprintf(buf, len,
+			     "name: t\npatch:\n  type: ulp\n  library: /l.so\n  target: /t\n"
 			     "  build_id: abcd\n%s  functions:\n    - old: f\n      new: g\n%s"
-			     "processes:\n  exe: /t\n%s", patch, func, procs);
+			     "processes:\n  exe: /t\n%s",
+			     patch, func, procs);
 		break;
 	default:
 		return -1;
 	}
-	n += snprintf(buf + n, len - n, "watch:\n  - function: kernel:f\n%sstages:\n  - name: s\n"
-		      "    duration: 1s\n%s%s%s", watch, type == HC_PATCH_ULP ? "    targets: 1\n" : "",
-		      stage, tail);
+	n += snprintf(buf + n, len - n,
+		      "watch:\n  - function: kernel:f\n%sstages:\n  - name: s\n"
+		      "    duration: 1s\n%s%s%s",
+		      watch, type == HC_PATCH_ULP ? "    targets: 1\n" : "", stage, tail);
 	return (size_t)n < len ? 0 : -1;
 }
 
@@ -191,8 +204,10 @@ static struct hc_policy *parse_with(enum hc_patch_type type, const char *key, co
 	char text[1024];
 
 	if (policy_text(text, sizeof(text), type, key, value)) {
-		snprintf(why, len, "tests/unit/test_policy_defaults.c cannot place %s in a policy; "
-			 "teach policy_text() where it goes", key);
+		snprintf(why, len,
+			 "tests/unit/test_policy_defaults.c cannot place %s in a policy; "
+			 "teach policy_text() where it goes",
+			 key);
 		return NULL;
 	}
 	if (policy__parse("minimal.yaml", text, strlen(text), &pol, &err)) {
@@ -234,11 +249,11 @@ static char *slurp(const char *path)
 }
 
 struct doc_key {
-	char key[64];		/* "judge.alpha", "watch[].errors" */
-	char value[32];		/* the default column: "0.01", "req", "-"; "" when empty */
-	unsigned int types;	/* TYPE() of the patch types it belongs to */
-	char desc[128];		/* the rest of its line: the choices of an enum */
-	int line;		/* in user/policy.h */
+	char key[64];	    /* "judge.alpha", "watch[].errors" */
+	char value[32];	    /* the default column: "0.01", "req", "-"; "" when empty */
+	unsigned int types; /* TYPE() of the patch types it belongs to */
+	char desc[128];	    /* the rest of its line: the choices of an enum */
+	int line;	    /* in user/policy.h */
 };
 
 /* the lists of the schema: their keys hold items, written KEY[] in a key's path */
@@ -257,7 +272,10 @@ static bool is_list(const char *path)
  */
 static size_t read_table(const char *path, struct doc_key *keys, size_t max)
 {
-	struct { int col; char path[64]; } stack[8];
+	struct {
+		int col;
+		char path[64];
+	} stack[8];
 	char *text = slurp(path), *line, *next;
 	unsigned int scope = ALL_TYPES;
 	int depth = 0, lineno = 0, scope_col = 0;
@@ -293,8 +311,9 @@ static size_t read_table(const char *path, struct doc_key *keys, size_t max)
 		kcol = col;
 		/* a type prefix: the keys from here to the next prefix or outdent are its */
 		if (!strncmp(s, "klp:", 4) || !strncmp(s, "exec:", 5) || !strncmp(s, "ulp:", 4)) {
-			scope = !strncmp(s, "klp:", 4) ? TYPE(HC_PATCH_KLP) :
-				!strncmp(s, "exec:", 5) ? TYPE(HC_PATCH_EXEC) : TYPE(HC_PATCH_ULP);
+			scope = !strncmp(s, "klp:", 4)	? TYPE(HC_PATCH_KLP) :
+				!strncmp(s, "exec:", 5) ? TYPE(HC_PATCH_EXEC) :
+							  TYPE(HC_PATCH_ULP);
 			scope_col = col;
 			while (depth && stack[depth - 1].col >= col)
 				depth--;
@@ -307,7 +326,8 @@ static size_t read_table(const char *path, struct doc_key *keys, size_t max)
 			scope_col = 0;
 		}
 		for (i = 0; s[i] && (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
-				     s[i] == '_'); i++)
+				     s[i] == '_');
+		     i++)
 			;
 		if (!i || i >= (int)sizeof(key) || (s[i] && s[i] != ' '))
 			die("%s:%d: expected a key at column %d: '%s'", path, lineno, kcol, buf);
@@ -446,8 +466,8 @@ static const char *show(const struct place *pl, const struct doc_key *keys, size
  * Does a @type policy without @key get what @doc says (@where: "FILE:LINE")? A @doc that
  * names another key of the table means that key's value.
  */
-static int check_one(const char *where, const struct doc_key *keys, size_t nkeys,
-		     const char *key, const char *doc, enum hc_patch_type type)
+static int check_one(const char *where, const struct doc_key *keys, size_t nkeys, const char *key,
+		     const char *doc, enum hc_patch_type type)
 {
 	const struct doc_key *d = doc_key(keys, nkeys, key), *other = NULL;
 	const struct place *pl = place_of(key), *opl = NULL;
@@ -459,7 +479,8 @@ static int check_one(const char *where, const struct doc_key *keys, size_t nkeys
 
 	if (!pl) {
 		print_error("%s: %s: no row in places[] of tests/unit/test_policy_defaults.c; add "
-			    "where a parsed policy keeps it\n", where, key);
+			    "where a parsed policy keeps it\n",
+			    where, key);
 		return 1;
 	}
 	/* a sibling key as the default: "max_p90_ratio  max_p50_ratio" */
@@ -480,7 +501,8 @@ static int check_one(const char *where, const struct doc_key *keys, size_t nkeys
 		pol1 = parse_with(type, key, doc, why, sizeof(why));
 		if (!pol1) {
 			print_error("%s: %s: the documented default '%s' is refused by a %s policy: "
-				    "%s\n", where, key, doc, type_names[type], why);
+				    "%s\n",
+				    where, key, doc, type_names[type], why);
 			policy__free(pol0);
 			return 1;
 		}
@@ -490,8 +512,9 @@ static int check_one(const char *where, const struct doc_key *keys, size_t nkeys
 		show(pl, keys, nkeys, d, type, want, a, sizeof(a));
 		print_error("%s: %s: documented as %s%s%s%s, but a policy of type %s without it "
 			    "gets %s; make the schema's default (user/policy_schema.c) and every doc "
-			    "say the same\n", where, key, doc, opl ? " (" : "", opl ? a : "",
-			    opl ? ")" : "", type_names[type],
+			    "say the same\n",
+			    where, key, doc, opl ? " (" : "", opl ? a : "", opl ? ")" : "",
+			    type_names[type],
 			    show(pl, keys, nkeys, d, type, value_of(pol0, pl), b, sizeof(b)));
 		bad = 1;
 	}
@@ -512,7 +535,7 @@ static enum hc_patch_type first_type(unsigned int types)
 
 /* ---- tests -------------------------------------------------------------------------------- */
 
-#define POLICY_H	SRC_DIR "/user/policy.h"
+#define POLICY_H SRC_DIR "/user/policy.h"
 
 static void test_table(void **state)
 {
@@ -540,7 +563,8 @@ static void test_table(void **state)
 		if (!d || no_value(d->value)) {
 			print_error("user/policy.h: %s: no default in the key table, but "
 				    "tests/unit/test_policy_defaults.c has a row for it; document "
-				    "its default or drop the row\n", places[i].key);
+				    "its default or drop the row\n",
+				    places[i].key);
 			bad = 1;
 		}
 	}
@@ -628,7 +652,8 @@ static int check_markdown(const char *file, const struct doc_key *keys, size_t n
 	blank_fences(text);
 	for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
 		assert_int_equal(regcomp(&re, forms[f], REG_EXTENDED), 0);
-		for (p = text; !regexec(&re, p, 3, m, p == text ? 0 : REG_NOTBOL); p += m[0].rm_eo) {
+		for (p = text; !regexec(&re, p, 3, m, p == text ? 0 : REG_NOTBOL);
+		     p += m[0].rm_eo) {
 			snprintf(name, sizeof(name), "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
 				 p + m[1].rm_so);
 			snprintf(value, sizeof(value), "%.*s", (int)(m[2].rm_eo - m[2].rm_so),
@@ -638,15 +663,17 @@ static int check_markdown(const char *file, const struct doc_key *keys, size_t n
 					*q = ' ';
 			squeeze_unit(value);
 			d = find_key(keys, n, name, f == 1, &amb);
-			snprintf(where, sizeof(where), "%s:%d", file, lineno_at(text, p + m[0].rm_so));
+			snprintf(where, sizeof(where), "%s:%d", file,
+				 lineno_at(text, p + m[0].rm_so));
 			if (amb) {
 				print_error("%s: '%s' names more than one policy key; write its whole "
-					    "path\n", where, name);
+					    "path\n",
+					    where, name);
 				*bad = 1;
 				continue;
 			}
 			if (!d)
-				continue;	/* not a policy key: a command-line option, ... */
+				continue; /* not a policy key: a command-line option, ... */
 			found++;
 			*bad |= check_one(where, keys, n, d->key, value, first_type(d->types));
 		}
@@ -668,8 +695,8 @@ static int check_markdown(const char *file, const struct doc_key *keys, size_t n
 		regfree(&re);
 		if (ret) {
 			print_error("%s:%d: `%s` is followed by 'default' in a form this test cannot "
-				    "read; write `%s` (default VALUE)\n", file, lineno_at(text, p),
-				    name, name);
+				    "read; write `%s` (default VALUE)\n",
+				    file, lineno_at(text, p), name, name);
 			*bad = 1;
 		}
 	}
@@ -688,7 +715,8 @@ static void test_markdown(void **state)
 	found = check_markdown("README.md", keys, n, &bad);
 	if (found < 5)
 		fail_msg("README.md: %d policy defaults found; expected at least 5 (judge.alpha, "
-			 "judge.beta, ...): has the form changed?", found);
+			 "judge.beta, ...): has the form changed?",
+			 found);
 	assert_int_equal(glob(SRC_DIR "/tools/docs/design/*.md", 0, NULL, &g), 0);
 	for (i = 0; i < g.gl_pathc; i++)
 		check_markdown(g.gl_pathv[i] + strlen(SRC_DIR) + 1, keys, n, &bad);
@@ -705,14 +733,14 @@ static void test_judge_library(void **state)
 	int bad = 0;
 
 	judge__config_defaults(&cfg);
-#define SAME(field, fmt, pv)								\
-	do {										\
-		if (cfg.field != (pv)) {						\
-			print_error("user/judge.c: judge__config_defaults() sets " #field	\
-				    " " fmt ", the policy's default is " fmt "\n",	\
-				    cfg.field, (pv));					\
-			bad = 1;							\
-		}									\
+#define SAME(field, fmt, pv)                                                                      \
+	do {                                                                                      \
+		if (cfg.field != (pv)) {                                                          \
+			print_error("user/judge.c: judge__config_defaults() sets " #field " " fmt \
+				    ", the policy's default is " fmt "\n",                        \
+				    cfg.field, (pv));                                             \
+			bad = 1;                                                                  \
+		}                                                                                 \
 	} while (0)
 	SAME(min_calls, "%" PRIu64, (uint64_t)pol->judge.min_calls);
 	SAME(max_p50_ratio, "%g", pol->judge.max_p50_ratio);

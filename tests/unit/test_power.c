@@ -17,7 +17,7 @@
 
 #include "power.h"
 
-#define NSAMPLE		120
+#define NSAMPLE 120
 
 static struct hc_snapshot sample[NSAMPLE];
 

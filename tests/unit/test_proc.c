@@ -18,8 +18,8 @@
 
 #include "proc.h"
 
-#define GiB		(1ULL << 30)
-#define REACH		0x7fff0000ULL
+#define GiB   (1ULL << 30)
+#define REACH 0x7fff0000ULL
 
 static void test_map_line(void **state)
 {
@@ -146,8 +146,9 @@ static void test_stat(void **state)
 	assert_string_equal(comm, "a) ");
 	assert_int_equal(proc_stat__parse("1234 (x S 1", comm, sizeof(comm), &st), -EINVAL);
 	assert_int_equal(proc_stat__parse("1 (x) S 1 2 3", comm, sizeof(comm), &st), -EINVAL);
-	assert_int_equal(proc_stat__parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 zz",
-					  comm, sizeof(comm), &st), -EINVAL);
+	assert_int_equal(proc_stat__parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 zz", comm,
+					  sizeof(comm), &st),
+			 -EINVAL);
 }
 
 static void test_status(void **state)
@@ -204,12 +205,9 @@ static void test_self(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_map_line),
-		cmocka_unit_test(test_maps_find),
-		cmocka_unit_test(test_free_near),
-		cmocka_unit_test(test_stat),
-		cmocka_unit_test(test_status),
-		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_map_line),  cmocka_unit_test(test_maps_find),
+		cmocka_unit_test(test_free_near), cmocka_unit_test(test_stat),
+		cmocka_unit_test(test_status),	  cmocka_unit_test(test_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,14 +26,14 @@
 #include "hist.h"
 #include "prom.h"
 
-#define MAX_SAMPLES	4096
-#define MAX_LABELS	4
+#define MAX_SAMPLES 4096
+#define MAX_LABELS  4
 
 struct sample {
 	char name[128];
 	int nl;
 	char key[MAX_LABELS][32];
-	char val[MAX_LABELS][256];	/* unescaped */
+	char val[MAX_LABELS][256]; /* unescaped */
 	double v;
 };
 
@@ -208,7 +208,7 @@ static int parse_line(struct parsed *p, int line, const char *s, struct family *
 
 	if (s[0] == '#') {
 		if (strncmp(s, "# HELP ", 7) && strncmp(s, "# TYPE ", 7))
-			return 0;	/* a comment */
+			return 0; /* a comment */
 		e = name_end(s + 7, 1);
 		if (!e || e[0] != ' ' || e - s - 7 >= (int)sizeof(name))
 			return perr(p, line, "bad metric name in HELP/TYPE");
@@ -232,8 +232,8 @@ static int parse_line(struct parsed *p, int line, const char *s, struct family *
 		if (strcmp(word, "counter") && strcmp(word, "gauge") && strcmp(word, "histogram") &&
 		    strcmp(word, "summary") && strcmp(word, "untyped"))
 			return perr(p, line, "unknown TYPE");
-		if (!strcmp(word, "counter") && (strlen(name) < 6 ||
-						 strcmp(name + strlen(name) - 6, "_total")))
+		if (!strcmp(word, "counter") &&
+		    (strlen(name) < 6 || strcmp(name + strlen(name) - 6, "_total")))
 			return perr(p, line, "a counter's name must end in _total");
 		strcpy(f->type, word);
 		return 0;
@@ -358,7 +358,8 @@ static const struct sample *find(const struct parsed *p, const char *name, const
 	for (i = 0; i < p->ns; i++) {
 		const struct sample *x = &p->s[i];
 
-		if (!strcmp(x->name, name) && (!k1 || (label(x, k1) && !strcmp(label(x, k1), v1))) &&
+		if (!strcmp(x->name, name) &&
+		    (!k1 || (label(x, k1) && !strcmp(label(x, k1), v1))) &&
 		    (!k2 || (label(x, k2) && !strcmp(label(x, k2), v2))))
 			return x;
 	}
@@ -383,23 +384,23 @@ static struct parsed p;
 static void test_parser_is_strict(void **state)
 {
 	static const char *const bad[] = {
-		"x_total 1\n",					/* no TYPE */
-		"# TYPE x_total counter\nx_total 1",		/* no final line feed */
-		"# TYPE x counter\nx 1\n",			/* counter without _total */
-		"# TYPE x gauge\nx{a=\"b} 1\n",			/* unterminated value */
-		"# TYPE x gauge\nx{a=\"\\t\"} 1\n",		/* bad escape */
-		"# TYPE x gauge\nx{a=\"1\",a=\"2\"} 1\n",	/* duplicate label */
-		"# TYPE x gauge\nx 1\nx 2\n",			/* duplicate series */
-		"# TYPE x gauge\nx  1\n",			/* two spaces */
-		"# TYPE x gauge\nx one\n",			/* bad value */
-		"# TYPE x gauge\n# TYPE x gauge\nx 1\n",	/* second TYPE */
-		"# TYPE x gauge\n# TYPE y gauge\nx 1\ny 1\nx{a=\"b\"} 1\n",	/* split */
+		"x_total 1\n",				  /* no TYPE */
+		"# TYPE x_total counter\nx_total 1",	  /* no final line feed */
+		"# TYPE x counter\nx 1\n",		  /* counter without _total */
+		"# TYPE x gauge\nx{a=\"b} 1\n",		  /* unterminated value */
+		"# TYPE x gauge\nx{a=\"\\t\"} 1\n",	  /* bad escape */
+		"# TYPE x gauge\nx{a=\"1\",a=\"2\"} 1\n", /* duplicate label */
+		"# TYPE x gauge\nx 1\nx 2\n",		  /* duplicate series */
+		"# TYPE x gauge\nx  1\n",		  /* two spaces */
+		"# TYPE x gauge\nx one\n",		  /* bad value */
+		"# TYPE x gauge\n# TYPE x gauge\nx 1\n",  /* second TYPE */
+		"# TYPE x gauge\n# TYPE y gauge\nx 1\ny 1\nx{a=\"b\"} 1\n", /* split */
 		"# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n"
-		"h_sum 1\nh_count 1\n",				/* not cumulative */
-		"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",	/* no +Inf */
-		"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",	/* != count */
-		"# TYPE h histogram\nh_bucket 1\n",		/* no le */
-		"# TYPE x gauge\nx 1 1700000000\n",		/* timestamp */
+		"h_sum 1\nh_count 1\n", /* not cumulative */
+		"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",    /* no +Inf */
+		"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n", /* != count */
+		"# TYPE h histogram\nh_bucket 1\n",				     /* no le */
+		"# TYPE x gauge\nx 1 1700000000\n",				     /* timestamp */
 	};
 	size_t i;
 
@@ -407,7 +408,9 @@ static void test_parser_is_strict(void **state)
 		if (!parse(bad[i], &p))
 			fail_msg("accepted bad input %zu: %s", i, bad[i]);
 	assert_int_equal(parse("# HELP x_total a \\\\ b\n# TYPE x_total counter\n"
-			       "x_total{a=\"q\\\"\\n\\\\\"} 1.5e3\n", &p), 0);
+			       "x_total{a=\"q\\\"\\n\\\\\"} 1.5e3\n",
+			       &p),
+			 0);
 	assert_string_equal(p.s[0].val[0], "q\"\n\\");
 }
 
@@ -427,14 +430,15 @@ static void test_functions(void **state)
 	s[0].calls = 1000;
 	s[0].errors = 7;
 	s[0].sum_ns = 1500000123ULL;
-	s[0].hist[hc_hist_bucket(500)] = 100;		/* below the first bound, 1.023 us */
-	s[0].hist[hc_hist_bucket(1024)] = 400;		/* exactly the first edge: the next le */
+	s[0].hist[hc_hist_bucket(500)] = 100;  /* below the first bound, 1.023 us */
+	s[0].hist[hc_hist_bucket(1024)] = 400; /* exactly the first edge: the next le */
 	s[0].hist[hc_hist_bucket(200000)] = 499;
-	s[0].hist[HC_HIST_OVERFLOW] = 1;		/* only in +Inf */
+	s[0].hist[HC_HIST_OVERFLOW] = 1; /* only in +Inf */
 	text = format(f, 2, NULL);
 	if (parse(text, &p))
 		fail_msg("%s\n%s", p.err, text);
-	x = find(&p, "hotcanary_function_calls_total", "function", "user:/srv/app:parse", NULL, NULL);
+	x = find(&p, "hotcanary_function_calls_total", "function", "user:/srv/app:parse", NULL,
+		 NULL);
 	assert_non_null(x);
 	assert_true(x->v == 1000);
 	x = find(&p, "hotcanary_function_errors_total", "function", "user:/srv/app:parse", NULL,
@@ -444,14 +448,14 @@ static void test_functions(void **state)
 	x = find(&p, "hotcanary_function_calls_total", "function", "user:/odd \"dir\"\\x\n:f", NULL,
 		 NULL);
 	assert_true(x && x->v == 0);
-	x = find(&p, "hotcanary_function_latency_seconds_bucket", "function",
-		 "user:/srv/app:parse", "le", "0.000001023");
+	x = find(&p, "hotcanary_function_latency_seconds_bucket", "function", "user:/srv/app:parse",
+		 "le", "0.000001023");
 	assert_true(x && x->v == 100);
-	x = find(&p, "hotcanary_function_latency_seconds_bucket", "function",
-		 "user:/srv/app:parse", "le", "0.000001279");
+	x = find(&p, "hotcanary_function_latency_seconds_bucket", "function", "user:/srv/app:parse",
+		 "le", "0.000001279");
 	assert_true(x && x->v == 500);
-	x = find(&p, "hotcanary_function_latency_seconds_bucket", "function",
-		 "user:/srv/app:parse", "le", "+Inf");
+	x = find(&p, "hotcanary_function_latency_seconds_bucket", "function", "user:/srv/app:parse",
+		 "le", "+Inf");
 	assert_true(x && x->v == 1000);
 	x = find(&p, "hotcanary_function_latency_seconds_sum", "function", "user:/srv/app:parse",
 		 NULL, NULL);
@@ -471,8 +475,14 @@ static void test_rollout(void **state)
 {
 	static const char *const states[] = { "baseline", "canary", "committed", "rolled-back" };
 	struct prom_rollout r = {
-		.name = "cmdline-fix", .stage = "canary-10", .stage_index = 2, .stage_count = 3,
-		.state = "canary", .states = states, .nr_states = 4, .decision = "continue",
+		.name = "cmdline-fix",
+		.stage = "canary-10",
+		.stage_index = 2,
+		.stage_count = 3,
+		.state = "canary",
+		.states = states,
+		.nr_states = 4,
+		.decision = "continue",
 		.decision_unix_s = 1795694403.25,
 	};
 	const struct sample *x;

@@ -66,7 +66,8 @@ static void sample(struct recording *r)
 			s[1].hist[5] = 1;
 			s[1].hist[HC_HIST_OVERFLOW] = 1;
 		}
-		assert_int_equal(recording__add_window(r, w * 500000000ULL, 500000000ULL + w, s), 0);
+		assert_int_equal(recording__add_window(r, w * 500000000ULL, 500000000ULL + w, s),
+				 0);
 	}
 }
 
@@ -133,8 +134,7 @@ static void refused(const char *text, const char *want)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	assert_int_equal(recording__load(path, RECORDING_MAX_BYTES, &r, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(recording__load(path, RECORDING_MAX_BYTES, &r, err, sizeof(err)), -EINVAL);
 	if (!strstr(err, want))
 		fail_msg("error '%s' does not contain '%s'", err, want);
 }
@@ -150,8 +150,8 @@ static char *edited(const char *from, const char *to)
 	sample(&r);
 	o = recording__to_json(&r);
 	assert_non_null(o);
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	at = strstr(s, from);
 	if (!at)
 		fail_msg("'%s' not in %s", from, s);
@@ -175,7 +175,8 @@ static void test_refused(void **state)
 	char err[256];
 
 	assert_int_equal(recording__load("/nonexistent/x.json", RECORDING_MAX_BYTES, &r, err,
-					 sizeof(err)), -ENOENT);
+					 sizeof(err)),
+			 -ENOENT);
 	assert_string_equal(err, "cannot open: No such file or directory");
 	/* a device is refused before anything is read; a large file past the limit */
 	assert_int_equal(recording__load("/dev/zero", RECORDING_MAX_BYTES, &r, err, sizeof(err)),

@@ -29,14 +29,14 @@
 #include "rollout.h"
 #include "source.h"
 
-#define SEC		1000000000ULL
-#define MAX_FUNCS	16
-#define MAX_EVENTS	8
+#define SEC	   1000000000ULL
+#define MAX_FUNCS  16
+#define MAX_EVENTS 8
 
 /* what a function does in one window */
 struct load {
 	unsigned int calls;
-	double median_ns;	/* log-normal latency */
+	double median_ns; /* log-normal latency */
 	double err_rate;
 };
 
@@ -50,7 +50,7 @@ enum script_event {
 	EV_KERNEL_WARN,
 	EV_STOP,
 	EV_PROC_EXIT,
-	EV_FATAL,		/* a process of the host dies of SIGSEGV */
+	EV_FATAL, /* a process of the host dies of SIGSEGV */
 };
 
 /* ---- the scripted source ---------------------------------------------------------------- */
@@ -63,10 +63,10 @@ struct script {
 	size_t nr;
 	char names[MAX_FUNCS][64];
 	bool attached[MAX_FUNCS];
-	bool deferred[MAX_FUNCS];	/* a patch library's function: the new code */
+	bool deferred[MAX_FUNCS]; /* a patch library's function: the new code */
 	/* the code under the patch, while it is in (whole-host) or in the library (per process) */
 	const struct load *base, *patched_load;
-	bool patched;			/* whole-host: set by the patch driver */
+	bool patched; /* whole-host: set by the patch driver */
 	unsigned int samples;
 	/* called before each sample: the test changes the loads or queues events */
 	void (*hook)(struct script *s);
@@ -100,8 +100,8 @@ static int sc_add(struct source *src, const struct hc_funcspec *spec, int err_mo
 	return 0;
 }
 
-static int sc_start(struct source *src, const struct source_events *ev, const pid_t *pids,
-		    size_t n, char *err, size_t len)
+static int sc_start(struct source *src, const struct source_events *ev, const pid_t *pids, size_t n,
+		    char *err, size_t len)
 {
 	struct script *s = script_of(src);
 	size_t i;
@@ -140,7 +140,9 @@ static uint64_t sc_now(const struct source *src)
 static void deliver(struct script *s, size_t k)
 {
 	struct guard_event ge = {
-		.kind = GUARD_KERNEL_LOG, .log_class = "warning", .log_text = "WARNING: at f+0x1",
+		.kind = GUARD_KERNEL_LOG,
+		.log_class = "warning",
+		.log_text = "WARNING: at f+0x1",
 	};
 
 	switch (s->events[k].kind) {
@@ -154,7 +156,8 @@ static void deliver(struct script *s, size_t k)
 		s->ev.proc_exit(s->events[k].proc, s->ev.ctx);
 		break;
 	case EV_FATAL: {
-		struct hc_event be = { .pid = 5000 + (uint32_t)s->events[k].proc, .sig = SIGSEGV,
+		struct hc_event be = { .pid = 5000 + (uint32_t)s->events[k].proc,
+				       .sig = SIGSEGV,
 				       .comm = "worker" };
 
 		ge.kind = GUARD_FATAL_EXIT;
@@ -350,11 +353,16 @@ static int fake_revert_one(struct patch *p, size_t i, char *err, size_t len)
 }
 
 static const struct patch_ops host_ops = {
-	.name = "fake", .load = fake_load, .revert = fake_revert,
+	.name = "fake",
+	.load = fake_load,
+	.revert = fake_revert,
 };
 
 static const struct patch_ops waited_ops = {
-	.name = "fake-wait", .load = fake_load, .wait = fake_wait, .revert = fake_revert,
+	.name = "fake-wait",
+	.load = fake_load,
+	.wait = fake_wait,
+	.revert = fake_revert,
 };
 
 static const pid_t fake_pids[] = { 101, 102, 103, 104 };
@@ -370,8 +378,10 @@ static size_t fake_procs(const struct patch *p, const pid_t **pids, const uint64
 static size_t fake_funcs(const struct patch *p, const struct patch_func **funcs)
 {
 	static const struct patch_func f = {
-		.target = "/usr/bin/server", .old_sym = "parse",
-		.library = "/opt/fix.so", .new_sym = "parse_fixed",
+		.target = "/usr/bin/server",
+		.old_sym = "parse",
+		.library = "/opt/fix.so",
+		.new_sym = "parse_fixed",
 	};
 
 	*funcs = &f;
@@ -379,8 +389,11 @@ static size_t fake_funcs(const struct patch *p, const struct patch_func **funcs)
 }
 
 static const struct patch_ops proc_ops = {
-	.name = "fake-procs", .procs = fake_procs, .funcs = fake_funcs,
-	.patch_one = fake_patch_one, .revert_one = fake_revert_one,
+	.name = "fake-procs",
+	.procs = fake_procs,
+	.funcs = fake_funcs,
+	.patch_one = fake_patch_one,
+	.revert_one = fake_revert_one,
 };
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -427,7 +440,7 @@ static struct hc_policy *policy(const char *text, const char *extra)
 }
 
 struct seen {
-	char phases[256];	/* one letter per phase change: B A S R D */
+	char phases[256]; /* one letter per phase change: B A S R D */
 	unsigned int max_stage;
 };
 
@@ -563,9 +576,8 @@ static void test_slow_patch_rolls_back_at_canary(void **state)
 
 /* ---- the inconclusive paths: hold, extend, rollback, commit ----------------------------- */
 
-static const char on_inconclusive[] =
-	"judge:\n"
-	"  on_inconclusive: %s\n";
+static const char on_inconclusive[] = "judge:\n"
+				      "  on_inconclusive: %s\n";
 
 /*
  * A patch whose canary stage is @canary long: one window is too short for the end-of-stage
@@ -776,7 +788,7 @@ static void test_fatal_storm(void **state)
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
 	assert_non_null(strstr(x.tl, "verdict:stage canary: pass|stage:soak"));
 	assert_non_null(strstr(rollout__reason(x.r), "fatal signals: 3 deaths in the canary this "
-			       "stage against 0 in the reference"));
+						     "stage against 0 in the reference"));
 	/* the 8 s of canary and soak's first window after the patch went in */
 	assert_int_equal(rollout__detect_ns(x.r), 9 * SEC);
 	assert_string_equal(rollout__last_stage(x.r), "soak");
@@ -794,7 +806,7 @@ static void test_guardrail_in_baseline_refuses(void **state)
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_REFUSED);
 	assert_string_equal(rollout__reason(x.r), "during the baseline, before any change: "
-			    "kernel warning: WARNING: at f+0x1");
+						  "kernel warning: WARNING: at f+0x1");
 	/* nothing was changed */
 	assert_string_equal(calls, "");
 	assert_string_equal(x.seen.phases, "B");
@@ -878,7 +890,7 @@ static void test_wait_fails(void **state)
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
 	assert_string_equal(rollout__reason(x.r), "apply failed and was undone: "
-			    "transition refused by the test; reversed");
+						  "transition refused by the test; reversed");
 	/* the driver took it out itself: no revert on top */
 	assert_string_equal(calls, "load wait ");
 	assert_null(strstr(x.tl, "applied:"));
@@ -895,8 +907,8 @@ static void test_rollback_fails(void **state)
 	run_go(&x);
 	assert_int_equal(x.ret, -EIO);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_FAILED);
-	assert_non_null(strstr(rollout__reason(x.r),
-			       "; rollback FAILED: revert refused by the test"));
+	assert_non_null(
+		strstr(rollout__reason(x.r), "; rollback FAILED: revert refused by the test"));
 	assert_non_null(strstr(x.tl, "|decision:rollback failed: revert refused by the test|"));
 	assert_string_equal(calls, "load revert ");
 	run_free(&x);
@@ -1015,8 +1027,7 @@ static void test_procs_patch_fails_in_a_later_stage(void **state)
 	fail_step = "patch:2";
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
-	assert_string_equal(rollout__reason(x.r),
-			    "stage all: pid 103: patch refused by the test");
+	assert_string_equal(rollout__reason(x.r), "stage all: pid 103: patch refused by the test");
 	/* the processes patched before are taken out again, newest first */
 	assert_string_equal(calls, "patch:0 patch:1 patch:2 revert:1 revert:0 ");
 	assert_int_equal(rollout__proc(x.r, 2)->state, ROLLOUT_PROC_CONTROL);
@@ -1134,7 +1145,8 @@ static void journaled_run(const char *apply, const char *revert, const struct lo
 	snprintf(text, sizeof(text),
 		 "name: t\npatch:\n  type: exec\n  apply: %s\n  revert: %s\n"
 		 "watch:\n  - function: kernel:tcp_sendmsg\nbaseline:\n  duration: 10s\n"
-		 "stages:\n  - name: canary\n    duration: 8s\n", apply, revert);
+		 "stages:\n  - name: canary\n    duration: 8s\n",
+		 apply, revert);
 	ops.load = exec_load;
 	ops.revert = exec_revert;
 	run_setup(&x, policy(text, NULL), &ops, patched_load);
@@ -1173,7 +1185,7 @@ static void test_journal_rollback(void **state)
 	journaled_run("[/bin/true]", "[/bin/true]", &slow_load, ROLLOUT_ROLLED_BACK, steps,
 		      sizeof(steps));
 	assert_string_equal(steps, "intent:exec_apply result:exec_apply "
-			    "intent:exec_revert result:exec_revert");
+				   "intent:exec_revert result:exec_revert");
 }
 
 static void test_journal_apply_fails(void **state)
@@ -1184,7 +1196,7 @@ static void test_journal_apply_fails(void **state)
 	journaled_run("[/bin/false]", "[/bin/true]", &base_load, ROLLOUT_ROLLED_BACK, steps,
 		      sizeof(steps));
 	assert_string_equal(steps, "intent:exec_apply result:exec_apply! "
-			    "intent:exec_revert result:exec_revert");
+				   "intent:exec_revert result:exec_revert");
 }
 
 static void test_journal_revert_fails(void **state)
@@ -1194,7 +1206,7 @@ static void test_journal_revert_fails(void **state)
 	journaled_run("[/bin/true]", "[/bin/false]", &slow_load, ROLLOUT_FAILED, steps,
 		      sizeof(steps));
 	assert_string_equal(steps, "intent:exec_apply result:exec_apply "
-			    "intent:exec_revert result:exec_revert!");
+				   "intent:exec_revert result:exec_revert!");
 }
 
 static int setup_dir(void **state)

@@ -26,14 +26,14 @@ static void test_fips_vectors(void **state)
 
 	/* B.1: "abc" */
 	assert_string_equal(hex_of("abc", 3, hex),
-		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	/* B.2: the 448-bit two-block message */
 	assert_string_equal(hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
 				   hex),
-		"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+			    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	/* the empty message */
 	assert_string_equal(hex_of("", 0, hex),
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 /* B.3: one million 'a', fed in uneven pieces to exercise the buffering */
@@ -50,11 +50,11 @@ static void test_fips_million_a(void **state)
 		n = step < left ? step : left;
 		sha256__update(&s, chunk, n);
 		left -= n;
-		step = step % 997 + 7;	/* 1 to 1003 bytes */
+		step = step % 997 + 7; /* 1 to 1003 bytes */
 	}
 	sha256__final(&s, d);
 	assert_string_equal(sha256__hex(d, hex),
-		"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 /* lengths around the 55/56/64-byte padding edges agree whether hashed at once or bytewise */
@@ -87,12 +87,12 @@ static void test_file(void **state)
 	/* the whole file whatever the descriptor's offset, which stays where it was */
 	assert_int_equal(sha256__fd(fd, d), 0);
 	assert_string_equal(sha256__hex(d, hex),
-		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(lseek(fd, 0, SEEK_CUR), 3);
 	close(fd);
 	assert_int_equal(sha256__file(path, d), 0);
 	assert_string_equal(sha256__hex(d, hex),
-		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	unlink(path);
 	assert_int_equal(sha256__file(path, d), -ENOENT);
 }

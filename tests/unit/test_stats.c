@@ -69,7 +69,7 @@ static uint64_t rng_binomial(uint64_t n, double p)
  */
 static double wilson_upper(uint64_t x, uint64_t n)
 {
-	const double z = 2.326347874040841;	/* qnorm(0.99) */
+	const double z = 2.326347874040841; /* qnorm(0.99) */
 	double p = (double)x / n, d = 1 + z * z / n;
 
 	return (p + z * z / (2 * n) + z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n))) / d;
@@ -223,7 +223,7 @@ static void test_mw_r_example(void **state)
 	assert_true(r.exact);
 	assert_false(r.ties);
 	near_rel(r.p_greater, 382.0 / 3003, 1e-12, "exact p greater");
-	near_rel(r.p_less, 2693.0 / 3003, 1e-12, "exact p less");	/* P(U <= 35) */
+	near_rel(r.p_less, 2693.0 / 3003, 1e-12, "exact p less"); /* P(U <= 35) */
 	near_rel(r.p_two, 764.0 / 3003, 1e-12, "exact p two-sided");
 	near_rel(r.auc, 0.7, 1e-15, "AUC");
 
@@ -260,7 +260,7 @@ static void test_mw_ties_by_hand(void **state)
 
 	assert_int_equal(stats__mann_whitney(x, 7, y, 6, 0, &r), 0);
 	assert_true(r.ties);
-	assert_false(r.exact);	/* ties: the normal approximation, as R */
+	assert_false(r.exact); /* ties: the normal approximation, as R */
 	near_rel(r.u, 31.5, 0, "U");
 	near_rel(r.auc, 0.75, 1e-15, "AUC");
 	near_rel(r.sigma, 6.9129198996127200, 1e-13, "sigma");
@@ -380,7 +380,7 @@ static void test_mw_hist_equals_samples(void **state)
 			unsigned int k = hc_hist_bucket((uint64_t)v);
 
 			hc[k]++;
-			xs[i] = k;	/* the sample, rounded to its bucket */
+			xs[i] = k; /* the sample, rounded to its bucket */
 		}
 		for (i = 0; i < ny; i++) {
 			unsigned int k = hc_hist_bucket((uint64_t)exp(10 + 0.7 * rng_normal()));
@@ -399,7 +399,7 @@ static void test_mw_hist_equals_samples(void **state)
 		near_rel(a.p_two, b.p_two, 1e-10, "p two");
 		near_rel(a.p_less, b.p_less, 1e-10, "p less");
 		if (trial == 3)
-			assert_true(a.p_greater < 1e-6);	/* a 16% shift in 900 calls shows */
+			assert_true(a.p_greater < 1e-6); /* a 16% shift in 900 calls shows */
 	}
 }
 
@@ -461,8 +461,8 @@ static void test_hl(void **state)
 
 struct aa_result {
 	unsigned int runs, alarms;
-	double mean_detect;		/* mean window of detection, over detecting runs */
-	unsigned int detect_by[101];	/* detect_by[w]: runs rejected at or before window w */
+	double mean_detect;	     /* mean window of detection, over detecting runs */
+	unsigned int detect_by[101]; /* detect_by[w]: runs rejected at or before window w */
 };
 
 /* one run's outcome: an alarm, and from which window on */
@@ -507,7 +507,8 @@ static void sim_concurrent(struct aa_result *res, unsigned int runs, unsigned in
 			uint64_t nc = 300 + rng_next() % 700, nb = 600 + rng_next() % 1400;
 
 			assert_int_equal(seqtest__update(&t, rng_binomial(nc, p * ratio), nc,
-							 rng_binomial(nb, p), nb), 0);
+							 rng_binomial(nb, p), nb),
+					 0);
 			if (seqtest__rejected(&t))
 				break;
 		}
@@ -534,11 +535,13 @@ static void sim_baseline(struct aa_result *res, unsigned int runs, unsigned int 
 		uint64_t xb = rng_binomial(nb, p);
 		struct seqtest t;
 
-		assert_int_equal(seqtest__init(&t, alpha, naive ? SEQTEST_CONCURRENT :
-							      SEQTEST_BASELINE, r0), 0);
+		assert_int_equal(seqtest__init(&t, alpha,
+					       naive ? SEQTEST_CONCURRENT : SEQTEST_BASELINE, r0),
+				 0);
 		for (w = 1; w <= windows; w++) {
 			assert_int_equal(seqtest__update(&t, rng_binomial(nc, p * ratio), nc, xb,
-							 nb), 0);
+							 nb),
+					 0);
 			if (seqtest__rejected(&t))
 				break;
 		}
@@ -599,8 +602,8 @@ static void test_seq_aa_baseline(void **state)
 	sim_baseline(&r, 2000, 100, 0.05, 1, 1, 2000, 1000, true, 32);
 	report("A/A naive reuse of the baseline (invalid)", &r);
 	if (!(r.alarms > 0.05 * r.runs))
-		fail_msg("the naive scheme stayed at %u / %u: the simulation cannot tell",
-			 r.alarms, r.runs);
+		fail_msg("the naive scheme stayed at %u / %u: the simulation cannot tell", r.alarms,
+			 r.runs);
 }
 
 /*
@@ -615,24 +618,24 @@ static void test_seq_power(void **state)
 
 	sim_concurrent(&r, 1000, 100, 0.05, 1, 2, 41);
 	print_message("  2x concurrent, alpha 0.05: %u/%u detected, by window 10: %u, 20: %u, "
-		      "mean window %.1f\n", r.alarms, r.runs, r.detect_by[10], r.detect_by[20],
-		      r.mean_detect);
+		      "mean window %.1f\n",
+		      r.alarms, r.runs, r.detect_by[10], r.detect_by[20], r.mean_detect);
 	assert_true(r.detect_by[20] >= 0.95 * r.runs);
 	sim_concurrent(&r, 1000, 100, 0.01, 1, 2, 42);
 	print_message("  2x concurrent, alpha 0.01: %u/%u detected, by window 10: %u, 20: %u, "
-		      "mean window %.1f\n", r.alarms, r.runs, r.detect_by[10], r.detect_by[20],
-		      r.mean_detect);
+		      "mean window %.1f\n",
+		      r.alarms, r.runs, r.detect_by[10], r.detect_by[20], r.mean_detect);
 	assert_true(r.detect_by[30] >= 0.95 * r.runs);
 
 	sim_baseline(&r, 1000, 100, 0.05, 1, 2, 20000, 1000, false, 43);
 	print_message("  2x baseline-before, alpha 0.05: %u/%u detected, by window 5: %u, 10: %u, "
-		      "mean window %.1f\n", r.alarms, r.runs, r.detect_by[5], r.detect_by[10],
-		      r.mean_detect);
+		      "mean window %.1f\n",
+		      r.alarms, r.runs, r.detect_by[5], r.detect_by[10], r.mean_detect);
 	assert_true(r.detect_by[10] >= 0.95 * r.runs);
 	sim_baseline(&r, 1000, 100, 0.01, 1, 2, 20000, 1000, false, 44);
 	print_message("  2x baseline-before, alpha 0.01: %u/%u detected, by window 5: %u, 10: %u, "
-		      "mean window %.1f\n", r.alarms, r.runs, r.detect_by[5], r.detect_by[10],
-		      r.mean_detect);
+		      "mean window %.1f\n",
+		      r.alarms, r.runs, r.detect_by[5], r.detect_by[10], r.mean_detect);
 	assert_true(r.detect_by[10] >= 0.95 * r.runs);
 }
 
@@ -723,7 +726,8 @@ static void sim_wandering(struct aa_result *res, unsigned int runs, unsigned int
 			uint64_t r1 = rng_cell(n, p, sigma), r2 = rng_cell(n, p, sigma);
 
 			if (conf > 0)
-				assert_int_equal(seqtest__set_phi(&t, dispersion__phi_upper(&d, conf)),
+				assert_int_equal(seqtest__set_phi(&t,
+								  dispersion__phi_upper(&d, conf)),
 						 0);
 			assert_int_equal(seqtest__update(&t, c, n, r1 + r2, 2 * n), 0);
 			dispersion__add(&d, r1, n);
@@ -757,8 +761,8 @@ static void test_seq_overdispersed(void **state)
 
 	sim_wandering(&r, 400, 30, 0.05, 3, SEQTEST_PHI_CONF, 83);
 	print_message("  3x overdispersed, tempered: %u/%u detected, by window 5: %u, 10: %u, "
-		      "mean window %.1f\n", r.alarms, r.runs, r.detect_by[5], r.detect_by[10],
-		      r.mean_detect);
+		      "mean window %.1f\n",
+		      r.alarms, r.runs, r.detect_by[5], r.detect_by[10], r.mean_detect);
 	assert_true(r.detect_by[10] >= 0.95 * r.runs);
 	sim_wandering(&r, 400, 30, 0.05, 9, SEQTEST_PHI_CONF, 84);
 	print_message("  9x overdispersed, tempered: %u/%u detected, by window 1: %u, 2: %u\n",
@@ -819,7 +823,6 @@ static void test_seq_api(void **state)
 	assert_int_equal(seqtest__update(&t, 100, 100, 90, 100), 0);
 	assert_true(t.disabled && !seqtest__rejected(&t));
 }
-
 
 /*
  * The window e-process under its null: 2000 runs of 60 N(-0.2, 1) scores must reject at

@@ -69,13 +69,15 @@ static void test_broken_journal(void **state)
 	/* a change the journal cannot announce is not made */
 	touch_argv(argv, cmd, apply);
 	assert_int_equal(steps__exec(&s, JOURNAL_ACT_EXEC_APPLY, argv, NULL, 5000000000ULL, err,
-				     sizeof(err)), -EIO);
+				     sizeof(err)),
+			 -EIO);
 	assert_non_null(strstr(err, "cannot journal 'exec_apply' before doing it"));
 	assert_int_equal(access(apply, F_OK), -1);
 	/* taking one back is still done, and is a success */
 	touch_argv(argv, cmd, revert);
 	assert_int_equal(steps__exec(&s, JOURNAL_ACT_EXEC_REVERT, argv, NULL, 5000000000ULL, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	assert_int_equal(access(revert, F_OK), 0);
 	journal__close(j);
 	unlink(revert);

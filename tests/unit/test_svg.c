@@ -183,8 +183,10 @@ static uint64_t ha[HC_HIST_BUCKETS], hb[HC_HIST_BUCKETS];
 static void test_well_formed(void **state)
 {
 	struct svg_panel p[2] = {
-		{ .title = "user:/srv/a<b>&\"c\":parse", .note = "B vs A: p50 +20.0% 'quoted' \x01",
-		  .a = { "A before.json", ha, 0 }, .b = { "B <after>.json", hb, 0 } },
+		{ .title = "user:/srv/a<b>&\"c\":parse",
+		  .note = "B vs A: p50 +20.0% 'quoted' \x01",
+		  .a = { "A before.json", ha, 0 },
+		  .b = { "B <after>.json", hb, 0 } },
 		{ .title = "kernel:vfs_read", .a = { "A", ha, 0 }, .b = { "B", NULL, 0 } },
 	};
 	char *svg;
@@ -193,11 +195,11 @@ static void test_well_formed(void **state)
 	memset(hb, 0, sizeof(hb));
 	ha[hc_hist_bucket(200000)] = 5000;
 	ha[hc_hist_bucket(230000)] = 4000;
-	ha[hc_hist_bucket(1000000)] = 3;	/* beyond 1.5 times p99 */
+	ha[hc_hist_bucket(1000000)] = 3; /* beyond 1.5 times p99 */
 	hb[hc_hist_bucket(240000)] = 7000;
 	hb[hc_hist_bucket(280000)] = 2000;
-	hb[0] = 3;			/* 0 ns: no place on a log axis */
-	hb[HC_HIST_OVERFLOW] = 1;	/* no upper edge */
+	hb[0] = 3;		  /* 0 ns: no place on a log axis */
+	hb[HC_HIST_OVERFLOW] = 1; /* no upper edge */
 	svg = draw("A & B", p, 2);
 	if (!well_formed(svg))
 		fail_msg("%s\n%s", err, svg);

@@ -23,12 +23,13 @@ static void test_letters_examples(void **state)
 	assert_string_equal(taint__letters(0, buf, sizeof(buf)), "");
 	assert_string_equal(taint__letters(1UL << 9, buf, sizeof(buf)), "W");
 	assert_string_equal(taint__letters((1UL << 12) | (1UL << 13) | (1UL << 15), buf,
-					   sizeof(buf)), "OEK");
+					   sizeof(buf)),
+			    "OEK");
 	assert_string_equal(taint__letters(1UL << 7, buf, sizeof(buf)), "D");
 	assert_string_equal(taint__letters(1UL << 0, buf, sizeof(buf)), "P");
 	/* a WARN plus an out-of-tree unsigned module, as on many test machines */
-	assert_string_equal(taint__letters((1UL << 9) | (1UL << 12) | (1UL << 13), buf,
-					   sizeof(buf)), "WOE");
+	assert_string_equal(taint__letters((1UL << 9) | (1UL << 12) | (1UL << 13), buf, sizeof(buf)),
+			    "WOE");
 	/* returns the buffer it was given */
 	assert_ptr_equal(taint__letters(1UL << 9, buf, sizeof(buf)), buf);
 }
@@ -45,13 +46,14 @@ static void test_letters_match_kernel(void **state)
 	}
 	/* all of them at once, in bit order */
 	assert_string_equal(taint__letters((1UL << (sizeof(kernel_letters) - 1)) - 1, buf,
-					   sizeof(buf)), kernel_letters);
+					   sizeof(buf)),
+			    kernel_letters);
 }
 
 static void test_letters_bit_order(void **state)
 {
 	char buf[80], one[4], want[80];
-	unsigned long mask = 0x8a5a5UL;	/* an arbitrary mix of known bits */
+	unsigned long mask = 0x8a5a5UL; /* an arbitrary mix of known bits */
 	unsigned int bit;
 
 	want[0] = '\0';
@@ -75,7 +77,7 @@ static void test_letters_truncation(void **state)
 
 	memset(buf, 'x', sizeof(buf));
 	assert_string_equal(taint__letters(mask, buf, 3), "WO");
-	assert_int_equal(buf[3], 'x');		/* nothing written past len */
+	assert_int_equal(buf[3], 'x'); /* nothing written past len */
 	memset(buf, 'x', sizeof(buf));
 	assert_string_equal(taint__letters(mask, buf, 1), "");
 	assert_int_equal(buf[1], 'x');

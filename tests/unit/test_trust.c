@@ -19,7 +19,7 @@
 
 #include "trust.h"
 
-#define NOBODY	65534
+#define NOBODY 65534
 
 static char dir[PATH_MAX / 2];
 

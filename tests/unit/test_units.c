@@ -44,7 +44,7 @@ static void test_parse_valid(void **state)
 	check_parse("0.1s", 100000000ULL);
 	check_parse("0.3s", 300000000ULL);
 	check_parse("2.2ms", 2200000ULL);
-	check_parse("1.001s", 1001000000ULL);	/* 1.001 * 1e9 is 1000999999.9999999 */
+	check_parse("1.001s", 1001000000ULL); /* 1.001 * 1e9 is 1000999999.9999999 */
 	check_parse("1.005ms", 1005000ULL);
 }
 
@@ -63,8 +63,8 @@ static void check_reject(const char *text)
 static void test_parse_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"", "10", "10x", "-1s", "s", "abc", "ms", "10 s", "10sec", "1s5",
-		"+1s", "1.5", ".", "1ms ", "10ns", "10us", "nans", "infs", "infh",
+		"",    "10",  "10x", "-1s",  "s",    "abc",  "ms",   "10 s", "10sec", "1s5",
+		"+1s", "1.5", ".",   "1ms ", "10ns", "10us", "nans", "infs", "infh",
 	};
 	size_t i;
 
@@ -164,11 +164,22 @@ static void test_size_parse(void **state)
 		int ret;
 		uint64_t bytes;
 	} cases[] = {
-		{ "0", 0, 0 }, { "4096", 0, 4096 }, { "1K", 0, 1024 }, { "3KiB", 0, 3072 },
-		{ "256M", 0, 256ULL << 20 }, { "256MiB", 0, 256ULL << 20 }, { "2G", 0, 2ULL << 30 },
-		{ "", -EINVAL, 0 }, { "M", -EINVAL, 0 }, { " 1M", -EINVAL, 0 }, { "-1", -EINVAL, 0 },
-		{ "1.5M", -EINVAL, 0 }, { "1m", -EINVAL, 0 }, { "1MB", -EINVAL, 0 },
-		{ "99999999999999999999", -ERANGE, 0 }, { "17179869184G", -ERANGE, 0 },
+		{ "0", 0, 0 },
+		{ "4096", 0, 4096 },
+		{ "1K", 0, 1024 },
+		{ "3KiB", 0, 3072 },
+		{ "256M", 0, 256ULL << 20 },
+		{ "256MiB", 0, 256ULL << 20 },
+		{ "2G", 0, 2ULL << 30 },
+		{ "", -EINVAL, 0 },
+		{ "M", -EINVAL, 0 },
+		{ " 1M", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "1.5M", -EINVAL, 0 },
+		{ "1m", -EINVAL, 0 },
+		{ "1MB", -EINVAL, 0 },
+		{ "99999999999999999999", -ERANGE, 0 },
+		{ "17179869184G", -ERANGE, 0 },
 	};
 	uint64_t b;
 	size_t i;
@@ -183,10 +194,10 @@ static void test_size_parse(void **state)
 static void test_format_ranges(void **state)
 {
 	static const uint64_t ns[] = {
-		0, 1, 812, 999,
-		1000, 1001, 3410, 12345, 999000,
-		1000000, 1234567, 12000000, 999000000,
-		1000000000, 1500000000, 59000000000ULL,
+		0,	   1,	       812,	   999,
+		1000,	   1001,       3410,	   12345,
+		999000,	   1000000,    1234567,	   12000000,
+		999000000, 1000000000, 1500000000, 59000000000ULL,
 	};
 	char buf[64];
 	size_t i;
@@ -205,8 +216,8 @@ static void test_format_ranges(void **state)
 static void test_format_boundaries(void **state)
 {
 	static const uint64_t ns[] = {
-		999499, 999500, 999999,			/* 999.5us .. 1ms */
-		999499999, 999500000, 999999999,	/* 999.5ms .. 1s */
+		999499,	   999500,    999999,	 /* 999.5us .. 1ms */
+		999499999, 999500000, 999999999, /* 999.5ms .. 1s */
 	};
 	size_t i;
 
@@ -218,7 +229,10 @@ static void test_format_boundaries(void **state)
 static void test_format_long(void **state)
 {
 	static const uint64_t ns[] = {
-		999500000000ULL, 1000000000000ULL, 3600000000000ULL, 86400000000000ULL,
+		999500000000ULL,
+		1000000000000ULL,
+		3600000000000ULL,
+		86400000000000ULL,
 	};
 	size_t i;
 

@@ -74,7 +74,9 @@ int cmd_ab(int argc, char **argv)
 				return HC_EXIT_USAGE;
 			}
 			break;
-		case 'h': usage(stdout); return HC_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return HC_EXIT_OK;
 		default:
 			c = run__option(c, optarg, &o);
 			if (c < 0) {

@@ -66,7 +66,8 @@ struct json_object *ab__report(const struct rollout *r, const struct hc_policy *
 			json_object_object_add(fo, "p50_ns",
 					       json_object_new_uint64(hist__quantile(s->hist, 0.5)));
 			json_object_object_add(fo, "p99_ns",
-					       json_object_new_uint64(hist__quantile(s->hist, 0.99)));
+					       json_object_new_uint64(
+						       hist__quantile(s->hist, 0.99)));
 			json_object_array_add(fa, fo);
 		}
 		json_object_object_add(po, "functions", fa);

@@ -98,8 +98,9 @@ int cmd_check(int argc, char **argv)
 		return HC_EXIT_ERROR;
 	}
 	/* the same pre-flight as 'run', nothing changed */
-	rc = patch->ops->check_needs_root && require_bpf_privileges() ? HC_EXIT_ERROR :
-	     run__precheck(patch, json);
+	rc = patch->ops->check_needs_root && require_bpf_privileges() ?
+		     HC_EXIT_ERROR :
+		     run__precheck(patch, json);
 	if (json)
 		o = json_object_new_object();
 	if (!rc && (po.sample || po.calls_per_second > 0) && check__power(patch, &po, json, o))
@@ -107,10 +108,13 @@ int cmd_check(int argc, char **argv)
 	if (json) {
 		json_object_object_add(o, "policy", json_object_new_string(pol->source));
 		patch->ops->describe(patch, PATCH_VIEW_CHECK, o);
-		json_object_object_add(o, "result", json_object_new_string(
-			rc == HC_EXIT_REFUSED ? "refused" : rc ? "error" : "passed"));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_object_add(o, "result",
+				       json_object_new_string(rc == HC_EXIT_REFUSED ? "refused" :
+							      rc		    ? "error" :
+										      "passed"));
+		printf("%s\n",
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	patch__free(patch);

@@ -18,23 +18,23 @@
 #include "rollout.h"
 
 /* the runs simulated per point: the shares printed are good to about 3 points */
-#define POWER_RUNS		200
+#define POWER_RUNS	      200
 /* windows drawn to a call rate when no recording gives the real ones */
-#define POWER_SYNTH_WINDOWS	300
+#define POWER_SYNTH_WINDOWS   300
 /* the latency drawn to a call rate: a median, and a log sd as bench-judge's */
-#define POWER_SYNTH_MEDIAN_NS	50000.0
-#define POWER_SYNTH_SIGMA	0.35
+#define POWER_SYNTH_MEDIAN_NS 50000.0
+#define POWER_SYNTH_SIGMA     0.35
 /* a recording needs this many windows to stand for a function's calls */
-#define POWER_MIN_SAMPLE	10
+#define POWER_MIN_SAMPLE      10
 /* a stage a harmless patch passes less often than this is warned about */
-#define POWER_WARN_PASS		0.5
+#define POWER_WARN_PASS	      0.5
 /* the share a longer stage is sought for, up to POWER_MAX_GROW times as long */
-#define POWER_GOOD_PASS		0.9
-#define POWER_MAX_GROW		16
+#define POWER_GOOD_PASS	      0.9
+#define POWER_MAX_GROW	      16
 
 struct judged {
 	char spec[512];
-	const char *symbol, *path;	/* to find it in a recording */
+	const char *symbol, *path; /* to find it in a recording */
 };
 
 /*
@@ -86,8 +86,7 @@ static int rec_match(const struct recording *rec, const struct judged *f)
 	return -1;
 }
 
-static int sample_from_rec(const struct recording *rec, int fi, struct hc_snapshot **out,
-			   size_t *n)
+static int sample_from_rec(const struct recording *rec, int fi, struct hc_snapshot **out, size_t *n)
 {
 	struct hc_snapshot *s = calloc(rec->nr_windows, sizeof(*s));
 	size_t w;
@@ -178,7 +177,8 @@ static int power_function(const struct hc_policy *p, const struct judged *f, siz
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "function", json_object_new_string(f->spec));
-			json_object_object_add(o, "stage", json_object_new_string(p->stages[s].name));
+			json_object_object_add(o, "stage",
+					       json_object_new_string(p->stages[s].name));
 			json_object_object_add(o, "windows", json_object_new_int(sw));
 			json_object_object_add(o, "pass", json_object_new_double(r.pass));
 			json_object_object_add(o, "hold", json_object_new_double(r.hold));
@@ -199,13 +199,14 @@ static int power_function(const struct hc_policy *p, const struct judged *f, siz
 		if (need)
 			p_info("warning: stage '%s' is too short for '%s': a harmless patch passes it in "
 			       "%.0f%% of simulated runs and the run would hold; %u s pass in %.0f%% or "
-			       "more", p->stages[s].name, f->spec, r.pass * 100, need,
+			       "more",
+			       p->stages[s].name, f->spec, r.pass * 100, need,
 			       POWER_GOOD_PASS * 100);
 		else
 			p_info("warning: stage '%s' is too short for '%s': a harmless patch passes it in "
 			       "%.0f%% of simulated runs and the run would hold, even %u times as long; "
-			       "a longer baseline or wider limits may", p->stages[s].name, f->spec,
-			       r.pass * 100, POWER_MAX_GROW);
+			       "a longer baseline or wider limits may",
+			       p->stages[s].name, f->spec, r.pass * 100, POWER_MAX_GROW);
 	}
 	return 0;
 }
@@ -246,8 +247,8 @@ int check__power(const struct patch *patch, const struct check_power_opts *o, in
 			       POWER_RUNS, rec.nr_windows, o->sample);
 		else
 			printf("power (%d simulated runs a stage, %g calls a second, log-normal "
-			       "latency of log sd %g):\n", POWER_RUNS, o->calls_per_second,
-			       POWER_SYNTH_SIGMA);
+			       "latency of log sd %g):\n",
+			       POWER_RUNS, o->calls_per_second, POWER_SYNTH_SIGMA);
 	}
 	for (i = 0; i < nr; i++) {
 		free(sample);
@@ -257,7 +258,8 @@ int check__power(const struct patch *patch, const struct check_power_opts *o, in
 
 			if (fi < 0) {
 				p_err("'%s' has no windows of '%s': record it, e.g. 'hotcanary record "
-				      "-o FILE %s'", o->sample, f[i].spec, f[i].spec);
+				      "-o FILE %s'",
+				      o->sample, f[i].spec, f[i].spec);
 				ret = -ENOENT;
 				goto out;
 			}
@@ -266,7 +268,8 @@ int check__power(const struct patch *patch, const struct check_power_opts *o, in
 			ns = POWER_SYNTH_WINDOWS;
 			sample = calloc(ns, sizeof(*sample));
 			ret = sample ? power__synth(o->calls_per_second, POWER_SYNTH_MEDIAN_NS,
-						    POWER_SYNTH_SIGMA, i + 1, sample, ns) : -ENOMEM;
+						    POWER_SYNTH_SIGMA, i + 1, sample, ns) :
+				       -ENOMEM;
 		}
 		ret = ret ?: power_function(p, &f[i], nr, sample, ns, json, arr);
 		if (ret) {

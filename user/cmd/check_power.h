@@ -7,8 +7,8 @@ struct json_object;
 struct patch;
 
 struct check_power_opts {
-	const char *sample;		/* a recording of the judged functions, or NULL */
-	double calls_per_second;	/* without a recording: calls drawn at this rate */
+	const char *sample;	 /* a recording of the judged functions, or NULL */
+	double calls_per_second; /* without a recording: calls drawn at this rate */
 };
 
 /*

@@ -12,7 +12,7 @@
 #include "compare_report.h"
 #include "units.h"
 
-#define COMPARE_MAX_MATCHES	64
+#define COMPARE_MAX_MATCHES 64
 
 static void usage(FILE *out)
 {
@@ -88,7 +88,8 @@ int cmd_compare(int argc, char **argv)
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
 				p_err("invalid --match '%s': expected OLD=NEW, e.g. "
-				      "--match parse_request=parse_request_fixed", optarg);
+				      "--match parse_request=parse_request_fixed",
+				      optarg);
 				return HC_EXIT_USAGE;
 			}
 			if (o.nr_matches == COMPARE_MAX_MATCHES) {

@@ -20,8 +20,8 @@
 #define NCOLS 6
 
 struct pair {
-	struct comparison_pair f;	/* the function's index in A and in B */
-	char name[512];			/* its row: the FUNC, or A's and B's when they differ */
+	struct comparison_pair f; /* the function's index in A and in B */
+	char name[512];		  /* its row: the FUNC, or A's and B's when they differ */
 	struct comparison c;
 };
 
@@ -150,7 +150,7 @@ static int print_text(const char *pa, const struct recording *a, const char *pb,
 	for (i = 0; i < n; i++)
 		cs[i] = p[i].c;
 	for (m = 0; m < CMP_NMETRICS; m++) {
-		char (*row)[96];
+		char(*row)[96];
 		double ga, gb, gd;
 
 		t.nr = 0;
@@ -201,8 +201,8 @@ static int print_text(const char *pa, const struct recording *a, const char *pb,
 		table_print(&t);
 	}
 	printf("\n~: not significant (p >= %g, or the interval reaches within +-%g%%); "
-	       "+- and intervals: %g%%, resampling whole windows\n", o->alpha, o->threshold * 100,
-	       o->conf * 100);
+	       "+- and intervals: %g%%, resampling whole windows\n",
+	       o->alpha, o->threshold * 100, o->conf * 100);
 	free(t.cell);
 	free(cs);
 	return 0;
@@ -264,8 +264,10 @@ static int print_json(const char *pa, const struct recording *a, const char *pb,
 
 		cs[i] = p[i].c;
 		json_object_object_add(f, "name", json_object_new_string(p[i].name));
-		json_object_object_add(f, "func_a", json_object_new_string(a->funcs[p[i].f.fa].spec));
-		json_object_object_add(f, "func_b", json_object_new_string(b->funcs[p[i].f.fb].spec));
+		json_object_object_add(f, "func_a",
+				       json_object_new_string(a->funcs[p[i].f.fa].spec));
+		json_object_object_add(f, "func_b",
+				       json_object_new_string(b->funcs[p[i].f.fb].spec));
 		json_object_object_add(f, "calls_a", json_object_new_uint64(p[i].c.calls_a));
 		json_object_object_add(f, "calls_b", json_object_new_uint64(p[i].c.calls_b));
 		for (m = 0; m < CMP_NMETRICS; m++) {
@@ -309,8 +311,9 @@ static int print_json(const char *pa, const struct recording *a, const char *pb,
 	for (i = 0; i < nwarn; i++)
 		json_object_array_add(wa, json_object_new_string(warn[i]));
 	json_object_object_add(root, "warnings", wa);
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	free(cs);
 	return 0;
@@ -318,12 +321,12 @@ static int print_json(const char *pa, const struct recording *a, const char *pb,
 
 /* ---- SVG -------------------------------------------------------------------------------- */
 
-static int write_svg(const char *path, const char *pa, const struct recording *a,
-		     const char *pb, const struct recording *b, const struct pair *p, size_t n)
+static int write_svg(const char *path, const char *pa, const struct recording *a, const char *pb,
+		     const struct recording *b, const struct pair *p, size_t n)
 {
 	struct svg_panel *panels = calloc(n, sizeof(*panels));
 	struct rec_window *tot = calloc(2 * n, sizeof(*tot));
-	char (*note)[256] = calloc(n, sizeof(*note)), la[300], lb[300], title[600];
+	char(*note)[256] = calloc(n, sizeof(*note)), la[300], lb[300], title[600];
 	size_t i, len;
 	int m, ret;
 
@@ -347,9 +350,9 @@ static int write_svg(const char *path, const char *pa, const struct recording *a
 			if (v->significant)
 				len += snprintf(note[i] + len, sizeof(note[i]) - len,
 						"%s%s %+.1f%% [%+.1f%%, %+.1f%%] p=%.3f",
-						len ? "    " : "B vs A:  ", comparison__metric_name(m),
-						v->delta * 100, v->delta_lo * 100, v->delta_hi * 100,
-						v->p);
+						len ? "    " : "B vs A:  ",
+						comparison__metric_name(m), v->delta * 100,
+						v->delta_lo * 100, v->delta_hi * 100, v->p);
 			else
 				len += snprintf(note[i] + len, sizeof(note[i]) - len,
 						"%s%s ~ (p=%.3f)", len ? "    " : "B vs A:  ",
@@ -361,7 +364,8 @@ static int write_svg(const char *path, const char *pa, const struct recording *a
 			.title = p[i].name,
 			.note = note[i][0] ? note[i] : NULL,
 			.a = { .label = la, .hist = tot[2 * i].hist, .max_ns = tot[2 * i].max_ns },
-			.b = { .label = lb, .hist = tot[2 * i + 1].hist,
+			.b = { .label = lb,
+			       .hist = tot[2 * i + 1].hist,
 			       .max_ns = tot[2 * i + 1].max_ns },
 		};
 	}
@@ -418,7 +422,8 @@ int compare__report(const char *pa, const struct recording *ra, const char *pb,
 		goto out;
 	if (!n) {
 		p_err("'%s' and '%s' have no function in common; record the same FUNCs, or pair "
-		      "them with --match OLD=NEW", pa, pb);
+		      "them with --match OLD=NEW",
+		      pa, pb);
 		rc = HC_EXIT_USAGE;
 		goto out;
 	}

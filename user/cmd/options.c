@@ -16,8 +16,10 @@
 int err_mode__parse(const char *s)
 {
 	static const char *const names[] = {
-		[HC_ERR_NONE] = "none", [HC_ERR_NEG] = "neg",
-		[HC_ERR_ZERO] = "zero", [HC_ERR_NONZERO] = "nonzero",
+		[HC_ERR_NONE] = "none",
+		[HC_ERR_NEG] = "neg",
+		[HC_ERR_ZERO] = "zero",
+		[HC_ERR_NONZERO] = "nonzero",
 	};
 	int i;
 

@@ -57,8 +57,8 @@ static int check_output_dir(const char *path)
 	return ret;
 }
 
-static int fill_context(struct recording *r, struct monitor *mon,
-			const struct hc_funcspec *specs, uint64_t interval_ns)
+static int fill_context(struct recording *r, struct monitor *mon, const struct hc_funcspec *specs,
+			uint64_t interval_ns)
 {
 	size_t i;
 
@@ -75,7 +75,8 @@ static int fill_context(struct recording *r, struct monitor *mon,
 		f->symbol = strdup(specs[i].symbol);
 		f->path = path ? strdup(path) : NULL;
 		f->build_id = bid ? strdup(bid) : NULL;
-		if (!f->spec || !f->kind || !f->symbol || (path && !f->path) || (bid && !f->build_id))
+		if (!f->spec || !f->kind || !f->symbol || (path && !f->path) ||
+		    (bid && !f->build_id))
 			return -ENOMEM;
 	}
 	return 0;
@@ -175,7 +176,8 @@ int cmd_record(int argc, char **argv)
 		case 'i':
 			if (duration__parse(optarg, &interval_ns) || interval_ns < 10000000ULL) {
 				p_err("invalid interval '%s': expected a duration of at least 10ms, "
-				      "e.g. 1s or 500ms", optarg);
+				      "e.g. 1s or 500ms",
+				      optarg);
 				return HC_EXIT_USAGE;
 			}
 			break;
@@ -214,7 +216,8 @@ int cmd_record(int argc, char **argv)
 	}
 	if (duration_ns < interval_ns) {
 		p_err("duration %s is shorter than one interval; record for at least -i, better "
-		      "10 times it", duration__format(duration_ns, buf, sizeof(buf)));
+		      "10 times it",
+		      duration__format(duration_ns, buf, sizeof(buf)));
 		return HC_EXIT_USAGE;
 	}
 	if (optind >= argc) {

@@ -41,8 +41,8 @@ int cmd_recover(int argc, char **argv)
 		if (e[i].state.phase == JOURNAL_PHASE_HELD) {
 			/* a human was asked to decide: recovering it would decide for them */
 			printf("%s: held in stage %s, left as it is; decide with 'hotcanary resume %s "
-			       "--commit' or '--rollback'\n", e[i].name,
-			       e[i].state.held_stage ?: "?", e[i].name);
+			       "--commit' or '--rollback'\n",
+			       e[i].name, e[i].state.held_stage ?: "?", e[i].name);
 			held++;
 			continue;
 		}

@@ -13,7 +13,7 @@
 #include "steps.h"
 
 /* exec patchers and transitions are given this long when replayed without their policy */
-#define REPLAY_TIMEOUT_NS	(60ULL * 1000000000ULL)
+#define REPLAY_TIMEOUT_NS (60ULL * 1000000000ULL)
 
 int replay__plan(struct journal *j, const char *name, int quiet)
 {
@@ -46,8 +46,9 @@ int replay__plan(struct journal *j, const char *name, int quiet)
 			       err[0] ? err : "original bytes restored and read back");
 		else
 			printf("%s: %s %s\n", name, journal__action_name(st->action),
-			       json_object_to_json_string_ext(st->detail, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+			       json_object_to_json_string_ext(st->detail,
+							      JSON_C_TO_STRING_PLAIN |
+								      JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
 	journal_plan__free(&plan);
 	if (failed)

@@ -18,8 +18,10 @@ static int resume_commit(struct journal *j, const char *name)
 	char err[512], reason[256];
 	int ret;
 
-	snprintf(reason, sizeof(reason), "committed by 'hotcanary resume --commit' after a hold in "
-		 "stage %s", st->held_stage ?: "?");
+	snprintf(reason, sizeof(reason),
+		 "committed by 'hotcanary resume --commit' after a hold in "
+		 "stage %s",
+		 st->held_stage ?: "?");
 	o = json_object_new_object();
 	json_object_object_add(o, "outcome", json_object_new_string("committed"));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
@@ -64,9 +66,15 @@ int cmd_resume(int argc, char **argv)
 			}
 			how = c;
 			break;
-		case 's': dir = optarg; break;
-		case 'h': printf("%s\n", usage); return HC_EXIT_OK;
-		default: p_err("%s", usage); return HC_EXIT_USAGE;
+		case 's':
+			dir = optarg;
+			break;
+		case 'h':
+			printf("%s\n", usage);
+			return HC_EXIT_OK;
+		default:
+			p_err("%s", usage);
+			return HC_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1 || !how) {

@@ -47,8 +47,12 @@ int cmd_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': o.dry = 1; break;
-		case 'h': usage(stdout); return HC_EXIT_OK;
+		case 'n':
+			o.dry = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return HC_EXIT_OK;
 		default:
 			c = run__option(c, optarg, &o);
 			if (c < 0) {

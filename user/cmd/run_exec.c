@@ -29,8 +29,8 @@ struct run_ctx {
 	const struct hc_policy *pol;
 	int tty;
 	int json;
-	const char *prom_file;	/* node_exporter textfile, rewritten after every window */
-	int prom_err;		/* reported once */
+	const char *prom_file; /* node_exporter textfile, rewritten after every window */
+	int prom_err;	       /* reported once */
 };
 
 static double ratio(double a, double b)
@@ -66,9 +66,9 @@ static const struct rollout_mark *last_decision(const struct rollout *r)
 
 static void prom_write(const struct rollout *r, struct run_ctx *c)
 {
-	static const char *const states[] = { "baseline", "activate", "stage", "rollback",
-					      "committed", "rolled-back", "held", "refused",
-					      "failed" };
+	static const char *const states[] = { "baseline", "activate",  "stage",
+					      "rollback", "committed", "rolled-back",
+					      "held",	  "refused",   "failed" };
 	size_t i, n = rollout__func_cnt(r);
 	struct hc_snapshot *tot = calloc(n ? n : 1, sizeof(*tot));
 	struct prom_func *pf = calloc(n ? n : 1, sizeof(*pf));
@@ -90,18 +90,29 @@ static void prom_write(const struct rollout *r, struct run_ctx *c)
 		pf[i].total = &tot[i];
 	}
 	switch (rollout__phase(r)) {
-	case ROLLOUT_PHASE_BASELINE: pr.state = "baseline"; break;
-	case ROLLOUT_PHASE_ACTIVATE: pr.state = "activate"; break;
-	case ROLLOUT_PHASE_STAGE: pr.state = "stage"; break;
-	case ROLLOUT_PHASE_ROLLBACK: pr.state = "rollback"; break;
-	case ROLLOUT_PHASE_DONE: pr.state = rollout__outcome_name(rollout__outcome(r)); break;
+	case ROLLOUT_PHASE_BASELINE:
+		pr.state = "baseline";
+		break;
+	case ROLLOUT_PHASE_ACTIVATE:
+		pr.state = "activate";
+		break;
+	case ROLLOUT_PHASE_STAGE:
+		pr.state = "stage";
+		break;
+	case ROLLOUT_PHASE_ROLLBACK:
+		pr.state = "rollback";
+		break;
+	case ROLLOUT_PHASE_DONE:
+		pr.state = rollout__outcome_name(rollout__outcome(r));
+		break;
 	}
 	pr.stage_index = rollout__stage_index(r);
 	pr.stage = pr.stage_index ? c->pol->stages[pr.stage_index - 1].name : NULL;
 	if (dm) {
 		/* "stage canary: pass: ..." or "committed": the verdict word alone */
 		const char *v = strncmp(dm->detail, "stage ", 6) ? dm->detail :
-				strchr(dm->detail, ':') ? strchr(dm->detail, ':') + 2 : dm->detail;
+				strchr(dm->detail, ':')		 ? strchr(dm->detail, ':') + 2 :
+								   dm->detail;
 
 		snprintf(decision, sizeof(decision), "%.*s", (int)strcspn(v, ": "), v);
 		pr.decision = decision;
@@ -207,10 +218,11 @@ static struct json_object *stages_json(const struct rollout_func *f, const struc
 		o = json_object_new_object();
 		da = json_object_new_array();
 		json_object_object_add(o, "name", json_object_new_string(p->stages[s].name));
-		json_object_object_add(o, "reference", json_object_new_string(
-			sr->concurrent ? "control" : "baseline"));
-		json_object_object_add(o, "verdict", json_object_new_string(
-			judge__verdict_name(sr->res.verdict)));
+		json_object_object_add(o, "reference",
+				       json_object_new_string(
+					       sr->concurrent ? "control" : "baseline"));
+		json_object_object_add(o, "verdict",
+				       json_object_new_string(judge__verdict_name(sr->res.verdict)));
 		for (j = 0; j < JUDGE_NMETRICS; j++)
 			json_object_array_add(da, decision_json(&sr->res.d[j]));
 		json_object_object_add(o, "decisions", da);
@@ -246,8 +258,9 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 		json_object_object_add(fo, "canary", snapshot_json(&f->canary));
 		if (f->patched) {
 			json_object_object_add(fo, "control", snapshot_json(&f->control));
-			json_object_object_add(fo, "reference", json_object_new_string(
-				f->concurrent ? "control" : "baseline"));
+			json_object_object_add(fo, "reference",
+					       json_object_new_string(
+						       f->concurrent ? "control" : "baseline"));
 		}
 		for (j = 0; j < JUDGE_NMETRICS; j++)
 			json_object_array_add(da, decision_json(&f->last.d[j]));
@@ -303,8 +316,8 @@ static void report_table(const struct rollout *r)
 	       "VERDICT");
 	for (i = 0; i < rollout__func_cnt(r); i++) {
 		const struct rollout_func *f = rollout__func(r, i);
-		const struct hc_snapshot *bs = f->patched && f->concurrent ? &f->control :
-					       &f->baseline;
+		const struct hc_snapshot *bs =
+			f->patched && f->concurrent ? &f->control : &f->baseline;
 		const struct hc_snapshot *cs = &f->canary;
 		static const struct {
 			const char *name;
@@ -322,8 +335,8 @@ static void report_table(const struct rollout *r)
 				snprintf(pe, sizeof(pe), "p=%.2g", d->p_value);
 			printf("%-36.36s %-12s %10s %10s %7.3fx %17s %9s  %s\n", j ? "" : f->name,
 			       qs[j].name, duration__format(bq, a, sizeof(a)),
-			       duration__format(cq, b, sizeof(b)), ratio((double)cq, (double)bq), ci,
-			       pe, verdict_text(d->verdict));
+			       duration__format(cq, b, sizeof(b)), ratio((double)cq, (double)bq),
+			       ci, pe, verdict_text(d->verdict));
 		}
 		{
 			const struct judge_decision *d = &f->last.d[JUDGE_ERRORS];
@@ -341,10 +354,11 @@ static void report_table(const struct rollout *r)
 			       100 * error_rate(bs), 100 * error_rate(cs), rt, ci, pe,
 			       verdict_text(d->verdict));
 		}
-		printf("%-36s %-12s %10llu %10llu%s\n", "", "calls",
-		       (unsigned long long)bs->calls, (unsigned long long)cs->calls,
-		       !f->patched ? "" : f->concurrent ? "   (reference: control processes)" :
-		       "   (reference: baseline, no control process left)");
+		printf("%-36s %-12s %10llu %10llu%s\n", "", "calls", (unsigned long long)bs->calls,
+		       (unsigned long long)cs->calls,
+		       !f->patched   ? "" :
+		       f->concurrent ? "   (reference: control processes)" :
+				       "   (reference: baseline, no control process left)");
 	}
 }
 
@@ -378,18 +392,23 @@ static int write_svg(const char *path, const struct rollout *r, const struct hc_
 static int outcome_exit(enum rollout_outcome o)
 {
 	switch (o) {
-	case ROLLOUT_COMMITTED: return HC_EXIT_OK;
-	case ROLLOUT_ROLLED_BACK: return HC_EXIT_ROLLED_BACK;
-	case ROLLOUT_REFUSED: return HC_EXIT_REFUSED;
-	case ROLLOUT_HELD: return HC_EXIT_HELD;
-	default: return HC_EXIT_ERROR;
+	case ROLLOUT_COMMITTED:
+		return HC_EXIT_OK;
+	case ROLLOUT_ROLLED_BACK:
+		return HC_EXIT_ROLLED_BACK;
+	case ROLLOUT_REFUSED:
+		return HC_EXIT_REFUSED;
+	case ROLLOUT_HELD:
+		return HC_EXIT_HELD;
+	default:
+		return HC_EXIT_ERROR;
 	}
 }
 
 static int write_report(const char *path, struct json_object *o)
 {
-	return atomic_file__write_json(path, o, JSON_C_TO_STRING_PRETTY |
-				       JSON_C_TO_STRING_NOSLASHESCAPE);
+	return atomic_file__write_json(path, o,
+				       JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 int run__precheck(struct patch *p, int quiet)
@@ -557,11 +576,12 @@ int run__execute(const struct run_opts *opt)
 	/* ab ending removed as the policy says is its normal end, not a rollback */
 	if (opt->ab && rollout__outcome(r) == ROLLOUT_ROLLED_BACK && !rollout__tripped(r))
 		rc = HC_EXIT_OK;
-	if (rollout__outcome(r) == ROLLOUT_COMMITTED || rollout__outcome(r) == ROLLOUT_ROLLED_BACK ||
-	    rollout__outcome(r) == ROLLOUT_HELD) {
+	if (rollout__outcome(r) == ROLLOUT_COMMITTED ||
+	    rollout__outcome(r) == ROLLOUT_ROLLED_BACK || rollout__outcome(r) == ROLLOUT_HELD) {
 		o = json_object_new_object();
-		json_object_object_add(o, "outcome", json_object_new_string(
-			rollout__outcome_name(rollout__outcome(r))));
+		json_object_object_add(o, "outcome",
+				       json_object_new_string(
+					       rollout__outcome_name(rollout__outcome(r))));
 		json_object_object_add(o, "reason", json_object_new_string(rollout__reason(r)));
 		if (rollout__outcome(r) == ROLLOUT_HELD)
 			json_object_object_add(o, "stage",
@@ -576,8 +596,9 @@ int run__execute(const struct run_opts *opt)
 			printf("\ndecision: %s: %s\n", rollout__outcome_name(rollout__outcome(r)),
 			       rollout__reason(r));
 	} else if (ctx.json) {
-		printf("%s\n", json_object_to_json_string_ext(rj, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(rj, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		report_table(r);
 		if (rollout__detect_ns(r) && rollout__last_stage(r))
@@ -603,8 +624,8 @@ int run__execute(const struct run_opts *opt)
 		p_err("the rollback did not complete; run 'hotcanary recover' to finish it");
 	if (rollout__outcome(r) == ROLLOUT_HELD)
 		p_err("held in stage %s with the patch in place; decide with 'hotcanary resume %s "
-		      "--commit' or 'hotcanary resume %s --rollback'", rollout__last_stage(r),
-		      pol->name, pol->name);
+		      "--commit' or 'hotcanary resume %s --rollback'",
+		      rollout__last_stage(r), pol->name, pol->name);
 end:
 	/* a run that failed before its decision stays unresolved for 'recover' to settle */
 	if (rc != HC_EXIT_ERROR)
@@ -623,11 +644,21 @@ int run__option(int c, const char *arg, struct run_opts *o)
 	int mode;
 
 	switch (c) {
-	case 'r': o->report = arg; return 0;
-	case 'S': o->svg = arg; return 0;
-	case 'P': o->prom_file = arg; return 0;
-	case 'j': o->json = 1; return 0;
-	case 's': o->state_dir = arg; return 0;
+	case 'r':
+		o->report = arg;
+		return 0;
+	case 'S':
+		o->svg = arg;
+		return 0;
+	case 'P':
+		o->prom_file = arg;
+		return 0;
+	case 'j':
+		o->json = 1;
+		return 0;
+	case 's':
+		o->state_dir = arg;
+		return 0;
 	case 'm':
 		mode = probe_mode__parse(arg);
 		if (mode < 0) {

@@ -17,9 +17,9 @@ struct patch;
 
 struct run_opts {
 	const char *policy;
-	const char *report;		/* JSON report file, or NULL */
-	const char *svg;		/* picture file, or NULL */
-	const char *prom_file;		/* Prometheus textfile, or NULL */
+	const char *report;    /* JSON report file, or NULL */
+	const char *svg;       /* picture file, or NULL */
+	const char *prom_file; /* Prometheus textfile, or NULL */
 	const char *state_dir;
 	int json, dry, mode_set;
 	enum hc_probe_mode mode;

@@ -45,7 +45,10 @@ int cmd_status(int argc, char **argv)
 			continue;
 		}
 		printf("%-24s %-13s %-9s %-5s", e[i].name, journal__phase_name(st->phase),
-		       st->resolved ? "yes" : e[i].holder ? "running" : "NO", st->type ? st->type : "-");
+		       st->resolved ? "yes" :
+		       e[i].holder  ? "running" :
+				      "NO",
+		       st->type ? st->type : "-");
 		for (k = 0; k < st->nr_items; k++) {
 			const struct journal_item *it = &st->items[k];
 			const struct patch_ops *ops = patch__ops_by_item(it->kind);
@@ -59,7 +62,8 @@ int cmd_status(int argc, char **argv)
 		printf("\n");
 		if (st->phase == JOURNAL_PHASE_HELD)
 			printf("  held in stage %s: %s\n  decide: hotcanary resume %s --commit | "
-			       "--rollback\n", st->held_stage ?: "?", st->reason ?: "no reason recorded",
+			       "--rollback\n",
+			       st->held_stage ?: "?", st->reason ?: "no reason recorded",
 			       e[i].name);
 		/* the journal and the system must agree on every item it applied */
 		for (k = 0; k < st->nr_items; k++) {

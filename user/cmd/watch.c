@@ -26,14 +26,14 @@ struct watch {
 	struct guard *guard;
 	struct render *render;
 	size_t nr;
-	struct hc_snapshot *prev;	/* counters at the end of the last interval */
-	struct hc_snapshot *delta;	/* the last interval */
-	struct hc_snapshot *total;	/* since the start */
+	struct hc_snapshot *prev;  /* counters at the end of the last interval */
+	struct hc_snapshot *delta; /* the last interval */
+	struct hc_snapshot *total; /* since the start */
 	struct render_row *rows;
 	uint64_t start_ns, last_ns;
-	const char *prom_path;		/* --prom-file */
+	const char *prom_path; /* --prom-file */
 	struct prom_func *prom;
-	int prom_err;			/* the last write's error, reported once per change */
+	int prom_err; /* the last write's error, reported once per change */
 };
 
 static void usage(FILE *out)
@@ -137,8 +137,10 @@ static int watch_loop(struct watch *w, uint64_t interval_ns, uint64_t duration_n
 		p_err("cannot set up the event loop: %s", strerror(-ret));
 		goto out;
 	}
-	ret = epoll_add(ep, sfd) ?: epoll_add(ep, tfd) ?: epoll_add(ep, guard__ringbuf_fd(w->guard)) ?:
-	      epoll_add(ep, guard__kmsg_fd(w->guard));
+	ret = epoll_add(ep, sfd)				 ?:
+		      epoll_add(ep, tfd)			 ?:
+		      epoll_add(ep, guard__ringbuf_fd(w->guard)) ?:
+		      epoll_add(ep, guard__kmsg_fd(w->guard));
 	if (ret) {
 		p_err("cannot set up the event loop: %s", strerror(-ret));
 		goto out;
@@ -212,7 +214,8 @@ int cmd_watch(int argc, char **argv)
 		case 'i':
 			if (duration__parse(optarg, &interval_ns) || interval_ns < 10000000ULL) {
 				p_err("invalid interval '%s': expected a duration of at least 10ms, "
-				      "e.g. 1s or 500ms", optarg);
+				      "e.g. 1s or 500ms",
+				      optarg);
 				return HC_EXIT_USAGE;
 			}
 			break;
@@ -306,8 +309,11 @@ int cmd_watch(int argc, char **argv)
 	w.prom = calloc(w.nr, sizeof(*w.prom));
 	if (!w.prev || !w.delta || !w.total || !w.rows || !w.prom)
 		goto out;
-	ret = render__new(&w.render, json ? RENDER_JSON : isatty(STDOUT_FILENO) ? RENDER_TTY
-										: RENDER_TEXT, stdout);
+	ret = render__new(&w.render,
+			  json			? RENDER_JSON :
+			  isatty(STDOUT_FILENO) ? RENDER_TTY :
+						  RENDER_TEXT,
+			  stdout);
 	if (ret)
 		goto out;
 	t0 = time__mono_ns();
@@ -335,7 +341,8 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	p_info("watching %zu function%s (%s), attached in %.1f ms; Ctrl-C to stop", w.nr,
-	       w.nr == 1 ? "" : "s", monitor__mode_name(w.mon), (double)(time__mono_ns() - t0) / 1e6);
+	       w.nr == 1 ? "" : "s", monitor__mode_name(w.mon),
+	       (double)(time__mono_ns() - t0) / 1e6);
 	w.start_ns = w.last_ns = time__mono_ns();
 	ret = watch_loop(&w, interval_ns, duration_ns);
 	rc = ret ? HC_EXIT_ERROR : HC_EXIT_OK;

@@ -7,7 +7,7 @@
 #include "patch/kernel.h"
 
 /* an external patcher gets this long per transition-like wait of ours */
-#define EXEC_STEPS_TIMEOUT_MS	30000
+#define EXEC_STEPS_TIMEOUT_MS 30000
 
 static int exec_begin(struct patch *p, struct journal *j, char *err, size_t len)
 {

@@ -12,7 +12,7 @@
 struct kpatch {
 	struct checks_report rep;
 	char module_name[KLP_NAME_MAX];
-	char prev_name[KLP_NAME_MAX];		/* klp: the patch that patch.replaces names */
+	char prev_name[KLP_NAME_MAX]; /* klp: the patch that patch.replaces names */
 };
 
 int kpatch__open(struct patch *p);

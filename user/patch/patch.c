@@ -10,7 +10,7 @@ static const struct patch_ops *const patch_types[] = {
 	[HC_PATCH_ULP] = &patch_ulp_ops,
 };
 
-#define NR_TYPES	(sizeof(patch_types) / sizeof(patch_types[0]))
+#define NR_TYPES (sizeof(patch_types) / sizeof(patch_types[0]))
 
 const struct patch_ops *patch__ops(enum hc_patch_type type)
 {

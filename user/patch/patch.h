@@ -30,7 +30,7 @@ struct rollout;
 
 /* the kernel's livepatches, as 'status' compares them with the journals */
 struct patch_live {
-	bool known;			/* the list could be read */
+	bool known; /* the list could be read */
 	const struct klp_patch *p;
 	size_t n;
 };
@@ -38,29 +38,29 @@ struct patch_live {
 struct patch {
 	const struct patch_ops *ops;
 	const struct hc_policy *pol;
-	struct steps steps;		/* every change is journaled through these */
+	struct steps steps; /* every change is journaled through these */
 	/* why check() refused, for the report (the printed message may differ) */
 	char refusal[1200];
-	void *priv;			/* the driver's own state */
+	void *priv; /* the driver's own state */
 };
 
 /* a function a per-process patch redirects: @old_sym in @target to @new_sym in @library */
 struct patch_func {
-	char *target, *old_sym;		/* borrowed from the policy */
+	char *target, *old_sym; /* borrowed from the policy */
 	char *library, *new_sym;
-	int errors;			/* enum hc_err_mode of the function's return */
+	int errors; /* enum hc_err_mode of the function's return */
 };
 
 /* what describe() is asked for: each is a set of keys added to a JSON object */
 enum patch_view {
-	PATCH_VIEW_CHECK,	/* 'check --json': the pre-flight's findings */
-	PATCH_VIEW_REFUSAL,	/* a refusal's report: what refused */
-	PATCH_VIEW_JOURNAL,	/* the journal's run_start: what recover needs to know */
+	PATCH_VIEW_CHECK,   /* 'check --json': the pre-flight's findings */
+	PATCH_VIEW_REFUSAL, /* a refusal's report: what refused */
+	PATCH_VIEW_JOURNAL, /* the journal's run_start: what recover needs to know */
 };
 
 struct patch_ops {
 	enum hc_patch_type type;
-	const char *name;		/* patch.type in the policy and the journal */
+	const char *name; /* patch.type in the policy and the journal */
 	/* the journal items this driver leaves (status) */
 	enum journal_item_kind item_kind;
 	/*

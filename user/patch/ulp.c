@@ -23,14 +23,14 @@ struct ulp_driver {
 	struct steps *steps;
 	struct ulp_spec spec;
 	struct ulp_spec_func *funcs;
-	const char **names;		/* the old symbols, for the journal */
+	const char **names; /* the old symbols, for the journal */
 	struct ulp_image *img;
-	struct ulp_proc **procs;	/* in PID order: the order the stages patch them */
+	struct ulp_proc **procs; /* in PID order: the order the stages patch them */
 	size_t nr;
-	pid_t *pids;			/* for rollout__set_procs() */
+	pid_t *pids; /* for rollout__set_procs() */
 	uint64_t *start_times;
-	bool ok;			/* every process passed its pre-flight */
-	struct patch_func *pfuncs;	/* what the rollout watches */
+	bool ok;		   /* every process passed its pre-flight */
+	struct patch_func *pfuncs; /* what the rollout watches */
 };
 
 static int pid_cmp(const void *a, const void *b)
@@ -88,21 +88,22 @@ static int find_exe(const char *exe, pid_t **pids, size_t *n)
 	return 0;
 }
 
-static int find_procs(const struct hc_policy *pol, pid_t **pids, size_t *n, char *err,
-		      size_t len)
+static int find_procs(const struct hc_policy *pol, pid_t **pids, size_t *n, char *err, size_t len)
 {
 	int ret;
 
 	if (pol->processes.exe) {
 		ret = find_exe(pol->processes.exe, pids, n);
 		if (ret) {
-			snprintf(err, len, "cannot look for processes of '%s': %s", pol->processes.exe,
-				 strerror(-ret));
+			snprintf(err, len, "cannot look for processes of '%s': %s",
+				 pol->processes.exe, strerror(-ret));
 			return ret;
 		}
 		if (!*n) {
-			snprintf(err, len, "no process runs '%s' (processes.exe in '%s'); start the "
-				 "service first", pol->processes.exe, pol->source);
+			snprintf(err, len,
+				 "no process runs '%s' (processes.exe in '%s'); start the "
+				 "service first",
+				 pol->processes.exe, pol->source);
 			return -ESRCH;
 		}
 		return 0;
@@ -138,9 +139,11 @@ static int check_watch(const struct hc_policy *pol, char *err, size_t len)
 		for (j = 0; same && j < pol->patch.ulp.nr_functions; j++) {
 			if (strcmp(f->symbol, pol->patch.ulp.functions[j].old_sym))
 				continue;
-			snprintf(err, len, "watch[%zu] '%s' is patch.functions[%zu].old, which the "
+			snprintf(err, len,
+				 "watch[%zu] '%s' is patch.functions[%zu].old, which the "
 				 "patch redirects: its calls are judged as patch.functions already, in "
-				 "both arms; remove it from watch", i, f->text, j);
+				 "both arms; remove it from watch",
+				 i, f->text, j);
 			free(target);
 			return -EINVAL;
 		}
@@ -337,13 +340,14 @@ static void ulp_check_print(const struct patch *p, FILE *out)
 	size_t i;
 
 	for (i = 0; d->ok && i < d->nr; i++)
-		fprintf(out, "ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
+		fprintf(out,
+			"ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
 			d->procs[i]->pid, d->procs[i]->comm, d->procs[i]->nr_sites,
 			d->procs[i]->nr_sites == 1 ? "" : "s");
 }
 
 /* a process is frozen for a few ms at most; its journal records wait no longer than this */
-#define ULP_STEPS_TIMEOUT_MS	30000
+#define ULP_STEPS_TIMEOUT_MS 30000
 
 static int ulp_begin(struct patch *p, struct journal *j, char *err, size_t len)
 {
@@ -429,7 +433,8 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
 		if (out)
 			fprintf(out, "%-8d %-16s %-13s %10s %8u  %s\n", p->pid, up->comm, state,
 				up->freeze_ns ? duration__format(up->freeze_ns, fz, sizeof(fz)) :
-				"-", up->attempts, p->note);
+						"-",
+				up->attempts, p->note);
 	}
 	json_object_object_add(rj, "processes", arr);
 	if (!newcomers(ud, &late, &nlate)) {
@@ -463,8 +468,10 @@ static int ulp_status(const struct journal_item *it, const struct patch_live *li
 	ret = ulp_proc__probe(&p, &patched, &orig);
 	free(p.sites);
 	if (ret == -ESRCH) {
-		fprintf(out, "  pid %d: gone (exited, or the PID is another process now); nothing "
-			"of the patch is left\n", it->pid);
+		fprintf(out,
+			"  pid %d: gone (exited, or the PID is another process now); nothing "
+			"of the patch is left\n",
+			it->pid);
 		return 0;
 	}
 	if (ret) {
@@ -473,13 +480,16 @@ static int ulp_status(const struct journal_item *it, const struct patch_live *li
 	}
 	fprintf(out, "  pid %d: %s, %u of %zu site%s patched%s\n", it->pid,
 		it->committed ? "committed" : "uncommitted", patched, p.nr_sites,
-		p.nr_sites == 1 ? "" : "s", patched + orig < p.nr_sites ?
-		", others hold bytes that are neither ours nor the original" : "");
+		p.nr_sites == 1 ? "" : "s",
+		patched + orig < p.nr_sites ?
+			", others hold bytes that are neither ours nor the original" :
+			"");
 	if ((it->active == JOURNAL_YES && patched != p.nr_sites) ||
 	    (it->active == JOURNAL_NO && patched) || patched + orig < p.nr_sites) {
 		fprintf(out, "  MISMATCH: the journal has pid %d %s\n", it->pid,
-			it->active == JOURNAL_YES ? "patched" : it->active == JOURNAL_NO ?
-			"unpatched" : "maybe patched");
+			it->active == JOURNAL_YES ? "patched" :
+			it->active == JOURNAL_NO  ? "unpatched" :
+						    "maybe patched");
 		return it->active == JOURNAL_MAYBE ? 0 : -EIO;
 	}
 	return 0;

@@ -19,4 +19,5 @@ static int hc_cmdline_proc_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-HC_CMDLINE_LIVEPATCH(false, "hotcanary VM scenario errors: cmdline_proc_show fails 20% of calls with -EIO");
+HC_CMDLINE_LIVEPATCH(
+	false, "hotcanary VM scenario errors: cmdline_proc_show fails 20% of calls with -EIO");

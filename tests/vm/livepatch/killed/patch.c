@@ -13,4 +13,5 @@ static int hc_cmdline_proc_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-HC_CMDLINE_LIVEPATCH(false, "hotcanary VM scenario killed: harmless patch whose controller is killed");
+HC_CMDLINE_LIVEPATCH(false,
+		     "hotcanary VM scenario killed: harmless patch whose controller is killed");

@@ -16,4 +16,5 @@ static int hc_cmdline_proc_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-HC_CMDLINE_LIVEPATCH(false, "hotcanary VM scenario rare: a function called 3 times a second, 5 ms slower");
+HC_CMDLINE_LIVEPATCH(false,
+		     "hotcanary VM scenario rare: a function called 3 times a second, 5 ms slower");

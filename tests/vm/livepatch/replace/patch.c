@@ -10,10 +10,12 @@
 
 static int hc_cmdline_proc_show(struct seq_file *m, void *v)
 {
-	WARN_ONCE(1, "hc_replace livepatch: warning provoked by the hotcanary VM scenario replace\n");
+	WARN_ONCE(1,
+		  "hc_replace livepatch: warning provoked by the hotcanary VM scenario replace\n");
 	seq_puts(m, "hotcanary livepatch replace\n");
 	return 0;
 }
 
 /* cumulative: replaces prev.c atomically, as prev.c will replace it on rollback */
-HC_CMDLINE_LIVEPATCH(true, "hotcanary VM scenario replace: a cumulative patch rolled back to the previous one");
+HC_CMDLINE_LIVEPATCH(
+	true, "hotcanary VM scenario replace: a cumulative patch rolled back to the previous one");

@@ -29,25 +29,29 @@ static struct klp_func vmlinux_funcs[] = {
 	{
 		.old_name = "cmdline_proc_show",
 		.new_func = hc_cmdline_proc_show,
-	}, { }
+	},
+	{}
 };
 
 static struct klp_func helper_funcs[] = {
 	{
 		.old_name = "hc_stuck_helper_wait",
 		.new_func = hc_stuck_helper_wait,
-	}, { }
+	},
+	{}
 };
 
 static struct klp_object objs[] = {
 	{
 		/* name NULL: the function is in vmlinux */
 		.funcs = vmlinux_funcs,
-	}, {
+	},
+	{
 		/* the helper module, as tests/vm/run-scenario names it: hc_<scenario>_helper */
 		.name = "hc_stuck_helper",
 		.funcs = helper_funcs,
-	}, { }
+	},
+	{}
 };
 
 static struct klp_patch patch = {
