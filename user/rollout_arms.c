@@ -71,7 +71,7 @@ static int order_shuffle(size_t *o, size_t n)
 
 	for (i = n; i > 1; i--) {
 		if (getrandom(&x, sizeof(x), 0) != sizeof(x))
-			return -errno ?: -EIO;
+			return errno ? -errno : -EIO;
 		j = (size_t)(x % i);
 		t = o[i - 1];
 		o[i - 1] = o[j];

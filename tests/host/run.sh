@@ -1335,7 +1335,7 @@ t_held()
 # from a recording of the demo's real calls, the same figures come from its windows
 t_power()
 {
-	local why= out pass demo sout=
+	local why="" out pass demo sout=""
 
 	RUN_BASE=30 RUN_STAGE=20 run_policy run-power '[/bin/true]'
 	out=$("$HC" check "$tmp/run-power.yaml" --calls-per-second 400 2>&1)
