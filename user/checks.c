@@ -11,6 +11,7 @@
 #include "checks.h"
 #include "patch/patch.h"
 #include "sha256.h"
+#include "symfile.h"
 #include "taint.h"
 
 #define TAINT_DIE_BIT 7
@@ -86,180 +87,6 @@ static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len, co
 	n = vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n;
-}
-
-/* ---- symbol tables: one pass over a file answers every query ---------------------------- */
-
-struct symq {
-	const char *name;
-	const char *obj; /* NULL: any object; "vmlinux": the kernel proper; else a module */
-	int count;
-	bool flag_i, flag_d, klp; /* enabled_functions: IPMODIFY, direct, klp handler */
-};
-
-static int symq_cmp(const void *a, const void *b)
-{
-	return strcmp((*(struct symq *const *)a)->name, (*(struct symq *const *)b)->name);
-}
-
-/* the queries named @name among the sorted @idx (pointers into the queries) */
-static void symq_match(struct symq **idx, size_t n, const char *name, const char *mod,
-		       void (*fn)(struct symq *q, void *arg), void *arg)
-{
-	size_t lo = 0, hi = n, mid, i;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (strcmp(idx[mid]->name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < n && !strcmp(idx[i]->name, name); i++) {
-		struct symq *q = idx[i];
-
-		if (q->obj && (strcmp(q->obj, "vmlinux") ? !mod || strcmp(q->obj, mod) : !!mod))
-			continue;
-		fn(q, arg);
-	}
-}
-
-static void count_one(struct symq *q, void *arg)
-{
-	q->count++;
-}
-
-enum symfile {
-	SYM_KALLSYMS,  /* "addr t name\t[mod]": text symbols only */
-	SYM_FILTER,    /* available_filter_functions: "name [mod]" */
-	SYM_BLACKLIST, /* kprobes/blacklist: "start-end\tname [mod]" */
-};
-
-/* count in @path the lines for each query; -errno if the file cannot be read */
-static int symfile_count(const char *path, enum symfile kind, struct symq *q, size_t n)
-{
-	char *line = NULL, name[512], type, *mod, *end;
-	struct symq **idx;
-	size_t cap = 0, i;
-	FILE *f;
-
-	for (i = 0; i < n; i++)
-		q[i].count = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	idx = malloc((n ? n : 1) * sizeof(*idx));
-	if (!idx) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		idx[i] = &q[i];
-	qsort(idx, n, sizeof(*idx), symq_cmp);
-	while (getline(&line, &cap, f) > 0) {
-		switch (kind) {
-		case SYM_KALLSYMS:
-			if (sscanf(line, "%*s %c %511s", &type, name) != 2 ||
-			    (type != 't' && type != 'T'))
-				continue;
-			break;
-		case SYM_FILTER:
-			if (sscanf(line, "%511s", name) != 1)
-				continue;
-			break;
-		case SYM_BLACKLIST:
-			if (sscanf(line, "%*s %511s", name) != 1)
-				continue;
-			break;
-		}
-		mod = strchr(line, '[');
-		if (mod) {
-			mod++;
-			end = strchr(mod, ']');
-			if (end)
-				*end = '\0';
-		}
-		symq_match(idx, n, name, mod, count_one, NULL);
-	}
-	free(line);
-	free(idx);
-	fclose(f);
-	return 0;
-}
-
-struct ef_line {
-	bool i, d, klp;
-};
-
-static void ef_one(struct symq *q, void *arg)
-{
-	const struct ef_line *l = arg;
-
-	q->count++;
-	q->flag_i |= l->i;
-	q->flag_d |= l->d;
-	q->klp |= l->klp;
-}
-
-/*
- * tracefs enabled_functions (kernel/trace/ftrace.c t_show()):
- *   "name [mod] (refs) R I D O M \ttramp: ... (handler+0x0/0x..)", continuation lines start
- * with a tab ("\tdirect-->..."). A flag column is blank when the flag is off.
- */
-static int enabled_functions(const char *path, struct symq *q, size_t n)
-{
-	char *line = NULL, name[512], mod[128], *p, *tab;
-	struct symq **idx;
-	struct ef_line l;
-	size_t cap = 0, i;
-	FILE *f;
-
-	for (i = 0; i < n; i++) {
-		q[i].count = 0;
-		q[i].flag_i = q[i].flag_d = q[i].klp = false;
-	}
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	idx = malloc((n ? n : 1) * sizeof(*idx));
-	if (!idx) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		idx[i] = &q[i];
-	qsort(idx, n, sizeof(*idx), symq_cmp);
-	while (getline(&line, &cap, f) > 0) {
-		if (line[0] == ' ' || line[0] == '\t' || sscanf(line, "%511s", name) != 1)
-			continue;
-		mod[0] = '\0';
-		p = line + strlen(name);
-		if (sscanf(p, " [%127[^]]]", mod) == 1)
-			p = strchr(p, ']') + 1;
-		p = strchr(p, ')'); /* after "(refs)" */
-		if (!p)
-			continue;
-		p++;
-		memset(&l, 0, sizeof(l));
-		l.klp = strstr(p, "klp_ftrace_handler") != NULL;
-		tab = strchr(p, '\t');
-		if (tab)
-			*tab = '\0';
-		/* the flags are one-letter words; " ->func" or the tab ends them */
-		for (; *p && *p != '\n'; p++) {
-			if (*p == ' ')
-				continue;
-			if (p[1] != ' ' && p[1] != '\0' && p[1] != '\n')
-				break;
-			l.i |= *p == 'I';
-			l.d |= *p == 'D';
-		}
-		symq_match(idx, n, name, mod[0] ? mod : NULL, ef_one, &l);
-	}
-	free(line);
-	free(idx);
-	fclose(f);
-	return 0;
 }
 
 /* ---- the functions the checks are about ------------------------------------------------- */
@@ -417,7 +244,7 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 		q[i].obj = m->funcs[i].obj;
 	}
 	klp_sys__path(sys, path, sizeof(path), "/proc/kallsyms");
-	ret = symfile_count(path, SYM_KALLSYMS, q, m->nr_funcs);
+	ret = symfile__count(path, SYM_KALLSYMS, q, m->nr_funcs);
 	if (ret) {
 		add(r, CHECK_WARN, "cannot read %s (%s): patched functions not verified", path,
 		    strerror(-ret));
@@ -553,13 +380,13 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		goto out;
 	}
 	klp_sys__path(sys, kallsyms, sizeof(kallsyms), "/proc/kallsyms");
-	ret = symfile_count(kallsyms, SYM_KALLSYMS, q, nq);
+	ret = symfile__count(kallsyms, SYM_KALLSYMS, q, nq);
 	if (ret) {
 		set(r, CHECK_FAIL, "cannot read %s: %s", kallsyms, strerror(-ret));
 		goto out;
 	}
 	pathf(filter, sizeof(filter), "%s/available_filter_functions", sys->tracefs);
-	ret = symfile_count(filter, SYM_FILTER, qf, nq);
+	ret = symfile__count(filter, SYM_FILTER, qf, nq);
 	if (ret) {
 		set(r, CHECK_FAIL,
 		    "cannot read %s (%s): mount tracefs with 'mount -t tracefs "
@@ -748,7 +575,7 @@ static void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys,
 		q[i].obj = t[i].obj;
 	}
 	pathf(path, sizeof(path), "%s/enabled_functions", sys->tracefs);
-	ret = enabled_functions(path, q, nt);
+	ret = symfile__enabled(path, q, nt);
 	if (ret) {
 		set(r, CHECK_WARN, "cannot read %s (%s): ftrace users of the functions unknown",
 		    path, strerror(-ret));
@@ -839,7 +666,7 @@ static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
 		goto out;
 	}
 	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/debug/kprobes/blacklist");
-	if (!symfile_count(path, SYM_BLACKLIST, q, nw))
+	if (!symfile__count(path, SYM_BLACKLIST, q, nw))
 		for (i = 0; i < nw; i++)
 			nbl += q[i].count > 0;
 	if (rep->kernel.kprobes && !nbl) {
