@@ -8,7 +8,6 @@
 #include <string.h>
 #include "symfile.h"
 
-
 static int symq_cmp(const void *a, const void *b)
 {
 	return strcmp((*(struct symq *const *)a)->name, (*(struct symq *const *)b)->name);
@@ -54,7 +53,6 @@ static void count_one(struct symq *q, void *arg)
 {
 	q->count++;
 }
-
 
 int symfile__count(const char *path, enum symfile kind, struct symq *q, size_t n)
 {
