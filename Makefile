@@ -4,10 +4,11 @@
 #   make            build/hotcanary
 #   make static     build/static/hotcanary (and static fixtures), for the VM tests
 #   make check      every suite: lint, unit, host and ulp (real uprobes, ptrace), VM and
-#                   livepatch scenarios (real kernels under qemu); check-SUITE runs one
+#                   livepatch scenarios (real kernels under qemu), built as DEVELOPER=1;
+#                   check-SUITE runs one. The test command: README's, and what .ci/run runs
 #   make lint       clang-format, shellcheck and cppcheck over the tree (tools/lint/)
 #   make format     rewrite every C file as .clang-format says
-#   DEVELOPER=1     warnings are errors (CI builds and tests this way)
+#   DEVELOPER=1     warnings are errors (make check always builds this way)
 #   make fuzz       every libFuzzer target for FUZZ_S seconds (default 60), ASan and UBSan
 #   make bench      per-call overhead against an empty probe pair and bpftrace
 #   make bench-judge  the judge's false rollbacks and detection rates, simulated (~2 min)
@@ -72,7 +73,7 @@ FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/test
 	$(OUTPUT)/demo $(OUTPUT)/tests/bench_target $(ULP_FIXTURES)
 STATIC_BINS := $(OUTPUT)/static/hotcanary
 
-.PHONY: all ulp static man install deb check-deb check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-judge bench-vm deps demo docs \
+.PHONY: FORCE all ulp static man install deb check-deb check check-unit check-unit-asan fuzz check-fuzz check-host check-ulp check-vm check-scenarios vm-modules bench bench-judge bench-vm deps demo docs \
 	lint check-lint format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -99,7 +100,14 @@ $(OUTPUT)/skel/%.skel.h: $(OUTPUT)/tests/%.bpf.o | $(OUTPUT)/skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/obj/%.o: user/%.c $(SKELS) | $(OUTPUT)/obj/patch $(OUTPUT)/obj/cmd
+# The objects follow their flags: a build with other ones (DEVELOPER, CFLAGS) rebuilds them.
+# The file changes only when the flags do (as git's GIT-CFLAGS).
+$(OUTPUT)/cflags: FORCE | $(OUTPUT)
+	$(Q)echo '$(HC_CFLAGS)' | cmp -s - $@ || echo '$(HC_CFLAGS)' > $@
+
+FORCE:
+
+$(OUTPUT)/obj/%.o: user/%.c $(SKELS) $(OUTPUT)/cflags | $(OUTPUT)/obj/patch $(OUTPUT)/obj/cmd
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(HC_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -200,6 +208,8 @@ $(OUTPUT)/demo-%.so: tools/demo/%.c | $(OUTPUT)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared $< -o $@
 
 # every suite runs, even after one failed; one summary line each, then the total
+# what a new user runs is what CI runs: every suite, every warning an error
+check: export DEVELOPER = 1
 check:
 	$(Q)OUTPUT=$(OUTPUT) MAKE="$(MAKE)" bash tests/check.sh
 
