@@ -396,45 +396,11 @@ static bool differ(const char *x, const char *y)
 	return strcmp(x ? x : "", y ? y : "") != 0;
 }
 
-/* @spec without a trailing "@PID" into @buf */
-static const char *sans_pid(const char *spec, char *buf, size_t len)
-{
-	const char *at = strrchr(spec, '@');
-	size_t n = strlen(spec);
-
-	if (at && at[1] && strspn(at + 1, "0123456789") == strlen(at + 1))
-		n = (size_t)(at - spec);
-	snprintf(buf, len, "%.*s", (int)n, spec);
-	return buf;
-}
-
 /* the same function: kind, binary and symbol, wherever it ran */
 static bool same_func(const struct rec_func *x, const struct rec_func *y)
 {
 	return !differ(x->kind, y->kind) && !differ(x->symbol, y->symbol) &&
 	       !differ(x->path, y->path);
-}
-
-/* the one function of @r that @name names: its FUNC, without @PID, or its bare symbol */
-static int find_named(const struct recording *r, const char *name, size_t *idx)
-{
-	char buf[1024];
-	size_t i, n = 0;
-
-	for (i = 0; i < r->nr_funcs; i++) {
-		if (!strcmp(r->funcs[i].spec, name)) {
-			*idx = i;
-			return 0;
-		}
-	}
-	for (i = 0; i < r->nr_funcs; i++) {
-		if (strcmp(sans_pid(r->funcs[i].spec, buf, sizeof(buf)), name) &&
-		    differ(r->funcs[i].symbol, name))
-			continue;
-		*idx = i;
-		n++;
-	}
-	return n == 1 ? 0 : n ? -ENOTUNIQ : -ENOENT;
 }
 
 static int match_error(int ret, const char *name, const char *side, char *err, size_t errlen)
@@ -459,12 +425,12 @@ int comparison__pair(const struct recording *a, const struct recording *b,
 	if (!used_a || !used_b || !p)
 		goto out;
 	for (k = 0; k < nr_matches; k++) {
-		ret = find_named(a, matches[k].a, &i);
+		ret = recording__find_named(a, matches[k].a, &i);
 		if (ret) {
 			ret = match_error(ret, matches[k].a, "A", err, errlen);
 			goto out;
 		}
-		ret = find_named(b, matches[k].b, &j);
+		ret = recording__find_named(b, matches[k].b, &j);
 		if (ret) {
 			ret = match_error(ret, matches[k].b, "B", err, errlen);
 			goto out;

@@ -163,6 +163,39 @@ int recording__find(const struct recording *r, const char *spec)
 	return -1;
 }
 
+/* @spec without a trailing "@PID" into @buf */
+static const char *sans_pid(const char *spec, char *buf, size_t len)
+{
+	const char *at = strrchr(spec, '@');
+	size_t n = strlen(spec);
+
+	if (at && at[1] && strspn(at + 1, "0123456789") == strlen(at + 1))
+		n = (size_t)(at - spec);
+	snprintf(buf, len, "%.*s", (int)n, spec);
+	return buf;
+}
+
+int recording__find_named(const struct recording *r, const char *name, size_t *idx)
+{
+	char buf[1024];
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nr_funcs; i++) {
+		if (!strcmp(r->funcs[i].spec, name)) {
+			*idx = i;
+			return 0;
+		}
+	}
+	for (i = 0; i < r->nr_funcs; i++) {
+		if (strcmp(sans_pid(r->funcs[i].spec, buf, sizeof(buf)), name) &&
+		    strcmp(r->funcs[i].symbol ? r->funcs[i].symbol : "", name))
+			continue;
+		*idx = i;
+		n++;
+	}
+	return n == 1 ? 0 : n ? -ENOTUNIQ : -ENOENT;
+}
+
 /* ---- to JSON ------------------------------------------------------------------------------ */
 
 static int add_u64(struct json_object *o, const char *k, uint64_t v)

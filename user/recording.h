@@ -106,5 +106,11 @@ void recording__total(const struct recording *r, size_t i, struct rec_window *ou
 uint64_t recording__duration_ns(const struct recording *r);
 /* index of the function whose spec is @spec, or -1 */
 int recording__find(const struct recording *r, const char *spec);
+/*
+ * The one function of @r that @name names: its FUNC, its FUNC without "@PID" (the same
+ * function recorded in one process), or its bare symbol. 0 with @idx, -ENOENT, or
+ * -ENOTUNIQ when @name names more than one (compare's --match, check's --sample).
+ */
+int recording__find_named(const struct recording *r, const char *name, size_t *idx);
 
 #endif

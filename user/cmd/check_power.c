@@ -34,7 +34,6 @@
 
 struct judged {
 	char spec[512];
-	const char *symbol, *path; /* to find it in a recording */
 };
 
 /*
@@ -53,40 +52,16 @@ static size_t judged_list(const struct patch *patch, struct judged **out)
 	v = calloc(nf + p->nr_watch + 1, sizeof(*v));
 	if (!v)
 		return 0;
-	for (i = 0; i < nf; i++, n++) {
+	for (i = 0; i < nf; i++, n++)
 		snprintf(v[n].spec, sizeof(v[n].spec), "user:%s:%s", pf[i].target, pf[i].old_sym);
-		v[n].symbol = pf[i].old_sym;
-		v[n].path = pf[i].target;
-	}
-	for (i = 0; i < p->nr_watch; i++, n++) {
+	for (i = 0; i < p->nr_watch; i++, n++)
 		snprintf(v[n].spec, sizeof(v[n].spec), "%s", p->watch[i].func.text);
-		v[n].symbol = p->watch[i].func.symbol;
-		v[n].path = p->watch[i].func.path;
-	}
 	*out = v;
 	return n;
 }
 
-/* the recording's function: by spec, else by symbol and binary (as compare pairs them) */
-static int rec_match(const struct recording *rec, const struct judged *f)
-{
-	int i = recording__find(rec, f->spec);
-	size_t k;
-
-	if (i >= 0)
-		return i;
-	for (k = 0; k < rec->nr_funcs; k++) {
-		const struct rec_func *rf = &rec->funcs[k];
-
-		if (strcmp(rf->symbol, f->symbol))
-			continue;
-		if (!f->path ? !rf->path : rf->path && !strcmp(rf->path, f->path))
-			return (int)k;
-	}
-	return -1;
-}
-
-static int sample_from_rec(const struct recording *rec, int fi, struct hc_snapshot **out, size_t *n)
+static int sample_from_rec(const struct recording *rec, size_t fi, struct hc_snapshot **out,
+			   size_t *n)
 {
 	struct hc_snapshot *s = calloc(rec->nr_windows, sizeof(*s));
 	size_t w;
@@ -254,13 +229,14 @@ int check__power(const struct patch *patch, const struct check_power_opts *o, in
 		free(sample);
 		sample = NULL;
 		if (o->sample) {
-			int fi = rec_match(&rec, &f[i]);
+			size_t fi;
 
-			if (fi < 0) {
-				p_err("'%s' has no windows of '%s': record it, e.g. 'hotcanary record "
-				      "-o FILE %s'",
-				      o->sample, f[i].spec, f[i].spec);
-				ret = -ENOENT;
+			ret = recording__find_named(&rec, f[i].spec, &fi);
+			if (ret) {
+				p_err("'%s' %s '%s': record it, e.g. 'hotcanary record -o FILE %s'",
+				      o->sample,
+				      ret == -ENOENT ? "has no windows of" : "has more than one",
+				      f[i].spec, f[i].spec);
 				goto out;
 			}
 			ret = sample_from_rec(&rec, fi, &sample, &ns);
