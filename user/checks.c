@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checks.h"
+#include "checks_int.h"
 #include "patch/patch.h"
 #include "sha256.h"
 #include "symfile.h"
@@ -32,6 +33,7 @@ static const struct {
 	{ "taint", "taint baseline" },
 	{ "forced", "no livepatch was forced on this boot" },
 	{ "killswitch", "the boot kill switch is off" },
+	{ "restore", "a rollback can restore what the load replaces" },
 };
 
 const char *check_status__name(enum check_status s)
@@ -47,8 +49,7 @@ const char *check_status__name(enum check_status s)
 	return "?";
 }
 
-static void __attribute__((format(printf, 3, 4)))
-set(struct check_result *r, enum check_status st, const char *fmt, ...)
+void checks__set(struct check_result *r, enum check_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -59,8 +60,7 @@ set(struct check_result *r, enum check_status st, const char *fmt, ...)
 }
 
 /* append to a reason; a status only ever gets worse */
-static void __attribute__((format(printf, 3, 4)))
-add(struct check_result *r, enum check_status st, const char *fmt, ...)
+void checks__add(struct check_result *r, enum check_status st, const char *fmt, ...)
 {
 	size_t n = strlen(r->reason);
 	va_list ap;
@@ -127,7 +127,7 @@ static int targets(const struct hc_policy *p, const struct checks_report *rep, s
 }
 
 /* a livepatch module that hotcanary loads itself: the module's own checks apply */
-static bool is_klp(const struct hc_policy *p)
+bool checks__is_klp(const struct hc_policy *p)
 {
 	const struct patch_ops *ops = patch__ops(p->patch.type);
 
@@ -144,30 +144,60 @@ static void check_livepatch(const struct hc_policy *p, const struct klp_sys *sys
 
 	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/livepatch");
 	/* an external patcher may bring its own mechanism (kcarectl does): its business */
-	if (!k->livepatch && !is_klp(p)) {
-		set(r, CHECK_WARN,
-		    "%s does not exist on kernel %s; the exec patcher must not "
-		    "need kernel livepatch",
-		    path, k->release);
+	if (!k->livepatch && !checks__is_klp(p)) {
+		checks__set(r, CHECK_WARN,
+			    "%s does not exist on kernel %s; the exec patcher must not "
+			    "need kernel livepatch",
+			    path, k->release);
 		return;
 	}
 	if (!k->livepatch) {
-		set(r, CHECK_FAIL,
-		    "%s does not exist: kernel %s has no livepatch support; it "
-		    "needs CONFIG_LIVEPATCH=y (and sysfs mounted)",
-		    path, k->release);
+		checks__set(r, CHECK_FAIL,
+			    "%s does not exist: kernel %s has no livepatch support; it "
+			    "needs CONFIG_LIVEPATCH=y (and sysfs mounted)",
+			    path, k->release);
 		return;
 	}
 	if (k->ftrace_enabled == 0) {
-		set(r, CHECK_FAIL,
-		    "/proc/sys/kernel/ftrace_enabled is 0: a livepatch cannot load; "
-		    "run 'sysctl kernel.ftrace_enabled=1'");
+		checks__set(r, CHECK_FAIL,
+			    "/proc/sys/kernel/ftrace_enabled is 0: a livepatch cannot load; "
+			    "run 'sysctl kernel.ftrace_enabled=1'");
 		return;
 	}
-	set(r, CHECK_PASS, "%s present on kernel %s", path, k->release);
+	checks__set(r, CHECK_PASS, "%s present on kernel %s", path, k->release);
 }
 
 /* ---- 2 ---------------------------------------------------------------------------------- */
+
+/* every name in patch.params is a parameter the module takes */
+static void check_params(const struct hc_policy *p, const struct klp_mod *m, struct check_result *r)
+{
+	const char *s = p->patch.klp.params;
+	char names[256] = "none";
+	size_t n, i;
+
+	for (i = 0; i < m->nr_params && strlen(names) + KLP_NAME_MAX + 3 < sizeof(names); i++)
+		sprintf(i ? names + strlen(names) : names, "%s%s", i ? ", " : "", m->params[i]);
+	while (s && *s) {
+		n = strcspn(s, "=");
+		for (i = 0; i < m->nr_params; i++)
+			if (strlen(m->params[i]) == n && !strncmp(m->params[i], s, n))
+				break;
+		if (i == m->nr_params)
+			checks__add(r, CHECK_FAIL,
+				    "patch.params: '%.*s' is not a parameter of '%s' (it takes: %s); "
+				    "correct or remove it",
+				    (int)n, s, m->name, names);
+		/* the policy parser quoted values with blanks: skip "NAME=VALUE " */
+		s += n;
+		if (*s == '=')
+			s++;
+		if (*s == '"')
+			s = strchr(s + 1, '"') ? strchr(s + 1, '"') + 1 : s + strlen(s);
+		s += strcspn(s, " ");
+		s += strspn(s, " ");
+	}
+}
 
 static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 			 struct checks_report *rep, struct check_result *r)
@@ -178,65 +208,65 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 	size_t i;
 	int ret;
 
-	if (!is_klp(p)) {
-		set(r, CHECK_PASS, "not applicable: patch.type %s loads no module itself",
-		    policy__patch_type_name(p->patch.type));
+	if (!checks__is_klp(p)) {
+		checks__set(r, CHECK_PASS, "not applicable: patch.type %s loads no module itself",
+			    policy__patch_type_name(p->patch.type));
 		return;
 	}
 	if (!rep->have_mod) {
-		set(r, CHECK_FAIL, "%s", rep->mod_err);
+		checks__set(r, CHECK_FAIL, "%s", rep->mod_err);
 		return;
 	}
 	if (!m->has_modinfo) {
-		set(r, CHECK_FAIL, "%s has no .modinfo section: not a kernel module", m->path);
+		checks__set(r, CHECK_FAIL, "%s has no .modinfo section: not a kernel module",
+			    m->path);
 		return;
 	}
 	if (!m->livepatch) {
-		set(r, CHECK_FAIL,
-		    "%s: modinfo has no livepatch=Y, so '%s' is not a livepatch; "
-		    "build it with MODULE_INFO(livepatch, \"Y\") (kpatch-build and klp-build do)",
-		    m->path, m->name);
+		checks__set(r, CHECK_FAIL,
+			    "%s: modinfo has no livepatch=Y, so '%s' is not a livepatch; "
+			    "build it with MODULE_INFO(livepatch, \"Y\") (kpatch-build and klp-build do)",
+			    m->path, m->name);
 		return;
 	}
 	ret = klp__vermagic_match(&rep->kernel, m->vermagic, why, sizeof(why));
 	if (ret < 0) {
-		set(r, CHECK_FAIL, "%s: %s; rebuild it against the headers of %s", m->path, why,
-		    rep->kernel.release);
+		checks__set(r, CHECK_FAIL, "%s: %s; rebuild it against the headers of %s", m->path,
+			    why, rep->kernel.release);
 		return;
 	}
-	set(r, CHECK_PASS, "%s: livepatch=Y, %s", m->path, why);
+	checks__set(r, CHECK_PASS, "%s: livepatch=Y, %s", m->path, why);
+	check_params(p, m, r);
 	if (klp__loaded(sys, m->name)) {
-		add(r, CHECK_FAIL,
-		    "a module named '%s' is already loaded (/sys/module/%s): unload "
-		    "it, or run 'hotcanary recover' if an earlier run left it",
-		    m->name, m->name);
+		checks__add(r, CHECK_FAIL,
+			    "a module named '%s' is already loaded (/sys/module/%s): unload "
+			    "it, or run 'hotcanary recover' if an earlier run left it",
+			    m->name, m->name);
 		return;
 	}
 	if (!m->nr_objs) {
-		add(r, CHECK_WARN,
-		    "the patched objects cannot be read from the file (no static "
-		    "struct klp_patch, no .klp.rela sections): they are checked only at load");
+		checks__add(r, CHECK_WARN,
+			    "the patched objects cannot be read from the file (no static "
+			    "struct klp_patch, no .klp.rela sections): they are checked only at load");
 		return;
 	}
 	for (i = 0; i < m->nr_objs; i++) {
 		if (!strcmp(m->objs[i], "vmlinux") || klp__loaded(sys, m->objs[i]))
 			continue;
-		klp_sys__path(sys, path, sizeof(path), "/sys/module/%s", m->objs[i]);
-		add(r, CHECK_FAIL,
-		    "target module '%s' is not loaded (%s missing): load it first, "
-		    "or the patch applies only when it loads",
-		    m->objs[i], path);
+		/* the kernel patches a module when it loads (klp_module_coming()) */
+		checks__add(r, CHECK_PASS,
+			    "target module '%s' is not loaded: patched when it loads", m->objs[i]);
 	}
 	if (!m->funcs_known) {
-		add(r, CHECK_WARN,
-		    "objects %zu, but the patched functions are built at module "
-		    "init (kpatch-build/klp-build style): they are checked only at load",
-		    m->nr_objs);
+		checks__add(r, CHECK_WARN,
+			    "objects %zu, but the patched functions are built at module "
+			    "init (kpatch-build/klp-build style): they are checked only at load",
+			    m->nr_objs);
 		return;
 	}
 	q = calloc(m->nr_funcs + 1, sizeof(*q));
 	if (!q) {
-		add(r, CHECK_FAIL, "out of memory");
+		checks__add(r, CHECK_FAIL, "out of memory");
 		return;
 	}
 	for (i = 0; i < m->nr_funcs; i++) {
@@ -246,8 +276,8 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 	klp_sys__path(sys, path, sizeof(path), "/proc/kallsyms");
 	ret = symfile__count(path, SYM_KALLSYMS, q, m->nr_funcs);
 	if (ret) {
-		add(r, CHECK_WARN, "cannot read %s (%s): patched functions not verified", path,
-		    strerror(-ret));
+		checks__add(r, CHECK_WARN, "cannot read %s (%s): patched functions not verified",
+			    path, strerror(-ret));
 		free(q);
 		return;
 	}
@@ -257,22 +287,23 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 		if (strcmp(f->obj, "vmlinux") && !klp__loaded(sys, f->obj))
 			continue;
 		if (!q[i].count)
-			add(r, CHECK_FAIL,
-			    "patched function %s:%s is not in %s: "
-			    "klp_enable_patch() would fail",
-			    f->obj, f->name, path);
+			checks__add(r, CHECK_FAIL,
+				    "patched function %s:%s is not in %s: "
+				    "klp_enable_patch() would fail",
+				    f->obj, f->name, path);
 		else if (!f->sympos && q[i].count > 1)
-			add(r, CHECK_FAIL,
-			    "patched function %s:%s is ambiguous (%d in %s) and the "
-			    "patch gives no old_sympos",
-			    f->obj, f->name, q[i].count, path);
+			checks__add(r, CHECK_FAIL,
+				    "patched function %s:%s is ambiguous (%d in %s) and the "
+				    "patch gives no old_sympos",
+				    f->obj, f->name, q[i].count, path);
 		else if (f->sympos > (unsigned long)q[i].count)
-			add(r, CHECK_FAIL, "patched function %s:%s,%lu: only %d in %s", f->obj,
-			    f->name, f->sympos, q[i].count, path);
+			checks__add(r, CHECK_FAIL, "patched function %s:%s,%lu: only %d in %s",
+				    f->obj, f->name, f->sympos, q[i].count, path);
 	}
 	if (r->status == CHECK_PASS)
-		add(r, CHECK_PASS, "patches %zu function%s in %zu object%s, all found", m->nr_funcs,
-		    m->nr_funcs == 1 ? "" : "s", m->nr_objs, m->nr_objs == 1 ? "" : "s");
+		checks__add(r, CHECK_PASS, "patches %zu function%s in %zu object%s, all found",
+			    m->nr_funcs, m->nr_funcs == 1 ? "" : "s", m->nr_objs,
+			    m->nr_objs == 1 ? "" : "s");
 	free(q);
 }
 
@@ -285,25 +316,26 @@ static void check_owner(const struct klp_sys *sys, const char *what, const char 
 	struct stat st;
 
 	if (stat(path, &st)) {
-		add(r, CHECK_FAIL, "cannot stat %s %s: %s", what, path, strerror(errno));
+		checks__add(r, CHECK_FAIL, "cannot stat %s %s: %s", what, path, strerror(errno));
 		return;
 	}
 	if (st.st_uid != sys->trusted_uid)
-		add(r, CHECK_FAIL, "%s %s is owned by uid %u, not %u: 'chown %u %s'", what, path,
-		    (unsigned int)st.st_uid, (unsigned int)sys->trusted_uid,
-		    (unsigned int)sys->trusted_uid, path);
+		checks__add(r, CHECK_FAIL, "%s %s is owned by uid %u, not %u: 'chown %u %s'", what,
+			    path, (unsigned int)st.st_uid, (unsigned int)sys->trusted_uid,
+			    (unsigned int)sys->trusted_uid, path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		add(r, CHECK_FAIL, "%s %s is group- or world-writable (mode %04o): 'chmod go-w %s'",
-		    what, path, (unsigned int)(st.st_mode & 07777), path);
+		checks__add(r, CHECK_FAIL,
+			    "%s %s is group- or world-writable (mode %04o): 'chmod go-w %s'", what,
+			    path, (unsigned int)(st.st_mode & 07777), path);
 	copy = strdup(path);
 	if (!copy)
 		return;
 	dir = dirname(copy);
 	if (!stat(dir, &st) && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		add(r, CHECK_FAIL,
-		    "the directory %s of %s %s is group- or world-writable without "
-		    "the sticky bit: anyone could replace the file; 'chmod go-w %s'",
-		    dir, what, path, dir);
+		checks__add(r, CHECK_FAIL,
+			    "the directory %s of %s %s is group- or world-writable without "
+			    "the sticky bit: anyone could replace the file; 'chmod go-w %s'",
+			    dir, what, path, dir);
 	free(copy);
 }
 
@@ -314,40 +346,43 @@ static void check_artifact(const struct hc_policy *p, const struct klp_sys *sys,
 	char want[65];
 	int ret;
 
-	set(r, CHECK_PASS, "%s", "");
-	if (is_klp(p)) {
+	checks__set(r, CHECK_PASS, "%s", "");
+	if (checks__is_klp(p)) {
 		ret = sha256__file(p->patch.klp.module, digest);
 		if (ret) {
-			add(r, CHECK_FAIL, "cannot hash %s: %s", p->patch.klp.module,
-			    strerror(-ret));
+			checks__add(r, CHECK_FAIL, "cannot hash %s: %s", p->patch.klp.module,
+				    strerror(-ret));
 		} else {
 			sha256__hex(digest, rep->sha256);
 			if (!p->patch.has_sha256) {
-				add(r, CHECK_PASS,
-				    "no sha256 pin in the policy (the module's "
-				    "is %s)",
-				    rep->sha256);
+				checks__add(r, CHECK_PASS,
+					    "no sha256 pin in the policy (the module's "
+					    "is %s)",
+					    rep->sha256);
 			} else if (memcmp(digest, p->patch.sha256, sizeof(digest))) {
-				add(r, CHECK_FAIL,
-				    "sha256 of %s is %s, the policy pins %s: the "
-				    "wrong file, or it changed",
-				    p->patch.klp.module, rep->sha256,
-				    sha256__hex(p->patch.sha256, want));
+				checks__add(r, CHECK_FAIL,
+					    "sha256 of %s is %s, the policy pins %s: the "
+					    "wrong file, or it changed",
+					    p->patch.klp.module, rep->sha256,
+					    sha256__hex(p->patch.sha256, want));
 			} else {
-				add(r, CHECK_PASS, "sha256 %s matches the pin", rep->sha256);
+				checks__add(r, CHECK_PASS, "sha256 %s matches the pin",
+					    rep->sha256);
 			}
 		}
 	}
 	if (p->source && p->source[0] != '<')
 		check_owner(sys, "policy", p->source, r);
-	if (is_klp(p)) {
+	if (checks__is_klp(p)) {
 		check_owner(sys, "module", p->patch.klp.module, r);
 		if (p->patch.klp.replaces)
 			check_owner(sys, "patch.replaces module", p->patch.klp.replaces, r);
+		for (size_t i = 0; i < p->patch.klp.nr_restore; i++)
+			check_owner(sys, "patch.restore module", p->patch.klp.restore[i], r);
 	}
 	if (r->status == CHECK_PASS)
-		add(r, CHECK_PASS, "policy%s owned by uid %u and not group/world-writable",
-		    is_klp(p) ? " and module" : "", (unsigned int)sys->trusted_uid);
+		checks__add(r, CHECK_PASS, "policy%s owned by uid %u and not group/world-writable",
+			    checks__is_klp(p) ? " and module" : "", (unsigned int)sys->trusted_uid);
 }
 
 /* ---- 4 ---------------------------------------------------------------------------------- */
@@ -360,11 +395,11 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 	struct symq *q, *qf;
 	int ret;
 
-	set(r, CHECK_PASS, "%s", "");
+	checks__set(r, CHECK_PASS, "%s", "");
 	q = calloc(p->nr_watch + 1, sizeof(*q));
 	qf = calloc(p->nr_watch + 1, sizeof(*qf));
 	if (!q || !qf) {
-		set(r, CHECK_FAIL, "out of memory");
+		checks__set(r, CHECK_FAIL, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < p->nr_watch; i++) {
@@ -374,47 +409,48 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		nq++;
 	}
 	if (!nq) {
-		set(r, CHECK_PASS,
-		    "no kernel function watched (user functions are checked by the "
-		    "monitor when it resolves them)");
+		checks__set(r, CHECK_PASS,
+			    "no kernel function watched (user functions are checked by the "
+			    "monitor when it resolves them)");
 		goto out;
 	}
 	klp_sys__path(sys, kallsyms, sizeof(kallsyms), "/proc/kallsyms");
 	ret = symfile__count(kallsyms, SYM_KALLSYMS, q, nq);
 	if (ret) {
-		set(r, CHECK_FAIL, "cannot read %s: %s", kallsyms, strerror(-ret));
+		checks__set(r, CHECK_FAIL, "cannot read %s: %s", kallsyms, strerror(-ret));
 		goto out;
 	}
 	pathf(filter, sizeof(filter), "%s/available_filter_functions", sys->tracefs);
 	ret = symfile__count(filter, SYM_FILTER, qf, nq);
 	if (ret) {
-		set(r, CHECK_FAIL,
-		    "cannot read %s (%s): mount tracefs with 'mount -t tracefs "
-		    "tracefs /sys/kernel/tracing'",
-		    filter, strerror(-ret));
+		checks__set(r, CHECK_FAIL,
+			    "cannot read %s (%s): mount tracefs with 'mount -t tracefs "
+			    "tracefs /sys/kernel/tracing'",
+			    filter, strerror(-ret));
 		goto out;
 	}
 	for (i = 0; i < nq; i++) {
 		if (!q[i].count) {
-			add(r, CHECK_FAIL, "watched kernel:%s is not a function in %s", q[i].name,
-			    kallsyms);
+			checks__add(r, CHECK_FAIL, "watched kernel:%s is not a function in %s",
+				    q[i].name, kallsyms);
 		} else if (q[i].count > 1) {
-			add(r, CHECK_FAIL,
-			    "watched kernel:%s is ambiguous: %d functions in %s "
-			    "have that name and the monitor probes by name; watch another function",
-			    q[i].name, q[i].count, kallsyms);
+			checks__add(r, CHECK_FAIL,
+				    "watched kernel:%s is ambiguous: %d functions in %s "
+				    "have that name and the monitor probes by name; watch another function",
+				    q[i].name, q[i].count, kallsyms);
 		} else if (!qf[i].count) {
-			add(r, CHECK_FAIL,
-			    "watched kernel:%s is not traceable (not in %s: "
-			    "notrace, inlined or init code); watch a caller",
-			    q[i].name, filter);
+			checks__add(r, CHECK_FAIL,
+				    "watched kernel:%s is not traceable (not in %s: "
+				    "notrace, inlined or init code); watch a caller",
+				    q[i].name, filter);
 		} else {
 			nk++;
 		}
 	}
 	if (r->status == CHECK_PASS)
-		set(r, CHECK_PASS, "%zu watched kernel function%s in %s, once each, and traceable",
-		    nk, nk == 1 ? "" : "s", kallsyms);
+		checks__set(r, CHECK_PASS,
+			    "%zu watched kernel function%s in %s, once each, and traceable", nk,
+			    nk == 1 ? "" : "s", kallsyms);
 out:
 	free(q);
 	free(qf);
@@ -431,23 +467,23 @@ static void check_transition(const struct klp_sys *sys, struct check_result *r)
 
 	ret = klp__in_transition(sys, name, sizeof(name));
 	if (ret < 0) {
-		set(r, ret == -ENOENT ? CHECK_PASS : CHECK_WARN,
-		    "cannot read /sys/kernel/livepatch: %s", strerror(-ret));
+		checks__set(r, ret == -ENOENT ? CHECK_PASS : CHECK_WARN,
+			    "cannot read /sys/kernel/livepatch: %s", strerror(-ret));
 		return;
 	}
 	if (!ret) {
-		set(r, CHECK_PASS, "no /sys/kernel/livepatch/*/transition reads 1");
+		checks__set(r, CHECK_PASS, "no /sys/kernel/livepatch/*/transition reads 1");
 		return;
 	}
 	target = klp__enabled(sys, name);
 	if (target >= 0)
 		klp__blockers(sys, target, &b, &nb);
-	set(r, CHECK_FAIL,
-	    "livepatch '%s' is in transition (/sys/kernel/livepatch/%s/transition "
-	    "is 1; %zu task%s not switched yet%s%s): wait for it, or reverse it by writing %d to "
-	    "its enabled; never force",
-	    name, name, nb, nb == 1 ? "" : "s", nb ? ", e.g. " : "", nb ? b[0].comm : "",
-	    target == 1 ? 0 : 1);
+	checks__set(r, CHECK_FAIL,
+		    "livepatch '%s' is in transition (/sys/kernel/livepatch/%s/transition "
+		    "is 1; %zu task%s not switched yet%s%s): wait for it, or reverse it by writing %d to "
+		    "its enabled; never force",
+		    name, name, nb, nb == 1 ? "" : "s", nb ? ", e.g. " : "", nb ? b[0].comm : "",
+		    target == 1 ? 0 : 1);
 	klp__blockers_free(b, nb);
 }
 
@@ -463,18 +499,19 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 	bool from_module;
 	int ret;
 
-	if (!is_klp(p)) {
-		set(r, CHECK_PASS, "not applicable: patch.type %s",
-		    policy__patch_type_name(p->patch.type));
+	if (!checks__is_klp(p)) {
+		checks__set(r, CHECK_PASS, "not applicable: patch.type %s",
+			    policy__patch_type_name(p->patch.type));
 		return;
 	}
 	ret = klp__list(sys, &pl, &np, err, sizeof(err));
 	if (ret == -ENOENT) {
-		set(r, CHECK_PASS, "no /sys/kernel/livepatch: nothing is enabled (see check 1)");
+		checks__set(r, CHECK_PASS,
+			    "no /sys/kernel/livepatch: nothing is enabled (see check 1)");
 		return;
 	}
 	if (ret) {
-		set(r, CHECK_WARN, "%s", err);
+		checks__set(r, CHECK_WARN, "%s", err);
 		return;
 	}
 	for (i = 0; i < np; i++) {
@@ -485,21 +522,23 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 			sprintf(names + strlen(names), "%s%s", names[0] ? ", " : "", pl[i].name);
 	}
 	if (rep->have_mod && rep->mod.replace == 1) {
+		/* whether a rollback can bring them back is check 13's */
 		if (others)
-			set(r, CHECK_WARN,
-			    "'%s' is a replace patch: enabling it disables the %zu "
-			    "enabled livepatch%s (%s)",
-			    rep->mod.name, others, others == 1 ? "" : "es", names);
+			checks__set(r, CHECK_PASS,
+				    "'%s' is a replace patch: enabling it disables the %zu "
+				    "enabled livepatch%s (%s); see check 13 for the rollback",
+				    rep->mod.name, others, others == 1 ? "" : "es", names);
 		else
-			set(r, CHECK_PASS, "'%s' is a replace patch; no livepatch is enabled",
-			    rep->mod.name);
+			checks__set(r, CHECK_PASS,
+				    "'%s' is a replace patch; no livepatch is enabled",
+				    rep->mod.name);
 		goto out;
 	}
 	if (targets(p, rep, &t, &nt, &from_module)) {
-		set(r, CHECK_FAIL, "out of memory");
+		checks__set(r, CHECK_FAIL, "out of memory");
 		goto out;
 	}
-	set(r, CHECK_PASS, "%s", "");
+	checks__set(r, CHECK_PASS, "%s", "");
 	for (i = 0; i < np; i++) {
 		if (!pl[i].enabled || pl[i].replace == 1)
 			continue;
@@ -512,31 +551,32 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 				if (strcmp(f->name, t[j].name) ||
 				    (t[j].obj && (strcmp(f->obj, t[j].obj) || a != b)))
 					continue;
-				add(r, CHECK_FAIL,
-				    "enabled non-replace livepatch '%s'%s already "
-				    "patches %s:%s (/sys/kernel/livepatch/%s/%s/%s,%lu): disable "
-				    "it first, or ship one cumulative replace patch",
-				    pl[i].name,
-				    pl[i].replace < 0 ? " (no replace attribute before 6.11: taken "
-							"as non-replace)" :
-							"",
-				    f->obj, f->name, pl[i].name, f->obj, f->name, a);
+				checks__add(r, CHECK_FAIL,
+					    "enabled non-replace livepatch '%s'%s already "
+					    "patches %s:%s (/sys/kernel/livepatch/%s/%s/%s,%lu): disable "
+					    "it first, or ship one cumulative replace patch",
+					    pl[i].name,
+					    pl[i].replace < 0 ?
+						    " (no replace attribute before 6.11: taken "
+						    "as non-replace)" :
+						    "",
+					    f->obj, f->name, pl[i].name, f->obj, f->name, a);
 			}
 		}
 	}
 	if (r->status == CHECK_PASS) {
 		if (from_module && !others)
-			set(r, CHECK_PASS, "no livepatch is enabled");
+			checks__set(r, CHECK_PASS, "no livepatch is enabled");
 		else if (from_module)
-			set(r, CHECK_PASS,
-			    "none of the %zu enabled livepatch%s (%s) patches the "
-			    "module's functions",
-			    others, others == 1 ? "" : "es", names);
+			checks__set(r, CHECK_PASS,
+				    "none of the %zu enabled livepatch%s (%s) patches the "
+				    "module's functions",
+				    others, others == 1 ? "" : "es", names);
 		else
-			set(r, CHECK_WARN,
-			    "the module's functions are unknown before loading; "
-			    "none of the %zu enabled livepatch%s patches the watched functions",
-			    others, others == 1 ? "" : "es");
+			checks__set(r, CHECK_WARN,
+				    "the module's functions are unknown before loading; "
+				    "none of the %zu enabled livepatch%s patches the watched functions",
+				    others, others == 1 ? "" : "es");
 	}
 out:
 	free(t);
@@ -558,16 +598,16 @@ static void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys,
 	int ret;
 
 	if (targets(p, rep, &t, &nt, &from_module)) {
-		set(r, CHECK_FAIL, "out of memory");
+		checks__set(r, CHECK_FAIL, "out of memory");
 		return;
 	}
 	if (!nt) {
-		set(r, CHECK_PASS, "no kernel function to look at");
+		checks__set(r, CHECK_PASS, "no kernel function to look at");
 		goto out;
 	}
 	q = calloc(nt, sizeof(*q));
 	if (!q) {
-		set(r, CHECK_FAIL, "out of memory");
+		checks__set(r, CHECK_FAIL, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < nt; i++) {
@@ -577,13 +617,14 @@ static void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys,
 	pathf(path, sizeof(path), "%s/enabled_functions", sys->tracefs);
 	ret = symfile__enabled(path, q, nt);
 	if (ret) {
-		set(r, CHECK_WARN, "cannot read %s (%s): ftrace users of the functions unknown",
-		    path, strerror(-ret));
+		checks__set(r, CHECK_WARN,
+			    "cannot read %s (%s): ftrace users of the functions unknown", path,
+			    strerror(-ret));
 		goto out;
 	}
 	if (klp__list(sys, &pl, &np, err, sizeof(err)))
 		np = 0;
-	set(r, CHECK_PASS, "%s", "");
+	checks__set(r, CHECK_PASS, "%s", "");
 	for (i = 0; i < nt; i++) {
 		const char *obj = t[i].obj ? t[i].obj : "vmlinux";
 
@@ -592,30 +633,30 @@ static void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys,
 			ours = pl[j].enabled &&
 			       klp_patch__patches(&pl[j], obj, t[i].name, t[i].sympos);
 		if (q[i].flag_i && !ours)
-			add(r, CHECK_FAIL,
-			    "%s has a foreign IP-modifying ftrace user ('I' in %s; "
-			    "a kprobe with a post_handler, fail_function or another patching "
-			    "tool): the livepatch would fail with -EBUSY; remove it first",
-			    t[i].name, path);
+			checks__add(r, CHECK_FAIL,
+				    "%s has a foreign IP-modifying ftrace user ('I' in %s; "
+				    "a kprobe with a post_handler, fail_function or another patching "
+				    "tool): the livepatch would fail with -EBUSY; remove it first",
+				    t[i].name, path);
 		if (q[i].flag_d && kver && kver < KLP_KVER(6, 0, 0))
-			add(r, CHECK_FAIL,
-			    "%s has a BPF trampoline ('D' in %s): before 6.0 a "
-			    "livepatch and fentry/fexit exclude each other (fixed by "
-			    "53cd885bc5c3); detach that BPF program first",
-			    t[i].name, path);
+			checks__add(r, CHECK_FAIL,
+				    "%s has a BPF trampoline ('D' in %s): before 6.0 a "
+				    "livepatch and fentry/fexit exclude each other (fixed by "
+				    "53cd885bc5c3); detach that BPF program first",
+				    t[i].name, path);
 		else if (q[i].flag_d)
-			add(r, CHECK_WARN,
-			    "%s has a BPF trampoline ('D' in %s) that is not ours: "
-			    "fexit + livepatch fails on 6.6+ without 56b3c85e153b, and on x86 "
-			    "before 6.19 its frames make stacks unreliable and can stall the "
-			    "transition",
-			    t[i].name, path);
+			checks__add(r, CHECK_WARN,
+				    "%s has a BPF trampoline ('D' in %s) that is not ours: "
+				    "fexit + livepatch fails on 6.6+ without 56b3c85e153b, and on x86 "
+				    "before 6.19 its frames make stacks unreliable and can stall the "
+				    "transition",
+				    t[i].name, path);
 	}
 	if (r->status == CHECK_PASS)
-		set(r, CHECK_PASS,
-		    "no foreign IPMODIFY or direct ftrace user on the %s (%zu) "
-		    "in %s",
-		    from_module ? "patched functions" : "watched functions", nt, path);
+		checks__set(r, CHECK_PASS,
+			    "no foreign IPMODIFY or direct ftrace user on the %s (%zu) "
+			    "in %s",
+			    from_module ? "patched functions" : "watched functions", nt, path);
 out:
 	klp__list_free(pl, np);
 	free(q);
@@ -636,12 +677,12 @@ static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
 
 	rep->probe_mode = HC_MODE_AUTO;
 	if (targets(p, rep, &t, &nt, &from_module)) {
-		set(r, CHECK_FAIL, "out of memory");
+		checks__set(r, CHECK_FAIL, "out of memory");
 		return;
 	}
 	q = calloc(p->nr_watch + 1, sizeof(*q));
 	if (!q) {
-		set(r, CHECK_FAIL, "out of memory");
+		checks__set(r, CHECK_FAIL, "out of memory");
 		goto out;
 	}
 	/* the watched kernel functions that the patch touches */
@@ -660,9 +701,9 @@ static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
 		}
 	}
 	if (!nw) {
-		set(r, CHECK_PASS,
-		    "no watched function is patched: probe mode auto (fentry where "
-		    "the kernel allows it, else kprobes)");
+		checks__set(r, CHECK_PASS,
+			    "no watched function is patched: probe mode auto (fentry where "
+			    "the kernel allows it, else kprobes)");
 		goto out;
 	}
 	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/debug/kprobes/blacklist");
@@ -671,32 +712,32 @@ static void check_probes(const struct hc_policy *p, const struct klp_sys *sys,
 			nbl += q[i].count > 0;
 	if (rep->kernel.kprobes && !nbl) {
 		rep->probe_mode = HC_MODE_KPROBE;
-		set(r, CHECK_PASS,
-		    "kprobes on the %zu patched watched function%s (%s%s): entry "
-		    "kprobes coexist with livepatch; fentry/fexit share a function with it only "
-		    "from 6.0 (53cd885bc5c3), fexit fails on 6.6+ without 56b3c85e153b, and BPF "
-		    "frames make stacks unreliable on x86 before 6.19 (01bc3b6db18d); never "
-		    "fmod_ret or override",
-		    nw, nw == 1 ? "" : "s", first, nw > 1 ? ", ..." : "");
+		checks__set(r, CHECK_PASS,
+			    "kprobes on the %zu patched watched function%s (%s%s): entry "
+			    "kprobes coexist with livepatch; fentry/fexit share a function with it only "
+			    "from 6.0 (53cd885bc5c3), fexit fails on 6.6+ without 56b3c85e153b, and BPF "
+			    "frames make stacks unreliable on x86 before 6.19 (01bc3b6db18d); never "
+			    "fmod_ret or override",
+			    nw, nw == 1 ? "" : "s", first, nw > 1 ? ", ..." : "");
 		goto out;
 	}
 	if (kver >= KLP_KVER(6, 0, 0)) {
 		rep->probe_mode = HC_MODE_FENTRY;
-		set(r, CHECK_WARN,
-		    "%s on %s: fentry/fexit instead, allowed with livepatch from "
-		    "6.0 (53cd885bc5c3); fexit fails on 6.6+ without 56b3c85e153b and BPF frames "
-		    "can stall the transition on x86 before 6.19 (01bc3b6db18d)",
-		    nbl ? "a patched watched function is on the kprobe blacklist" :
-			  "no kprobes on this kernel",
-		    rep->kernel.release);
+		checks__set(r, CHECK_WARN,
+			    "%s on %s: fentry/fexit instead, allowed with livepatch from "
+			    "6.0 (53cd885bc5c3); fexit fails on 6.6+ without 56b3c85e153b and BPF frames "
+			    "can stall the transition on x86 before 6.19 (01bc3b6db18d)",
+			    nbl ? "a patched watched function is on the kprobe blacklist" :
+				  "no kprobes on this kernel",
+			    rep->kernel.release);
 		goto out;
 	}
-	set(r, CHECK_FAIL,
-	    "%s, and before 6.0 fentry/fexit cannot share a function with a "
-	    "livepatch (53cd885bc5c3): no safe way to watch %s; watch a caller instead",
-	    nbl ? "a patched watched function is on the kprobe blacklist" :
-		  "no kprobes on this kernel",
-	    first);
+	checks__set(r, CHECK_FAIL,
+		    "%s, and before 6.0 fentry/fexit cannot share a function with a "
+		    "livepatch (53cd885bc5c3): no safe way to watch %s; watch a caller instead",
+		    nbl ? "a patched watched function is on the kprobe blacklist" :
+			  "no kprobes on this kernel",
+		    first);
 out:
 	free(q);
 	free(t);
@@ -716,30 +757,32 @@ static void check_signature(const struct hc_policy *p, struct checks_report *rep
 		 k->sig_enforce	    ? "Y" :
 				      "N",
 		 k->lockdown[0] ? k->lockdown : "absent");
-	if (!is_klp(p)) {
-		set(r, CHECK_PASS, "not applicable: patch.type %s (%s)",
-		    policy__patch_type_name(p->patch.type), state);
+	if (!checks__is_klp(p)) {
+		checks__set(r, CHECK_PASS, "not applicable: patch.type %s (%s)",
+			    policy__patch_type_name(p->patch.type), state);
 		return;
 	}
 	if (!rep->have_mod) {
-		set(r, CHECK_WARN, "module unreadable (see check 2); %s", state);
+		checks__set(r, CHECK_WARN, "module unreadable (see check 2); %s", state);
 		return;
 	}
 	if (rep->mod.signed_) {
-		set(r, CHECK_PASS, "%s carries a %s (verified by the kernel at load, not here); %s",
-		    rep->mod.path, rep->mod.sig_info, state);
+		checks__set(r, CHECK_PASS,
+			    "%s carries a %s (verified by the kernel at load, not here); %s",
+			    rep->mod.path, rep->mod.sig_info, state);
 		return;
 	}
 	if (k->sig_enforce == 1 || locked) {
-		set(r, CHECK_FAIL,
-		    "%s is unsigned and the kernel refuses unsigned modules (%s): "
-		    "sign it with a key the kernel trusts (scripts/sign-file sha256 KEY.pem "
-		    "CERT.der %s) or boot without module.sig_enforce/lockdown",
-		    rep->mod.path, state, rep->mod.path);
+		checks__set(r, CHECK_FAIL,
+			    "%s is unsigned and the kernel refuses unsigned modules (%s): "
+			    "sign it with a key the kernel trusts (scripts/sign-file sha256 KEY.pem "
+			    "CERT.der %s) or boot without module.sig_enforce/lockdown",
+			    rep->mod.path, state, rep->mod.path);
 		return;
 	}
-	set(r, CHECK_PASS, "%s is unsigned, which this kernel allows (%s): loading it taints E",
-	    rep->mod.path, state);
+	checks__set(r, CHECK_PASS,
+		    "%s is unsigned, which this kernel allows (%s): loading it taints E",
+		    rep->mod.path, state);
 }
 
 /* ---- 10 --------------------------------------------------------------------------------- */
@@ -750,27 +793,27 @@ static void check_taint(const struct hc_policy *p, struct checks_report *rep,
 	char letters[80];
 
 	if (!rep->kernel.have_taint) {
-		set(r, CHECK_WARN,
-		    "cannot read /proc/sys/kernel/tainted: no taint baseline, the "
-		    "taint guardrail cannot work");
+		checks__set(r, CHECK_WARN,
+			    "cannot read /proc/sys/kernel/tainted: no taint baseline, the "
+			    "taint guardrail cannot work");
 		return;
 	}
 	rep->have_taint = true;
 	rep->taint_baseline = rep->kernel.taint;
 	taint__letters(rep->kernel.taint, letters, sizeof(letters));
 	if (rep->kernel.taint & (1UL << TAINT_DIE_BIT)) {
-		set(r, p->guardrails.allow_tainted_die ? CHECK_WARN : CHECK_FAIL,
-		    "baseline %lu (%s): the kernel already died once (D: oops or BUG) on this "
-		    "boot%s",
-		    rep->kernel.taint, letters,
-		    p->guardrails.allow_tainted_die ?
-			    "; allowed by guardrails.allow_tainted_die" :
-			    "; reboot, or set "
-			    "guardrails.allow_tainted_die: true to go on anyway");
+		checks__set(r, p->guardrails.allow_tainted_die ? CHECK_WARN : CHECK_FAIL,
+			    "baseline %lu (%s): the kernel already died once (D: oops or BUG) on this "
+			    "boot%s",
+			    rep->kernel.taint, letters,
+			    p->guardrails.allow_tainted_die ?
+				    "; allowed by guardrails.allow_tainted_die" :
+				    "; reboot, or set "
+				    "guardrails.allow_tainted_die: true to go on anyway");
 		return;
 	}
-	set(r, CHECK_PASS, "baseline %lu (%s) recorded from /proc/sys/kernel/tainted",
-	    rep->kernel.taint, letters[0] ? letters : "not tainted");
+	checks__set(r, CHECK_PASS, "baseline %lu (%s) recorded from /proc/sys/kernel/tainted",
+		    rep->kernel.taint, letters[0] ? letters : "not tainted");
 }
 
 /* ---- 11, 12 ----------------------------------------------------------------------------- */
@@ -782,16 +825,16 @@ static void check_forced(const struct klp_sys *sys, struct check_result *r)
 
 	ret = klp__forced(sys, why, sizeof(why));
 	if (ret > 0) {
-		set(r, CHECK_FAIL,
-		    "a livepatch transition was forced on this boot (%s): forced "
-		    "patch modules can never be removed; reboot before applying more livepatches",
-		    why);
+		checks__set(r, CHECK_FAIL,
+			    "a livepatch transition was forced on this boot (%s): forced "
+			    "patch modules can never be removed; reboot before applying more livepatches",
+			    why);
 		return;
 	}
-	set(r, CHECK_PASS,
-	    "no forced transition in the kernel log or the livepatch modules' "
-	    "refcnt%s",
-	    ret < 0 ? " (kernel log unreadable)" : "");
+	checks__set(r, CHECK_PASS,
+		    "no forced transition in the kernel log or the livepatch modules' "
+		    "refcnt%s",
+		    ret < 0 ? " (kernel log unreadable)" : "");
 }
 
 static void check_killswitch(const struct klp_sys *sys, struct checks_report *rep,
@@ -808,21 +851,21 @@ static void check_killswitch(const struct klp_sys *sys, struct checks_report *re
 	}
 	klp_sys__path(sys, path, sizeof(path), "/etc/hotcanary/disable");
 	if (hit) {
-		set(r, CHECK_FAIL,
-		    "/proc/cmdline has hotcanary.disable=1: hotcanary is switched "
-		    "off for this boot; reboot without it");
+		checks__set(r, CHECK_FAIL,
+			    "/proc/cmdline has hotcanary.disable=1: hotcanary is switched "
+			    "off for this boot; reboot without it");
 		if (!access(path, F_OK))
-			add(r, CHECK_FAIL, "%s exists too", path);
+			checks__add(r, CHECK_FAIL, "%s exists too", path);
 		return;
 	}
 	if (!access(path, F_OK)) {
-		set(r, CHECK_FAIL,
-		    "%s exists: hotcanary is switched off; remove the file to allow "
-		    "patching",
-		    path);
+		checks__set(r, CHECK_FAIL,
+			    "%s exists: hotcanary is switched off; remove the file to allow "
+			    "patching",
+			    path);
 		return;
 	}
-	set(r, CHECK_PASS, "no hotcanary.disable=1 in /proc/cmdline and no %s", path);
+	checks__set(r, CHECK_PASS, "no hotcanary.disable=1 in /proc/cmdline and no %s", path);
 }
 
 /* ---- all -------------------------------------------------------------------------------- */
@@ -844,7 +887,7 @@ int checks__run(const struct hc_policy *p, const struct klp_sys *sys, struct che
 	ret = klp_kernel__read(sys, &rep->kernel);
 	if (ret)
 		return ret;
-	if (is_klp(p)) {
+	if (checks__is_klp(p)) {
 		ret = klp_mod__read(p->patch.klp.module, &rep->mod, rep->mod_err,
 				    sizeof(rep->mod_err));
 		if (ret == -ENOMEM)
@@ -863,7 +906,7 @@ int checks__run(const struct hc_policy *p, const struct klp_sys *sys, struct che
 	check_taint(p, rep, &rep->r[CHECK_TAINT - 1]);
 	check_forced(sys, &rep->r[CHECK_FORCED - 1]);
 	check_killswitch(sys, rep, &rep->r[CHECK_KILLSWITCH - 1]);
-	return 0;
+	return check_restore(p, sys, rep, &rep->r[CHECK_RESTORE - 1]);
 }
 
 void checks__free(struct checks_report *rep)

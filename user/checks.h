@@ -94,9 +94,10 @@ enum check_id {
 	CHECK_TAINT,
 	CHECK_FORCED,
 	CHECK_KILLSWITCH,
+	CHECK_RESTORE,
 };
 
-#define CHECK_NR 12
+#define CHECK_NR 13
 
 struct check_result {
 	enum check_id id;
@@ -104,6 +105,23 @@ struct check_result {
 	const char *title; /* "livepatch is supported", ... */
 	enum check_status status;
 	char reason[1024]; /* one line */
+};
+
+/*
+ * The livepatch a load replaces (atomic replace drops every enabled patch), and how a
+ * rollback brings it back (check 13). At most one: a rollback that had to rebuild a stack
+ * of several patches in their order is refused up front instead.
+ */
+struct klp_restore {
+	char name[KLP_NAME_MAX];
+	char path[PATH_MAX]; /* its module file */
+	bool replace;	     /* it is cumulative: loading it replaces ours atomically */
+	/*
+	 * Ours holds a newer version of one of its klp_states, and the kernel refuses to
+	 * enable an older one over it: ours is disabled (its callbacks undo the state) and
+	 * unloaded first, then it is loaded, a short window without either patch.
+	 */
+	bool disable_first;
 };
 
 struct checks_report {
@@ -117,6 +135,8 @@ struct checks_report {
 	unsigned long taint_baseline;  /* check 10 */
 	enum hc_probe_mode probe_mode; /* check 8 */
 	char sha256[65];	       /* of the module, hex; "" when not computed */
+	struct klp_restore restore;    /* check 13, valid when have_restore */
+	bool have_restore;
 };
 
 /*

@@ -169,6 +169,7 @@ struct journal_item {
 	char *replaces;		    /* klp: its rollback route, the previous cumulative */
 	char *replaces_name;	    /*   patch (from run_start or replace_load), or NULL */
 	bool replace_failed;	    /* klp: a replace_load back to it failed: use disable */
+	bool disable_first;	    /* klp: ours goes before it is loaded (a newer klp_state) */
 	uint64_t run_seq;	    /* seq of the run_start of the run that applied it */
 	uint64_t first_seq;	    /* the record that made it */
 	uint64_t last_seq;	    /* the last record about it */
@@ -222,6 +223,7 @@ struct journal_state {
 	/* private to the fold */
 	bool started, rollback_begun;
 	char *replaces, *replaces_name; /* of the current run */
+	bool disable_first;		/* of the current run: see journal_item */
 	uint64_t replace_intent_seq;
 };
 

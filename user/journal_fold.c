@@ -84,6 +84,7 @@ static struct journal_item *new_item(struct journal_state *st, enum journal_item
 			return NULL;
 		}
 		it->replace = dbool(r->detail, "replace");
+		it->disable_first = st->disable_first;
 	} else if (kind == JOURNAL_ITEM_ULP) {
 		if (dint(r->detail, "pid", &v))
 			it->pid = v;
@@ -214,6 +215,7 @@ int journal__fold_run_start(struct journal_state *st, const struct journal_rec *
 	    set_str(&st->replaces, dstr(r->detail, "replaces")) ||
 	    set_str(&st->replaces_name, dstr(r->detail, "replaces_name")))
 		return -ENOMEM;
+	st->disable_first = dbool(r->detail, "disable_first");
 	return 0;
 }
 
@@ -455,6 +457,10 @@ static int plan_item(struct journal_plan *plan, const struct journal_item *it, b
 			/* one load of the previous cumulative patch replaces every patch */
 			if (!*replaced) {
 				o = klp_detail(it->replaces, it->replaces_name);
+				if (o)
+					json_object_object_add(o, "disable_first",
+							       json_object_new_boolean(
+								       it->disable_first));
 				if (add_str(o, "replaced", it->module_name)) {
 					json_object_put(o);
 					o = NULL;

@@ -362,3 +362,11 @@ int klp__vermagic_match(const struct klp_kernel *k, const char *vermagic, char *
 		 rel, k->uts_version);
 	return 1;
 }
+
+int klp__srcversion(const struct klp_sys *sys, const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX + 64];
+
+	klp_sys__path(sys, path, sizeof(path), "/sys/module/%s/srcversion", name);
+	return read_line(path, buf, len);
+}

@@ -39,6 +39,11 @@ struct klp_sys {
 	char tracefs[PATH_MAX]; /* tracefs (real: /sys/kernel/tracing or debugfs's) */
 	uid_t trusted_uid;	/* owner required of the policy and the artefact (check 3): 0 */
 	unsigned int poll_ms;	/* transition and sysfs polling interval: 20 ms */
+	/*
+	 * Where hotcanary keeps a copy of every livepatch module it loads, to load a replaced
+	 * patch again on rollback: "<state dir>/modules", below root; "" when not known
+	 */
+	char moddir[PATH_MAX];
 };
 
 /*
@@ -58,6 +63,12 @@ struct klp_func_ref {
 	char obj[KLP_NAME_MAX];
 	char name[KLP_SYM_MAX];
 	unsigned long sympos;
+};
+
+/* a klp_state of a patch: what klp_is_patch_compatible() compares between patches */
+struct klp_state_ref {
+	unsigned long id;
+	unsigned int version;
 };
 
 struct klp_mod {
@@ -87,6 +98,12 @@ struct klp_mod {
 	size_t nr_funcs;
 	bool funcs_known;
 	int replace;
+	/* klp_patch.states (valid when funcs_known, for modules built for 5.5 and later) */
+	struct klp_state_ref *states;
+	size_t nr_states;
+	/* the parameters it takes: .modinfo's "parmtype=NAME:TYPE" */
+	char (*params)[KLP_NAME_MAX];
+	size_t nr_params;
 };
 
 /*
@@ -195,12 +212,25 @@ void klp__blockers_free(struct klp_blocker *b, size_t n);
  * -EKEYREJECTED/-EPERM signature or lockdown, -EEXIST already loaded.
  */
 int klp__load(const char *path, const char *params, char *err, size_t errlen);
+/*
+ * Copy the module @src (it must pass the trust rule) to @moddir/@name.ko (@moddir is created
+ * 0700 if missing), through a temporary file and a rename; its path into @out and the sha256
+ * of the bytes copied into @digest. 0 or -errno with @err set. (klp_copy.c)
+ */
+int klp_copy__store(const char *moddir, const char *src, const char *name, char *out, size_t outlen,
+		    uint8_t digest[32], char *err, size_t errlen);
 /* delete_module(2) of @name with O_NONBLOCK: -EWOULDBLOCK/-EBUSY while it is in use */
 int klp__unload(const char *name, char *err, size_t errlen);
 /* 1 if /sys/module/@name exists ('-' in @name taken as '_'), else 0 */
 int klp__loaded(const struct klp_sys *sys, const char *name);
 /* /sys/module/@name/refcnt, or -errno (-ENOENT: not loaded) */
 int klp__refcnt(const struct klp_sys *sys, const char *name);
+/*
+ * The loaded module @name's srcversion (a hash of its sources, /sys/module/NAME/srcversion):
+ * 0 or -errno. Only modules with a MODULE_VERSION have one, unless the kernel is built with
+ * CONFIG_MODULE_SRCVERSION_ALL (Debian's 6.1 and 6.12 are not).
+ */
+int klp__srcversion(const struct klp_sys *sys, const char *name, char *buf, size_t len);
 
 /* ---- kernel facts ----------------------------------------------------------------------- */
 

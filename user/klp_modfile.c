@@ -95,7 +95,23 @@ static void read_signature(const char *buf, size_t size, struct klp_mod *mod)
 		 ms[2] == 2 ? "PKCS#7" : "non-PKCS#7", sig_len);
 }
 
-static void parse_modinfo(const char *p, size_t size, struct klp_mod *mod)
+/* "NAME:TYPE" of a parmtype entry */
+static int add_param(struct klp_mod *mod, const char *val)
+{
+	char(*np)[KLP_NAME_MAX];
+	size_t n = strcspn(val, ":");
+
+	if (!n || n >= KLP_NAME_MAX)
+		return 0;
+	np = realloc(mod->params, (mod->nr_params + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	mod->params = np;
+	snprintf(mod->params[mod->nr_params++], KLP_NAME_MAX, "%.*s", (int)n, val);
+	return 0;
+}
+
+static int parse_modinfo(const char *p, size_t size, struct klp_mod *mod)
 {
 	const char *end = p + size, *eq, *val;
 	size_t n;
@@ -130,10 +146,13 @@ static void parse_modinfo(const char *p, size_t size, struct klp_mod *mod)
 				mod->retpoline = !strcmp(val, "Y");
 			else if (KEY("intree"))
 				mod->intree = !strcmp(val, "Y");
+			else if (KEY("parmtype") && add_param(mod, val))
+				return -ENOMEM;
 #undef KEY
 		}
 		p += n + 1;
 	}
+	return 0;
 }
 
 static int add_obj(struct klp_mod *mod, const char *name)
@@ -240,6 +259,18 @@ static bool read_u8(const struct elfmod *em, size_t s, uint64_t off, uint8_t *v)
 	if (sec->sh.sh_type != SHT_PROGBITS || !sec->data || off + 1 > sec->data->d_size)
 		return false;
 	*v = ((const uint8_t *)sec->data->d_buf)[off];
+	return true;
+}
+
+static bool read_u32(const struct elfmod *em, size_t s, uint64_t off, uint32_t *v)
+{
+	const struct sec *sec = &em->secs[s];
+
+	if (sec->sh.sh_type != SHT_PROGBITS || !sec->data || off + 4 > sec->data->d_size)
+		return false;
+	memcpy(v, (const char *)sec->data->d_buf + off, 4);
+	if (em->swap)
+		*v = __builtin_bswap32(*v);
 	return true;
 }
 
@@ -408,10 +439,36 @@ static int walk_objs(const struct elfmod *em, struct klp_mod *mod, size_t os, ui
 	return 0;
 }
 
+/*
+ * The klp_state array at @ss/@soff: {unsigned long id; unsigned int version; void *data},
+ * 24 bytes each since 5.5, ended by an id of 0 (klp_for_each_state()).
+ */
+static int read_states(const struct elfmod *em, struct klp_mod *mod, size_t ss, uint64_t soff)
+{
+	struct klp_state_ref *ns;
+	uint64_t start, end, id;
+	uint32_t version;
+	uint64_t off;
+
+	if (!sym_extent(em, ss, soff, &start, &end))
+		end = soff + 64 * 24;
+	for (off = soff; off + 24 <= end; off += 24) {
+		if (!read_u64(em, ss, off, &id) || !id || !read_u32(em, ss, off + 8, &version))
+			break;
+		ns = realloc(mod->states, (mod->nr_states + 1) * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		mod->states = ns;
+		mod->states[mod->nr_states].id = (unsigned long)id;
+		mod->states[mod->nr_states++].version = version;
+	}
+	return 0;
+}
+
 static int find_klp_patch(const struct elfmod *em, struct klp_mod *mod)
 {
 	unsigned int kver = parse_kver(mod->vermagic);
-	const struct rel *r, *objs;
+	const struct rel *r, *objs, *states;
 	uint8_t replace;
 	size_t s, i;
 	int ret;
@@ -434,6 +491,10 @@ static int find_klp_patch(const struct elfmod *em, struct klp_mod *mod)
 			if (read_u8(em, s, r->off + (kver && kver < KLP_KVER(5, 5, 0) ? 16 : 24),
 				    &replace))
 				mod->replace = replace != 0;
+			states = kver && kver < KLP_KVER(5, 5, 0) ? NULL :
+								    find_rel(em, s, r->off + 16);
+			if (states && sec_data(em, states->tsec))
+				return read_states(em, mod, states->tsec, states->toff);
 			return 0;
 		}
 	}
@@ -478,7 +539,9 @@ static int read_elf(const char *buf, size_t size, struct klp_mod *mod, char *err
 		d = em.secs[i].data;
 		if (!strcmp(sname, ".modinfo") && d && d->d_buf) {
 			mod->has_modinfo = true;
-			parse_modinfo(d->d_buf, d->d_size, mod);
+			ret = parse_modinfo(d->d_buf, d->d_size, mod);
+			if (ret)
+				goto out;
 		} else if (!strncmp(sname, ".klp.rela.", 10)) {
 			/* .klp.rela.<object>.<section>: module names have no '.' */
 			char obj[KLP_NAME_MAX];
@@ -549,9 +612,13 @@ void klp_mod__free(struct klp_mod *mod)
 {
 	free(mod->objs);
 	free(mod->funcs);
+	free(mod->states);
+	free(mod->params);
 	mod->objs = NULL;
 	mod->funcs = NULL;
-	mod->nr_objs = mod->nr_funcs = 0;
+	mod->states = NULL;
+	mod->params = NULL;
+	mod->nr_objs = mod->nr_funcs = mod->nr_states = mod->nr_params = 0;
 }
 
 int klp_mod__patches(const struct klp_mod *mod, const char *obj, const char *name,

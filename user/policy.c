@@ -150,6 +150,10 @@ void policy__free(struct hc_policy *pol)
 	free(pol->name);
 	free(pol->patch.klp.module);
 	free(pol->patch.klp.replaces);
+	for (i = 0; i < pol->patch.klp.nr_restore; i++)
+		free(pol->patch.klp.restore[i]);
+	free(pol->patch.klp.restore);
+	free(pol->patch.klp.params);
 	argv_free(pol->patch.exec.apply);
 	argv_free(pol->patch.exec.revert);
 	free(pol->patch.ulp.library);

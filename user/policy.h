@@ -157,6 +157,15 @@ struct hc_policy {
 		struct {
 			char *module;
 			char *replaces; /* NULL: rollback disables and unloads */
+			/*
+			 * patch.restore: modules to load again on rollback if the load replaced
+			 * them (NULL-terminated), or restore_none: the loss is accepted
+			 */
+			char **restore;
+			size_t nr_restore;
+			bool restore_none;
+			/* patch.params, as finit_module() takes them: "a=1 b=\"x y\"", or NULL */
+			char *params;
 			uint64_t transition_timeout_ns;
 		} klp;
 		struct {

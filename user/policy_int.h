@@ -23,7 +23,7 @@
 #define T_ALL  (T_KLP | T_EXEC | T_ULP)
 
 #define KEY_LEN	   sizeof(((struct policy_err *)0)->key)
-#define MAX_FIELDS 16
+#define MAX_FIELDS 24
 
 struct ctx {
 	yaml_document_t *doc;

@@ -405,6 +405,109 @@ static int parse_revert(struct ctx *c, yaml_node_t *node, const char *path, void
 	return take_argv(c, node, path, &c->pol->patch.exec.revert, &c->pol->patch.exec.nr_revert);
 }
 
+/* patch.restore: "none", or a list of module paths */
+static int parse_restore(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
+{
+	static const char what[] = "none, or a list of livepatch module paths";
+	struct hc_policy *pol = c->pol;
+	char child[KEY_LEN];
+	yaml_node_t *item;
+	size_t n, i;
+	int ret;
+
+	if (node->type == YAML_SCALAR_NODE) {
+		if (strcmp((const char *)node->data.scalar.value, "none"))
+			return policy__fail_expected(c, node, path, what);
+		pol->patch.klp.restore_none = true;
+		return 0;
+	}
+	ret = policy__check_list(c, node, path, what, true, &n);
+	if (ret)
+		return ret;
+	pol->patch.klp.restore = calloc(n + 1, sizeof(*pol->patch.klp.restore));
+	if (!pol->patch.klp.restore)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		item = policy__list_item(c, node, i);
+		policy__path_index(child, path, i);
+		ret = policy__take_string(c, item, child, "a file path",
+					  &pol->patch.klp.restore[i]);
+		if (ret)
+			return ret;
+		pol->patch.klp.nr_restore = i + 1;
+	}
+	return 0;
+}
+
+/* a module parameter's name, as module_param() makes it: [a-z0-9_] plus '.' for built-ins */
+static bool param_name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+/*
+ * patch.params: a mapping NAME: VALUE, joined into the "NAME=VALUE ..." string that
+ * finit_module() parses (kernel/params.c: a value with blanks is double-quoted, and a value
+ * cannot hold a double quote).
+ */
+static int parse_params(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
+{
+	static const char what[] = "a mapping of module parameters, e.g. {block_transition: Y}";
+	char key[KEY_LEN], *out = NULL, *tmp;
+	yaml_node_pair_t *pair;
+	yaml_node_t *k, *v;
+	const char *name, *val;
+	size_t len = 0;
+	int ret;
+
+	if (node->type != YAML_MAPPING_NODE)
+		return policy__fail_expected(c, node, path, what);
+	for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+		k = yaml_document_get_node(c->doc, pair->key);
+		v = yaml_document_get_node(c->doc, pair->value);
+		if (!k || k->type != YAML_SCALAR_NODE || !v) {
+			free(out);
+			return policy__fail_expected(c, node, path, what);
+		}
+		name = (const char *)k->data.scalar.value;
+		policy__path_key(key, path, name);
+		if (!param_name_ok(name)) {
+			free(out);
+			return policy__fail(c, k, key,
+					    "'%s' is not a module parameter name ([a-z0-9_])",
+					    name);
+		}
+		ret = policy__take_scalar(c, v, key, "a scalar value", &val);
+		if (ret) {
+			free(out);
+			return ret;
+		}
+		if (strchr(val, '"') || strchr(val, '\n')) {
+			free(out);
+			return policy__fail(c, v, key,
+					    "a module parameter's value cannot hold '\"' or a newline");
+		}
+		tmp = realloc(out, len + strlen(name) + strlen(val) + 5);
+		if (!tmp) {
+			free(out);
+			return -ENOMEM;
+		}
+		out = tmp;
+		len += (size_t)sprintf(out + len, "%s%s=%s%s%s", len ? " " : "", name,
+				       strpbrk(val, " \t") ? "\"" : "", val,
+				       strpbrk(val, " \t") ? "\"" : "");
+	}
+	if (!out)
+		return policy__fail(c, node, path, "expected at least one parameter, got {}");
+	c->pol->patch.klp.params = out;
+	return 0;
+}
+
 static const struct field function_fields[] = {
 	FIELD("old", T_ULP, T_ULP, parse_symbol, offsetof(struct hc_policy_func, old_sym),
 	      "the function in the target"),
@@ -641,6 +744,8 @@ static const struct field patch_fields[] = {
 	      "the livepatch module to load"),
 	FIELD("sha256", T_KLP | T_ULP, 0, parse_sha256, 0, NULL),
 	FIELD("replaces", T_KLP, 0, parse_path, P(patch.klp.replaces), NULL),
+	FIELD("restore", T_KLP, 0, parse_restore, 0, NULL),
+	FIELD("params", T_KLP, 0, parse_params, 0, NULL),
 	FIELD("transition_timeout", T_KLP, 0, parse_duration, P(patch.klp.transition_timeout_ns),
 	      NULL),
 	FIELD("apply", T_EXEC, T_EXEC, parse_apply, 0, "the argv that applies the patch"),

@@ -169,8 +169,8 @@ static int klp_reverse(struct steps *s, const char *name, int ret, const char *w
 	return ret;
 }
 
-int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace, char *err,
-		    size_t len)
+int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
+		    const char *params, char *err, size_t len)
 {
 	struct json_object *d = klp_detail(path, name);
 	char why[600];
@@ -180,7 +180,7 @@ int steps__klp_load(struct steps *s, const char *path, const char *name, bool re
 	ret = intent(s, JOURNAL_ACT_LOAD, d, err, len);
 	if (ret)
 		goto out;
-	load_err = klp__load(path, NULL, err, len);
+	load_err = klp__load(path, params, err, len);
 	ret = result(s, JOURNAL_ACT_LOAD, d, load_err, err, err, len);
 	/* the patch is live from here on: any failure must take it out again */
 	if (ret && !load_err) {
@@ -217,29 +217,52 @@ int steps__klp_wait(struct steps *s, const char *path, const char *name, bool re
 	return ret;
 }
 
+/* take @ours out from inside a restore step: disable if still enabled, wait until it is freed */
+static int take_out(struct steps *s, const char *ours, char *err, size_t len)
+{
+	int ret = 0;
+
+	if (klp__enabled(&s->sys, ours) == 1)
+		ret = klp__disable(&s->sys, ours, err, len);
+	if (ret == -ENOENT || ret == -EINVAL)
+		ret = 0; /* gone or already disabled meanwhile */
+	return ret ?: klp__wait_gone(&s->sys, ours, s->timeout_ms, err, len);
+}
+
 int steps__klp_replace(struct steps *s, const char *path, const char *name, const char *ours,
-		       char *err, size_t len)
+		       bool disable_first, char *err, size_t len)
 {
 	struct json_object *d = klp_detail(path, name);
+	bool have_ours = ours && *ours;
 	int ret;
 
+	if (have_ours)
+		json_object_object_add(d, "replaced", json_object_new_string(ours));
+	json_object_object_add(d, "disable_first", json_object_new_boolean(disable_first));
 	ret = intent(s, JOURNAL_ACT_REPLACE_LOAD, d, err, len);
 	if (ret)
 		goto out;
+	/* a newer klp_state of ours: the kernel refuses the previous patch while ours is on */
+	if (disable_first && have_ours && klp__enabled(&s->sys, name) != 1)
+		ret = take_out(s, ours, err, len);
 	/*
 	 * A patch that was replaced stays loaded, disabled, until someone unloads it: its module
 	 * must go before it can be loaded again. One that is enabled already (a replayed step)
 	 * is left alone.
 	 */
-	if (klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1)
+	if (!ret && klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1)
 		ret = unload_retry(s, name, err, len);
 	if (!ret && klp__enabled(&s->sys, name) != 1)
 		ret = klp__load(path, NULL, err, len);
 	if (!ret)
 		ret = klp__wait_transition(&s->sys, name, s->timeout_ms, err, len);
-	/* the replaced patch is disabled by the kernel; its directory goes when it is freed */
-	if (!ret && ours && *ours)
-		ret = klp__wait_gone(&s->sys, ours, s->timeout_ms, err, len);
+	/*
+	 * A cumulative previous patch disabled ours (the kernel frees it); one that is not
+	 * stacks on ours, which is then disabled: what the previous patch does not cover goes
+	 * back to the original code, as it was before the run.
+	 */
+	if (!ret && have_ours)
+		ret = take_out(s, ours, err, len);
 	ret = result(s, JOURNAL_ACT_REPLACE_LOAD, d, ret, err, err, len);
 out:
 	json_object_put(d);
@@ -253,6 +276,13 @@ static const char *detail_str(const struct json_object *d, const char *key)
 	if (!json_object_object_get_ex(d, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+static bool detail_bool(const struct json_object *d, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(d, key, &v) && json_object_get_boolean(v);
 }
 
 static struct json_object *hex_json(const uint8_t *b, size_t n)
@@ -484,7 +514,8 @@ int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exe
 		if (!name || !path)
 			return -EINVAL;
 		/* the plan's next step unloads the patch this one replaces */
-		return steps__klp_replace(s, path, name, NULL, err, len);
+		return steps__klp_replace(s, path, name, detail_str(step->detail, "replaced"),
+					  detail_bool(step->detail, "disable_first"), err, len);
 	}
 	case JOURNAL_ACT_EXEC_REVERT:
 		if (!json_object_object_get_ex(step->detail, "revert", &rv) ||

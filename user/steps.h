@@ -24,8 +24,8 @@ struct steps {
 int steps__init(struct steps *s, struct journal *j, uint64_t timeout_ms);
 
 /* load a livepatch; if it was loaded but cannot be journaled, reverse it and unload */
-int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace, char *err,
-		    size_t len);
+int steps__klp_load(struct steps *s, const char *path, const char *name, bool replace,
+		    const char *params, char *err, size_t len);
 /*
  * Wait for the transition of the livepatch steps__klp_load() loaded (the same @path, @name
  * and @replace, for the journal); on failure reverse it and unload (-ETIMEDOUT on timeout)
@@ -37,12 +37,15 @@ int steps__klp_disable(struct steps *s, const char *name, char *err, size_t len)
 /* rmmod, retried while the module is still busy; "not loaded" is success */
 int steps__klp_unload(struct steps *s, const char *name, char *err, size_t len);
 /*
- * Load the previous cumulative patch @path (module @name) so that it replaces the current
- * one atomically, with no unpatched window; wait until @ours (may be NULL) is gone. The
- * caller unloads @ours.
+ * Restore the patch @name that loading @ours replaced, from its module @path, and take @ours
+ * out (NULL: nothing to take out): a cumulative @name replaces @ours atomically, with no
+ * unpatched window; one that is not stacks on @ours, which is then disabled. With
+ * @disable_first (@ours holds a newer klp_state, so the kernel would refuse @name), @ours is
+ * disabled and unloaded first. Replayable: what holds already is skipped. The caller unloads
+ * @ours.
  */
 int steps__klp_replace(struct steps *s, const char *path, const char *name, const char *ours,
-		       char *err, size_t len);
+		       bool disable_first, char *err, size_t len);
 /* run an exec patcher's argv (NULL-terminated) as @action (exec_apply or exec_revert) */
 int steps__exec(struct steps *s, enum journal_action action, char *const *argv, char *const *revert,
 		uint64_t timeout_ns, char *err, size_t len);

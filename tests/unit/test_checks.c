@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * user/checks.c: the 12 compatibility checks, each passing on a good fake system and failing
+ * user/checks.c and check_restore.c: the 13 compatibility checks, each passing on a good fake system and failing
  * (or warning) when the one thing it looks at is changed. The system is a tree of sysfs- and
  * procfs-like files in a temporary directory; the livepatch module is an ELF object that gcc
  * makes at test time with the kernel's klp structure layout and a .modinfo section.
@@ -34,7 +34,10 @@ struct genmod {
 	bool replace;
 	bool target_module; /* also patches hc_target:hc_target_fn */
 	bool sign;
-	const char *func; /* the vmlinux function patched; NULL: cmdline_proc_show */
+	const char *func;   /* the vmlinux function patched; NULL: cmdline_proc_show */
+	const char *name;   /* the module's name; NULL: klp_test */
+	unsigned int state; /* the version of its klp_state 1; 0: no states */
+	bool param;	    /* it takes a parameter block_transition */
 };
 
 static bool gen_module(const char *rel, const struct genmod *g)
@@ -50,8 +53,10 @@ static bool gen_module(const char *rel, const struct genmod *g)
 			 " void *internal[12]; };\n"
 			 "struct klp_object { const char *name; struct klp_func *funcs; void *cb[4];"
 			 " void *internal[12]; };\n"
-			 "struct klp_patch { struct module *mod; struct klp_object *objs; void *states;"
-			 " _Bool replace; void *internal[12]; };\n"
+			 "struct klp_state { unsigned long id; unsigned int version; void *data; };\n"
+			 "struct klp_patch { struct module *mod; struct klp_object *objs;"
+			 " struct klp_state *states; _Bool replace; void *internal[12]; };\n"
+			 "static struct klp_state states[] = { { .id = 1, .version = %u }, { 0 } };\n"
 			 "static int new_fn(void) { return 0; }\n"
 			 "static struct klp_func funcs[] = { { .old_name = \"%s\", .new_func = new_fn }, "
 			 "{ 0 } };\n"
@@ -59,13 +64,16 @@ static bool gen_module(const char *rel, const struct genmod *g)
 			 "new_fn }, { 0 } };\n"
 			 "static struct klp_object objs[] = { { .funcs = funcs }, %s { 0 } };\n"
 			 "static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module, "
-			 ".objs = objs, .replace = %d };\n"
+			 ".objs = objs, .states = %s, .replace = %d };\n"
 			 "static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
-			 "	\"license=GPL\\0\" %s \"vermagic=%s\\0name=klp_test\";\n",
-			 g->func ? g->func : "cmdline_proc_show",
+			 "	\"license=GPL\\0\" %s %s \"vermagic=%s\\0name=%s\";\n",
+			 g->state, g->func ? g->func : "cmdline_proc_show",
 			 g->target_module ? "{ .name = \"hc_target\", .funcs = tfuncs }," : "",
-			 g->replace, g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
-			 g->vermagic ? g->vermagic : KVERMAGIC) > 0);
+			 g->state ? "states" : "0", g->replace,
+			 g->no_livepatch ? "" : "\"livepatch=Y\\0\"",
+			 g->param ? "\"parmtype=block_transition:bool\\0\"" : "",
+			 g->vermagic ? g->vermagic : KVERMAGIC, g->name ? g->name : "klp_test") >
+		0);
 	ok = fake_module(rel, source, g->sign ? 64 : 0);
 	free(source);
 	return ok;
@@ -287,7 +295,8 @@ static void test_2_target_objects(void **state)
 	GEN_OR_SKIP(.target_module = true);
 	policy(klp_block(NULL), "cmdline_proc_show", "");
 	run();
-	expect(CHECK_MODULE, CHECK_FAIL, "target module 'hc_target' is not loaded");
+	/* the kernel patches a module when it loads: not a refusal */
+	expect(CHECK_MODULE, CHECK_PASS, "target module 'hc_target' is not loaded: patched when");
 	put("sys/module/hc_target/refcnt", "0\n");
 	run();
 	expect(CHECK_MODULE, CHECK_PASS, "patches 2 functions in 2 objects");
@@ -462,7 +471,7 @@ static void test_6_replace_module(void **state)
 	expect(CHECK_CONFLICT, CHECK_PASS, "replace patch; no livepatch is enabled");
 	other_patch("klp_other", NULL);
 	run();
-	expect(CHECK_CONFLICT, CHECK_WARN, "disables the 1 enabled livepatch (klp_other)");
+	expect(CHECK_CONFLICT, CHECK_PASS, "disables the 1 enabled livepatch (klp_other)");
 }
 
 /* ---- 7 ---------------------------------------------------------------------------------- */
@@ -656,6 +665,127 @@ static void test_12_killswitch(void **state)
 	expect(CHECK_KILLSWITCH, CHECK_FAIL, "/etc/hotcanary/disable exists");
 }
 
+/* ---- 13 --------------------------------------------------------------------------------- */
+
+#define PREV_REL "lib/hc/prev.ko"
+
+static void gen_prev(const struct genmod *g)
+{
+	if (!gen_module(PREV_REL, g))
+		skip();
+}
+
+static void test_13_restore(void **state)
+{
+	char extra[512];
+
+	GEN_OR_SKIP(.replace = true);
+	gen_prev(&(struct genmod){ .name = "klp_other", .replace = true });
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "no other livepatch is enabled");
+	/* a replace patch over an enabled one nobody can load again: refused */
+	other_patch("klp_other", "1");
+	run();
+	expect(CHECK_RESTORE, CHECK_FAIL,
+	       "'klp_test' replaces the enabled livepatch 'klp_other', and no module");
+	expect(CHECK_RESTORE, CHECK_FAIL, "patch.restore: none");
+	assert_false(rep.have_restore);
+	/* named in patch.restore: restored, atomically (it is cumulative) */
+	snprintf(extra, sizeof(extra), "  restore: [%s]\n", at(PREV_REL));
+	policy(klp_block(extra), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "replaces it atomically");
+	assert_true(rep.have_restore);
+	assert_string_equal(rep.restore.name, "klp_other");
+	assert_string_equal(rep.restore.path, at(PREV_REL));
+	assert_true(rep.restore.replace);
+	assert_false(rep.restore.disable_first);
+	/* another build of it (other functions) is not a source */
+	gen_prev(&(struct genmod){ .name = "klp_other", .func = "vfs_read" });
+	run();
+	expect(CHECK_RESTORE, CHECK_FAIL, "is another build of 'klp_other'");
+	/* the copy a run kept in the state directory is */
+	gen_prev(&(struct genmod){ .name = "klp_other" });
+	mkdirs("var/lib/hotcanary/modules");
+	assert_int_equal(rename(at(PREV_REL), at("var/lib/hotcanary/modules/klp_other.ko")), 0);
+	snprintf(sys.moddir, sizeof(sys.moddir), "/var/lib/hotcanary/modules");
+	put("sys/kernel/livepatch/klp_other/replace", "0\n");
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "stacks on it, then disables it");
+	assert_false(rep.restore.replace);
+	/* two patches to restore in their order: refused */
+	other_patch("klp_third", "0");
+	run();
+	expect(CHECK_RESTORE, CHECK_FAIL, "the 2 enabled livepatches ('klp_other', 'klp_third')");
+	/* ... unless the loss is accepted in writing */
+	policy(klp_block("  restore: none\n"), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_WARN, "patch.restore: none accepts");
+	sys.moddir[0] = '\0';
+}
+
+static void test_13_not_replace(void **state)
+{
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "cmdline_proc_show", "");
+	other_patch("klp_other", "0");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "is not a replace patch: it stacks on 'klp_other'");
+	assert_false(rep.have_restore);
+}
+
+static void test_13_states(void **state)
+{
+	char extra[512];
+
+	snprintf(extra, sizeof(extra), "  restore: [%s]\n", at(PREV_REL));
+	other_patch("klp_other", "1");
+	/* a downgrade: the kernel refuses an older klp_state version */
+	GEN_OR_SKIP(.replace = true, .state = 1);
+	gen_prev(&(struct genmod){ .name = "klp_other", .replace = true, .state = 2 });
+	policy(klp_block(extra), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_FAIL,
+	       "the kernel would refuse it: 'klp_test' has klp_state 1 version 1, older than "
+	       "version 2 of 'klp_other'");
+	/* a cumulative patch must carry every state */
+	GEN_OR_SKIP(.replace = true);
+	run();
+	expect(CHECK_RESTORE, CHECK_FAIL, "lacks klp_state 1 of 'klp_other'");
+	/* an upgrade: allowed, and the previous version can only come back after it */
+	GEN_OR_SKIP(.replace = true, .state = 3);
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "a rollback disables and unloads it first");
+	assert_true(rep.restore.disable_first);
+	/* the same version: the previous patch takes over atomically */
+	GEN_OR_SKIP(.replace = true, .state = 2);
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "replaces it atomically");
+	assert_false(rep.restore.disable_first);
+	assert_int_equal(rep.mod.nr_states, 1);
+	assert_int_equal(rep.mod.states[0].id, 1);
+	assert_int_equal(rep.mod.states[0].version, 2);
+}
+
+static void test_2_params(void **state)
+{
+	GEN_OR_SKIP(.param = true);
+	policy(klp_block("  params:\n    block_transition: Y\n"), "cmdline_proc_show", "");
+	assert_string_equal(pol->patch.klp.params, "block_transition=Y");
+	run();
+	expect(CHECK_MODULE, CHECK_PASS, "livepatch=Y");
+	policy(klp_block("  params: {block_transition: Y, delay: 'a b'}\n"), "cmdline_proc_show",
+	       "");
+	assert_string_equal(pol->patch.klp.params, "block_transition=Y delay=\"a b\"");
+	run();
+	expect(CHECK_MODULE, CHECK_FAIL,
+	       "patch.params: 'delay' is not a parameter of 'klp_test' (it takes: "
+	       "block_transition)");
+	assert_int_equal(rep.mod.nr_params, 1);
+}
+
 static void test_ulp_refused(void **state)
 {
 	struct hc_policy p;
@@ -690,6 +820,10 @@ int main(void)
 		T(test_10_taint),
 		T(test_11_forced),
 		T(test_12_killswitch),
+		T(test_13_restore),
+		T(test_13_not_replace),
+		T(test_13_states),
+		T(test_2_params),
 		T(test_ulp_refused),
 	};
 

@@ -564,7 +564,8 @@ static void test_fold_exec_apply_failed(void **state)
 	seqb_free(&b);
 }
 
-#define REPLACE_STEP "{\"module\":\"/root/prev.ko\",\"module_name\":\"prev\",\"replaced\":\"fix\"}"
+#define REPLACE_STEP \
+	"{\"module\":\"/root/prev.ko\",\"module_name\":\"prev\",\"disable_first\":false,\"replaced\":\"fix\"}"
 
 /* rollback by loading the previous cumulative patch */
 static void test_fold_replace_rollback(void **state)

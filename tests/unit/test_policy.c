@@ -439,6 +439,20 @@ static const struct bad bad_policies[] = {
 	{ KLP "watch:\n  - errors: neg\n" STAGES, 6, 5, "watch[0].function",
 	  "missing required key 'function'" },
 
+	/* patch.restore and patch.params */
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  restore: all\n" WATCH STAGES, 5, 12,
+	  "patch.restore", "expected none, or a list of livepatch module paths" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  restore: []\n" WATCH STAGES, 5, 12,
+	  "patch.restore", "got an empty list" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  params: [a]\n" WATCH STAGES, 5, 11,
+	  "patch.params", "expected a mapping of module parameters" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  params: {a b: 1}\n" WATCH STAGES, 5, 12,
+	  "patch.params.a b", "'a b' is not a module parameter name" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  params: {a: 'x\"y'}\n" WATCH STAGES, 5,
+	  15, "patch.params.a", "cannot hold" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  params: {}\n" WATCH STAGES, 5, 11,
+	  "patch.params", "expected at least one parameter" },
+
 	/* wrong types */
 	{ "name: [t]\n", 1, 7, "name", "got a list" },
 	{ "name:\npatch: {}\n", 1, 6, "name", "got nothing (null)" },

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include "check_power.h"
 #include "cmd.h"
+#include "journal.h"
 #include "patch/patch.h"
 #include "policy.h"
 #include "power.h"
@@ -29,6 +30,9 @@ static void usage(FILE *out)
 		"                               at N a second (log-normal latency)\n"
 		"  -s, --sample RECORDING       ... with the real calls of a 'hotcanary record'\n"
 		"                               file of the judged functions instead\n"
+		"      --state-dir DIR          where 'run' keeps its journals and the copies of\n"
+		"                               the livepatch modules it loaded (default\n"
+		"                               " JOURNAL_DEFAULT_DIR ")\n"
 		"  -h, --help                   this help\n"
 		"\n"
 		"  The power: per judged function and stage, how often the judge passes a\n"
@@ -44,6 +48,7 @@ int cmd_check(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "calls-per-second", required_argument, NULL, 'c' },
 		{ "sample", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -51,6 +56,7 @@ int cmd_check(int argc, char **argv)
 	struct hc_policy *pol = NULL;
 	struct patch *patch = NULL;
 	struct json_object *o = NULL;
+	const char *state_dir = JOURNAL_DEFAULT_DIR;
 	int c, rc, json = 0;
 	char *end;
 
@@ -72,6 +78,9 @@ int cmd_check(int argc, char **argv)
 			break;
 		case 's':
 			po.sample = optarg;
+			break;
+		case 'D':
+			state_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -97,6 +106,7 @@ int cmd_check(int argc, char **argv)
 		policy__free(pol);
 		return HC_EXIT_ERROR;
 	}
+	patch->state_dir = state_dir;
 	/* the same pre-flight as 'run', nothing changed */
 	rc = patch->ops->check_needs_root && require_bpf_privileges() ?
 		     HC_EXIT_ERROR :

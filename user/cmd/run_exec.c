@@ -519,6 +519,7 @@ int run__execute(const struct run_opts *opt)
 		p_err("out of memory");
 		goto out;
 	}
+	patch->state_dir = state_dir;
 	rc = run__precheck(patch, ctx.json);
 	if (rc) {
 		if (report && rc == HC_EXIT_REFUSED)

@@ -15,8 +15,10 @@ void kpatch__close(struct patch *p)
 {
 	struct kpatch *k = p->priv;
 
-	if (k)
+	if (k) {
 		checks__free(&k->rep);
+		free(k->before);
+	}
 	free(k);
 	p->priv = NULL;
 }
@@ -30,6 +32,8 @@ int kpatch__check(struct patch *p, char *err, size_t len)
 
 	ksym__tracefs();
 	ret = klp_sys__init(&sys, NULL);
+	if (p->state_dir)
+		snprintf(sys.moddir, sizeof(sys.moddir), "%s/modules", p->state_dir);
 	ret = ret ?: checks__run(p->pol, &sys, &k->rep);
 	if (ret) {
 		snprintf(err, len, "cannot run the compatibility checks for '%s': %s",

@@ -12,7 +12,10 @@
 struct kpatch {
 	struct checks_report rep;
 	char module_name[KLP_NAME_MAX];
-	char prev_name[KLP_NAME_MAX]; /* klp: the patch that patch.replaces names */
+	/* klp: the livepatches enabled before the load; any that vanished was replaced */
+	char (*before)[KLP_NAME_MAX];
+	size_t nr_before;
+	char copy[PATH_MAX]; /* klp: the module copy that is loaded (klp_copy__store()) */
 };
 
 int kpatch__open(struct patch *p);

@@ -1,32 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel livepatch modules: loaded with finit_module, live once the kernel's transition
- * finished, taken out by disabling and unloading, or by loading the cumulative patch they
- * replaced (patch.replaces), which leaves no unpatched window.
+ * Kernel livepatch modules: loaded with finit_module from a copy kept in the state
+ * directory, live once the kernel's transition finished, taken out by disabling and
+ * unloading, or, when the load replaced a patch (atomic replace), by loading that one again
+ * (check 13 found its module and the order; user/check_restore.c).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "patch/kernel.h"
+#include "sha256.h"
 
 static int klp_begin(struct patch *p, struct journal *j, char *err, size_t len)
 {
 	const struct hc_policy *pol = p->pol;
 	struct kpatch *k = p->priv;
-	struct klp_mod prev = { 0 };
-	char merr[512];
+	struct klp_patch *pl = NULL;
+	size_t np = 0, i;
+	int ret;
 
 	steps__init(&p->steps, j, pol->patch.klp.transition_timeout_ns / 1000000);
 	snprintf(k->module_name, sizeof(k->module_name), "%s", k->rep.mod.name);
-	if (!pol->patch.klp.replaces)
+	/* known before anything changes: after the load, a patch that vanished was replaced */
+	ret = klp__list(&p->steps.sys, &pl, &np, err, len);
+	if (ret == -ENOENT)
 		return 0;
-	/* known before anything changes: the rollback must not depend on reading it later */
-	if (klp_mod__read(pol->patch.klp.replaces, &prev, merr, sizeof(merr))) {
-		snprintf(err, len, "cannot read the previous patch: %s", merr);
-		return -EINVAL;
+	if (ret)
+		return ret;
+	k->before = calloc(np + 1, sizeof(*k->before));
+	if (!k->before) {
+		klp__list_free(pl, np);
+		return -ENOMEM;
 	}
-	snprintf(k->prev_name, sizeof(k->prev_name), "%s", prev.name);
-	klp_mod__free(&prev);
+	for (i = 0; i < np; i++)
+		if (pl[i].enabled)
+			memcpy(k->before[k->nr_before++], pl[i].name, KLP_NAME_MAX);
+	klp__list_free(pl, np);
 	return 0;
 }
 
@@ -34,15 +45,17 @@ static void klp_describe(const struct patch *p, enum patch_view view, struct jso
 {
 	const struct hc_policy *pol = p->pol;
 	const struct kpatch *k = p->priv;
+	const struct klp_restore *rs = &k->rep.restore;
 
 	if (view == PATCH_VIEW_JOURNAL) {
 		json_object_object_add(o, "module", json_object_new_string(pol->patch.klp.module));
 		json_object_object_add(o, "module_name", json_object_new_string(k->module_name));
-		if (pol->patch.klp.replaces) {
-			json_object_object_add(o, "replaces",
-					       json_object_new_string(pol->patch.klp.replaces));
+		if (k->rep.have_restore) {
+			json_object_object_add(o, "replaces", json_object_new_string(rs->path));
 			json_object_object_add(o, "replaces_name",
-					       json_object_new_string(k->prev_name));
+					       json_object_new_string(rs->name));
+			json_object_object_add(o, "disable_first",
+					       json_object_new_boolean(rs->disable_first));
 		}
 	}
 	kpatch__describe(p, view, o);
@@ -50,32 +63,115 @@ static void klp_describe(const struct patch *p, enum patch_view view, struct jso
 
 static int klp_load(struct patch *p, char *err, size_t len)
 {
-	const struct kpatch *k = p->priv;
+	const struct hc_policy *pol = p->pol;
+	struct kpatch *k = p->priv;
+	uint8_t digest[SHA256_DIGEST_LEN];
+	char moddir[PATH_MAX], hex[65], want[65];
+	int ret;
 
-	return steps__klp_load(&p->steps, p->pol->patch.klp.module, k->module_name, false, err,
-			       len);
+	if ((size_t)snprintf(moddir, sizeof(moddir), "%s/modules",
+			     p->state_dir ? p->state_dir : ".") >= sizeof(moddir))
+		return -ENAMETOOLONG;
+	ret = klp_copy__store(moddir, pol->patch.klp.module, k->module_name, k->copy,
+			      sizeof(k->copy), digest, err, len);
+	if (ret)
+		return ret;
+	/* the pin is checked on the bytes the kernel gets, not on the file check hashed */
+	if (pol->patch.has_sha256 && memcmp(digest, pol->patch.sha256, sizeof(digest))) {
+		snprintf(err, len,
+			 "'%s' changed since the checks: its sha256 is %s, the policy pins %s; "
+			 "nothing was loaded",
+			 pol->patch.klp.module, sha256__hex(digest, hex),
+			 sha256__hex(pol->patch.sha256, want));
+		unlink(k->copy);
+		return -EPERM;
+	}
+	return steps__klp_load(&p->steps, k->copy, k->module_name, k->rep.mod.replace == 1,
+			       pol->patch.klp.params, err, len);
 }
 
-static int klp_wait(struct patch *p, char *err, size_t len)
+/* was @name enabled after the load? */
+static bool still_enabled(const struct klp_patch *pl, size_t np, const char *name)
 {
-	const struct kpatch *k = p->priv;
+	size_t i;
 
-	return steps__klp_wait(&p->steps, p->pol->patch.klp.module, k->module_name, false, err,
-			       len);
+	for (i = 0; i < np; i++)
+		if (!strcmp(pl[i].name, name) && pl[i].enabled)
+			return true;
+	return false;
+}
+
+/*
+ * After the transition: the patches enabled before that are gone were replaced, whatever the
+ * module file said. One the rollback cannot restore fails the load (which takes it out).
+ */
+static int verify_replaced(struct patch *p, char *err, size_t len)
+{
+	struct kpatch *k = p->priv;
+	struct klp_patch *pl = NULL;
+	char lost[256] = "";
+	bool restore_gone = false;
+	size_t np = 0, i;
+	int ret;
+
+	ret = klp__list(&p->steps.sys, &pl, &np, err, len);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	for (i = 0; i < k->nr_before; i++) {
+		if (still_enabled(pl, np, k->before[i]))
+			continue;
+		if (k->rep.have_restore && !strcmp(k->before[i], k->rep.restore.name)) {
+			restore_gone = true;
+			continue;
+		}
+		if (strlen(lost) + strlen(k->before[i]) + 5 < sizeof(lost))
+			sprintf(lost + strlen(lost), "%s'%s'", lost[0] ? ", " : "", k->before[i]);
+	}
+	klp__list_free(pl, np);
+	/* a planned restore of a patch that stayed enabled would only disturb it */
+	if (k->rep.have_restore && !restore_gone)
+		k->rep.have_restore = false;
+	if (!lost[0])
+		return 0;
+	snprintf(err, len,
+		 "loading '%s' replaced %s, which check 13 did not expect and a rollback cannot "
+		 "restore; name %s in patch.restore",
+		 k->module_name, lost, lost);
+	return -EPROTO;
 }
 
 static int klp_revert(struct patch *p, char *err, size_t len)
 {
 	const struct kpatch *k = p->priv;
+	const struct klp_restore *rs = &k->rep.restore;
 	int ret;
 
-	/* a previous cumulative patch takes over atomically: no unpatched window */
-	if (p->pol->patch.klp.replaces)
-		ret = steps__klp_replace(&p->steps, p->pol->patch.klp.replaces, k->prev_name,
-					 k->module_name, err, len);
+	if (k->rep.have_restore)
+		ret = steps__klp_replace(&p->steps, rs->path, rs->name, k->module_name,
+					 rs->disable_first, err, len);
 	else
 		ret = steps__klp_disable(&p->steps, k->module_name, err, len);
 	return ret ?: steps__klp_unload(&p->steps, k->module_name, err, len);
+}
+
+static int klp_wait(struct patch *p, char *err, size_t len)
+{
+	const struct kpatch *k = p->priv;
+	int ret;
+
+	ret = steps__klp_wait(&p->steps, k->copy, k->module_name, k->rep.mod.replace == 1, err,
+			      len);
+	if (ret)
+		return ret;
+	ret = verify_replaced(p, err, len);
+	if (ret) {
+		char tmp[256];
+
+		/* the loss is final; at least what is ours goes, as after any failed load */
+		if (klp_revert(p, tmp, sizeof(tmp)))
+			snprintf(err + strlen(err), len - strlen(err), "; then: %s", tmp);
+	}
+	return ret;
 }
 
 static const struct klp_patch *live_patch(const struct klp_patch *p, size_t n, const char *name)

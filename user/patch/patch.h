@@ -38,6 +38,8 @@ struct patch_live {
 struct patch {
 	const struct patch_ops *ops;
 	const struct hc_policy *pol;
+	/* the state directory (journals, kept module copies); NULL: none, as in a dry run */
+	const char *state_dir;
 	struct steps steps; /* every change is journaled through these */
 	/* why check() refused, for the report (the printed message may differ) */
 	char refusal[1200];

@@ -14,9 +14,14 @@
 #include <linux/seq_file.h>
 
 /*
- * @cumulative: an atomic-replace patch; @desc: its MODULE_DESCRIPTION. Not for
- * clang-format, which would indent the whole module as the macro's body.
+ * @cumulative: an atomic-replace patch; @desc: its MODULE_DESCRIPTION. A file that defines
+ * HC_PATCH_STATES (an array of struct klp_state) before the macro gives the patch those
+ * states. Not for clang-format, which would indent the whole module as the macro's body.
  */
+#ifndef HC_PATCH_STATES
+#define HC_PATCH_STATES NULL
+#endif
+
 /* clang-format off */
 #define HC_CMDLINE_LIVEPATCH(cumulative, desc)					\
 static struct klp_func funcs[] = {						\
@@ -36,6 +41,7 @@ static struct klp_object objs[] = {						\
 static struct klp_patch patch = {						\
 	.mod = THIS_MODULE,							\
 	.objs = objs,								\
+	.states = HC_PATCH_STATES,						\
 	.replace = cumulative,							\
 };										\
 										\

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of the compatibility checks share (user/checks.c, user/check_restore.c):
+ * not an API.
+ */
+#ifndef HC_CHECKS_INT_H
+#define HC_CHECKS_INT_H
+
+#include <stdbool.h>
+#include "checks.h"
+#include "klp.h"
+#include "policy.h"
+
+/* the result's status and reason */
+void checks__set(struct check_result *r, enum check_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* append to the reason; a status only ever gets worse */
+void checks__add(struct check_result *r, enum check_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* the policy loads a livepatch module itself */
+bool checks__is_klp(const struct hc_policy *p);
+
+/* check 13 (check_restore.c): 0, or -ENOMEM */
+int check_restore(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,
+		  struct check_result *r);
+
+#endif
