@@ -7,8 +7,11 @@
 # is read from the meta packages, never hard-coded, so the tests follow Debian's updates.
 # Idempotent: what is already unpacked is kept.
 #
-# Prints one vmlinuz path per line, 6.1 first. Beside each vmlinuz: "config", and the kernel
-# build tree for out-of-tree modules in "root/usr/src/linux-headers-<version>".
+# Prints one vmlinuz path per line, 6.1 first. Beside each vmlinuz: "config", the kernel
+# build tree for out-of-tree modules in "root/usr/src/linux-headers-<version>", and in
+# "upstream/" the kernel's own livepatch sample and selftest module sources, from the
+# linux-source package of the image's version, for tests/vm/run-scenario to build as they
+# are: the VM tests then also run the livepatches the kernel's developers test with.
 set -eu
 
 cache=${HOTCANARY_CACHE:-/var/cache/hotcanary}/kernels
@@ -105,7 +108,72 @@ fetch()
 		sed -i "s|include /usr/src/|include $dir/root/usr/src/|" "$kdir/Makefile"
 		echo "$ver" >"$dir/root/.complete"
 	fi
+	[ -s "$dir/upstream/.complete" ] || fetch_sources "$dir" "$pkg"
 	echo "$dir/vmlinuz"
+}
+
+# the version of linux-source-$1 nearest to $2: $2 itself, else the newest older one,
+# else the oldest newer one (the archive keeps only a few)
+nearest_source()
+{
+	# shellcheck disable=SC2086
+	apt-cache $APT_OPTS madison "linux-source-$1" 2>/dev/null |
+		awk -F '|' '{ gsub(/ /, "", $2); print $2 }' | {
+		older=
+		newer=
+		while read -r v; do
+			if [ "$v" = "$2" ]; then
+				echo "$v"
+				exit 0
+			fi
+			if dpkg --compare-versions "$v" lt "$2"; then
+				if [ -z "$older" ] || dpkg --compare-versions "$v" gt "$older"; then
+					older=$v
+				fi
+			elif [ -z "$newer" ] || dpkg --compare-versions "$v" lt "$newer"; then
+				newer=$v
+			fi
+		done
+		echo "${older:-$newer}"
+	}
+}
+
+# $1 = the kernel's cache dir, $2 = its image package. Only the livepatch module sources
+# are kept (a few hundred KB of a 140 MB tarball): samples/livepatch/ and the selftests'
+# modules, in lib/livepatch/ up to 6.9 and in tools/testing/selftests/livepatch/
+# test_modules/ since.
+fetch_sources()
+{
+	# shellcheck disable=SC2086
+	want=$(apt-cache $APT_OPTS show "$2" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	series=$(echo "$want" | cut -d . -f 1-2)
+	src=linux-source-$series
+	got=$(nearest_source "$series" "$want")
+	if [ -z "$want" ] || [ -z "$got" ]; then
+		echo "fetch-kernels: no $src package for '$2' (version '$want') in $apt/sources.list" >&2
+		exit 1
+	fi
+	[ "$got" = "$want" ] ||
+		echo "fetch-kernels: $src $want is not in the archive; using $got, the nearest, for the livepatch test modules of $2" >&2
+	rm -rf "$1/upstream" "$1/source"
+	mkdir -p "$1/source" "$1/upstream"
+	unpack "$1/source" "$src=$got"
+	tarball=$1/source/usr/src/$src.tar.xz
+	if [ ! -f "$tarball" ]; then
+		echo "fetch-kernels: $src $got has no $tarball; did Debian rename it?" >&2
+		exit 1
+	fi
+	case $series in
+	6.1) tests=lib/livepatch ;;
+	*) tests=tools/testing/selftests/livepatch/test_modules ;;
+	esac
+	if ! tar -xJf "$tarball" -C "$1/upstream" --strip-components=1 \
+		"$src/samples/livepatch" "$src/$tests"; then
+		echo "fetch-kernels: $tarball lacks samples/livepatch or $tests; see above" >&2
+		exit 1
+	fi
+	rm -rf "$1/source"
+	echo "$src $got" >"$1/upstream/.complete"
 }
 
 fetch linux-image-cloud-amd64
