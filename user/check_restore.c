@@ -153,6 +153,50 @@ static int source_find(const struct hc_policy *p, const struct klp_sys *sys,
 	return ret;
 }
 
+/*
+ * @new is not a replace patch in its file: it stacks on the enabled ones. Its init function
+ * may still set klp_patch.replace (the kernel's test_klp_atomic_replace does, from a module
+ * parameter), which only the load shows: with one enabled patch whose module is at hand, the
+ * restore is planned all the same, and used if the patch vanishes (user/patch/klp.c).
+ */
+static int stacks(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,
+		  struct check_result *r, const struct klp_patch *lp, size_t nr_enabled,
+		  const char *names, struct klp_patch *pl, size_t np)
+{
+	const struct klp_mod *new = &rep->mod;
+	struct klp_mod old = { 0 };
+	char why[600];
+	int found = 0;
+
+	if (nr_enabled == 1 && !p->patch.klp.restore_none)
+		found = source_find(p, sys, lp, rep->restore.path, sizeof(rep->restore.path), &old,
+				    why, sizeof(why));
+	if (found == 1) {
+		snprintf(rep->restore.name, sizeof(rep->restore.name), "%s", lp->name);
+		rep->restore.replace = old.replace == 1 || lp->replace == 1;
+		rep->have_restore = true;
+		klp_mod__free(&old);
+		checks__set(r, CHECK_PASS,
+			    "'%s' is not a replace patch: it stacks on %s, which stays enabled; if "
+			    "its init makes it one, a rollback loads %s again",
+			    new->name, names, rep->restore.path);
+	} else if (found == 0 && !p->patch.klp.restore_none) {
+		checks__set(r, CHECK_WARN,
+			    "'%s' is not a replace patch in its file: it stacks on %s; should its "
+			    "init function make it one, a rollback could not restore %s: name %s "
+			    "in patch.restore",
+			    new->name, names, nr_enabled == 1 ? "it" : "them",
+			    nr_enabled == 1 ? "its module" : "their modules");
+	} else if (found == 0) {
+		checks__set(r, CHECK_PASS,
+			    "'%s' is not a replace patch: it stacks on %s, which stay enabled; a "
+			    "rollback disables and unloads it alone",
+			    new->name, names);
+	}
+	klp__list_free(pl, np);
+	return found < 0 ? found : 0;
+}
+
 int check_restore(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,
 		  struct check_result *r)
 {
@@ -208,13 +252,8 @@ int check_restore(const struct hc_policy *p, const struct klp_sys *sys, struct c
 			    "no other livepatch is enabled: the load replaces nothing");
 		goto out;
 	}
-	if (new->replace == 0) {
-		checks__set(r, CHECK_PASS,
-			    "'%s' is not a replace patch: it stacks on %s, which stay enabled; a "
-			    "rollback disables and unloads it alone",
-			    new->name, names);
-		goto out;
-	}
+	if (new->replace == 0)
+		return stacks(p, sys, rep, r, lp, nr_enabled, names, pl, np);
 	if (p->patch.klp.restore_none) {
 		checks__set(r, CHECK_WARN,
 			    "'%s' %s %s; patch.restore: none accepts that a rollback leaves %s",

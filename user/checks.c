@@ -396,7 +396,8 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 	int ret;
 
 	checks__set(r, CHECK_PASS, "%s", "");
-	q = calloc(p->nr_watch + 1, sizeof(*q));
+	/* q: in the function's module (any, if none given), then anywhere: probes go by name */
+	q = calloc(2 * p->nr_watch + 1, sizeof(*q));
 	qf = calloc(p->nr_watch + 1, sizeof(*qf));
 	if (!q || !qf) {
 		checks__set(r, CHECK_FAIL, "out of memory");
@@ -406,8 +407,11 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		if (p->watch[i].func.kind != HC_FUNC_KERNEL)
 			continue;
 		q[nq].name = qf[nq].name = p->watch[i].func.symbol;
+		q[nq].obj = qf[nq].obj = p->watch[i].func.path;
 		nq++;
 	}
+	for (i = 0; i < nq; i++)
+		q[nq + i].name = q[i].name;
 	if (!nq) {
 		checks__set(r, CHECK_PASS,
 			    "no kernel function watched (user functions are checked by the "
@@ -415,7 +419,7 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		goto out;
 	}
 	klp_sys__path(sys, kallsyms, sizeof(kallsyms), "/proc/kallsyms");
-	ret = symfile__count(kallsyms, SYM_KALLSYMS, q, nq);
+	ret = symfile__count(kallsyms, SYM_KALLSYMS, q, 2 * nq);
 	if (ret) {
 		checks__set(r, CHECK_FAIL, "cannot read %s: %s", kallsyms, strerror(-ret));
 		goto out;
@@ -430,14 +434,19 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		goto out;
 	}
 	for (i = 0; i < nq; i++) {
-		if (!q[i].count) {
+		if (!q[i].count && q[i].obj) {
+			checks__add(r, CHECK_FAIL,
+				    "watched kernel:%s:%s is not a function of module '%s' in %s: "
+				    "load the module before the run",
+				    q[i].obj, q[i].name, q[i].obj, kallsyms);
+		} else if (!q[i].count) {
 			checks__add(r, CHECK_FAIL, "watched kernel:%s is not a function in %s",
 				    q[i].name, kallsyms);
-		} else if (q[i].count > 1) {
+		} else if (q[nq + i].count > 1) {
 			checks__add(r, CHECK_FAIL,
 				    "watched kernel:%s is ambiguous: %d functions in %s "
 				    "have that name and the monitor probes by name; watch another function",
-				    q[i].name, q[i].count, kallsyms);
+				    q[i].name, q[nq + i].count, kallsyms);
 		} else if (!qf[i].count) {
 			checks__add(r, CHECK_FAIL,
 				    "watched kernel:%s is not traceable (not in %s: "
@@ -489,12 +498,22 @@ static void check_transition(const struct klp_sys *sys, struct check_result *r)
 
 /* ---- 6 ---------------------------------------------------------------------------------- */
 
+static bool stacks_on(const struct hc_policy *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->patch.klp.nr_stacks_on; i++)
+		if (!strcmp(p->patch.klp.stacks_on[i], name))
+			return true;
+	return false;
+}
+
 static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 			   struct checks_report *rep, struct check_result *r)
 {
 	struct klp_patch *pl = NULL;
 	struct target *t = NULL;
-	size_t np = 0, nt = 0, i, j, k, others = 0;
+	size_t np = 0, nt = 0, i, j, k, others = 0, stacked = 0;
 	char err[256], names[256] = "";
 	bool from_module;
 	int ret;
@@ -539,9 +558,20 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 		goto out;
 	}
 	checks__set(r, CHECK_PASS, "%s", "");
+	for (i = 0; i < p->patch.klp.nr_stacks_on; i++)
+		if (klp__enabled(sys, p->patch.klp.stacks_on[i]) != 1)
+			checks__add(r, CHECK_FAIL,
+				    "patch.stacks_on names '%s', which is not an enabled livepatch: "
+				    "load it first, or correct the name",
+				    p->patch.klp.stacks_on[i]);
 	for (i = 0; i < np; i++) {
 		if (!pl[i].enabled || pl[i].replace == 1)
 			continue;
+		/* meant to supersede it, as the kernel's shadow-fix2 sample does fix1 */
+		if (stacks_on(p, pl[i].name)) {
+			stacked++;
+			continue;
+		}
 		for (j = 0; j < nt; j++) {
 			for (k = 0; k < pl[i].nr_funcs; k++) {
 				const struct klp_func_ref *f = &pl[i].funcs[k];
@@ -564,7 +594,12 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 			}
 		}
 	}
-	if (r->status == CHECK_PASS) {
+	if (r->status == CHECK_PASS && stacked) {
+		checks__set(r, CHECK_PASS,
+			    "stacks on %zu enabled livepatch%s as patch.stacks_on says (%s): where both "
+			    "patch a function, this one runs until it is disabled",
+			    stacked, stacked == 1 ? "" : "es", names);
+	} else if (r->status == CHECK_PASS) {
 		if (from_module && !others)
 			checks__set(r, CHECK_PASS, "no livepatch is enabled");
 		else if (from_module)

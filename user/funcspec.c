@@ -8,7 +8,7 @@
 #include "funcspec.h"
 #include "hotcanary.h"
 
-#define FORMS "expected 'kernel:NAME[@PID]' or 'user:PATH:SYMBOL[@PID]'"
+#define FORMS "expected 'kernel:[MODULE:]NAME[@PID]' or 'user:PATH:SYMBOL[@PID]'"
 
 static int fail(char *err, size_t errlen, const char *msg)
 {
@@ -23,6 +23,16 @@ static int kernel_name_ok(const char *s)
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.')
+			return 0;
+	return 1;
+}
+
+static int module_name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
 			return 0;
 	return 1;
 }
@@ -81,7 +91,32 @@ int funcspec__parse(const char *text, struct hc_funcspec *spec, char *err, size_
 	ret = split_pid(body, &spec->pid, err, errlen);
 	if (ret)
 		goto err;
-	if (spec->kind == HC_FUNC_KERNEL) {
+	if (spec->kind == HC_FUNC_KERNEL && (colon = strchr(body, ':'))) {
+		/* kernel:MODULE:NAME, a function of a module */
+		*colon = '\0';
+		if (!module_name_ok(body)) {
+			ret = fail(err, errlen,
+				   *body ? "a kernel module name is made of [A-Za-z0-9_-]" :
+					   "missing module name before ':'");
+			goto err;
+		}
+		if (!kernel_name_ok(colon + 1)) {
+			ret = fail(err, errlen,
+				   colon[1] ? "kernel function name must be a C identifier" :
+					      "missing kernel function name after the module");
+			goto err;
+		}
+		/* as the kernel names it: '-' in a module's file name is '_' in its name */
+		for (char *c = body; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		spec->path = body;
+		spec->symbol = strdup(colon + 1);
+		if (!spec->symbol) {
+			ret = -ENOMEM;
+			goto err;
+		}
+	} else if (spec->kind == HC_FUNC_KERNEL) {
 		if (!kernel_name_ok(body)) {
 			ret = fail(err, errlen,
 				   *body ? "kernel function name must be a C identifier" :

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * FUNC specs: "kernel:NAME" or "user:PATH:SYMBOL", each with an optional "@PID".
+ * FUNC specs: "kernel:NAME", "kernel:MODULE:NAME" (a function of that module) or
+ * "user:PATH:SYMBOL", each with an optional "@PID".
  */
 #ifndef HC_FUNCSPEC_H
 #define HC_FUNCSPEC_H
@@ -16,7 +17,7 @@ enum hc_func_kind {
 struct hc_funcspec {
 	enum hc_func_kind kind;
 	char *text;   /* the spec as given, for messages and output */
-	char *path;   /* user: the binary or library */
+	char *path;   /* user: the binary or library; kernel: the module, or NULL */
 	char *symbol; /* kernel function or user symbol */
 	pid_t pid;    /* 0: every process */
 };

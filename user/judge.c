@@ -514,16 +514,17 @@ static void rare_exceed(struct judge *j, const struct hc_snapshot *can, const ui
 /*
  * The canary's calls so far, each divided by max_p50_ratio, against the reference's calls:
  * a one-sided Mann-Whitney test (ties by bucket), at the other half of the rare test's
- * alpha, looked at every window with new calls once both sides have JUDGE_RANK_MIN_CALLS. It
- * catches a slowdown of the bulk that no call beyond the reference's maximum shows: a
- * function called 3 times a second made 2x slower. Calls are its unit: it sees only windows
+ * alpha, looked at every window with new calls: with the normal tail once both sides have
+ * JUDGE_RANK_MIN_CALLS, with the exact null before. It catches a slowdown of the bulk that no
+ * call beyond the reference's maximum shows: a function called 3 times a second made 2x
+ * slower, or once a second (10 baseline calls) made 30x slower, by its tenth call. Calls are its unit: it sees only windows
  * too sparse for a quantile, whose calls are far apart. A canary call is put in the bucket
  * of its bucket's lower end over the limit, the least it can be.
  */
 static void rare_ranks(struct judge *j, const struct hc_snapshot *can, const uint64_t *ref,
 		       uint64_t n)
 {
-	double lim = j->cfg.max_p50_ratio;
+	double lim = j->cfg.max_p50_ratio, min_p;
 	struct stats_mw mw;
 	unsigned int b;
 
@@ -532,10 +533,19 @@ static void rare_ranks(struct judge *j, const struct hc_snapshot *can, const uin
 			j->rare_hist[hc_hist_bucket((uint64_t)((double)hc_hist_lower(b) / lim))] +=
 				can->hist[b];
 	j->rare_hist[HC_HIST_OVERFLOW] += can->hist[HC_HIST_OVERFLOW];
-	if (j->rare_m < JUDGE_RANK_MIN_CALLS || n < JUDGE_RANK_MIN_CALLS)
+	if (j->rare_m < JUDGE_RANK_MIN_CALLS || n < JUDGE_RANK_MIN_CALLS) {
+		/*
+		 * Too few for the normal tail, as with a function called once a second: the
+		 * exact null, ties counted against the canary. A look that could not reject
+		 * whatever the calls (its smallest p above the bar) is not spent.
+		 */
+		if (stats__mann_whitney_hist_exact(j->rare_hist, ref, HC_HIST_BUCKETS, &mw,
+						   &min_p) ||
+		    min_p > stats__look_alpha(j->alpha_test / 2, j->rank_looks + 1))
+			return;
+	} else if (stats__mann_whitney_hist(j->rare_hist, ref, HC_HIST_BUCKETS, &mw)) {
 		return;
-	if (stats__mann_whitney_hist(j->rare_hist, ref, HC_HIST_BUCKETS, &mw))
-		return;
+	}
 	j->rank_looks++;
 	j->rank_p = mw.p_greater;
 	j->rank_bar_p = stats__look_alpha(j->alpha_test / 2, j->rank_looks);

@@ -69,37 +69,50 @@ static int count_name(const char *path, int skip, const char *name, int *count)
 }
 
 /* text symbols named @name in /proc/kallsyms: "ffffffff81234560 t name [module]" */
-static int count_text_symbols(const char *name, int *count)
+/* text symbols @name in kallsyms: *@count of them, *@in_module of them in @module */
+static int count_text_symbols(const char *name, const char *module, int *count, int *in_module)
 {
-	char *line = NULL, type, sym[256];
+	char *line = NULL, type, sym[256], mod[64];
 	size_t cap = 0;
 	FILE *f;
+	int n;
 
-	*count = 0;
+	*count = *in_module = 0;
 	f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%*s %c %255s", &type, sym) == 2 && (type == 't' || type == 'T') &&
-		    !strcmp(sym, name))
-			(*count)++;
+		mod[0] = '\0';
+		n = sscanf(line, "%*s %c %255s [%63[^]]]", &type, sym, mod);
+		if (n < 2 || (type != 't' && type != 'T') || strcmp(sym, name))
+			continue;
+		(*count)++;
+		if (module && !strcmp(mod, module))
+			(*in_module)++;
 	}
 	free(line);
 	fclose(f);
 	return 0;
 }
 
-int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen)
+int ksym__check(const char *name, const char *module, int *kprobe_ok, char *err, size_t errlen)
 {
 	const char *tracefs;
 	char path[160];
-	int n, ret;
+	int n, in_module, ret;
 
 	*kprobe_ok = 1;
-	ret = count_text_symbols(name, &n);
+	ret = count_text_symbols(name, module, &n, &in_module);
 	if (ret) {
 		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(-ret));
 		return ret;
+	}
+	if (module && !in_module) {
+		snprintf(err, errlen,
+			 "no function '%s' in module '%s' (/proc/kallsyms); is the module loaded? "
+			 "(lsmod)",
+			 name, module);
+		return -ENOENT;
 	}
 	if (!n) {
 		snprintf(err, errlen, "no kernel function '%s' (not in /proc/kallsyms)", name);

@@ -6,11 +6,12 @@
 #include <stddef.h>
 
 /*
- * 0 if @name is a kernel text symbol that ftrace can trace. Otherwise -ENOENT (no such
+ * 0 if @name is a kernel text symbol that ftrace can trace, and if @module is not NULL, one
+ * of that module's. Otherwise -ENOENT (no such
  * function), -EPERM (exists but not traceable), or -errno reading kallsyms/tracefs; @err
  * says which. @kprobe_ok is set to 0 when the function is on the kprobe blacklist.
  */
-int ksym__check(const char *name, int *kprobe_ok, char *err, size_t errlen);
+int ksym__check(const char *name, const char *module, int *kprobe_ok, char *err, size_t errlen);
 
 /* size in bytes of @name's return type from kernel BTF: 1, 2, 4 or 8; 0 if unknown or void */
 int ksym__ret_width(const char *name);

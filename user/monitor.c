@@ -167,7 +167,7 @@ int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int er
 		 */
 		width = 4;
 	} else {
-		ret = ksym__check(spec->symbol, &fn->kprobe_ok, err, errlen);
+		ret = ksym__check(spec->symbol, spec->path, &fn->kprobe_ok, err, errlen);
 		if (!ret && spec->pid && kill(spec->pid, 0) && errno == ESRCH) {
 			snprintf(err, errlen, "no process %d", spec->pid);
 			ret = -ESRCH;

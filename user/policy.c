@@ -153,6 +153,9 @@ void policy__free(struct hc_policy *pol)
 	for (i = 0; i < pol->patch.klp.nr_restore; i++)
 		free(pol->patch.klp.restore[i]);
 	free(pol->patch.klp.restore);
+	for (i = 0; i < pol->patch.klp.nr_stacks_on; i++)
+		free(pol->patch.klp.stacks_on[i]);
+	free(pol->patch.klp.stacks_on);
 	free(pol->patch.klp.params);
 	argv_free(pol->patch.exec.apply);
 	argv_free(pol->patch.exec.revert);

@@ -12,7 +12,11 @@
  *     type                req   klp | exec | ulp
  *     klp:  module        req   path of the livepatch module (.ko)
  *           sha256        -     64 hex digits: pin of the module
- *           replaces      -     previous cumulative (replace) patch, loaded on rollback
+ *           replaces      -     the patch this one replaces, its module: loaded on rollback
+ *           restore       -     none | list of module paths: patches to load again on
+ *                               rollback if the load replaced them (check 13)
+ *           params        -     mapping NAME: VALUE, module parameters for finit_module
+ *           stacks_on     -     list of enabled livepatches this one supersedes (check 6)
  *           transition_timeout  30s
  *     exec: apply         req   argv list, run without a shell, e.g. [kpatch, load, fix.ko]
  *           revert        req   argv list
@@ -164,6 +168,13 @@ struct hc_policy {
 			char **restore;
 			size_t nr_restore;
 			bool restore_none;
+			/*
+			 * patch.stacks_on: enabled livepatches (module names) this one is
+			 * meant to stack on, superseding their version of a function both
+			 * patch (check 6 refuses that otherwise)
+			 */
+			char **stacks_on;
+			size_t nr_stacks_on;
 			/* patch.params, as finit_module() takes them: "a=1 b=\"x y\"", or NULL */
 			char *params;
 			uint64_t transition_timeout_ns;

@@ -439,6 +439,46 @@ static int parse_restore(struct ctx *c, yaml_node_t *node, const char *path, voi
 	return 0;
 }
 
+/* patch.stacks_on: a list of livepatch (module) names */
+static int parse_stacks_on(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
+{
+	static const char what[] = "a list of enabled livepatches' module names";
+	struct hc_policy *pol = c->pol;
+	char child[KEY_LEN];
+	yaml_node_t *item;
+	const char *s;
+	size_t n, i;
+	int ret;
+
+	ret = policy__check_list(c, node, path, what, true, &n);
+	if (ret)
+		return ret;
+	pol->patch.klp.stacks_on = calloc(n + 1, sizeof(*pol->patch.klp.stacks_on));
+	if (!pol->patch.klp.stacks_on)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		item = policy__list_item(c, node, i);
+		policy__path_index(child, path, i);
+		ret = policy__take_scalar(c, item, child, what, &s);
+		if (ret)
+			return ret;
+		if (!*s ||
+		    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+			    strlen(s))
+			return policy__fail(c, item, child,
+					    "'%s' is not a module name ([A-Za-z0-9_-])", s);
+		pol->patch.klp.stacks_on[i] = strdup(s);
+		if (!pol->patch.klp.stacks_on[i])
+			return -ENOMEM;
+		/* as the kernel names it: '-' in a module's file name is '_' in its name */
+		for (char *p = pol->patch.klp.stacks_on[i]; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		pol->patch.klp.nr_stacks_on = i + 1;
+	}
+	return 0;
+}
+
 /* a module parameter's name, as module_param() makes it: [a-z0-9_] plus '.' for built-ins */
 static bool param_name_ok(const char *s)
 {
@@ -746,6 +786,7 @@ static const struct field patch_fields[] = {
 	FIELD("replaces", T_KLP, 0, parse_path, P(patch.klp.replaces), NULL),
 	FIELD("restore", T_KLP, 0, parse_restore, 0, NULL),
 	FIELD("params", T_KLP, 0, parse_params, 0, NULL),
+	FIELD("stacks_on", T_KLP, 0, parse_stacks_on, 0, NULL),
 	FIELD("transition_timeout", T_KLP, 0, parse_duration, P(patch.klp.transition_timeout_ns),
 	      NULL),
 	FIELD("apply", T_EXEC, T_EXEC, parse_apply, 0, "the argv that applies the patch"),

@@ -452,6 +452,52 @@ int stats__mann_whitney_hist(const uint64_t *x, const uint64_t *y, size_t nbucke
 	return 0;
 }
 
+int stats__mann_whitney_hist_exact(const uint64_t *x, const uint64_t *y, size_t nbuckets,
+				   struct stats_mw *out, double *min_p)
+{
+	long double u = 0, below = 0;
+	uint64_t nx = 0, ny = 0;
+	double *pmf, ge = 0;
+	size_t i, umax;
+	int err;
+
+	if (!x || !y || !out)
+		return -EINVAL;
+	for (i = 0; i < nbuckets; i++) {
+		/* a tie counts for the reference: U can only be larger with the ties broken */
+		u += (long double)x[i] * below;
+		below += y[i];
+		nx += x[i];
+		ny += y[i];
+	}
+	if (!nx || !ny)
+		return -EINVAL;
+	if (nx >= STATS_MW_EXACT_MAX || ny >= STATS_MW_EXACT_MAX)
+		return -E2BIG;
+	umax = (size_t)(nx * ny);
+	pmf = malloc((umax + 1) * sizeof(*pmf));
+	if (!pmf)
+		return -ENOMEM;
+	err = mw_exact_pmf((size_t)nx, (size_t)ny, pmf);
+	if (err) {
+		free(pmf);
+		return err;
+	}
+	for (i = umax + 1; i-- > 0 && (long double)i >= u;)
+		ge += pmf[i];
+	memset(out, 0, sizeof(*out));
+	out->nx = nx;
+	out->ny = ny;
+	out->u = (double)u;
+	out->auc = (double)(u / ((long double)nx * ny));
+	out->exact = true;
+	out->p_greater = fmin(1, ge);
+	if (min_p)
+		*min_p = pmf[umax];
+	free(pmf);
+	return 0;
+}
+
 /* ---- Hodges-Lehmann ------------------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)

@@ -90,6 +90,15 @@ int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, 
  */
 int stats__mann_whitney_hist(const uint64_t *x, const uint64_t *y, size_t nbuckets,
 			     struct stats_mw *out);
+/*
+ * For samples too small for the normal approximation (each below STATS_MW_EXACT_MAX): the
+ * one-sided p_greater from the exact null distribution of U, with every tie counted for y
+ * (conservative: breaking the ties could only raise U). @min_p, if not NULL: the smallest p
+ * samples of these sizes can give, P(U = nx ny). Only nx, ny, u, auc, exact and p_greater
+ * are set. 0, -EINVAL (an empty sample), -E2BIG (a sample too large), -ENOMEM.
+ */
+int stats__mann_whitney_hist_exact(const uint64_t *x, const uint64_t *y, size_t nbuckets,
+				   struct stats_mw *out, double *min_p);
 
 struct stats_hl {
 	double shift;  /* median of the nx * ny differences x_i - y_j */

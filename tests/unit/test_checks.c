@@ -396,6 +396,14 @@ static void test_4_functions(void **state)
 	policy(klp_block(NULL), "notrace_fn", "");
 	run();
 	expect(CHECK_FUNCTIONS, CHECK_FAIL, "not traceable");
+	/* a module's function: found in that module only */
+	policy(klp_block(NULL), "hc_target:hc_target_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_PASS, "1 watched kernel function");
+	policy(klp_block(NULL), "other_mod:hc_target_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL,
+	       "kernel:other_mod:hc_target_fn is not a function of module 'other_mod'");
 	unlink(at("sys/kernel/tracing/available_filter_functions"));
 	policy(klp_block(NULL), "cmdline_proc_show", "");
 	run();
@@ -451,6 +459,15 @@ static void test_6_conflict(void **state)
 	put("sys/kernel/livepatch/klp_other/replace", "0\n");
 	run();
 	expect(CHECK_CONFLICT, CHECK_FAIL, "non-replace livepatch 'klp_other' already patches");
+	/* meant to stack on it, as the kernel's shadow-fix2 sample on fix1 */
+	policy(klp_block("  stacks_on: [klp_other]\n"), "vfs_read", "");
+	run();
+	expect(CHECK_CONFLICT, CHECK_PASS, "stacks on 1 enabled livepatch as patch.stacks_on says");
+	policy(klp_block("  stacks_on: [klp-nope]\n"), "vfs_read", "");
+	run();
+	expect(CHECK_CONFLICT, CHECK_FAIL,
+	       "patch.stacks_on names 'klp_nope', which is not an enabled livepatch");
+	policy(klp_block(NULL), "vfs_read", "");
 	/* an enabled replace patch is not a conflict */
 	put("sys/kernel/livepatch/klp_other/replace", "1\n");
 	run();
@@ -728,11 +745,27 @@ static void test_13_restore(void **state)
 
 static void test_13_not_replace(void **state)
 {
+	char extra[512];
+
 	GEN_OR_SKIP(0);
 	policy(klp_block(NULL), "cmdline_proc_show", "");
 	other_patch("klp_other", "0");
 	run();
-	expect(CHECK_RESTORE, CHECK_PASS, "is not a replace patch: it stacks on 'klp_other'");
+	/* its init could still set replace (test_klp_atomic_replace does): warned */
+	expect(CHECK_RESTORE, CHECK_WARN, "it stacks on 'klp_other'; should its init function");
+	assert_false(rep.have_restore);
+	/* with the module at hand, the restore is planned in case */
+	gen_prev(&(struct genmod){ .name = "klp_other" });
+	snprintf(extra, sizeof(extra), "  restore: [%s]\n", at(PREV_REL));
+	policy(klp_block(extra), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "if its init makes it one, a rollback loads");
+	assert_true(rep.have_restore);
+	assert_false(rep.restore.replace);
+	/* patch.restore: none says it is not wanted */
+	policy(klp_block("  restore: none\n"), "cmdline_proc_show", "");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS, "a rollback disables and unloads it alone");
 	assert_false(rep.have_restore);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/funcspec.c: "kernel:NAME[@PID]" and "user:PATH:SYMBOL[@PID]" */
+/* user/funcspec.c: "kernel:[MODULE:]NAME[@PID]" and "user:PATH:SYMBOL[@PID]" */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -58,6 +58,11 @@ static void test_kernel_specs(void **state)
 		{ "kernel:_x", HC_FUNC_KERNEL, NULL, "_x", 0 },
 		{ "kernel:__x64_sys_openat", HC_FUNC_KERNEL, NULL, "__x64_sys_openat", 0 },
 		{ "kernel:f@2147483647", HC_FUNC_KERNEL, NULL, "f", 2147483647 },
+		/* a module's function; '-' in the module's file name is '_' in its name */
+		{ "kernel:livepatch_shadow_mod:dummy_alloc", HC_FUNC_KERNEL, "livepatch_shadow_mod",
+		  "dummy_alloc", 0 },
+		{ "kernel:livepatch-shadow-mod:dummy_alloc@9", HC_FUNC_KERNEL,
+		  "livepatch_shadow_mod", "dummy_alloc", 9 },
 	};
 	size_t i;
 
@@ -142,7 +147,11 @@ static void test_bad_specs(void **state)
 		"kernel:1abc",
 		"kernel:a-b",
 		"kernel:a b",
-		"kernel:foo:bar",
+		"kernel:foo:1bar", /* a module's function name is an identifier too */
+		"kernel::bar",	   /* no module */
+		"kernel:foo:",	   /* no function */
+		"kernel:a b:bar",  /* not a module name */
+		"kernel:foo:bar:baz",
 		"user:/bin/ls", /* no symbol */
 		"user:",
 		"user::sym",	    /* no path */

@@ -549,6 +549,41 @@ static void test_rare_function_slower_bulk(void **state)
 	judge__free(&j);
 }
 
+/*
+ * Once a second with 10 baseline calls (the kernel's livepatch_shadow_mod): too few calls for
+ * the rank test's normal tail, which its exact null stands in for; 5x slower is rolled back
+ * by the canary's tenth call, and unchanged, never.
+ */
+static void test_rare_once_a_second(void **state)
+{
+	struct load rare = normal_load, slow;
+	struct judge_result res;
+	struct judge j;
+	unsigned int first, trial, failed = 0;
+
+	rare.calls = 1;
+	rare.sigma = 0.35;
+	slow = rare;
+	slow.median_ns *= 5;
+	rng_seed(64);
+	init(&j, JUDGE_BEFORE_AFTER, "kernel:once_5x");
+	first = run_stage(&j, &rare, &slow, 10, 20, &res);
+	print_message("    1 call/s, 10 baseline calls, 5x: first FAIL in window %u\n", first);
+	assert_true(first >= 1 && first <= 12);
+	assert_int_equal(res.verdict, JUDGE_FAIL);
+	assert_int_equal(res.reason, JUDGE_RARE);
+	judge__free(&j);
+	for (trial = 0; trial < 200; trial++) {
+		rng_seed(1000 + trial);
+		init(&j, JUDGE_BEFORE_AFTER, "kernel:once");
+		run_stage(&j, &rare, &rare, 10, 20, &res);
+		failed += res.verdict == JUDGE_FAIL;
+		judge__free(&j);
+	}
+	print_message("    1 call/s, unchanged: %u of 200 stages failed\n", failed);
+	assert_int_equal(failed, 0);
+}
+
 /* a 2x regression that begins in window 20 of 30 is caught within 3 windows of its onset */
 static void test_onset_mid_stage(void **state)
 {
@@ -733,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_judge_cells),
 		cmocka_unit_test(test_rare_function_fails),
 		cmocka_unit_test(test_rare_function_slower_bulk),
+		cmocka_unit_test(test_rare_once_a_second),
 		cmocka_unit_test(test_onset_mid_stage),
 		cmocka_unit_test(test_did),
 		cmocka_unit_test(test_fatal_counts),

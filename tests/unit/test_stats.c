@@ -348,6 +348,66 @@ static void test_mw_exact_bruteforce(void **state)
 }
 
 /* binned U must equal the U of the samples the bins hold: a bucket is a tie group [stats §3] */
+/*
+ * The exact test on histograms: without ties it is the exact test of the samples; ties count
+ * for the reference, so p only grows; the smallest p is 1 / C(n + m, m); a size too large for
+ * the exact null is refused. A/A with small samples: rejections at most at the nominal rate.
+ */
+static void test_mw_hist_exact(void **state)
+{
+	static uint64_t hc[HC_HIST_BUCKETS], hb[HC_HIST_BUCKETS];
+	double xs[12], ys[12], min_p;
+	struct stats_mw a, b;
+	unsigned int i, trial, rejected = 0;
+
+	memset(hc, 0, sizeof(hc));
+	memset(hb, 0, sizeof(hb));
+	/* 9 canary calls above 10 reference calls, each in a bucket of its own */
+	for (i = 0; i < 10; i++) {
+		hb[10 + i] = 1;
+		ys[i] = 10 + i;
+	}
+	for (i = 0; i < 9; i++) {
+		hc[40 + i] = 1;
+		xs[i] = 40 + i;
+	}
+	assert_int_equal(stats__mann_whitney_hist_exact(hc, hb, HC_HIST_BUCKETS, &a, &min_p), 0);
+	assert_int_equal(stats__mann_whitney(xs, 9, ys, 10, 0, &b), 0);
+	assert_true(a.exact && b.exact);
+	near_rel(a.u, 90, 0, "U of 9 above 10");
+	near_rel(a.p_greater, b.p_greater, 1e-12, "exact p as for the samples");
+	near_rel(a.p_greater, 1.0 / 92378, 1e-9, "1 / C(19, 9)");
+	near_rel(min_p, 1.0 / 92378, 1e-9, "the smallest p");
+	/* one canary call tied with the reference's largest: counted for the reference */
+	hc[40] = 0;
+	hc[19] = 1;
+	assert_int_equal(stats__mann_whitney_hist_exact(hc, hb, HC_HIST_BUCKETS, &a, NULL), 0);
+	near_rel(a.u, 89, 0, "the tie counts 0");
+	assert_true(a.p_greater > 1.0 / 92378);
+	/* too large for the exact null */
+	hb[5] = STATS_MW_EXACT_MAX;
+	assert_int_equal(stats__mann_whitney_hist_exact(hc, hb, HC_HIST_BUCKETS, &a, NULL), -E2BIG);
+	memset(hb, 0, sizeof(hb));
+	assert_int_equal(stats__mann_whitney_hist_exact(hc, hb, HC_HIST_BUCKETS, &a, NULL),
+			 -EINVAL);
+	/* A/A, 10 and 8 calls drawn from one log-normal into the histogram's buckets */
+	for (trial = 0; trial < 2000; trial++) {
+		memset(hc, 0, sizeof(hc));
+		memset(hb, 0, sizeof(hb));
+		rng_seed(7000 + trial);
+		for (i = 0; i < 10; i++)
+			hb[hc_hist_bucket((uint64_t)exp(10 + 0.7 * rng_normal()))]++;
+		for (i = 0; i < 8; i++)
+			hc[hc_hist_bucket((uint64_t)exp(10 + 0.7 * rng_normal()))]++;
+		assert_int_equal(stats__mann_whitney_hist_exact(hc, hb, HC_HIST_BUCKETS, &a, NULL),
+				 0);
+		rejected += a.p_greater <= 0.05;
+	}
+	print_message("  exact binned MW, A/A 10 vs 8 calls: %u of 2000 at p <= 0.05\n", rejected);
+	/* at most 5%, with room for sampling error: 2000 draws give sd 0.5 points */
+	assert_true(rejected <= 2000 * 0.065);
+}
+
 static void test_mw_hist_equals_samples(void **state)
 {
 	static uint64_t hc[HC_HIST_BUCKETS], hb[HC_HIST_BUCKETS];
@@ -984,6 +1044,7 @@ int main(void)
 		cmocka_unit_test(test_mw_ties_by_hand),
 		cmocka_unit_test(test_mw_exact_bruteforce),
 		cmocka_unit_test(test_mw_hist_equals_samples),
+		cmocka_unit_test(test_mw_hist_exact),
 		cmocka_unit_test(test_hl),
 		cmocka_unit_test(test_seq_api),
 		cmocka_unit_test(test_seq_aa_concurrent),

@@ -10,7 +10,9 @@
 # more likely. "read -t" on a fifo that nobody writes to is a 2 ms sleep without a fork.
 # A scenario's workload.conf may set WORKLOAD_PAUSE (seconds between reads) and
 # WORKLOAD_READS=0 (no reads at all), and WORKLOAD_BURST=N: N reads flat out before each
-# WORKLOAD_PACED paced ones, in a loop (bursty load).
+# WORKLOAD_PACED paced ones, in a loop (bursty load), and WORKLOAD_FILE: the file read
+# (/proc/meminfo calls meminfo_proc_show, which the kernel's atomic-replace selftest patches).
+WORKLOAD_FILE=/proc/cmdline
 WORKLOAD_PAUSE=0.002
 WORKLOAD_READS=1
 WORKLOAD_BURST=0
@@ -24,13 +26,13 @@ rm -f "$f"
 while :; do
 	i=0
 	while [ "$i" -lt "$WORKLOAD_BURST" ]; do
-		read -r _ </proc/cmdline 2>/dev/null
+		read -r _ <"$WORKLOAD_FILE" 2>/dev/null
 		i=$((i + 1))
 	done
 	i=0
 	while [ "$i" -lt "$WORKLOAD_PACED" ]; do
 		# fails with EIO in the errors scenario, as intended
-		[ "$WORKLOAD_READS" = 0 ] || read -r _ </proc/cmdline 2>/dev/null
+		[ "$WORKLOAD_READS" = 0 ] || read -r _ <"$WORKLOAD_FILE" 2>/dev/null
 		# shellcheck disable=SC3045 # busybox ash has read -t, with fractions of a second
 		read -r -t "$WORKLOAD_PAUSE" _ <&3
 		i=$((i + 1))
