@@ -82,7 +82,8 @@ static int source_try(const struct klp_sys *sys, const char *file, const struct 
 	char err[512], live[64];
 	int ret;
 
-	ret = klp_mod__read(file, m, err, sizeof(err));
+	ret = klp_mod__read_layout(file, sys->have_layout ? &sys->layout : NULL, m, err,
+				   sizeof(err));
 	if (ret == -ENOENT)
 		return 0;
 	if (ret == -ENOMEM)

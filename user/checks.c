@@ -301,9 +301,12 @@ static void check_module(const struct hc_policy *p, const struct klp_sys *sys,
 				    f->obj, f->name, f->sympos, q[i].count, path);
 	}
 	if (r->status == CHECK_PASS)
-		checks__add(r, CHECK_PASS, "patches %zu function%s in %zu object%s, all found",
+		checks__add(r, CHECK_PASS,
+			    "patches %zu function%s in %zu object%s, all found (struct klp_patch "
+			    "read with %s)",
 			    m->nr_funcs, m->nr_funcs == 1 ? "" : "s", m->nr_objs,
-			    m->nr_objs == 1 ? "" : "s");
+			    m->nr_objs == 1 ? "" : "s",
+			    sys->have_layout ? "the kernel's BTF" : "the layout of 5.5 and later");
 	free(q);
 }
 
@@ -923,8 +926,9 @@ int checks__run(const struct hc_policy *p, const struct klp_sys *sys, struct che
 	if (ret)
 		return ret;
 	if (checks__is_klp(p)) {
-		ret = klp_mod__read(p->patch.klp.module, &rep->mod, rep->mod_err,
-				    sizeof(rep->mod_err));
+		ret = klp_mod__read_layout(p->patch.klp.module,
+					   sys->have_layout ? &sys->layout : NULL, &rep->mod,
+					   rep->mod_err, sizeof(rep->mod_err));
 		if (ret == -ENOMEM)
 			return ret;
 		rep->have_mod = !ret; /* else check 2 reports mod_err */

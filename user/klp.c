@@ -66,6 +66,17 @@ int klp_sys__init(struct klp_sys *sys, const char *root)
 	return 0;
 }
 
+int klp_sys__read_layout(struct klp_sys *sys)
+{
+	char path[PATH_MAX + 32];
+	int ret;
+
+	klp_sys__path(sys, path, sizeof(path), "/sys/kernel/btf/vmlinux");
+	ret = klp_layout__from_btf(path, &sys->layout);
+	sys->have_layout = !ret;
+	return ret;
+}
+
 /* ---- modules ---------------------------------------------------------------------------- */
 
 int klp__load(const char *path, const char *params, char *err, size_t errlen)

@@ -33,6 +33,18 @@
 
 #define KLP_KVER(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
 
+/*
+ * Where the fields of struct klp_patch, klp_object, klp_func and klp_state are, in bytes
+ * (klp_layout.c). patch_states 0: no states (before 5.5).
+ */
+struct klp_layout {
+	bool from_btf; /* read from the kernel's BTF, not assumed */
+	unsigned int patch_mod, patch_objs, patch_states, patch_replace;
+	unsigned int obj_name, obj_funcs;
+	unsigned int func_old_name, func_new_func, func_old_sympos;
+	unsigned int state_id, state_version, state_size;
+};
+
 /* where the system is: a root directory, plus the tracefs mount, which may be elsewhere */
 struct klp_sys {
 	char root[PATH_MAX];	/* "" for the real system; paths are root + "/sys/...", etc. */
@@ -44,6 +56,9 @@ struct klp_sys {
 	 * patch again on rollback: "<state dir>/modules", below root; "" when not known
 	 */
 	char moddir[PATH_MAX];
+	/* the livepatch structures' layout from root + /sys/kernel/btf/vmlinux, if it has it */
+	struct klp_layout layout;
+	bool have_layout;
 };
 
 /*
@@ -52,6 +67,13 @@ struct klp_sys {
  * nothing is mounted (ksym__tracefs() mounts it, if the command layer wants that).
  */
 int klp_sys__init(struct klp_sys *sys, const char *root);
+/*
+ * The livepatch structures' layout from the kernel's BTF (root + /sys/kernel/btf/vmlinux)
+ * into sys->layout, for klp_mod__read_layout(): 0, or -errno with have_layout false (the
+ * module reader then assumes the layout of the module's kernel version). Not done by
+ * klp_sys__init(): parsing the BTF takes a while, and only the checks need it.
+ */
+int klp_sys__read_layout(struct klp_sys *sys);
 /* root + the absolute path @fmt into @buf; returns @buf */
 char *klp_sys__path(const struct klp_sys *sys, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -106,6 +128,14 @@ struct klp_mod {
 	size_t nr_params;
 };
 
+/* the layout of kernel version @kver (KLP_KVER; 0: unknown, taken as 5.5 or later) */
+void klp_layout__default(struct klp_layout *l, unsigned int kver);
+/*
+ * The layout in the kernel BTF file @path (/sys/kernel/btf/vmlinux): 0, -ENOENT when it has
+ * no livepatch structures (CONFIG_LIVEPATCH off) or lacks a field, else -errno.
+ */
+int klp_layout__from_btf(const char *path, struct klp_layout *l);
+
 /*
  * Read @path (a .ko, or a gzip-compressed .ko.gz) into @mod with libelf. modinfo comes from
  * the .modinfo section. We read it ourselves rather than with libkmod because Debian ships
@@ -124,6 +154,9 @@ struct klp_mod {
  * Return 0, or -errno (-ENOEXEC: not an ELF relocatable object) with @err set.
  */
 int klp_mod__read(const char *path, struct klp_mod *mod, char *err, size_t errlen);
+/* the same with the field offsets of @l (NULL: klp_layout__default() of the vermagic's) */
+int klp_mod__read_layout(const char *path, const struct klp_layout *l, struct klp_mod *mod,
+			 char *err, size_t errlen);
 void klp_mod__free(struct klp_mod *mod);
 /* 1 if @mod patches object @obj function @name (sympos 0 and 1 are the same), else 0 */
 int klp_mod__patches(const struct klp_mod *mod, const char *obj, const char *name,

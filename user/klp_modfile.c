@@ -195,6 +195,7 @@ struct elfmod {
 	Elf_Data *symdata;
 	size_t nsyms;
 	size_t strndx; /* string table of the symbols */
+	const struct klp_layout *l;
 };
 
 static int rel_cmp(const void *a, const void *b)
@@ -309,7 +310,8 @@ static bool sym_extent(const struct elfmod *em, size_t s, uint64_t off, uint64_t
 /* a klp_func starts at @off of @s: old_name points to a string, new_func into code */
 static bool is_func(const struct elfmod *em, size_t s, uint64_t off, const char **name)
 {
-	const struct rel *a = find_rel(em, s, off), *b = find_rel(em, s, off + 8);
+	const struct rel *a = find_rel(em, s, off + em->l->func_old_name);
+	const struct rel *b = find_rel(em, s, off + em->l->func_new_func);
 
 	if (!a || !b || !sec_exec(em, b->tsec))
 		return false;
@@ -387,20 +389,23 @@ static int load_rels(struct elfmod *em, unsigned int rtype)
 static int walk_funcs(const struct elfmod *em, struct klp_mod *mod, const char *obj, size_t fs,
 		      uint64_t foff)
 {
-	uint64_t start, end, sympos;
+	uint64_t start, end, sympos, e;
 	const struct sec *sec = &em->secs[fs];
+	const struct klp_layout *l = em->l;
 	const char *name;
 	size_t i;
 	int ret;
 
 	if (!sym_extent(em, fs, foff, &start, &end) || start != foff)
-		end = foff + 8; /* no symbol: only the first element */
+		end = foff + l->func_old_name + 8; /* no symbol: only the first element */
 	for (i = 0; i < sec->nr; i++) {
-		if (sec->rels[i].off < foff || sec->rels[i].off >= end)
+		/* each relocation taken for an element's old_name */
+		if (sec->rels[i].off < foff + l->func_old_name || sec->rels[i].off >= end)
 			continue;
-		if (!is_func(em, fs, sec->rels[i].off, &name))
+		e = sec->rels[i].off - l->func_old_name;
+		if (!is_func(em, fs, e, &name))
 			continue;
-		if (!read_u64(em, fs, sec->rels[i].off + 16, &sympos))
+		if (!read_u64(em, fs, e + l->func_old_sympos, &sympos))
 			sympos = 0;
 		ret = add_func(&mod->funcs, &mod->nr_funcs, obj, name, (unsigned long)sympos);
 		if (ret)
@@ -420,13 +425,14 @@ static int walk_objs(const struct elfmod *em, struct klp_mod *mod, size_t os, ui
 	int ret;
 
 	if (!sym_extent(em, os, ooff, &start, &end) || start != ooff)
-		end = ooff + 16; /* no symbol: only the first element */
+		end = ooff + em->l->obj_funcs + 8; /* no symbol: only the first element */
 	for (i = 0; i < sec->nr; i++) {
+		/* each relocation to a klp_func array taken for an element's funcs */
 		r = &sec->rels[i];
-		if (r->off < ooff + 8 || r->off >= end || !sec_data(em, r->tsec) ||
+		if (r->off < ooff + em->l->obj_funcs || r->off >= end || !sec_data(em, r->tsec) ||
 		    !is_func(em, r->tsec, r->toff, &fname))
 			continue;
-		nr = find_rel(em, os, r->off - 8);
+		nr = find_rel(em, os, r->off - em->l->obj_funcs + em->l->obj_name);
 		name = nr ? string_at(em, nr->tsec, nr->toff) : NULL;
 		if (nr && !name)
 			continue; /* the field before is a pointer, but not a name */
@@ -439,10 +445,7 @@ static int walk_objs(const struct elfmod *em, struct klp_mod *mod, size_t os, ui
 	return 0;
 }
 
-/*
- * The klp_state array at @ss/@soff: {unsigned long id; unsigned int version; void *data},
- * 24 bytes each since 5.5, ended by an id of 0 (klp_for_each_state()).
- */
+/* The klp_state array at @ss/@soff, ended by an id of 0 (klp_for_each_state()) */
 static int read_states(const struct elfmod *em, struct klp_mod *mod, size_t ss, uint64_t soff)
 {
 	struct klp_state_ref *ns;
@@ -450,10 +453,13 @@ static int read_states(const struct elfmod *em, struct klp_mod *mod, size_t ss, 
 	uint32_t version;
 	uint64_t off;
 
+	const struct klp_layout *l = em->l;
+
 	if (!sym_extent(em, ss, soff, &start, &end))
-		end = soff + 64 * 24;
-	for (off = soff; off + 24 <= end; off += 24) {
-		if (!read_u64(em, ss, off, &id) || !id || !read_u32(em, ss, off + 8, &version))
+		end = soff + 64 * l->state_size;
+	for (off = soff; off + l->state_size <= end; off += l->state_size) {
+		if (!read_u64(em, ss, off + l->state_id, &id) || !id ||
+		    !read_u32(em, ss, off + l->state_version, &version))
 			break;
 		ns = realloc(mod->states, (mod->nr_states + 1) * sizeof(*ns));
 		if (!ns)
@@ -465,44 +471,74 @@ static int read_states(const struct elfmod *em, struct klp_mod *mod, size_t ss, 
 	return 0;
 }
 
+/* the klp_patch at @s/@off: its replace flag and its states */
+static int read_patch(const struct elfmod *em, struct klp_mod *mod, size_t s, uint64_t off)
+{
+	const struct klp_layout *l = em->l;
+	const struct rel *states;
+	uint8_t replace;
+
+	mod->funcs_known = true;
+	if (read_u8(em, s, off + l->patch_replace, &replace))
+		mod->replace = replace != 0;
+	states = l->patch_states ? find_rel(em, s, off + l->patch_states) : NULL;
+	if (states && sec_data(em, states->tsec))
+		return read_states(em, mod, states->tsec, states->toff);
+	return 0;
+}
+
+/*
+ * The first klp_object's funcs pointer (8 bytes in) points to data: a klp_func array, if
+ * only an empty one. What tells a klp_patch from other structures that start with THIS_MODULE
+ * when no function shows it (struct file_operations' second field is code).
+ */
+static bool objs_like(const struct elfmod *em, const struct rel *objs)
+{
+	const struct rel *f = find_rel(em, objs->tsec, objs->toff + em->l->obj_funcs);
+
+	return f && f->tsec && f->tsec < em->nsec && (em->secs[f->tsec].sh.sh_flags & SHF_ALLOC) &&
+	       !(em->secs[f->tsec].sh.sh_flags & SHF_EXECINSTR);
+}
+
 static int find_klp_patch(const struct elfmod *em, struct klp_mod *mod)
 {
-	unsigned int kver = parse_kver(mod->vermagic);
-	const struct rel *r, *objs, *states;
-	uint8_t replace;
-	size_t s, i;
+	const struct rel *r, *objs;
+	size_t s, i, cs = 0;
+	uint64_t coff = 0, p;
 	int ret;
 
 	for (s = 1; s < em->nsec; s++) {
 		for (i = 0; i < em->secs[s].nr; i++) {
+			/* THIS_MODULE in klp_patch.mod */
 			r = &em->secs[s].rels[i];
-			if (!r->this_module)
+			if (!r->this_module || r->off < em->l->patch_mod)
 				continue;
-			objs = find_rel(em, s, r->off + 8);
+			p = r->off - em->l->patch_mod;
+			objs = find_rel(em, s, p + em->l->patch_objs);
 			if (!objs || !sec_data(em, objs->tsec))
 				continue;
 			ret = walk_objs(em, mod, objs->tsec, objs->toff);
 			if (ret)
 				return ret;
-			if (!mod->nr_funcs)
-				continue;
-			mod->funcs_known = true;
-			/* replace follows mod, objs (and states, added in 5.5) */
-			if (read_u8(em, s, r->off + (kver && kver < KLP_KVER(5, 5, 0) ? 16 : 24),
-				    &replace))
-				mod->replace = replace != 0;
-			states = kver && kver < KLP_KVER(5, 5, 0) ? NULL :
-								    find_rel(em, s, r->off + 16);
-			if (states && sec_data(em, states->tsec))
-				return read_states(em, mod, states->tsec, states->toff);
-			return 0;
+			if (mod->nr_funcs)
+				return read_patch(em, mod, s, p);
+			if (!cs && objs_like(em, objs)) {
+				cs = s;
+				coff = p;
+			}
 		}
 	}
-	return 0;
+	/*
+	 * A patch of no function at all, only callbacks and klp_states (the kernel's
+	 * test_klp_state modules): its objects' names are not known, its flags are.
+	 */
+	return cs ? read_patch(em, mod, cs, coff) : 0;
 }
 
-static int read_elf(const char *buf, size_t size, struct klp_mod *mod, char *err, size_t errlen)
+static int read_elf(const char *buf, size_t size, const struct klp_layout *l, struct klp_mod *mod,
+		    char *err, size_t errlen)
 {
+	struct klp_layout def;
 	struct elfmod em = { 0 };
 	Elf_Scn *scn = NULL;
 	const char *sname;
@@ -563,6 +599,10 @@ static int read_elf(const char *buf, size_t size, struct klp_mod *mod, char *err
 	}
 	if (em.symdata && eh.e_ident[EI_CLASS] == ELFCLASS64 && abs64_type(eh.e_machine)) {
 		ret = load_rels(&em, abs64_type(eh.e_machine));
+		/* .modinfo came first: the vermagic says which default layout */
+		if (!l)
+			klp_layout__default(&def, parse_kver(mod->vermagic));
+		em.l = l ? l : &def;
 		if (!ret)
 			ret = find_klp_patch(&em, mod);
 	}
@@ -579,6 +619,12 @@ out:
 
 int klp_mod__read(const char *path, struct klp_mod *mod, char *err, size_t errlen)
 {
+	return klp_mod__read_layout(path, NULL, mod, err, errlen);
+}
+
+int klp_mod__read_layout(const char *path, const struct klp_layout *l, struct klp_mod *mod,
+			 char *err, size_t errlen)
+{
 	const char *base;
 	size_t size = 0;
 	char *buf = NULL;
@@ -593,7 +639,7 @@ int klp_mod__read(const char *path, struct klp_mod *mod, char *err, size_t errle
 		return ret;
 	}
 	read_signature(buf, size, mod);
-	ret = read_elf(buf, size, mod, err, errlen);
+	ret = read_elf(buf, size, l, mod, err, errlen);
 	free(buf);
 	if (ret) {
 		klp_mod__free(mod);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
+#include <bpf/btf.h>
 
 #include "fake_tree.h"
 #include "klp.h"
@@ -222,6 +223,100 @@ static void test_modinfo_no_patch_struct(void **state)
 	assert_int_equal(m.nr_objs, 1);
 	assert_string_equal(m.objs[0], "hc_mod2");
 	klp_mod__free(&m);
+}
+
+/*
+ * A kernel whose struct klp_patch has a field more (a hypothetical 'pad' before states): read
+ * with its BTF, the replace flag and the states are where that kernel puts them; assumed to be
+ * laid out as since 5.5, they are not. The BTF is written as the kernel's raw BTF file.
+ */
+static void test_layout_from_btf(void **state)
+{
+	static const char src[] =
+		"struct module;\n"
+		"extern struct module __this_module;\n"
+		"struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos; };\n"
+		"struct klp_object { const char *name; struct klp_func *funcs; };\n"
+		"struct klp_state { unsigned long id; unsigned int version; void *data; };\n"
+		"struct klp_patch { struct module *mod; struct klp_object *objs; void *pad;\n"
+		"	struct klp_state *states; _Bool replace; };\n"
+		"static int new_fn(void) { return 0; }\n"
+		"static struct klp_func funcs[] = { { .old_name = \"f1\", .new_func = new_fn }, {} };\n"
+		"static struct klp_object objs[] = { { .funcs = funcs }, {} };\n"
+		"static struct klp_state states[] = { { .id = 7, .version = 3 }, {} };\n"
+		"static struct klp_patch patch __attribute__((used)) = { .mod = &__this_module,\n"
+		"	.objs = objs, .states = states, .replace = 1 };\n"
+		"static const char modinfo[] __attribute__((used, section(\".modinfo\"))) =\n"
+		"	\"license=GPL\\0livepatch=Y\\0name=klp_pad\";\n";
+	struct btf *btf = btf__new_empty();
+	int ul, ptr, u8, u32, patch, obj, func, st;
+	const void *raw;
+	struct klp_mod m;
+	char err[256];
+	__u32 size;
+	FILE *f;
+
+	if (!fake_module("pad.ko", src, 0))
+		skip();
+	assert_non_null(btf);
+	ul = btf__add_int(btf, "long unsigned int", 8, 0);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	u8 = btf__add_int(btf, "_Bool", 1, BTF_INT_BOOL);
+	ptr = btf__add_ptr(btf, 0);
+	assert_true(ul > 0 && u32 > 0 && u8 > 0 && ptr > 0);
+	func = btf__add_struct(btf, "klp_func", 24);
+	btf__add_field(btf, "old_name", ptr, 0, 0);
+	btf__add_field(btf, "new_func", ptr, 64, 0);
+	btf__add_field(btf, "old_sympos", ul, 128, 0);
+	obj = btf__add_struct(btf, "klp_object", 16);
+	btf__add_field(btf, "name", ptr, 0, 0);
+	btf__add_field(btf, "funcs", ptr, 64, 0);
+	st = btf__add_struct(btf, "klp_state", 24);
+	btf__add_field(btf, "id", ul, 0, 0);
+	btf__add_field(btf, "version", u32, 64, 0);
+	btf__add_field(btf, "data", ptr, 128, 0);
+	patch = btf__add_struct(btf, "klp_patch", 40);
+	btf__add_field(btf, "mod", ptr, 0, 0);
+	btf__add_field(btf, "objs", ptr, 64, 0);
+	btf__add_field(btf, "pad", ptr, 128, 0);
+	btf__add_field(btf, "states", ptr, 192, 0);
+	btf__add_field(btf, "replace", u8, 256, 0);
+	assert_true(func > 0 && obj > 0 && st > 0 && patch > 0);
+	raw = btf__raw_data(btf, &size);
+	assert_non_null(raw);
+	mkdirs("sys/kernel/btf");
+	f = fopen(at("sys/kernel/btf/vmlinux"), "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(raw, 1, size, f), size);
+	fclose(f);
+	btf__free(btf);
+
+	assert_int_equal(klp_sys__read_layout(&sys), 0);
+	assert_true(sys.have_layout && sys.layout.from_btf);
+	assert_int_equal(sys.layout.patch_states, 24);
+	assert_int_equal(sys.layout.patch_replace, 32);
+	assert_int_equal(klp_mod__read_layout(at("pad.ko"), &sys.layout, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.replace, 1);
+	assert_int_equal(m.nr_funcs, 1);
+	assert_int_equal(m.nr_states, 1);
+	assert_int_equal(m.states[0].id, 7);
+	assert_int_equal(m.states[0].version, 3);
+	klp_mod__free(&m);
+	/* the layout since 5.5 reads 'pad' as the states and the states pointer as replace */
+	assert_int_equal(klp_mod__read(at("pad.ko"), &m, err, sizeof(err)), 0);
+	assert_int_equal(m.nr_states, 0);
+	assert_int_not_equal(m.replace, 1);
+	klp_mod__free(&m);
+	/* a BTF without livepatch structures: no layout */
+	f = fopen(at("sys/kernel/btf/vmlinux"), "wb");
+	btf = btf__new_empty();
+	btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	raw = btf__raw_data(btf, &size);
+	assert_int_equal(fwrite(raw, 1, size, f), size);
+	fclose(f);
+	btf__free(btf);
+	assert_int_equal(klp_sys__read_layout(&sys), -ENOENT);
+	assert_false(sys.have_layout);
 }
 
 static void test_modinfo_gzip_and_errors(void **state)
@@ -684,6 +779,7 @@ int main(void)
 		T(test_modinfo_generated),
 		T(test_modinfo_replace_signed),
 		T(test_modinfo_no_patch_struct),
+		T(test_layout_from_btf),
 		T(test_modinfo_gzip_and_errors),
 		T(test_modinfo_real_ko),
 		T(test_list),

@@ -34,6 +34,9 @@ int kpatch__check(struct patch *p, char *err, size_t len)
 	ret = klp_sys__init(&sys, NULL);
 	if (p->state_dir)
 		snprintf(sys.moddir, sizeof(sys.moddir), "%s/modules", p->state_dir);
+	/* without BTF, the module reader assumes the layout of the module's kernel version */
+	if (!ret)
+		klp_sys__read_layout(&sys);
 	ret = ret ?: checks__run(p->pol, &sys, &k->rep);
 	if (ret) {
 		snprintf(err, len, "cannot run the compatibility checks for '%s': %s",
