@@ -362,10 +362,14 @@ static int parse_targets(struct ctx *c, yaml_node_t *node, const char *path, voi
 
 /* ---- lists ------------------------------------------------------------------------------- */
 
-/* an argv list of strings, NULL-terminated */
-static int take_argv(struct ctx *c, yaml_node_t *node, const char *path, char ***argv, size_t *nr)
+/*
+ * A list (@what) of strings (@item) into *@out (NULL-terminated) and *@nr; each one passes
+ * @ok, if given, or fails with "'S' is not @bad".
+ */
+static int take_strings(struct ctx *c, yaml_node_t *node, const char *path, const char *what,
+			const char *item_what, bool (*ok)(const char *), const char *bad,
+			char ***out, size_t *nr)
 {
-	static const char what[] = "an argv list of strings, e.g. [kpatch, load, /path/fix.ko]";
 	char child[KEY_LEN];
 	yaml_node_t *item;
 	const char *s;
@@ -375,24 +379,39 @@ static int take_argv(struct ctx *c, yaml_node_t *node, const char *path, char **
 	ret = policy__check_list(c, node, path, what, true, &n);
 	if (ret)
 		return ret;
-	*argv = calloc(n + 1, sizeof(**argv));
-	if (!*argv)
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		item = policy__list_item(c, node, i);
 		policy__path_index(child, path, i);
-		ret = policy__take_scalar(c, item, child, "a string", &s);
+		ret = policy__take_scalar(c, item, child, item_what, &s);
 		if (ret)
 			return ret;
-		if (!i && !*s)
-			return policy__fail(c, item, child,
-					    "expected the program to run, got an empty string");
-		(*argv)[i] = strdup(s);
-		if (!(*argv)[i])
+		if (ok && !ok(s))
+			return policy__fail(c, item, child, "'%s' is not %s", s, bad);
+		(*out)[i] = strdup(s);
+		if (!(*out)[i])
 			return -ENOMEM;
 		*nr = i + 1;
 	}
 	return 0;
+}
+
+/* an argv list of strings, NULL-terminated */
+static int take_argv(struct ctx *c, yaml_node_t *node, const char *path, char ***argv, size_t *nr)
+{
+	char child[KEY_LEN];
+	int ret;
+
+	ret = take_strings(c, node, path,
+			   "an argv list of strings, e.g. [kpatch, load, /path/fix.ko]", "a string",
+			   NULL, NULL, argv, nr);
+	if (ret || (*argv)[0][0])
+		return ret;
+	policy__path_index(child, path, 0);
+	return policy__fail(c, policy__list_item(c, node, 0), child,
+			    "expected the program to run, got an empty string");
 }
 
 static int parse_apply(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
@@ -410,10 +429,6 @@ static int parse_restore(struct ctx *c, yaml_node_t *node, const char *path, voi
 {
 	static const char what[] = "none, or a list of livepatch module paths";
 	struct hc_policy *pol = c->pol;
-	char child[KEY_LEN];
-	yaml_node_t *item;
-	size_t n, i;
-	int ret;
 
 	if (node->type == YAML_SCALAR_NODE) {
 		if (strcmp((const char *)node->data.scalar.value, "none"))
@@ -421,62 +436,33 @@ static int parse_restore(struct ctx *c, yaml_node_t *node, const char *path, voi
 		pol->patch.klp.restore_none = true;
 		return 0;
 	}
-	ret = policy__check_list(c, node, path, what, true, &n);
-	if (ret)
-		return ret;
-	pol->patch.klp.restore = calloc(n + 1, sizeof(*pol->patch.klp.restore));
-	if (!pol->patch.klp.restore)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		item = policy__list_item(c, node, i);
-		policy__path_index(child, path, i);
-		ret = policy__take_string(c, item, child, "a file path",
-					  &pol->patch.klp.restore[i]);
-		if (ret)
-			return ret;
-		pol->patch.klp.nr_restore = i + 1;
-	}
-	return 0;
+	return take_strings(c, node, path, what, "a file path", NULL, NULL, &pol->patch.klp.restore,
+			    &pol->patch.klp.nr_restore);
+}
+
+static bool module_name_ok(const char *s)
+{
+	return *s &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+		       strlen(s);
 }
 
 /* patch.stacks_on: a list of livepatch (module) names */
 static int parse_stacks_on(struct ctx *c, yaml_node_t *node, const char *path, void *dst)
 {
-	static const char what[] = "a list of enabled livepatches' module names";
 	struct hc_policy *pol = c->pol;
-	char child[KEY_LEN];
-	yaml_node_t *item;
-	const char *s;
-	size_t n, i;
+	size_t i;
 	int ret;
 
-	ret = policy__check_list(c, node, path, what, true, &n);
-	if (ret)
-		return ret;
-	pol->patch.klp.stacks_on = calloc(n + 1, sizeof(*pol->patch.klp.stacks_on));
-	if (!pol->patch.klp.stacks_on)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		item = policy__list_item(c, node, i);
-		policy__path_index(child, path, i);
-		ret = policy__take_scalar(c, item, child, what, &s);
-		if (ret)
-			return ret;
-		if (!*s ||
-		    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-			    strlen(s))
-			return policy__fail(c, item, child,
-					    "'%s' is not a module name ([A-Za-z0-9_-])", s);
-		pol->patch.klp.stacks_on[i] = strdup(s);
-		if (!pol->patch.klp.stacks_on[i])
-			return -ENOMEM;
-		/* as the kernel names it: '-' in a module's file name is '_' in its name */
+	ret = take_strings(c, node, path, "a list of enabled livepatches' module names",
+			   "a module name", module_name_ok, "a module name ([A-Za-z0-9_-])",
+			   &pol->patch.klp.stacks_on, &pol->patch.klp.nr_stacks_on);
+	/* as the kernel names it: '-' in a module's file name is '_' in its name */
+	for (i = 0; i < pol->patch.klp.nr_stacks_on; i++)
 		for (char *p = pol->patch.klp.stacks_on[i]; *p; p++)
 			if (*p == '-')
 				*p = '_';
-		pol->patch.klp.nr_stacks_on = i + 1;
-	}
-	return 0;
+	return ret;
 }
 
 /* a module parameter's name, as module_param() makes it: [a-z0-9_] plus '.' for built-ins */

@@ -452,6 +452,10 @@ static const struct bad bad_policies[] = {
 	  15, "patch.params.a", "cannot hold" },
 	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  params: {}\n" WATCH STAGES, 5, 11,
 	  "patch.params", "expected at least one parameter" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  stacks_on: [fix1, 'a b']\n" WATCH STAGES,
+	  5, 21, "patch.stacks_on[1]", "'a b' is not a module name" },
+	{ "name: t\npatch:\n  type: klp\n  module: /m.ko\n  stacks_on: fix1\n" WATCH STAGES, 5, 14,
+	  "patch.stacks_on", "expected a list of enabled livepatches' module names" },
 
 	/* wrong types */
 	{ "name: [t]\n", 1, 7, "name", "got a list" },

@@ -5,16 +5,9 @@
 # its text in /proc/cmdline, though the policy never said the new patch replaces it; and the
 # module hotcanary loaded is the copy it keeps in its state directory.
 [ "$OUTCOME" = rolled-back ] || exit 0
-sys=/sys/kernel/livepatch/$PREV_MOD
-if [ "$(cat "$sys/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$sys/transition" 2>/dev/null)" != 0 ]; then
-	echo "replace-implicit: $sys is not enabled and settled after the rollback: the replaced patch was lost"
-	exit 1
-fi
-read -r shown </proc/cmdline
-if [ "$shown" != "hotcanary livepatch replace-prev" ]; then
-	echo "replace-implicit: /proc/cmdline shows '$shown' after the rollback, not the text of $PREV"
-	exit 1
-fi
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
+prev_back replace-implicit || exit 1
 if ! grep -q "replaces '$PREV_MOD'" "$REPORT" && ! grep -q "'$PATCH' replaces '$PREV_MOD'" "$REPORT"; then
 	echo "replace-implicit: the report does not say that $PATCH replaces $PREV_MOD (check 13)"
 	exit 1

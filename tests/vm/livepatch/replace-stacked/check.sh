@@ -5,14 +5,7 @@
 # one gone, and /proc/cmdline must show the previous text: what the new patch replaced is
 # back, and nothing of it is left.
 [ "$OUTCOME" = rolled-back ] || exit 0
-sys=/sys/kernel/livepatch/$PREV_MOD
-if [ "$(cat "$sys/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$sys/transition" 2>/dev/null)" != 0 ]; then
-	echo "replace-stacked: $sys is not enabled and settled after the rollback"
-	exit 1
-fi
-read -r shown </proc/cmdline
-if [ "$shown" != "hotcanary livepatch replace-prev" ]; then
-	echo "replace-stacked: /proc/cmdline shows '$shown' after the rollback, not the text of $PREV"
-	exit 1
-fi
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
+prev_back replace-stacked || exit 1
 echo "replace-stacked: $PREV_MOD is back on its own and /proc/cmdline shows it"

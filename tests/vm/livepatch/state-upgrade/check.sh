@@ -4,16 +4,9 @@
 # After the rollback of the upgrade the previous version is back, enabled and settled, and
 # the new patch was unpatched before the previous one was loaded (the kernel's order).
 [ "$OUTCOME" = rolled-back ] || exit 0
-sys=/sys/kernel/livepatch/$PREV_MOD
-if [ "$(cat "$sys/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$sys/transition" 2>/dev/null)" != 0 ]; then
-	echo "state-upgrade: $sys is not enabled and settled after the rollback"
-	exit 1
-fi
-read -r shown </proc/cmdline
-if [ "$shown" != "hotcanary livepatch replace-prev" ]; then
-	echo "state-upgrade: /proc/cmdline shows '$shown' after the rollback, not the text of $PREV"
-	exit 1
-fi
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
+prev_back state-upgrade || exit 1
 unpatch=$(dmesg | grep -n "'$PATCH': starting unpatching transition" | tail -n 1 | cut -d: -f1)
 repatch=$(dmesg | grep -n "'$PREV_MOD': starting patching transition" | tail -n 1 | cut -d: -f1)
 if [ -z "$unpatch" ] || [ -z "$repatch" ] || [ "$unpatch" -gt "$repatch" ]; then

@@ -4,8 +4,8 @@
 # The blocked transition was reversed, not forced: the kernel's lines of the selftest "busy
 # target module" for the reversal, the callbacks' post_unpatch, no 'force' anywhere. Then
 # the worker is let go, so that the runner can unload the module.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-busy
 rc=0
 if [ "$OUTCOME" = rolled-back ]; then

@@ -5,8 +5,8 @@
 # Committed with its target modules absent; then livepatch_callbacks_mod is loaded and the
 # kernel patches it as it comes, with the sample's callbacks, as the upstream selftest
 # "target module not present" expects.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-callbacks-unloaded
 [ "$OUTCOME" = committed ] || exit 0
 enabled $s livepatch_callbacks_demo || exit 1

@@ -3,8 +3,8 @@
 #
 # Rolled back: /sys/kernel/livepatch holds what it held before the run, test_klp_livepatch
 # alone, enabled, with its text in /proc/cmdline and /proc/meminfo original again.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-replace-rollback
 [ "$OUTCOME" = rolled-back ] || exit 0
 enabled $s test_klp_livepatch || exit 1

@@ -4,8 +4,8 @@
 # Committed: test_klp_atomic_replace (replace=1) replaced test_klp_livepatch, as in the
 # upstream selftest "atomic replace livepatch": its text in /proc/meminfo, the original
 # /proc/cmdline, and the kernel's lines for it in order.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-replace
 [ "$OUTCOME" = committed ] || exit 0
 enabled $s test_klp_atomic_replace || exit 1

@@ -4,8 +4,8 @@
 # Both fixes committed and stacked, each doing its part with the shadow variables: fix1's
 # dummy_alloc attaches the leak, fix2's dummy_free frees it and shows its dummy_check
 # counter (dummies expire after 12 s, checked every 3 s).
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-shadow
 [ "$OUTCOME" = committed ] || exit 0
 enabled $s livepatch_shadow_fix1 || exit 1

@@ -3,8 +3,8 @@
 #
 # Committed: test_klp_atomic_replace (replace=0) stacked on test_klp_livepatch; both
 # enabled, each function showing its patch's text.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-stack
 [ "$OUTCOME" = committed ] || exit 0
 enabled $s test_klp_atomic_replace || exit 1

@@ -3,8 +3,8 @@
 #
 # Refused up front, as the kernel would have refused the load: both versions named, and
 # test_klp_state2 left enabled.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-state-downgrade
 [ "$OUTCOME" = refused ] || exit 0
 enabled $s test_klp_state2 || exit 1

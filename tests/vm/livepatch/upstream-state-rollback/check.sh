@@ -5,8 +5,8 @@
 # in between: test_klp_state2 restored the console log level and freed the state when it
 # was disabled, then test_klp_state allocated and fixed it anew.
 dmesg -n 1
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-state-rollback
 [ "$OUTCOME" = rolled-back ] || exit 0
 enabled $s test_klp_state || exit 1

@@ -3,8 +3,8 @@
 #
 # Committed: test_klp_state2 replaced test_klp_state and took its state over, with the
 # kernel's lines of the upstream selftest "upgrade" in order.
-# shellcheck source=tests/vm/livepatch/check-lib.sh
-. "$LP_DIR/check-lib.sh"
+# shellcheck source=tests/vm/livepatch/scenario-lib.sh
+. "$LP_DIR/scenario-lib.sh"
 s=upstream-state-upgrade
 [ "$OUTCOME" = committed ] || exit 0
 enabled $s test_klp_state2 || exit 1
