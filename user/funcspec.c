@@ -165,8 +165,8 @@ void funcspec__free(struct hc_funcspec *spec)
 {
 	if (!spec)
 		return;
-	if (spec->kind == HC_FUNC_USER)
-		free(spec->path);
+	/* a user spec's binary, a kernel spec's module (or NULL) */
+	free(spec->path);
 	free(spec->symbol);
 	free(spec->text);
 	memset(spec, 0, sizeof(*spec));
