@@ -154,6 +154,39 @@ static int source_find(const struct hc_policy *p, const struct klp_sys *sys,
 	return ret;
 }
 
+int checks__enabled_replace(const struct hc_policy *p, const struct klp_sys *sys,
+			    const struct klp_patch *lp)
+{
+	char path[PATH_MAX], why[600];
+	struct klp_mod m = { 0 };
+	int replace;
+
+	if (lp->replace >= 0 || !checks__is_klp(p))
+		return lp->replace;
+	if (source_find(p, sys, lp, path, sizeof(path), &m, why, sizeof(why)) != 1)
+		return -1;
+	replace = m.replace;
+	klp_mod__free(&m);
+	return replace;
+}
+
+/* the parameters @name is loaded again with on rollback: those it has now (klp__params()) */
+static void restore_params(const struct klp_sys *sys, const char *name, struct check_result *r)
+{
+	char params[512];
+	int ret = klp__params(sys, name, params, sizeof(params));
+
+	if (ret)
+		checks__add(r, CHECK_FAIL,
+			    "the parameters of '%s' cannot be given back to it when it is loaded "
+			    "again (%s): accept a rollback that leaves it disabled with "
+			    "'patch.restore: none'",
+			    name, strerror(-ret));
+	else if (params[0])
+		checks__add(r, CHECK_PASS, "'%s' is loaded again with the parameters it has: %s",
+			    name, params);
+}
+
 /*
  * @new is not a replace patch in its file: it stacks on the enabled ones. Its init function
  * may still set klp_patch.replace (the kernel's test_klp_atomic_replace does, from a module
@@ -181,6 +214,7 @@ static int stacks(const struct hc_policy *p, const struct klp_sys *sys, struct c
 			    "'%s' is not a replace patch: it stacks on %s, which stays enabled; if "
 			    "its init makes it one, a rollback loads %s again",
 			    new->name, names, rep->restore.path);
+		restore_params(sys, lp->name, r);
 	} else if (found == 0 && !p->patch.klp.restore_none) {
 		checks__set(r, CHECK_WARN,
 			    "'%s' is not a replace patch in its file: it stacks on %s; should its "
@@ -298,11 +332,13 @@ int check_restore(const struct hc_policy *p, const struct klp_sys *sys, struct c
 			    "'%s' cannot take over while it is enabled), then loads %s",
 			    new->name, lp->name, refused, lp->name, rep->restore.path);
 	else
-		checks__set(r, CHECK_PASS,
-			    "'%s' replaces '%s'; a rollback loads %s again, which %s", new->name,
-			    lp->name, rep->restore.path,
+		checks__set(r, CHECK_PASS, "'%s' %s '%s'%s; a rollback loads %s again, which %s",
+			    new->name, new->replace == 1 ? "replaces" : "may replace", lp->name,
+			    new->replace == 1 ? "" : " (its file holds no struct klp_patch to say)",
+			    rep->restore.path,
 			    rep->restore.replace ? "replaces it atomically" :
 						   "stacks on it, then disables it");
+	restore_params(sys, lp->name, r);
 	klp_mod__free(&old);
 out:
 	klp__list_free(pl, np);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include "checks.h"
 #include "checks_int.h"
+#include "exec_driver.h"
+#include "kcallers.h"
 #include "patch/patch.h"
 #include "sha256.h"
 #include "symfile.h"
@@ -383,9 +385,23 @@ static void check_artifact(const struct hc_policy *p, const struct klp_sys *sys,
 		for (size_t i = 0; i < p->patch.klp.nr_restore; i++)
 			check_owner(sys, "patch.restore module", p->patch.klp.restore[i], r);
 	}
+	if (p->patch.type == HC_PATCH_EXEC) {
+		char *const *cmds[] = { p->patch.exec.apply, p->patch.exec.revert };
+		char prog[PATH_MAX], err[PATH_MAX + 256];
+
+		/* the same search and rule as when they run (exec__run()), refused up front */
+		for (size_t i = 0; i < 2; i++)
+			if (cmds[i] && cmds[i][0] &&
+			    exec__resolve(cmds[i][0], prog, sizeof(prog), err, sizeof(err)))
+				checks__add(r, CHECK_FAIL, "patch.%s: %s", i ? "revert" : "apply",
+					    err);
+	}
 	if (r->status == CHECK_PASS)
 		checks__add(r, CHECK_PASS, "policy%s owned by uid %u and not group/world-writable",
-			    checks__is_klp(p) ? " and module" : "", (unsigned int)sys->trusted_uid);
+			    checks__is_klp(p)		   ? " and module" :
+			    p->patch.type == HC_PATCH_EXEC ? ", apply and revert programs" :
+							     "",
+			    (unsigned int)sys->trusted_uid);
 }
 
 /* ---- 4 ---------------------------------------------------------------------------------- */
@@ -393,7 +409,7 @@ static void check_artifact(const struct hc_policy *p, const struct klp_sys *sys,
 static void check_functions(const struct hc_policy *p, const struct klp_sys *sys,
 			    struct check_result *r)
 {
-	char kallsyms[PATH_MAX], filter[PATH_MAX + 40];
+	char kallsyms[PATH_MAX], filter[PATH_MAX + 40], kcore[PATH_MAX];
 	size_t i, nk = 0, nq = 0;
 	struct symq *q, *qf;
 	int ret;
@@ -451,10 +467,16 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 				    "have that name and the monitor probes by name; watch another function",
 				    q[i].name, q[nq + i].count, kallsyms);
 		} else if (!qf[i].count) {
+			char callers[512];
+
+			klp_sys__path(sys, kcore, sizeof(kcore), "/proc/kcore");
+			kcallers__describe(kallsyms, kcore, filter, q[i].name, q[i].obj, callers,
+					   sizeof(callers));
 			checks__add(r, CHECK_FAIL,
-				    "watched kernel:%s is not traceable (not in %s: "
-				    "notrace, inlined or init code); watch a caller",
-				    q[i].name, filter);
+				    "watched kernel:%s%s%s is not traceable (not in %s: notrace or "
+				    "noinstr); %s",
+				    q[i].obj ? q[i].obj : "", q[i].obj ? ":" : "", q[i].name,
+				    filter, callers);
 		} else {
 			nk++;
 		}
@@ -568,6 +590,9 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 				    "load it first, or correct the name",
 				    p->patch.klp.stacks_on[i]);
 	for (i = 0; i < np; i++) {
+		/* before 6.11 sysfs does not say; the module file, when it is at hand, does */
+		if (pl[i].enabled && pl[i].replace < 0)
+			pl[i].replace = checks__enabled_replace(p, sys, &pl[i]);
 		if (!pl[i].enabled || pl[i].replace == 1)
 			continue;
 		/* meant to supersede it, as the kernel's shadow-fix2 sample does fix1 */
@@ -590,8 +615,8 @@ static void check_conflict(const struct hc_policy *p, const struct klp_sys *sys,
 					    "it first, or ship one cumulative replace patch",
 					    pl[i].name,
 					    pl[i].replace < 0 ?
-						    " (no replace attribute before 6.11: taken "
-						    "as non-replace)" :
+						    " (no replace attribute before 6.11 and no "
+						    "module file at hand: taken as non-replace)" :
 						    "",
 					    f->obj, f->name, pl[i].name, f->obj, f->name, a);
 			}

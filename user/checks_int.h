@@ -20,6 +20,14 @@ void checks__add(struct check_result *r, enum check_status st, const char *fmt, 
 /* the policy loads a livepatch module itself */
 bool checks__is_klp(const struct hc_policy *p);
 
+/*
+ * Is the enabled livepatch @lp cumulative: its replace attribute (6.11 and later), else its
+ * module file's klp_patch.replace when check 13 finds its module (patch.replaces,
+ * patch.restore, hotcanary's copy); -1 unknown.
+ */
+int checks__enabled_replace(const struct hc_policy *p, const struct klp_sys *sys,
+			    const struct klp_patch *lp);
+
 /* check 13 (check_restore.c): 0, or -ENOMEM */
 int check_restore(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,
 		  struct check_result *r);

@@ -381,3 +381,72 @@ int klp__srcversion(const struct klp_sys *sys, const char *name, char *buf, size
 	klp_sys__path(sys, path, sizeof(path), "/sys/module/%s/srcversion", name);
 	return read_line(path, buf, len);
 }
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int klp__params(const struct klp_sys *sys, const char *name, char *buf, size_t len)
+{
+	char mn[KLP_NAME_MAX], dir[PATH_MAX], path[PATH_MAX + 300], val[256], **names = NULL;
+	size_t n = 0, cap = 0, used = 0, i;
+	struct dirent *de;
+	int ret = 0, w;
+	DIR *d;
+
+	buf[0] = '\0';
+	modname(mn, sizeof(mn), name);
+	klp_sys__path(sys, dir, sizeof(dir), "/sys/module/%s/parameters", mn);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno; /* a module without parameters has no dir */
+	while ((de = readdir(d))) {
+		char **nn;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn) {
+				ret = -ENOMEM;
+				break;
+			}
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			ret = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (!ret && n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n && !ret; i++) {
+		pathf(path, sizeof(path), "%s/%s", dir, names[i]);
+		/* 0200 parameters, and a charp never set ("(null)"), have no value to give back */
+		if (read_line(path, val, sizeof(val)) || !strcmp(val, "(null)"))
+			continue;
+		if (strchr(val, '"')) {
+			ret = -EINVAL; /* finit_module's parser has no escape for a quote */
+			break;
+		}
+		w = snprintf(buf + used, len - used,
+			     strpbrk(val, " \t") ? "%s%s=\"%s\"" : "%s%s=%s", used ? " " : "",
+			     names[i], val);
+		if (w < 0 || (size_t)w >= len - used) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		used += (size_t)w;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (ret)
+		buf[0] = '\0';
+	return ret;
+}

@@ -264,6 +264,12 @@ int klp__refcnt(const struct klp_sys *sys, const char *name);
  * CONFIG_MODULE_SRCVERSION_ALL (Debian's 6.1 and 6.12 are not).
  */
 int klp__srcversion(const struct klp_sys *sys, const char *name, char *buf, size_t len);
+/*
+ * The parameters module @name has now, as finit_module(2) takes them ("a=1 b=Y", by name;
+ * "" for none), read from /sys/module/NAME/parameters: what loading it again needs to be
+ * the same patch. 0, or -errno (-EINVAL: a value finit_module could not take back).
+ */
+int klp__params(const struct klp_sys *sys, const char *name, char *buf, size_t len);
 
 /* ---- kernel facts ----------------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 #include <bpf/btf.h>
+#include "kcallers.h"
 #include "ksym.h"
 
 const char *ksym__tracefs(void)
@@ -141,10 +142,13 @@ int ksym__check(const char *name, const char *module, int *kprobe_ok, char *err,
 		return ret;
 	}
 	if (!n) {
+		char callers[512];
+
+		kcallers__describe("/proc/kallsyms", "/proc/kcore", path, name, module, callers,
+				   sizeof(callers));
 		snprintf(err, errlen,
-			 "kernel function '%s' is not traceable (not in %s: notrace, "
-			 "inlined or init code)",
-			 name, path);
+			 "kernel function '%s' is not traceable (not in %s: notrace or noinstr); %s",
+			 name, path, callers);
 		return -EPERM;
 	}
 	/* "0xffffffff81000000-0xffffffff81000010\tname": absent without debugfs, which is fine */

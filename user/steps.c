@@ -234,6 +234,7 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 {
 	struct json_object *d = klp_detail(path, name);
 	bool have_ours = ours && *ours;
+	char params[512] = "";
 	int ret;
 
 	if (have_ours)
@@ -247,13 +248,23 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 		ret = take_out(s, ours, err, len);
 	/*
 	 * A patch that was replaced stays loaded, disabled, until someone unloads it: its module
-	 * must go before it can be loaded again. One that is enabled already (a replayed step)
-	 * is left alone.
+	 * must go before it can be loaded again, with the parameters it has (test_klp_atomic_
+	 * replace's "replace" makes it cumulative or not). One that is enabled already (a
+	 * replayed step) is left alone.
 	 */
-	if (!ret && klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1)
-		ret = unload_retry(s, name, err, len);
+	if (!ret && klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1) {
+		ret = klp__params(&s->sys, name, params, sizeof(params));
+		if (ret)
+			snprintf(err, len,
+				 "cannot take the parameters of '%s' from /sys/module to load it "
+				 "again: %s",
+				 name, strerror(-ret));
+		else
+			json_object_object_add(d, "params", json_object_new_string(params));
+		ret = ret ?: unload_retry(s, name, err, len);
+	}
 	if (!ret && klp__enabled(&s->sys, name) != 1)
-		ret = klp__load(path, NULL, err, len);
+		ret = klp__load(path, params, err, len);
 	if (!ret)
 		ret = klp__wait_transition(&s->sys, name, s->timeout_ms, err, len);
 	/*

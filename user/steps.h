@@ -41,8 +41,9 @@ int steps__klp_unload(struct steps *s, const char *name, char *err, size_t len);
  * out (NULL: nothing to take out): a cumulative @name replaces @ours atomically, with no
  * unpatched window; one that is not stacks on @ours, which is then disabled. With
  * @disable_first (@ours holds a newer klp_state, so the kernel would refuse @name), @ours is
- * disabled and unloaded first. Replayable: what holds already is skipped. The caller unloads
- * @ours.
+ * disabled and unloaded first. @name is loaded with the parameters its module, still loaded
+ * while replaced, has (klp__params()). Replayable: what holds already is skipped. The caller
+ * unloads @ours.
  */
 int steps__klp_replace(struct steps *s, const char *path, const char *name, const char *ours,
 		       bool disable_first, char *err, size_t len);

@@ -7,9 +7,11 @@
 #ifndef HC_TEST_FAKE_TREE_H
 #define HC_TEST_FAKE_TREE_H
 
+#include <elf.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static char root[PATH_MAX];
 
 static void mkdirs(const char *rel)
 {
-	char path[PATH_MAX + 200], *p;
+	char path[2 * PATH_MAX + 256], *p;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	for (p = path + strlen(root) + 1; *p; p++) {
@@ -77,7 +79,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
  * caller skips). @sig_len > 0 appends a fake PKCS#7 signature of that many bytes, its
  * struct module_signature (id_type 2, big-endian length) and the kernel's marker.
  */
-static bool fake_module(const char *rel, const char *source, unsigned int sig_len)
+static inline bool fake_module(const char *rel, const char *source, unsigned int sig_len)
 {
 	char src[PATH_MAX + 200], cmd[3 * PATH_MAX], dir[PATH_MAX], *out = at(rel), *slash;
 	FILE *f;
@@ -115,6 +117,36 @@ static bool fake_module(const char *rel, const char *source, unsigned int sig_le
 		fclose(f);
 	}
 	return true;
+}
+
+/* ROOT/@rel: an ELF core file like /proc/kcore whose one segment holds @code at @vaddr */
+static inline void fake_kcore(const char *rel, uint64_t vaddr, const void *code, size_t size)
+{
+	Elf64_Ehdr eh = { .e_type = ET_CORE,
+			  .e_machine = EM_X86_64,
+			  .e_version = EV_CURRENT,
+			  .e_phoff = sizeof(Elf64_Ehdr),
+			  .e_ehsize = sizeof(Elf64_Ehdr),
+			  .e_phentsize = sizeof(Elf64_Phdr),
+			  .e_phnum = 1 };
+	Elf64_Phdr ph = { .p_type = PT_LOAD,
+			  .p_offset = 4096,
+			  .p_vaddr = vaddr,
+			  .p_filesz = size,
+			  .p_memsz = size,
+			  .p_flags = PF_R | PF_X };
+	FILE *f;
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	f = fopen(at(rel), "we");
+	if (!f || fwrite(&eh, sizeof(eh), 1, f) != 1 || fwrite(&ph, sizeof(ph), 1, f) != 1 ||
+	    fseek(f, 4096, SEEK_SET) || fwrite(code, size, 1, f) != 1 || fclose(f)) {
+		fprintf(stderr, "cannot write %s\n", at(rel));
+		abort();
+	}
 }
 
 #endif

@@ -322,11 +322,11 @@ static void test_2_functions_and_loaded(void **state)
 
 static void test_2_exec(void **state)
 {
-	policy("  type: exec\n  apply: [kpatch, load, fix.ko]\n  revert: [kpatch, unload, fix]",
+	policy("  type: exec\n  apply: [true, load, fix.ko]\n  revert: [true, unload, fix]",
 	       "cmdline_proc_show", "");
 	run();
 	expect(CHECK_MODULE, CHECK_PASS, "not applicable");
-	expect(CHECK_ARTIFACT, CHECK_PASS, "policy owned");
+	expect(CHECK_ARTIFACT, CHECK_PASS, "policy, apply and revert programs owned");
 	expect(CHECK_CONFLICT, CHECK_PASS, "not applicable");
 	expect(CHECK_SIGNATURE, CHECK_PASS, "not applicable");
 	/* unknown patched functions: the watched ones stand in */
@@ -379,6 +379,31 @@ static void test_3_ownership(void **state)
 	expect(CHECK_ARTIFACT, CHECK_FAIL, "chown");
 }
 
+/* an exec patch's programs: found in a fixed PATH, and under the trust rule, as when they run */
+static void test_3_exec_programs(void **state)
+{
+	char block[PATH_MAX + 200];
+
+	policy("  type: exec\n  apply: [hc-no-such-patcher, load]\n  revert: [true]",
+	       "cmdline_proc_show", "");
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "patch.apply: no program 'hc-no-such-patcher' in /usr/");
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "give its full path in the policy");
+	/* a patcher in a directory anyone can write: anyone could swap it */
+	put("opt/patcher", "#!/bin/sh\n");
+	chmod(at("opt/patcher"), 0755);
+	chmod(at("opt"), 0777);
+	snprintf(block, sizeof(block), "  type: exec\n  apply: [true]\n  revert: [%s]",
+		 at("opt/patcher"));
+	policy(block, "cmdline_proc_show", "");
+	run();
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "patch.revert: the program '");
+	expect(CHECK_ARTIFACT, CHECK_FAIL, "chmod go-w");
+	chmod(at("opt"), 0755);
+	run();
+	expect(CHECK_ARTIFACT, CHECK_PASS, "apply and revert programs owned");
+}
+
 /* ---- 4 ---------------------------------------------------------------------------------- */
 
 static void test_4_functions(void **state)
@@ -408,6 +433,48 @@ static void test_4_functions(void **state)
 	policy(klp_block(NULL), "cmdline_proc_show", "");
 	run();
 	expect(CHECK_FUNCTIONS, CHECK_FAIL, "mount -t tracefs");
+}
+
+/*
+ * notrace_fn is not traceable: check 4 names what calls it, from the kernel text. Direct:
+ * cmdline_proc_show; dup_fn also calls it, but its name is ambiguous, so the walk goes up to
+ * vfs_read, which calls the first dup_fn.
+ */
+static void put_text(uint8_t *text, size_t at_off, uint8_t op, size_t to_off)
+{
+	int32_t rel = (int32_t)(to_off - (at_off + 5));
+
+	text[at_off] = op;
+	memcpy(text + at_off + 1, &rel, sizeof(rel));
+}
+
+static void test_4_callers(void **state)
+{
+	uint8_t text[0x500];
+
+	GEN_OR_SKIP(0);
+	memset(text, 0x90, sizeof(text));
+	put_text(text, 0x010, 0xe8, 0x400); /* cmdline_proc_show: call notrace_fn */
+	put_text(text, 0x120, 0xe8, 0x200); /* vfs_read: call dup_fn */
+	put_text(text, 0x230, 0xe9, 0x400); /* dup_fn: jmp notrace_fn, a tail call */
+	fake_kcore("proc/kcore", 0xffffffff81300000ull, text, sizeof(text));
+	policy(klp_block(NULL), "notrace_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL,
+	       "watched kernel:notrace_fn is not traceable (not in " /* the filter's path */);
+	expect(CHECK_FUNCTIONS, CHECK_FAIL,
+	       "watch its nearest traceable callers instead: kernel:cmdline_proc_show, "
+	       "kernel:vfs_read (2 calls up) (2 direct call sites in ");
+	/* no caller at all */
+	memset(text, 0x90, sizeof(text));
+	fake_kcore("proc/kcore", 0xffffffff81300000ull, text, sizeof(text));
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "no direct call of it in ");
+	/* a non-root user sees kallsyms' addresses as zeros */
+	put("proc/kallsyms", "0000000000000000 t cmdline_proc_show\n"
+			     "0000000000000000 t notrace_fn\n");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "hides addresses (run as root)");
 }
 
 /* ---- 5 ---------------------------------------------------------------------------------- */
@@ -692,6 +759,28 @@ static void gen_prev(const struct genmod *g)
 		skip();
 }
 
+/* 6.1 shows no replace attribute: the enabled patch's module file, when named, says it */
+static void test_6_replace_from_file(void **state)
+{
+	char extra[512];
+
+	GEN_OR_SKIP(0);
+	policy(klp_block(NULL), "vfs_read", "");
+	other_patch("klp_other", NULL);
+	run();
+	expect(CHECK_CONFLICT, CHECK_FAIL, "no module file at hand: taken as non-replace");
+	gen_prev(&(struct genmod){ .name = "klp_other", .replace = true });
+	snprintf(extra, sizeof(extra), "  restore: [%s]\n", at(PREV_REL));
+	policy(klp_block(extra), "vfs_read", "");
+	run();
+	expect(CHECK_CONFLICT, CHECK_PASS, "none of the 1 enabled livepatch (klp_other)");
+	/* its file says non-replace: a conflict, and no guess about it */
+	gen_prev(&(struct genmod){ .name = "klp_other" });
+	run();
+	expect(CHECK_CONFLICT, CHECK_FAIL, "livepatch 'klp_other' already patches");
+	assert_null(strstr(rep.r[CHECK_CONFLICT - 1].reason, "taken as non-replace"));
+}
+
 static void test_13_restore(void **state)
 {
 	char extra[512];
@@ -718,6 +807,18 @@ static void test_13_restore(void **state)
 	assert_string_equal(rep.restore.path, at(PREV_REL));
 	assert_true(rep.restore.replace);
 	assert_false(rep.restore.disable_first);
+	/* loaded again with the parameters it has now, in /sys/module (one with a blank quoted) */
+	put("sys/module/klp_other/parameters/replace", "1\n");
+	put("sys/module/klp_other/parameters/label", "a b\n");
+	run();
+	expect(CHECK_RESTORE, CHECK_PASS,
+	       "'klp_other' is loaded again with the parameters it has: label=\"a b\" replace=1");
+	/* a value finit_module cannot take back: refused up front, not failed at rollback */
+	put("sys/module/klp_other/parameters/label", "say \"hi\"\n");
+	run();
+	expect(CHECK_RESTORE, CHECK_FAIL, "the parameters of 'klp_other' cannot be given back");
+	unlink(at("sys/module/klp_other/parameters/label"));
+	unlink(at("sys/module/klp_other/parameters/replace"));
 	/* another build of it (other functions) is not a source */
 	gen_prev(&(struct genmod){ .name = "klp_other", .func = "vfs_read" });
 	run();
@@ -842,9 +943,12 @@ int main(void)
 		T(test_2_exec),
 		T(test_3_sha256),
 		T(test_3_ownership),
+		T(test_3_exec_programs),
 		T(test_4_functions),
+		T(test_4_callers),
 		T(test_5_transition),
 		T(test_6_conflict),
+		T(test_6_replace_from_file),
 		T(test_6_replace_module),
 		T(test_7_ftrace),
 		T(test_7_direct_before_6_0),

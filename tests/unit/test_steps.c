@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "exec_driver.h"
 #include "steps.h"
 
 static int fsync_fail_in;
@@ -83,6 +85,44 @@ static void test_broken_journal(void **state)
 	unlink(revert);
 }
 
+/*
+ * What an exec program gets, run as root on the caller's behalf: PATH=EXEC_PATH and nothing
+ * else of the caller's environment, stdin at end of file; a program outside the trust rule
+ * never runs.
+ */
+static void test_exec_environment(void **state)
+{
+	char *argv[] = { "sh", "-c",
+			 "[ \"$PATH\" = " EXEC_PATH " ] && [ -z \"$HC_TEST_SECRET\" ] && "
+			 "[ -z \"$HOME\" ] && ! read -r line",
+			 NULL };
+	char err[512], prog[PATH_MAX], marker[PATH_MAX], cmd[PATH_MAX];
+	char *untrusted[] = { prog, NULL };
+	FILE *f;
+
+	setenv("HC_TEST_SECRET", "x", 1);
+	assert_int_equal(exec__run(argv, 5000000000ULL, err, sizeof(err)), 0);
+	unsetenv("HC_TEST_SECRET");
+	/* a program in a directory anyone can write: refused, not run */
+	snprintf(prog, sizeof(prog), "%s/open/patcher", dir);
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
+	snprintf(cmd, sizeof(cmd), "%s/open", dir);
+	assert_int_equal(mkdir(cmd, 0777), 0);
+	assert_int_equal(chmod(cmd, 0777), 0);
+	f = fopen(prog, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\ntouch '%s'\n", marker);
+	fclose(f);
+	assert_int_equal(chmod(prog, 0755), 0);
+	assert_int_equal(exec__run(untrusted, 5000000000ULL, err, sizeof(err)), -EACCES);
+	assert_non_null(strstr(err, "chmod go-w"));
+	assert_int_equal(access(marker, F_OK), -1);
+	/* fixed: it runs */
+	assert_int_equal(chmod(cmd, 0755), 0);
+	assert_int_equal(exec__run(untrusted, 5000000000ULL, err, sizeof(err)), 0);
+	assert_int_equal(access(marker, F_OK), 0);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -100,6 +140,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_broken_journal),
+		cmocka_unit_test(test_exec_environment),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

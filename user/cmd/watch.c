@@ -205,7 +205,7 @@ int cmd_watch(int argc, char **argv)
 	int err_mode = -1, json = 0, signals = -1, c, ret, i, any_kernel = 0;
 	struct hc_funcspec *specs = NULL;
 	struct watch w = { 0 };
-	char err[512];
+	char err[1024];
 	int nspecs = 0, rc = HC_EXIT_ERROR;
 
 	optind = 1;
