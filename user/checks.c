@@ -410,7 +410,7 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 			    struct check_result *r)
 {
 	char kallsyms[PATH_MAX], filter[PATH_MAX + 40], kcore[PATH_MAX];
-	size_t i, nk = 0, nq = 0;
+	size_t i, nk = 0, nq = 0, nl = 0;
 	struct symq *q, *qf;
 	int ret;
 
@@ -453,13 +453,34 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 		goto out;
 	}
 	for (i = 0; i < nq; i++) {
-		if (!q[i].count && q[i].obj) {
+		if (!q[i].count && q[i].obj && !klp__loaded(sys, q[i].obj)) {
+			/* the run probes it when the module loads (rollout_modules.c), by name */
+			if (q[nq + i].count)
+				checks__add(r, CHECK_FAIL,
+					    "watched kernel:%s:%s: module '%s' is not loaded, and %d "
+					    "function%s elsewhere in %s %s that name: the monitor probes "
+					    "by name, which would be ambiguous once the module loads; "
+					    "watch another function",
+					    q[i].obj, q[i].name, q[i].obj, q[nq + i].count,
+					    q[nq + i].count == 1 ? "" : "s", kallsyms,
+					    q[nq + i].count == 1 ? "has" : "have");
+			else
+				checks__add(r, CHECK_PASS,
+					    "kernel:%s:%s: module '%s' is not loaded: watched when it "
+					    "loads, not judged until then",
+					    q[i].obj, q[i].name, q[i].obj);
+			nl++;
+		} else if (!q[i].count && q[i].obj) {
 			checks__add(r, CHECK_FAIL,
-				    "watched kernel:%s:%s is not a function of module '%s' in %s: "
-				    "load the module before the run",
+				    "watched kernel:%s:%s is not a function of module '%s' in %s, "
+				    "which is loaded: correct the function or the module name",
 				    q[i].obj, q[i].name, q[i].obj, kallsyms);
 		} else if (!q[i].count) {
-			checks__add(r, CHECK_FAIL, "watched kernel:%s is not a function in %s",
+			checks__add(r, CHECK_FAIL,
+				    "watched kernel:%s is not a function in %s: not in this kernel, "
+				    "or inlined everywhere, so that it has no symbol and its callers "
+				    "cannot be found without the kernel's debug info; watch the "
+				    "functions that contain it (a livepatch of it patches those)",
 				    q[i].name, kallsyms);
 		} else if (q[nq + i].count > 1) {
 			checks__add(r, CHECK_FAIL,
@@ -481,10 +502,14 @@ static void check_functions(const struct hc_policy *p, const struct klp_sys *sys
 			nk++;
 		}
 	}
-	if (r->status == CHECK_PASS)
+	if (r->status == CHECK_PASS && !nl)
 		checks__set(r, CHECK_PASS,
 			    "%zu watched kernel function%s in %s, once each, and traceable", nk,
 			    nk == 1 ? "" : "s", kallsyms);
+	else if (r->status == CHECK_PASS && nk)
+		checks__add(r, CHECK_PASS,
+			    "%zu other watched kernel function%s in %s, once each, and traceable",
+			    nk, nk == 1 ? "" : "s", kallsyms);
 out:
 	free(q);
 	free(qf);

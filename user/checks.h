@@ -21,7 +21,9 @@
  *  4 functions   every watched kernel:NAME is exactly one text symbol in /proc/kallsyms (the
  *                monitor probes by name, so an ambiguous name is refused: FUNC specs have no
  *                sympos) and is in tracefs available_filter_functions. user: functions are
- *                checked by the monitor when it resolves them.
+ *                checked by the monitor when it resolves them. A kernel:MODULE:NAME of a module
+ *                that is not loaded passes with a note (the run probes it when the module
+ *                loads), unless another function in kallsyms has its name.
  *  5 transition  no /sys/kernel/livepatch/<p>/transition reads 1 (with the number of tasks that
  *                block it, from /proc/<pid>/task/<tid>/patch_state).
  *  6 conflict    no enabled non-replace patch already patches one of the module's functions

@@ -25,10 +25,15 @@ struct monitor_func {
 	struct hc_elfsym sym; /* user: where the uprobe goes */
 	int kprobe_ok;	      /* kernel: not on the kprobe blacklist */
 	uint64_t cookie;
-	struct monitor_bpf *inst; /* fentry: the instance whose programs target this one */
+	/* fentry: the instance whose programs target this one; NULL for a kprobe */
+	struct monitor_bpf *inst;
 	struct bpf_link *entry;
 	struct bpf_link *exit;
-	bool deferred; /* attached by monitor__attach_func() only */
+	/*
+	 * attached by monitor__attach_func() only; a kernel function of a module is checked and
+	 * its probe chosen there, each time its module loads
+	 */
+	bool deferred;
 };
 
 struct monitor {
@@ -87,6 +92,30 @@ static int pid_maps_file(pid_t pid, const char *path)
 	return found;
 }
 
+/*
+ * Which load of module @name is in the kernel: 0 while it is not live (not loaded, still in
+ * its init, or going away), else the inode of its /sys/module directory, which sysfs makes
+ * anew at every load, so that an unload and a load between two looks are seen.
+ */
+static uint64_t module_instance(const char *name)
+{
+	char path[PATH_MAX], state[16] = "";
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(state, sizeof(state), f))
+		state[0] = '\0';
+	fclose(f);
+	if (strcmp(state, "live\n"))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
 /* @deferred: the process may map the file only later (a patch library not yet loaded) */
 static int add_user(struct monitor_func *fn, char *err, size_t errlen, bool deferred)
 {
@@ -137,7 +166,7 @@ int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int er
 		       unsigned int flags, char *err, size_t errlen)
 {
 	struct monitor_func *funcs, *fn;
-	int ret, width = 4;
+	int ret = 0, width = 4;
 	size_t i;
 
 	if (m->nr >= HC_MAX_FUNCS) {
@@ -167,7 +196,9 @@ int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int er
 		 */
 		width = 4;
 	} else {
-		ret = ksym__check(spec->symbol, spec->path, &fn->kprobe_ok, err, errlen);
+		/* a module's function is checked when it is attached, at each load of the module */
+		if (!fn->deferred)
+			ret = ksym__check(spec->symbol, spec->path, &fn->kprobe_ok, err, errlen);
 		if (!ret && spec->pid && kill(spec->pid, 0) && errno == ESRCH) {
 			snprintf(err, errlen, "no process %d", spec->pid);
 			ret = -ESRCH;
@@ -230,6 +261,22 @@ const char *monitor__mode_name(const struct monitor *m)
 	return m->kmode == HC_MODE_FENTRY ? "fentry" : "kprobe";
 }
 
+uint64_t monitor__func_loaded(const struct monitor *m, size_t i)
+{
+	if (i >= m->nr)
+		return 0;
+	if (m->funcs[i].spec.kind != HC_FUNC_KERNEL || !m->funcs[i].spec.path)
+		return 1;
+	return module_instance(m->funcs[i].spec.path);
+}
+
+const char *monitor__func_mode(const struct monitor *m, size_t i)
+{
+	if (i >= m->nr || m->funcs[i].spec.kind == HC_FUNC_USER)
+		return "uprobe";
+	return m->funcs[i].inst ? "fentry" : "kprobe";
+}
+
 int monitor__watched_fd(const struct monitor *m)
 {
 	return m->skel ? bpf_map__fd(m->skel->maps.watched_tgids) : -EINVAL;
@@ -288,15 +335,28 @@ static void unload_fentry(struct monitor *m)
 	}
 }
 
+/* a kernel function probed from the start, not one of a module that comes and goes */
+static bool kernel_now(const struct monitor_func *fn)
+{
+	return fn->spec.kind == HC_FUNC_KERNEL && !fn->deferred;
+}
+
 static int pick_kernel_mode(struct monitor *m, char *err, size_t errlen)
 {
 	char ferr[256] = "";
-	size_t i;
+	size_t i, now = 0;
 	int ret = 0;
 
+	for (i = 0; i < m->nr; i++)
+		now += kernel_now(&m->funcs[i]);
+	/* only modules' functions, which take kprobes where they can (monitor__attach_func()) */
+	if (!now && m->mode == HC_MODE_AUTO && ksym__kprobes_available()) {
+		m->kmode = HC_MODE_KPROBE;
+		return 0;
+	}
 	if (m->mode != HC_MODE_KPROBE) {
 		for (i = 0; i < m->nr && !ret; i++)
-			if (m->funcs[i].spec.kind == HC_FUNC_KERNEL)
+			if (kernel_now(&m->funcs[i]))
 				ret = load_fentry(m, &m->funcs[i], ferr, sizeof(ferr));
 		if (!ret) {
 			m->kmode = HC_MODE_FENTRY;
@@ -318,7 +378,7 @@ static int pick_kernel_mode(struct monitor *m, char *err, size_t errlen)
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < m->nr; i++) {
-		if (m->funcs[i].spec.kind == HC_FUNC_KERNEL && !m->funcs[i].kprobe_ok) {
+		if (kernel_now(&m->funcs[i]) && !m->funcs[i].kprobe_ok) {
 			snprintf(err, errlen,
 				 "kernel function '%s' is on the kprobe blacklist; "
 				 "use '--mode fentry'",
@@ -373,7 +433,7 @@ static struct bpf_link *attach_one(struct monitor *m, struct monitor_func *fn, i
 						       fn->spec.pid ? fn->spec.pid : -1, fn->path,
 						       fn->sym.offset, &uo);
 	}
-	if (m->kmode == HC_MODE_FENTRY) {
+	if (fn->inst) {
 		LIBBPF_OPTS(bpf_trace_opts, to, .cookie = fn->cookie);
 
 		return bpf_program__attach_trace_opts(ret_probe ? fn->inst->progs.hc_fexit :
@@ -442,6 +502,35 @@ void monitor__detach(struct monitor *m)
 	}
 }
 
+/*
+ * A module's function, each time its module loads: checked again (it may be another build of
+ * the module), then probed. With a kprobe where the mode allows one: fentry on a module's
+ * function holds a reference on the module (the kernel's BPF selftest module_attach checks
+ * that delete_module() fails meanwhile), so 'rmmod' of the module would fail with EBUSY for
+ * as long as we watch it, and nothing would tell the user that hotcanary is the holder. A
+ * kprobe holds none: the module can go whenever its user wants, and the rollout takes the
+ * probes out when it has gone. fentry only with '--mode fentry', or where kprobes cannot do
+ * it; the rollout's timeline then says that the module is held.
+ */
+static int prepare_module_func(struct monitor *m, struct monitor_func *fn, char *err, size_t errlen)
+{
+	bool kprobe;
+	int ret;
+
+	ret = ksym__check(fn->spec.symbol, fn->spec.path, &fn->kprobe_ok, err, errlen);
+	if (ret)
+		return ret;
+	kprobe = m->mode == HC_MODE_KPROBE ||
+		 (m->mode == HC_MODE_AUTO && fn->kprobe_ok && ksym__kprobes_available());
+	if (kprobe && !fn->kprobe_ok) {
+		snprintf(err, errlen,
+			 "kernel function '%s' is on the kprobe blacklist; use '--mode fentry'",
+			 fn->spec.symbol);
+		return -EPERM;
+	}
+	return kprobe || fn->inst ? 0 : load_fentry(m, fn, err, errlen);
+}
+
 int monitor__attach_func(struct monitor *m, size_t i, char *err, size_t errlen)
 {
 	struct monitor_func *fn;
@@ -452,13 +541,17 @@ int monitor__attach_func(struct monitor *m, size_t i, char *err, size_t errlen)
 	fn = &m->funcs[i];
 	if (fn->entry)
 		return 0;
+	if (fn->deferred && fn->spec.kind == HC_FUNC_KERNEL) {
+		ret = prepare_module_func(m, fn, err, errlen);
+		if (ret)
+			return ret;
+	}
 	/* exit first, as in monitor__attach() */
 	fn->exit = attach_one(m, fn, 1);
 	fn->entry = fn->exit ? attach_one(m, fn, 0) : NULL;
 	if (!fn->entry) {
 		ret = -errno;
-		bpf_link__destroy(fn->exit);
-		fn->exit = NULL;
+		monitor__detach_func(m, i);
 		snprintf(err, errlen, "cannot attach probes to '%s': %s", fn->spec.text,
 			 strerror(-ret));
 		return ret;
@@ -468,12 +561,20 @@ int monitor__attach_func(struct monitor *m, size_t i, char *err, size_t errlen)
 
 void monitor__detach_func(struct monitor *m, size_t i)
 {
+	struct monitor_func *fn;
+
 	if (i >= m->nr)
 		return;
-	bpf_link__destroy(m->funcs[i].entry);
-	m->funcs[i].entry = NULL;
-	bpf_link__destroy(m->funcs[i].exit);
-	m->funcs[i].exit = NULL;
+	fn = &m->funcs[i];
+	bpf_link__destroy(fn->entry);
+	fn->entry = NULL;
+	bpf_link__destroy(fn->exit);
+	fn->exit = NULL;
+	/* the program as well as its link may hold the module (prepare_module_func()) */
+	if (fn->deferred && fn->spec.kind == HC_FUNC_KERNEL) {
+		monitor_bpf__destroy(fn->inst);
+		fn->inst = NULL;
+	}
 }
 
 uint32_t monitor__next_epoch(struct monitor *m)

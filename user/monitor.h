@@ -31,8 +31,12 @@ int monitor__new(struct monitor **m, enum hc_probe_mode mode);
  */
 int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode, char *err,
 		 size_t errlen);
-/* monitor__add_flags(): not attached by monitor__attach(), nor checked against the PID's
- * mappings; monitor__attach_func() attaches it later (a patch library's function) */
+/*
+ * monitor__add_flags(): not attached by monitor__attach(), nor checked against the PID's
+ * mappings; monitor__attach_func() attaches it later (a patch library's function). A kernel
+ * function is checked there too, at every monitor__attach_func(): a module's function, as
+ * its module loads, or loads again.
+ */
 #define MONITOR_DEFERRED 0x1
 int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int err_mode,
 		       unsigned int flags, char *err, size_t errlen);
@@ -45,7 +49,10 @@ void monitor__detach(struct monitor *m);
 void monitor__free(struct monitor *m);
 /*
  * Attach or detach the probes of function @i alone, after monitor__attach(): how a process
- * moves between the arms of a ulp rollout. Attaching twice is a no-op.
+ * moves between the arms of a ulp rollout, and how a module's function follows its module.
+ * Attaching twice is a no-op. A deferred kernel function takes a kprobe unless the mode is
+ * fentry or it cannot have one: an fentry program holds its module, which then cannot be
+ * unloaded until monitor__detach_func() or monitor__free().
  */
 int monitor__attach_func(struct monitor *m, size_t i, char *err, size_t errlen);
 void monitor__detach_func(struct monitor *m, size_t i);
@@ -58,6 +65,13 @@ const char *monitor__func_path(const struct monitor *m, size_t i);
 const char *monitor__func_build_id(const struct monitor *m, size_t i);
 /* the mode used for kernel functions after load ("fentry", "kprobe"), or "uprobe" */
 const char *monitor__mode_name(const struct monitor *m);
+/* the probe of function @i as it is attached: "fentry", "kprobe" or "uprobe" */
+const char *monitor__func_mode(const struct monitor *m, size_t i);
+/*
+ * Whether function @i's code is there to probe: for a kernel function of a module, 0 while
+ * the module is not live, else a number that differs at each load of it; 1 for any other.
+ */
+uint64_t monitor__func_loaded(const struct monitor *m, size_t i);
 /* start a new interval; returns the epoch of the interval that just ended */
 uint32_t monitor__next_epoch(struct monitor *m);
 /* the summed counters of function @i; max_ns is that of interval @epoch */

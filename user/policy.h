@@ -40,7 +40,8 @@
  *                               listed: as in pids, exe in PID order
  *   watch                 klp, exec: req (at least one); ulp: optional (patch.functions are
  *                               always judged). Up to HC_MAX_FUNCS entries of:
- *     function            req   FUNC spec: kernel:NAME[@PID] or user:PATH:SYMBOL[@PID]
+ *     function            req   FUNC spec: kernel:[MODULE:]NAME[@PID] or
+ *                               user:PATH:SYMBOL[@PID]
  *     errors              neg   none | neg | zero | nonzero
  *   guardrails            all defaults
  *     kernel_log          true

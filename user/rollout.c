@@ -163,6 +163,12 @@ void rollout__judge_config(const struct hc_policy *p, size_t nr_funcs, bool conc
 	cfg->max_windows = (unsigned int)(longest / ROLLOUT_WINDOW_NS + 1) * cfg->max_finish;
 }
 
+/* the module of a watched kernel:MODULE:FUNC, or NULL */
+static const char *module_of(const struct hc_funcspec *fs)
+{
+	return fs->kind == HC_FUNC_KERNEL ? fs->path : NULL;
+}
+
 int rollout__prepare(struct rollout *r, char *err, size_t len)
 {
 	const struct source_events ev = {
@@ -181,7 +187,11 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 	if (ret)
 		return ret;
 	for (i = 0; i < p->nr_watch; i++) {
-		ret = r->src->ops->add(r->src, &p->watch[i].func, p->watch[i].errors, 0, err, len);
+		const struct hc_funcspec *fs = &p->watch[i].func;
+
+		/* a module's function follows its module: rollout__modules_start() */
+		ret = r->src->ops->add(r->src, fs, p->watch[i].errors,
+				       module_of(fs) ? MONITOR_DEFERRED : 0, err, len);
 		if (ret)
 			return ret;
 	}
@@ -202,6 +212,8 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		f->patched = i < r->nr_patched;
 		f->name = f->patched ? r->arm_names[i] :
 				       r->src->ops->func_name(r->src, rollout__mon_id(r, i));
+		f->module = f->patched ? NULL : module_of(&p->watch[i - r->nr_patched].func);
+		f->whole = !f->module;
 		/* a watch entry of a ulp policy has no control arm: before/after */
 		if (!f->patched)
 			cfg.design = JUDGE_BEFORE_AFTER;
@@ -225,6 +237,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		pids[i] = r->procs[i].pid;
 	ret = r->src->ops->start(r->src, &ev, pids, r->nr_procs, err, len);
 	free(pids);
+	ret = ret ?: rollout__modules_start(r, err, len);
 	if (ret)
 		return ret;
 	if (r->nr_procs)
@@ -272,6 +285,9 @@ static int baseline(struct rollout *r)
 			const struct hc_snapshot *w = f->patched ? &r->control_window[i] :
 								   &f->window;
 
+			/* a module's function not probed all window long: no evidence of before */
+			if (!f->whole)
+				continue;
 			snapshot__accumulate(&f->baseline, w);
 			f->base_windows++;
 			judge__add_baseline(&f->judge, w);
@@ -325,8 +341,12 @@ static void window_guardrails(struct rollout *r)
 		const struct rollout_func *f = &r->funcs[i];
 		double mean;
 
-		/* the arms change size from stage to stage: rollout__proc_guardrails() judges them */
-		if (f->patched || !f->base_windows || f->baseline.calls < p->judge.min_calls)
+		/*
+		 * the arms change size from stage to stage: rollout__proc_guardrails() judges
+		 * them; a module's function makes no calls while its module is away
+		 */
+		if (f->patched || !f->whole || !f->base_windows ||
+		    f->baseline.calls < p->judge.min_calls)
 			continue;
 		mean = (double)f->baseline.calls / f->base_windows;
 		if ((double)f->window.calls < p->guardrails.min_call_ratio * mean)
@@ -375,6 +395,9 @@ static bool stage_window(struct rollout *r, uint64_t until)
 		struct rollout_func *f = &r->funcs[i];
 
 		snapshot__accumulate(&f->canary, &f->window);
+		f->stage_loaded += f->whole;
+		if (!rollout__judged(f))
+			continue;
 		if (f->patched && f->concurrent) {
 			snapshot__accumulate(&f->control, &r->control_window[i]);
 			judge__window(&f->judge, &f->window, &r->control_window[i], &f->last);
@@ -434,13 +457,19 @@ static enum stage_next stage_verdict(struct rollout *r, bool extended, enum judg
 				     char *why, size_t len)
 {
 	enum stage_next worst = STAGE_NEXT, n;
-	size_t i;
+	const struct rollout_func *skipped = NULL;
+	size_t i, judged = 0;
 
 	why[0] = '\0';
 	*v = JUDGE_PASS;
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 
+		if (rollout__not_judged(f)) {
+			skipped = skipped ?: f;
+			continue;
+		}
+		judged++;
 		if (judge__finish(f->patched && !f->concurrent ? &f->solo : &f->judge, &f->last))
 			continue;
 		n = stage_next(r->pol, f->last.verdict, extended);
@@ -452,6 +481,18 @@ static enum stage_next stage_verdict(struct rollout *r, bool extended, enum judg
 				format_decision(&f->last.d[f->last.reason], why, len);
 		}
 	}
+	if (!skipped)
+		return worst;
+	/* a stage that judged nothing has no evidence: as a stage without calls, never a pass */
+	if (!judged) {
+		*v = JUDGE_NODATA;
+		snprintf(why, len, "no watched function was judged: %s %s", skipped->name,
+			 rollout__not_judged(skipped));
+		return stage_next(r->pol, JUDGE_NODATA, extended);
+	}
+	if (*v == JUDGE_PASS)
+		snprintf(why, len, "%s not judged: %s", skipped->name,
+			 rollout__not_judged(skipped));
 	return worst;
 }
 
@@ -466,6 +507,7 @@ static void keep_stage(struct rollout *r, size_t s)
 		f->stages[s].reached = true;
 		f->stages[s].concurrent = f->patched && f->concurrent;
 		f->stages[s].res = f->last;
+		f->stages[s].not_judged = f->not_judged = rollout__not_judged(f);
 	}
 }
 
@@ -496,6 +538,8 @@ static int stages(struct rollout *r)
 			rollout__sample(r);
 		}
 		rollout__arms_begin_stage(r);
+		for (i = 0; i < r->nr; i++)
+			r->funcs[i].stage_loaded = 0;
 		end = clock_ns(r) + st->duration_ns;
 again:
 		r->phase_end_ns = end;

@@ -80,6 +80,8 @@ struct rollout_mark {
 struct rollout_stage_result {
 	bool reached;
 	bool concurrent; /* judged against control processes, not the baseline */
+	/* why the function was not judged in this stage (a module's, not loaded), or NULL */
+	const char *not_judged;
 	struct judge_result res;
 };
 
@@ -97,6 +99,17 @@ struct rollout_func {
 	struct judge solo;		     /* a stage without control processes: before/after */
 	bool concurrent;		     /* the last stage judged had a control arm */
 	struct rollout_stage_result *stages; /* one per policy stage */
+	/*
+	 * A function of a module (kernel:MODULE:FUNC), probed while its module is loaded
+	 * (rollout_modules.c). Only a window that it was probed for from end to end counts, and
+	 * a stage judges it only with such windows and a baseline to compare them with.
+	 */
+	const char *module; /* the module's name; NULL for any other function */
+	uint64_t seen;	    /* the load of the module last seen (source_ops.loaded), 0: none */
+	bool probed;	    /* its probes are in, on that load */
+	bool whole;	    /* the last window was measured with the probes in throughout */
+	unsigned int stage_loaded; /* such windows in the current stage */
+	const char *not_judged;	   /* as rollout_stage_result's, for the last stage kept */
 };
 
 struct rollout;

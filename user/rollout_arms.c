@@ -168,6 +168,8 @@ void rollout__sample(struct rollout *r)
 	size_t i, p;
 
 	r->src->ops->sample(r->src, r->delta);
+	/* after the sample: a function attached now counts from the next window on */
+	rollout__modules_follow(r);
 	for (p = 0; p < r->nr_procs; p++)
 		r->procs[p].window_calls = 0;
 	for (i = 0; i < r->nr; i++) {

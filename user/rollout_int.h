@@ -28,6 +28,7 @@ struct rollout {
 	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
 	bool tripped;
 	char trip[512];
+	uint64_t start_ns; /* the monitor started: the timeline's times count from here */
 	uint64_t applied_ns, rollback_ns;
 	/*
 	 * fatal signals, judged as a rate: deaths in the baseline, and per stage window in the
@@ -76,6 +77,17 @@ void rollout__progress(struct rollout *r);
 void rollout__trip(struct rollout *r, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool rollout__wait_until(struct rollout *r, uint64_t until);
+
+/* rollout_modules.c: the functions of modules, probed while their module is loaded */
+int rollout__modules_start(struct rollout *r, char *err, size_t len);
+void rollout__modules_follow(struct rollout *r);
+const char *rollout__not_judged(const struct rollout_func *f);
+
+/* the last window is evidence: for a module's function, if whole and with a baseline */
+static inline bool rollout__judged(const struct rollout_func *f)
+{
+	return !f->module || (f->whole && f->base_windows);
+}
 
 /* rollout_arms.c: the processes, their arms and the per-window sums */
 void rollout__proc_died(struct rollout *r, pid_t pid, int sig);

@@ -57,9 +57,16 @@ struct source_ops {
 	void (*wait)(struct source *s, uint64_t until);
 	/* what every function did since the last sample: @delta holds func_cnt() entries */
 	int (*sample)(struct source *s, struct hc_snapshot *delta);
-	/* a deferred function's probes in, or any function's out (moving a process's arm) */
+	/*
+	 * A deferred function's probes in, or any function's out: moving a process's arm, and a
+	 * module's function as its module comes and goes
+	 */
 	int (*attach_func)(struct source *s, size_t i, char *err, size_t len);
 	void (*detach_func)(struct source *s, size_t i);
+	/* as monitor__func_loaded(): 0 while a module's function is not there, else its load */
+	uint64_t (*loaded)(const struct source *s, size_t i);
+	/* how function @i is probed now: "fentry", "kprobe", "uprobe" */
+	const char *(*func_mode)(const struct source *s, size_t i);
 	void (*free)(struct source *s);
 };
 

@@ -203,6 +203,16 @@ static void sb_detach_func(struct source *s, size_t i)
 	monitor__detach_func(bpf_of(s)->mon, i);
 }
 
+static uint64_t sb_loaded(const struct source *s, size_t i)
+{
+	return monitor__func_loaded(bpf_of(s)->mon, i);
+}
+
+static const char *sb_func_mode(const struct source *s, size_t i)
+{
+	return monitor__func_mode(bpf_of(s)->mon, i);
+}
+
 static void sb_free(struct source *s)
 {
 	struct source_bpf *b = bpf_of(s);
@@ -234,6 +244,8 @@ static const struct source_ops source_bpf_ops = {
 	.sample = sb_sample,
 	.attach_func = sb_attach_func,
 	.detach_func = sb_detach_func,
+	.loaded = sb_loaded,
+	.func_mode = sb_func_mode,
 	.free = sb_free,
 };
 

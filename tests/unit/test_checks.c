@@ -425,10 +425,28 @@ static void test_4_functions(void **state)
 	policy(klp_block(NULL), "hc_target:hc_target_fn", "");
 	run();
 	expect(CHECK_FUNCTIONS, CHECK_PASS, "1 watched kernel function");
+	/* a module that is not loaded: watched when it loads, unless its name is taken */
+	policy(klp_block(NULL), "other_mod:other_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_PASS,
+	       "kernel:other_mod:other_fn: module 'other_mod' is not loaded: watched when it loads");
+	policy(klp_block(NULL), "cmdline_proc_show,other_mod:other_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_PASS,
+	       "is not loaded: watched when it loads, not judged until then; 1 other watched "
+	       "kernel function in");
 	policy(klp_block(NULL), "other_mod:hc_target_fn", "");
 	run();
 	expect(CHECK_FUNCTIONS, CHECK_FAIL,
-	       "kernel:other_mod:hc_target_fn is not a function of module 'other_mod'");
+	       "kernel:other_mod:hc_target_fn: module 'other_mod' is not loaded, and 1 function "
+	       "elsewhere");
+	/* loaded, without the function */
+	mkdirs("sys/module/other_mod");
+	policy(klp_block(NULL), "other_mod:other_fn", "");
+	run();
+	expect(CHECK_FUNCTIONS, CHECK_FAIL,
+	       "kernel:other_mod:other_fn is not a function of module 'other_mod' in");
+	expect(CHECK_FUNCTIONS, CHECK_FAIL, "which is loaded: correct the function");
 	unlink(at("sys/kernel/tracing/available_filter_functions"));
 	policy(klp_block(NULL), "cmdline_proc_show", "");
 	run();

@@ -55,6 +55,12 @@ enum script_event {
 
 /* ---- the scripted source ---------------------------------------------------------------- */
 
+/* before sample .at (0, 1, ...), the load of every module's function becomes .load */
+struct mod_event {
+	unsigned int at;
+	uint64_t load;
+};
+
 struct script {
 	struct source src;
 	uint64_t now;
@@ -64,6 +70,11 @@ struct script {
 	char names[MAX_FUNCS][64];
 	bool attached[MAX_FUNCS];
 	bool deferred[MAX_FUNCS]; /* a patch library's function: the new code */
+	/* a module's function: the load of its module (0: not loaded) */
+	bool module[MAX_FUNCS];
+	uint64_t load[MAX_FUNCS];
+	const struct mod_event *mod_events; /* ends with .at 0 */
+	int attach_err;			    /* a module function's attach fails so */
 	/* the code under the patch, while it is in (whole-host) or in the library (per process) */
 	const struct load *base, *patched_load;
 	bool patched; /* whole-host: set by the patch driver */
@@ -96,6 +107,7 @@ static int sc_add(struct source *src, const struct hc_funcspec *spec, int err_mo
 	}
 	snprintf(s->names[s->nr], sizeof(s->names[0]), "%s", spec->text);
 	s->deferred[s->nr] = flags & MONITOR_DEFERRED;
+	s->module[s->nr] = spec->kind == HC_FUNC_KERNEL && spec->path;
 	s->nr++;
 	return 0;
 }
@@ -217,28 +229,56 @@ static void make_window(struct hc_snapshot *w, const struct load *l)
 static int sc_sample(struct source *src, struct hc_snapshot *delta)
 {
 	struct script *s = script_of(src);
+	const struct mod_event *e;
 	size_t i;
 
 	if (s->hook)
 		s->hook(s);
+	for (e = s->mod_events; e && e->at; e++)
+		for (i = 0; e->at == s->samples && i < s->nr; i++)
+			if (s->module[i])
+				s->load[i] = e->load;
 	s->samples++;
 	for (i = 0; i < s->nr; i++) {
-		const struct load *l = s->deferred[i] || s->patched ? s->patched_load : s->base;
+		bool library = s->deferred[i] && !s->module[i];
+		/* a module that went takes its calls with it, probes or not */
+		bool busy = s->attached[i] && (!s->module[i] || s->load[i]);
 
-		make_window(&delta[i], s->attached[i] ? l : &idle_load);
+		make_window(&delta[i], !busy		     ? &idle_load :
+				       library || s->patched ? s->patched_load :
+							       s->base);
 	}
 	return 0;
 }
 
 static int sc_attach_func(struct source *src, size_t i, char *err, size_t len)
 {
-	script_of(src)->attached[i] = true;
+	struct script *s = script_of(src);
+
+	if (s->module[i] && s->attach_err) {
+		snprintf(err, len, "cannot attach probes to '%s': refused by the test",
+			 s->names[i]);
+		return s->attach_err;
+	}
+	s->attached[i] = true;
 	return 0;
 }
 
 static void sc_detach_func(struct source *src, size_t i)
 {
 	script_of(src)->attached[i] = false;
+}
+
+static uint64_t sc_loaded(const struct source *src, size_t i)
+{
+	const struct script *s = script_of(src);
+
+	return s->module[i] ? s->load[i] : 1;
+}
+
+static const char *sc_func_mode(const struct source *src, size_t i)
+{
+	return "kprobe";
 }
 
 static void sc_free(struct source *src)
@@ -257,6 +297,8 @@ static const struct source_ops script_ops = {
 	.sample = sc_sample,
 	.attach_func = sc_attach_func,
 	.detach_func = sc_detach_func,
+	.loaded = sc_loaded,
+	.func_mode = sc_func_mode,
 	.free = sc_free,
 };
 
@@ -729,6 +771,206 @@ static void test_nodata_commit(void **state)
 	assert_non_null(strstr(x.tl, "verdict:stage canary: no data"));
 	assert_non_null(strstr(x.tl, "verdict:stage soak: no data"));
 	assert_string_equal(calls, "load ");
+	run_free(&x);
+}
+
+/* ---- a module's function, probed while its module is loaded ------------------------------ */
+
+/*
+ * host_policy watching kernel:late_mod:late_fn after kernel:tcp_sendmsg (functions 1 and 0),
+ * or (@alone) instead of it. Samples: 0-9 the baseline (t = 1..10 s after the start), 10
+ * after the apply, 11-18 canary (t = 11..18), 19 after soak's start, 20-27 soak (t = 19..26).
+ */
+static struct hc_policy *module_policy(bool alone, const char *extra)
+{
+	static const char tcp[] = "  - function: kernel:tcp_sendmsg\n";
+	const char *at = strstr(host_policy, tcp);
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%.*s%s  - function: kernel:late_mod:late_fn\n%s",
+		 (int)(at - host_policy), host_policy, alone ? "" : tcp, at + strlen(tcp));
+	return policy_canary(text, "8s", extra);
+}
+
+/* how many times @what is in @s */
+static int count_of(const char *s, const char *what)
+{
+	int n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+static void test_module_never_loads(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+
+	run_setup(&x, module_policy(false, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	/* judged on tcp_sendmsg alone: the module's absence is evidence of nothing */
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "monitor:kernel:late_mod:late_fn: module 'late_mod' is not "
+				     "loaded: attached when it loads, not judged until then|"));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass: kernel:late_mod:late_fn not "
+				     "judged: not loaded during the stage|"));
+	assert_non_null(strstr(x.tl, "verdict:stage soak: pass: kernel:late_mod:late_fn not "
+				     "judged: not loaded during the stage|"));
+	f = rollout__func(x.r, 1);
+	assert_string_equal(f->module, "late_mod");
+	assert_int_equal(f->base_windows, 0);
+	assert_int_equal(f->canary.calls, 0);
+	assert_string_equal(f->stages[0].not_judged, "not loaded during the stage");
+	assert_string_equal(f->stages[1].not_judged, "not loaded during the stage");
+	assert_string_equal(f->not_judged, "not loaded during the stage");
+	assert_null(rollout__func(x.r, 0)->stages[1].not_judged);
+	assert_int_equal(rollout__func(x.r, 0)->stages[1].res.verdict, JUDGE_PASS);
+	assert_false(x.s.attached[1]);
+	run_free(&x);
+}
+
+/* nothing judged is no pass: the stage follows judge.on_nodata (hold), never a rollback */
+static void test_module_alone_never_loads_holds(void **state)
+{
+	struct run x;
+
+	run_setup(&x, module_policy(true, NULL), &host_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_HELD);
+	assert_string_equal(rollout__reason(x.r),
+			    "stage canary no data: no watched function was judged: "
+			    "kernel:late_mod:late_fn not loaded during the stage");
+	assert_null(strstr(x.tl, "guardrail"));
+	assert_string_equal(calls, "load ");
+	run_free(&x);
+}
+
+static void test_module_loads_mid_stage(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+
+	run_setup(&x, module_policy(false, NULL), &host_ops, &base_load);
+	/* loads in canary, goes in soak, comes back, and is loaded again within one window */
+	x.s.mod_events =
+		(const struct mod_event[]){ { 13, 7 }, { 22, 0 }, { 24, 8 }, { 26, 9 }, {} };
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "monitor:kernel:late_mod:late_fn attached at 13.0 s: module "
+				     "loaded (kprobe; canary)|"));
+	assert_non_null(strstr(x.tl, "monitor:kernel:late_mod:late_fn detached at 21.0 s: module "
+				     "unloaded (soak)|"));
+	assert_non_null(strstr(x.tl, "monitor:kernel:late_mod:late_fn attached at 23.0 s: module "
+				     "loaded (kprobe; soak)|"));
+	assert_non_null(
+		strstr(x.tl, "monitor:kernel:late_mod:late_fn detached at 25.0 s: module "
+			     "loaded again (soak)|monitor:kernel:late_mod:late_fn attached at "
+			     "25.0 s"));
+	f = rollout__func(x.r, 1);
+	/* every call of a stage window with the probes in: 14-18, 20-21, 25-27 */
+	assert_int_equal(f->canary.calls, 10 * base_load.calls);
+	assert_int_equal(f->base_windows, 0);
+	/* counted, but no window from before the patch to judge them against */
+	assert_non_null(strstr(f->stages[0].not_judged, "loaded after the baseline"));
+	assert_non_null(strstr(f->stages[1].not_judged, "loaded after the baseline"));
+	assert_non_null(strstr(x.tl, "verdict:stage canary: pass: kernel:late_mod:late_fn not "
+				     "judged: loaded after the baseline"));
+	assert_true(x.s.attached[1]);
+	run_free(&x);
+}
+
+static void test_module_loaded_in_baseline_then_goes(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+
+	/* soak's three windows may not show the module's function within the limits */
+	run_setup(&x, module_policy(false, "judge:\n  on_inconclusive: commit\n"), &host_ops,
+		  &base_load);
+	/* loads halfway through the baseline, goes after soak's third window */
+	x.s.mod_events = (const struct mod_event[]){ { 4, 3 }, { 23, 0 }, {} };
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	f = rollout__func(x.r, 1);
+	/* the baseline from the window after the load: samples 5 to 9 */
+	assert_int_equal(f->base_windows, 5);
+	assert_int_equal(f->baseline.calls, 5 * base_load.calls);
+	assert_null(f->stages[0].not_judged);
+	assert_int_not_equal(f->stages[0].res.verdict, JUDGE_PENDING);
+	assert_int_not_equal(f->stages[0].res.verdict, JUDGE_FAIL);
+	/* its calls stopped with the module: not a stall (min_call_ratio), not a rollback */
+	assert_null(f->stages[1].not_judged);
+	assert_int_not_equal(f->stages[1].res.verdict, JUDGE_FAIL);
+	assert_null(strstr(x.tl, "guardrail"));
+	assert_non_null(strstr(x.tl, "detached at 22.0 s: module unloaded (soak)|"));
+	assert_false(x.s.attached[1]);
+	run_free(&x);
+}
+
+static void test_module_loaded_from_start(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+
+	run_setup(&x, module_policy(false, "judge:\n  on_inconclusive: commit\n"), &host_ops,
+		  &base_load);
+	x.s.load[1] = 2;
+	run_prepare(&x);
+	/* the window in which its probes went in is no one's: the baseline starts after it */
+	assert_int_equal(x.s.samples, 1);
+	assert_true(x.s.attached[1]);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "monitor:kernel:late_mod:late_fn attached at 0.0 s: module "
+				     "loaded before the run (kprobe; baseline)|"));
+	f = rollout__func(x.r, 1);
+	assert_int_equal(f->base_windows, 10);
+	assert_int_equal(f->baseline.calls, 10 * base_load.calls);
+	assert_null(f->stages[0].not_judged);
+	assert_null(f->stages[1].not_judged);
+	assert_int_not_equal(f->stages[1].res.verdict, JUDGE_PENDING);
+	run_free(&x);
+}
+
+static void test_module_attach_fails(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+	char err[512];
+
+	/* loaded from the start: refused before anything changes, as any function */
+	run_setup(&x, module_policy(false, NULL), &host_ops, &base_load);
+	x.s.load[1] = 4;
+	x.s.attach_err = -EPERM;
+	assert_int_equal(rollout__prepare(x.r, err, sizeof(err)), -EPERM);
+	assert_string_equal(err,
+			    "cannot attach probes to 'kernel:late_mod:late_fn': refused by the test");
+	assert_string_equal(calls, "");
+	run_free(&x);
+	/* loaded later: said once, not judged, tried again at its next load */
+	run_setup(&x, module_policy(false, NULL), &host_ops, &base_load);
+	x.s.mod_events = (const struct mod_event[]){ { 13, 5 }, {} };
+	x.s.attach_err = -EPERM;
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_int_equal(count_of(x.tl, "but not attached"), 1);
+	assert_non_null(
+		strstr(x.tl, "monitor:kernel:late_mod:late_fn: module loaded at 13.0 s "
+			     "(canary) but not attached: cannot attach probes to "
+			     "'kernel:late_mod:late_fn': refused by the test; not judged until "
+			     "it loads again|"));
+	f = rollout__func(x.r, 1);
+	assert_string_equal(f->stages[0].not_judged,
+			    "its module is loaded, but it could not be probed (see the timeline)");
+	assert_int_equal(f->canary.calls, 0);
 	run_free(&x);
 }
 
@@ -1236,6 +1478,12 @@ int main(void)
 		cmocka_unit_test(test_nodata_holds),
 		cmocka_unit_test(test_nodata_rollback),
 		cmocka_unit_test(test_nodata_commit),
+		cmocka_unit_test(test_module_never_loads),
+		cmocka_unit_test(test_module_alone_never_loads_holds),
+		cmocka_unit_test(test_module_loads_mid_stage),
+		cmocka_unit_test(test_module_loaded_in_baseline_then_goes),
+		cmocka_unit_test(test_module_loaded_from_start),
+		cmocka_unit_test(test_module_attach_fails),
 		cmocka_unit_test(test_guardrail_mid_stage),
 		cmocka_unit_test(test_fatal_storm),
 		cmocka_unit_test(test_guardrail_in_baseline_refuses),

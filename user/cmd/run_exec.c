@@ -221,6 +221,13 @@ static struct json_object *stages_json(const struct rollout_func *f, const struc
 		json_object_object_add(o, "reference",
 				       json_object_new_string(
 					       sr->concurrent ? "control" : "baseline"));
+		if (sr->not_judged) {
+			json_object_object_add(o, "verdict", json_object_new_string("not-judged"));
+			json_object_object_add(o, "note", json_object_new_string(sr->not_judged));
+			json_object_put(da);
+			json_object_array_add(a, o);
+			continue;
+		}
 		json_object_object_add(o, "verdict",
 				       json_object_new_string(judge__verdict_name(sr->res.verdict)));
 		for (j = 0; j < JUDGE_NMETRICS; j++)
@@ -252,6 +259,7 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 	for (i = 0; i < rollout__func_cnt(r); i++) {
 		const struct rollout_func *f = rollout__func(r, i);
 		struct json_object *fo = json_object_new_object(), *da = json_object_new_array();
+		const char *verdict;
 
 		json_object_object_add(fo, "name", json_object_new_string(f->name));
 		json_object_object_add(fo, "baseline", snapshot_json(&f->baseline));
@@ -262,10 +270,14 @@ static struct json_object *report_json(const struct rollout *r, const struct hc_
 					       json_object_new_string(
 						       f->concurrent ? "control" : "baseline"));
 		}
-		for (j = 0; j < JUDGE_NMETRICS; j++)
+		if (f->module)
+			json_object_object_add(fo, "module", json_object_new_string(f->module));
+		for (j = 0; j < JUDGE_NMETRICS && !f->not_judged; j++)
 			json_object_array_add(da, decision_json(&f->last.d[j]));
-		json_object_object_add(fo, "verdict",
-				       json_object_new_string(judge__verdict_name(f->last.verdict)));
+		verdict = f->not_judged ? "not-judged" : judge__verdict_name(f->last.verdict);
+		json_object_object_add(fo, "verdict", json_object_new_string(verdict));
+		if (f->not_judged)
+			json_object_object_add(fo, "note", json_object_new_string(f->not_judged));
 		json_object_object_add(fo, "decisions", da);
 		json_object_object_add(fo, "stages", stages_json(f, p));
 		json_object_array_add(fa, fo);
@@ -324,6 +336,13 @@ static void report_table(const struct rollout *r)
 			double q;
 		} qs[] = { { "p50", 0.5 }, { "p99", 0.99 } };
 
+		/* never judged (a module's function): its calls, and why, without empty verdicts */
+		if (f->not_judged && f->last.verdict == JUDGE_PENDING) {
+			printf("%-36.36s %-12s %10llu %10llu   not judged: %s\n", f->name, "calls",
+			       (unsigned long long)bs->calls, (unsigned long long)cs->calls,
+			       f->not_judged);
+			continue;
+		}
 		for (j = 0; j < 2; j++) {
 			uint64_t bq = hist__quantile(bs->hist, qs[j].q);
 			uint64_t cq = hist__quantile(cs->hist, qs[j].q);
@@ -359,6 +378,8 @@ static void report_table(const struct rollout *r)
 		       !f->patched   ? "" :
 		       f->concurrent ? "   (reference: control processes)" :
 				       "   (reference: baseline, no control process left)");
+		if (f->not_judged)
+			printf("%-36s not judged in the last stage: %s\n", "", f->not_judged);
 	}
 }
 

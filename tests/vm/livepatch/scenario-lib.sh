@@ -31,9 +31,9 @@ load_settled()
 	echo "$name enabled and settled"
 }
 
-# run_with_warning: hotcanary run, and a kernel warning (hc_warn.ko, tests/vm/modules) 2 s
-# after $PATCH settled, which its guardrail must roll back on; exits as hotcanary run does
-run_with_warning()
+# run_settled: hotcanary run in the background, its pid in $hc, until $PATCH settled (the
+# canary stage begins); exits 1 if it never does within 60 s
+run_settled()
 {
 	"$HC" run policy.yaml --report "$REPORT" &
 	hc=$!
@@ -47,6 +47,13 @@ run_with_warning()
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# run_with_warning: hotcanary run, and a kernel warning (hc_warn.ko, tests/vm/modules) 2 s
+# after $PATCH settled, which its guardrail must roll back on; exits as hotcanary run does
+run_with_warning()
+{
+	run_settled
 	sleep 2
 	insmod "/lib/modules/$KVER/hc_warn.ko"
 	wait "$hc"
