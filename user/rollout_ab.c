@@ -63,6 +63,9 @@ static int ab_period(struct rollout *r, bool on, uint64_t period_ns)
 		for (i = 0; i < r->nr; i++) {
 			const struct rollout_func *f = &r->funcs[i];
 
+			/* a module's function counts only in windows probed throughout */
+			if (!f->whole)
+				continue;
 			snapshot__accumulate(&p->funcs[i],
 					     f->patched && !on ? &r->control_window[i] :
 								 &f->window);

@@ -885,6 +885,38 @@ static void test_module_loads_mid_stage(void **state)
 	run_free(&x);
 }
 
+/*
+ * ab: a period counts a module's function only in windows it was probed for throughout. The
+ * module is loaded before the run and loaded again within the first period's second window,
+ * whose calls (busy, but from two loads) belong to no period.
+ */
+static void test_module_ab_whole_windows(void **state)
+{
+	const struct rollout_period *p;
+	uint64_t sum[2] = { 0, 0 };
+	struct run x;
+	size_t n, i;
+
+	run_setup(&x, module_policy(false, NULL), &host_ops, &base_load);
+	x.s.load[1] = 7;
+	x.s.mod_events = (const struct mod_event[]){ { 2, 8 }, {} };
+	run_prepare(&x);
+	assert_int_equal(rollout__ab(x.r, 2, 3000000000ULL, false), 0);
+	timeline(x.r, x.tl, sizeof(x.tl));
+	assert_non_null(strstr(x.tl, "monitor:kernel:late_mod:late_fn detached at "));
+	n = rollout__periods(x.r, &p);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		sum[0] += p[i].funcs[0].calls;
+		sum[1] += p[i].funcs[1].calls;
+	}
+	/* every window of every period makes 1000 calls of each, but one is not whole */
+	assert_int_equal(sum[0] % 1000, 0);
+	assert_true(sum[0] >= 4 * 2 * 1000);
+	assert_int_equal(sum[1], sum[0] - 1000);
+	run_free(&x);
+}
+
 static void test_module_loaded_in_baseline_then_goes(void **state)
 {
 	const struct rollout_func *f;
@@ -1481,6 +1513,7 @@ int main(void)
 		cmocka_unit_test(test_module_never_loads),
 		cmocka_unit_test(test_module_alone_never_loads_holds),
 		cmocka_unit_test(test_module_loads_mid_stage),
+		cmocka_unit_test(test_module_ab_whole_windows),
 		cmocka_unit_test(test_module_loaded_in_baseline_then_goes),
 		cmocka_unit_test(test_module_loaded_from_start),
 		cmocka_unit_test(test_module_attach_fails),

@@ -41,7 +41,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: hotcanary watch [OPTIONS] FUNC...\n"
 		"\n"
-		"  FUNC is kernel:NAME or user:PATH:SYMBOL, either with an optional @PID\n"
+		"  FUNC is kernel:[MODULE:]NAME or user:PATH:SYMBOL, either with an optional @PID\n"
 		"\n"
 		"  -i, --interval DURATION   report every DURATION (default 1s)\n"
 		"  -d, --duration DURATION   stop after DURATION (default: until SIGINT/SIGTERM)\n"
