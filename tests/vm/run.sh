@@ -235,7 +235,8 @@ now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# $1 = kernel version: stage and pack the initramfs in $vm_dir/$1/initrd.gz.
+# $1 = kernel version, $2 = scenario files: stage and pack the initramfs in
+# $vm_dir/$1/initrd.gz.
 build_initramfs()
 {
 	dir=$vm_dir/$1
@@ -249,7 +250,7 @@ build_initramfs()
 	cp "$here/init" "$stage/init"
 	chmod 755 "$stage/init" "$stage/bin/busybox"
 	cp "$here/lib.sh" "$stage/lib/hctest.sh"
-	for f in $scen_files; do
+	for f in $2; do
 		cp "$f" "$stage/scenarios/"
 	done
 	# Per-kernel artefacts (modules built against this kernel's headers).
@@ -286,11 +287,14 @@ qemu_run()
 		-append "console=ttyS0 panic=-1 quiet" </dev/null
 }
 
-# $1 = kernel version, $2 = scenario names, $3 = qemu status, $4 = serial log.
-# Prints one line per result, then "counts PASSED FAILED UPTIME_AT_INIT".
+# $1 = kernel version, $2 = scenario names, $3 = qemu status, $4 = serial log; with $5 =
+# partial, only the results of the scenarios in $2 and nothing about the run as a whole (a
+# boot whose other scenarios run again). Prints one line per result, then
+# "counts PASSED FAILED UPTIME_AT_INIT".
 parse()
 {
-	tr -d '\r' <"$4" | awk -v kver="$1" -v scen="$2" -v qrc="$3" -v tmo="$timeout_s" -v logf="$4" '
+	tr -d '\r' <"$4" | awk -v kver="$1" -v scen="$2" -v qrc="$3" -v tmo="$timeout_s" \
+		-v logf="$4" -v partial="${5:-}" '
 	function res(v, name, detail) {
 		print kver ": " v " " name (detail == "" ? "" : " " detail)
 		if (v == "PASS")
@@ -320,6 +324,8 @@ parse()
 	}
 	BEGIN {
 		nscen = split(scen, order, " ")
+		for (i = 1; i <= nscen; i++)
+			keep[order[i]] = 1
 		npass = nfail = 0
 		cur = ""
 		up = "?"
@@ -350,6 +356,8 @@ parse()
 		next
 	}
 	/^HCTEST (PASS|FAIL)/ {
+		if (partial && !(cur in keep))
+			next
 		if ($2 != "PASS" && $2 != "FAIL" || NF < 3) {
 			res("FAIL", cur == "" ? "vm-run" : cur, "malformed result line: " $0)
 			nres[cur]++
@@ -365,7 +373,10 @@ parse()
 		next
 	}
 	END {
-		if (!init) {
+		if (partial) {
+			for (i = 1; i <= nscen; i++)
+				verdict(order[i])
+		} else if (!init) {
 			vmfail("vm-boot", "kernel did not reach /init")
 		} else {
 			for (i = 1; i <= nscen; i++)
@@ -390,27 +401,70 @@ for v in $selected; do
 	dir=$vm_dir/$kver
 	log=$vm_dir/$kver.log
 	mkdir -p "$dir"
-	if ! build_initramfs "$kver"; then
-		echo "vm: $kver: could not build the initramfs in $dir; see the errors above" >&2
-		total_fail=$((total_fail + 1))
-		continue
-	fi
-	t0=$(now_ms)
-	qrc=$(boot "$v" "$dir/initrd.gz" "$log")
-	# Qemu 7.2's TCG now and then runs stale code after the kernel patches its own text
-	# at boot (an int3 Oops before /init, seen on 6.12). Nothing of ours has run then, so
-	# such a boot is tried again, at most twice, and each crash is said and its log kept.
+	names=$scen_names
+	files=$scen_files
 	attempt=1
-	while [ "$attempt" -lt 3 ] && ! grep -qa 'HCTEST INIT' "$log"; do
-		mv "$log" "$log.crash$attempt"
-		echo "vm: $kver: the kernel died before /init (attempt $attempt, qemu status" \
-			"$qrc); booting again; log $log.crash$attempt" >&2
-		attempt=$((attempt + 1))
+	oopses=0
+	t0=$(now_ms)
+	while :; do
+		if ! build_initramfs "$kver" "$files"; then
+			echo "vm: $kver: could not build the initramfs in $dir; see the errors above" >&2
+			total_fail=$((total_fail + 1))
+			continue 2
+		fi
 		qrc=$(boot "$v" "$dir/initrd.gz" "$log")
+		# Qemu 7.2's TCG now and then runs stale code after the kernel patches its own
+		# text (an int3 Oops, seen on 6.12). Before /init nothing of ours has run: such a
+		# boot is tried again, at most twice, each crash said and its log kept.
+		if ! grep -qa 'HCTEST INIT' "$log" && [ "$attempt" -lt 3 ]; then
+			mv "$log" "$log.crash$attempt"
+			echo "vm: $kver: the kernel died before /init (attempt $attempt, qemu" \
+				"status $qrc); booting again; log $log.crash$attempt" >&2
+			attempt=$((attempt + 1))
+			continue
+		fi
+		# The same bug after /init ends the boot in the scenario that ran into it
+		# (rcu_gp_fqs_loop+0x352 hit an int3 that no code of ours put there, on 6.12 in
+		# 30-klp-checks). The scenarios that finished keep their results; the one that
+		# crashed and those after it run again in a fresh boot, at most twice. Any other
+		# crash, and an int3 Oops in the last try, fails as it is.
+		if grep -qa 'HCTEST INIT' "$log" && ! grep -qa 'HCTEST DONE' "$log" &&
+			grep -qa 'Oops: int3' "$log" && [ "$oopses" -lt 2 ]; then
+			oopses=$((oopses + 1))
+			finished=$(tr -d '\r' <"$log" | sed -n 's/^HCTEST END \([^ ]*\) .*/\1/p' |
+				tr '\n' ' ')
+			left=
+			left_files=
+			for f in $files; do
+				n=$(basename "$f" .sh)
+				case " $finished " in
+				*" $n "*) ;;
+				*)
+					left="$left $n"
+					left_files="$left_files $f"
+					;;
+				esac
+			done
+			result=$(parse "$kver" "$finished" "$qrc" "$log" partial)
+			printf '%s\n' "$result" | sed '$d'
+			read -r _ npass nfail _ <<EOF
+$(printf '%s\n' "$result" | tail -n 1)
+EOF
+			total_pass=$((total_pass + npass))
+			total_fail=$((total_fail + nfail))
+			mv "$log" "$log.oops$oopses"
+			echo "vm: $kver: the kernel died of an int3 Oops (TCG) after /init (crash" \
+				"$oopses, at most 2 retried); again in a fresh boot:$left; log" \
+				"$log.oops$oopses" >&2
+			names=$left
+			files=$left_files
+			continue
+		fi
+		break
 	done
 	t1=$(now_ms)
 	ms=$((t1 - t0))
-	result=$(parse "$kver" "$scen_names" "$qrc" "$log")
+	result=$(parse "$kver" "$names" "$qrc" "$log")
 	printf '%s\n' "$result" | sed '$d'
 	read -r _ npass nfail up <<EOF
 $(printf '%s\n' "$result" | tail -n 1)
