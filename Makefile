@@ -276,9 +276,9 @@ check-ulp: $(OUTPUT)/hotcanary $(ULP_FIXTURES) $(OUTPUT)/tests/ulp_engine $(OUTP
 vm-modules:
 	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/build-modules.sh
 
-# Qemu 7.2's TCG now and then runs stale code after 6.12 rewrites its cond_resched call
-# sites during a livepatch transition (an int3 oops, never seen on 6.1): a scenario whose VM
-# crashed is run again, at most twice, and every crash is still counted and printed.
+# A scenario whose VM crashed under emulation (multi-threaded TCG's stale int3 on 6.12, before
+# the VMs ran single-threaded: tests/vm/README.md) is run again, at most twice, and every crash
+# is still counted and printed.
 check-vm: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) bash tests/vm/run.sh
 
