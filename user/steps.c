@@ -235,6 +235,7 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 	struct json_object *d = klp_detail(path, name);
 	bool have_ours = ours && *ours;
 	char params[512] = "";
+	bool reload;
 	int ret;
 
 	if (have_ours)
@@ -243,16 +244,15 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 	ret = intent(s, JOURNAL_ACT_REPLACE_LOAD, d, err, len);
 	if (ret)
 		goto out;
-	/* a newer klp_state of ours: the kernel refuses the previous patch while ours is on */
-	if (disable_first && have_ours && klp__enabled(&s->sys, name) != 1)
-		ret = take_out(s, ours, err, len);
 	/*
 	 * A patch that was replaced stays loaded, disabled, until someone unloads it: its module
 	 * must go before it can be loaded again, with the parameters it has (test_klp_atomic_
 	 * replace's "replace" makes it cumulative or not). One that is enabled already (a
-	 * replayed step) is left alone.
+	 * replayed step) is left alone. The parameters are read before ours is taken out, so
+	 * that a failure to read them leaves ours in place.
 	 */
-	if (!ret && klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1) {
+	reload = klp__loaded(&s->sys, name) && klp__enabled(&s->sys, name) != 1;
+	if (reload) {
 		ret = klp__params(&s->sys, name, params, sizeof(params));
 		if (ret)
 			snprintf(err, len,
@@ -261,8 +261,12 @@ int steps__klp_replace(struct steps *s, const char *path, const char *name, cons
 				 name, strerror(-ret));
 		else
 			json_object_object_add(d, "params", json_object_new_string(params));
-		ret = ret ?: unload_retry(s, name, err, len);
 	}
+	/* a newer klp_state of ours: the kernel refuses the previous patch while ours is on */
+	if (!ret && disable_first && have_ours && klp__enabled(&s->sys, name) != 1)
+		ret = take_out(s, ours, err, len);
+	if (!ret && reload)
+		ret = unload_retry(s, name, err, len);
 	if (!ret && klp__enabled(&s->sys, name) != 1)
 		ret = klp__load(path, params, err, len);
 	if (!ret)

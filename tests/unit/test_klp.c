@@ -25,6 +25,7 @@
 
 #include "fake_tree.h"
 #include "klp.h"
+#include "steps.h"
 
 #define KREL	  "6.1.0-56-cloud-amd64"
 #define KVERMAGIC KREL " SMP preempt mod_unload modversions "
@@ -771,6 +772,47 @@ static void test_forced(void **state)
 	assert_int_equal(klp__forced(&sys, why, sizeof(why)), 0);
 }
 
+/* what a replaced patch is loaded again with: its parameters as they are now, sorted */
+static void test_params(void **state)
+{
+	char buf[128], err[256];
+	struct steps s;
+	FILE *f;
+
+	/* a module without parameters has no directory */
+	put("sys/module/old_lp/refcnt", "0\n");
+	assert_int_equal(klp__params(&sys, "old_lp", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	put("sys/module/old_lp/parameters/replace", "N\n");
+	put("sys/module/old_lp/parameters/banner", "two words\n");
+	put("sys/module/old_lp/parameters/unset", "(null)\n");
+	assert_int_equal(klp__params(&sys, "old_lp", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "banner=\"two words\" replace=N");
+	/* too long for the caller's buffer: an error, not a truncated command line */
+	assert_int_equal(klp__params(&sys, "old_lp", buf, 12), -ENAMETOOLONG);
+
+	/*
+	 * A quote has no escape in finit_module's parser: refused, and before our patch is
+	 * taken out for a newer klp_state (disable_first), so that ours stays enabled.
+	 */
+	put("sys/module/old_lp/parameters/banner", "say \"hi\"\n");
+	assert_int_equal(klp__params(&sys, "old_lp", buf, sizeof(buf)), -EINVAL);
+	put("sys/kernel/livepatch/old_lp/enabled", "0\n");
+	put("sys/kernel/livepatch/new_lp/enabled", "1\n");
+	put("sys/kernel/livepatch/new_lp/transition", "0\n");
+	steps__init(&s, NULL, 100);
+	s.sys = sys;
+	assert_int_equal(steps__klp_replace(&s, "/nonexistent/old_lp.ko", "old_lp", "new_lp", true,
+					    err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "parameters of 'old_lp'"));
+	f = fopen(at("sys/kernel/livepatch/new_lp/enabled"), "r");
+	assert_non_null(f);
+	assert_int_equal(fgetc(f), '1');
+	fclose(f);
+	assert_int_equal(access(at("sys/module/old_lp"), F_OK), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -793,6 +835,7 @@ int main(void)
 		T(test_ref_vermagic),
 		T(test_vermagic_match),
 		T(test_forced),
+		T(test_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
