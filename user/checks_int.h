@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the files of the compatibility checks share (user/checks.c, user/check_restore.c):
- * not an API.
+ * What the files of the compatibility checks share (user/checks.c, user/check_symbols.c,
+ * user/check_restore.c): not an API.
  */
 #ifndef HC_CHECKS_INT_H
 #define HC_CHECKS_INT_H
@@ -20,6 +20,20 @@ void checks__add(struct check_result *r, enum check_status st, const char *fmt, 
 /* the policy loads a livepatch module itself */
 bool checks__is_klp(const struct hc_policy *p);
 
+/* a kernel function a check is about */
+struct checks_target {
+	const char *obj; /* NULL when only the name is known (a watched function) */
+	const char *name;
+	unsigned long sympos;
+};
+
+/*
+ * The functions the module patches, else the watched kernel functions; *@from_module says
+ * which. 0 or -ENOMEM; the caller frees *@out.
+ */
+int checks__targets(const struct hc_policy *p, const struct checks_report *rep,
+		    struct checks_target **out, size_t *n, bool *from_module);
+
 /*
  * Is the enabled livepatch @lp cumulative: its replace attribute (6.11 and later), else its
  * module file's klp_patch.replace when check 13 finds its module (patch.replaces,
@@ -27,6 +41,13 @@ bool checks__is_klp(const struct hc_policy *p);
  */
 int checks__enabled_replace(const struct hc_policy *p, const struct klp_sys *sys,
 			    const struct klp_patch *lp);
+
+/* checks 4, 7 and 8 (check_symbols.c) */
+void check_functions(const struct hc_policy *p, const struct klp_sys *sys, struct check_result *r);
+void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,
+		  struct check_result *r);
+void check_probes(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,
+		  struct check_result *r);
 
 /* check 13 (check_restore.c): 0, or -ENOMEM */
 int check_restore(const struct hc_policy *p, const struct klp_sys *sys, struct checks_report *rep,

@@ -449,46 +449,102 @@ static int walk_level(struct ktext *t, struct kcore *kc, const size_t *level, si
 	return ret;
 }
 
-int kcallers__find(const char *kallsyms, const char *kcore, const char *filter, const char *name,
-		   const char *module, struct kcallers *out, const char **what)
+struct kcallers_text {
+	struct ktext t;
+	struct kcore kc;
+};
+
+void kcallers_src__init(struct kcallers_src *src, const char *kallsyms, const char *kcore,
+			const char *filter)
 {
-	size_t *level = NULL, *next = NULL, nl = 0, nn = 0, i;
-	struct ktext t = { 0 };
-	struct kcore kc = { .fd = -1 };
+	memset(src, 0, sizeof(*src));
+	src->kallsyms = kallsyms;
+	src->kcore = kcore;
+	src->filter = filter;
+}
+
+/* read kallsyms and the filter, open kcore: once, on the first search; an error sticks */
+static int kcallers_src__load(struct kcallers_src *src, const char **what)
+{
+	struct kcallers_text *x;
+	int ret;
+
+	if (src->text || src->err) {
+		*what = src->what;
+		return src->err;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		*what = NULL;
+		return -ENOMEM;
+	}
+	x->kc.fd = -1;
+	*what = src->kallsyms;
+	ret = ktext__read_kallsyms(&x->t, src->kallsyms);
+	if (!ret) {
+		*what = src->filter;
+		ret = ktext__read_filter(&x->t, src->filter);
+	}
+	if (!ret) {
+		*what = src->kcore;
+		ret = kcore__open(&x->kc, src->kcore);
+	}
+	if (ret) {
+		kcore__close(&x->kc);
+		ktext__free(&x->t);
+		free(x);
+		src->err = ret;
+		src->what = *what;
+		return ret;
+	}
+	src->text = x;
+	*what = NULL;
+	return 0;
+}
+
+void kcallers_src__free(struct kcallers_src *src)
+{
+	if (src->text) {
+		kcore__close(&src->text->kc);
+		ktext__free(&src->text->t);
+		free(src->text);
+	}
+	src->text = NULL;
+}
+
+int kcallers__find(struct kcallers_src *src, const char *name, const char *module,
+		   struct kcallers *out, const char **what)
+{
+	size_t *level = NULL, *next = NULL, nl = 0, nn = 0, i, read0;
 	unsigned int depth;
+	struct ktext *t;
+	struct kcore *kc;
 	bool *seen = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	*what = kallsyms;
-	ret = ktext__read_kallsyms(&t, kallsyms);
-	if (!ret) {
-		*what = filter;
-		ret = ktext__read_filter(&t, filter);
-	}
-	if (!ret) {
-		*what = kcore;
-		ret = kcore__open(&kc, kcore);
-	}
+	ret = kcallers_src__load(src, what);
 	if (ret)
-		goto out;
-	*what = NULL;
-	level = malloc((t.n ? t.n : 1) * sizeof(*level));
-	next = malloc((t.n ? t.n : 1) * sizeof(*next));
-	seen = calloc(t.n ? t.n : 1, sizeof(*seen));
+		return ret;
+	t = &src->text->t;
+	kc = &src->text->kc;
+	read0 = kc->read;
+	level = malloc((t->n ? t->n : 1) * sizeof(*level));
+	next = malloc((t->n ? t->n : 1) * sizeof(*next));
+	seen = calloc(t->n ? t->n : 1, sizeof(*seen));
 	if (!level || !next || !seen) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < t.n; i++) {
-		if (strcmp(t.s[i].name, name) ||
-		    (module ? !t.s[i].mod || strcmp(t.s[i].mod, module) : !!t.s[i].mod))
+	for (i = 0; i < t->n; i++) {
+		if (strcmp(t->s[i].name, name) ||
+		    (module ? !t->s[i].mod || strcmp(t->s[i].mod, module) : !!t->s[i].mod))
 			continue;
-		level[nl++] = t.s[i].group;
-		seen[t.s[i].group] = true;
+		level[nl++] = t->s[i].group;
+		seen[t->s[i].group] = true;
 	}
 	if (!nl) {
-		*what = kallsyms;
+		*what = src->kallsyms;
 		ret = -ENOENT;
 		goto out;
 	}
@@ -497,17 +553,15 @@ int kcallers__find(const char *kallsyms, const char *kcore, const char *filter, 
 	 * callers found cover every direct path to the function within the depth.
 	 */
 	for (depth = 1; depth <= KCALLERS_MAX_DEPTH && nl && !ret; depth++) {
-		ret = walk_level(&t, &kc, level, nl, depth, seen, next, &nn, out);
+		ret = walk_level(t, kc, level, nl, depth, seen, next, &nn, out);
 		memcpy(level, next, nn * sizeof(*level));
 		nl = nn;
 	}
 	out->uncovered = nl;
-	out->scanned = kc.read;
+	out->scanned = kc->read - read0;
 out:
 	if (ret)
 		kcallers__free(out);
-	kcore__close(&kc);
-	ktext__free(&t);
 	free(level);
 	free(next);
 	free(seen);
@@ -526,16 +580,17 @@ void kcallers__free(struct kcallers *k)
 	memset(k, 0, sizeof(*k));
 }
 
-void kcallers__describe(const char *kallsyms, const char *kcore, const char *filter,
-			const char *name, const char *module, char *buf, size_t len)
+void kcallers__describe(struct kcallers_src *src, const char *name, const char *module, char *buf,
+			size_t len)
 {
+	const char *kallsyms = src->kallsyms, *kcore = src->kcore;
 	char more[64] = "";
 	struct kcallers k;
 	const char *what;
 	size_t i, n = 0;
 	int ret;
 
-	ret = kcallers__find(kallsyms, kcore, filter, name, module, &k, &what);
+	ret = kcallers__find(src, name, module, &k, &what);
 	if (ret == -EPERM && what && !strcmp(what, kallsyms)) {
 		snprintf(buf, len,
 			 "its callers were not searched: %s hides addresses (run as root)",

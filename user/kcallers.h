@@ -38,14 +38,30 @@ int kcallers__scan(const uint8_t *code, size_t size, uint64_t addr, const uint64
 		   size_t nt);
 
 /*
+ * Where callers are searched: @kallsyms, @kcore and @filter are the paths of /proc/kallsyms,
+ * /proc/kcore and tracefs available_filter_functions, read once, on the first search, and
+ * kept for the next ones (check 4 asks for every untraceable function it meets).
+ */
+struct kcallers_text;
+struct kcallers_src {
+	const char *kallsyms, *kcore, *filter;
+	struct kcallers_text *text; /* private: what was read */
+	int err;		    /* private: why it could not be, sticky */
+	const char *what;	    /* private: the file that failed */
+};
+
+void kcallers_src__init(struct kcallers_src *src, const char *kallsyms, const char *kcore,
+			const char *filter);
+void kcallers_src__free(struct kcallers_src *src);
+
+/*
  * The nearest watchable callers of @name (in @module, or vmlinux if NULL) on every path of
  * direct calls up to KCALLERS_MAX_DEPTH calls long: traceable by ftrace, and named by no other
- * function (the monitor attaches by name). Calls through pointers are not seen. @kallsyms, @kcore and @filter are the paths of
- * /proc/kallsyms, /proc/kcore and tracefs available_filter_functions. 0, or -errno with
- * *@what naming the file that failed (-EPERM: kallsyms addresses hidden, not root).
+ * function (the monitor attaches by name). Calls through pointers are not seen. 0, or -errno
+ * with *@what naming the file that failed (-EPERM: kallsyms addresses hidden, not root).
  */
-int kcallers__find(const char *kallsyms, const char *kcore, const char *filter, const char *name,
-		   const char *module, struct kcallers *out, const char **what);
+int kcallers__find(struct kcallers_src *src, const char *name, const char *module,
+		   struct kcallers *out, const char **what);
 void kcallers__free(struct kcallers *k);
 
 /*
@@ -53,7 +69,7 @@ void kcallers__free(struct kcallers *k);
  * message: its nearest watchable callers, or why there are none, or why they were not
  * searched (in @buf, @len bytes).
  */
-void kcallers__describe(const char *kallsyms, const char *kcore, const char *filter,
-			const char *name, const char *module, char *buf, size_t len);
+void kcallers__describe(struct kcallers_src *src, const char *name, const char *module, char *buf,
+			size_t len);
 
 #endif

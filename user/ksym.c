@@ -142,10 +142,12 @@ int ksym__check(const char *name, const char *module, int *kprobe_ok, char *err,
 		return ret;
 	}
 	if (!n) {
+		struct kcallers_src src;
 		char callers[512];
 
-		kcallers__describe("/proc/kallsyms", "/proc/kcore", path, name, module, callers,
-				   sizeof(callers));
+		kcallers_src__init(&src, "/proc/kallsyms", "/proc/kcore", path);
+		kcallers__describe(&src, name, module, callers, sizeof(callers));
+		kcallers_src__free(&src);
 		snprintf(err, errlen,
 			 "kernel function '%s' is not traceable (not in %s: notrace or noinstr); %s",
 			 name, path, callers);

@@ -68,26 +68,35 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int find(const char *name, const char *module, struct kcallers *k, const char **what)
-{
-	char ks[PATH_MAX], kc[PATH_MAX], fl[PATH_MAX];
+static char ks[PATH_MAX], kc[PATH_MAX], fl[PATH_MAX];
 
+static void src_init(struct kcallers_src *src)
+{
 	snprintf(ks, sizeof(ks), "%s", at("kallsyms"));
 	snprintf(kc, sizeof(kc), "%s", at("kcore"));
 	snprintf(fl, sizeof(fl), "%s", at("filter"));
-	return kcallers__find(ks, kc, fl, name, module, k, what);
+	kcallers_src__init(src, ks, kc, fl);
+}
+
+/* one search, from the files as they are now */
+static int find(const char *name, const char *module, struct kcallers *k, const char **what)
+{
+	struct kcallers_src src;
+	int ret;
+
+	src_init(&src);
+	ret = kcallers__find(&src, name, module, k, what);
+	kcallers_src__free(&src);
+	return ret;
 }
 
 /*
  * raw_fn (notrace) is called by a (traceable), by b (notrace) and by a module's m_fn; b is
  * called by c, which is traceable; d is called by no one. Callers: a and m_fn, then c.
  */
-static void test_find(void **state)
+static void fake_text(void)
 {
 	uint8_t text[0x500];
-	struct kcallers k;
-	const char *what;
-	size_t i;
 
 	memset(text, 0x90, sizeof(text));
 	emit_rel32(text, 0x008, 0xe8, BASE + 0x300); /* a: call raw_fn */
@@ -104,6 +113,15 @@ static void test_find(void **state)
 	    "ffffffff81000380 t d\n"
 	    "ffffffff81000400 t m_fn\t[mod]\n");
 	put("filter", "a\nc\nd\nm_fn [mod]\n");
+}
+
+static void test_find(void **state)
+{
+	struct kcallers k;
+	const char *what;
+	size_t i;
+
+	fake_text();
 	assert_int_equal(find("raw_fn", NULL, &k, &what), 0);
 	assert_int_equal(k.sites, 4);
 	assert_int_equal(k.n, 3);
@@ -129,11 +147,44 @@ static void test_find(void **state)
 	assert_string_equal(what, at("kcore"));
 }
 
+/*
+ * Check 4 describes every untraceable function it meets from one read of the files: the
+ * second search uses what the first read, even once the files are gone.
+ */
+static void test_describe_shared(void **state)
+{
+	struct kcallers_src src;
+	char buf[512];
+
+	fake_text();
+	src_init(&src);
+	kcallers__describe(&src, "raw_fn", NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "watch its nearest traceable callers instead:"));
+	assert_non_null(strstr(buf, "kernel:mod:m_fn"));
+	assert_non_null(strstr(buf, "kernel:c (2 calls up)"));
+	assert_non_null(strstr(buf, "(4 direct call sites in"));
+	unlink(at("kallsyms"));
+	unlink(at("kcore"));
+	unlink(at("filter"));
+	kcallers__describe(&src, "b", NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "watch its nearest traceable caller instead: kernel:c (1 "));
+	kcallers__describe(&src, "d", NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "no direct call of it in"));
+	kcallers_src__free(&src);
+	/* a new search reads the files again, and says which one is missing */
+	src_init(&src);
+	kcallers__describe(&src, "b", NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "its callers were not searched: cannot read"));
+	assert_non_null(strstr(buf, "kallsyms: No such file or directory"));
+	kcallers_src__free(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_describe_shared, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
