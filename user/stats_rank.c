@@ -122,6 +122,17 @@ struct mw_item {
 	int from_x;
 };
 
+/* a NaN or an infinity has no rank */
+static bool all_finite(const double *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return false;
+	return true;
+}
+
 static int cmp_item(const void *a, const void *b)
 {
 	const struct mw_item *x = a, *y = b;
@@ -137,14 +148,8 @@ int stats__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, 
 	long double w = 0, tie_sum = 0;
 	bool ties = false;
 
-	if (!nx || !ny || !x || !y || !out)
+	if (!nx || !ny || !x || !y || !out || !all_finite(x, nx) || !all_finite(y, ny))
 		return -EINVAL;
-	for (i = 0; i < nx; i++)
-		if (!isfinite(x[i]))
-			return -EINVAL;
-	for (i = 0; i < ny; i++)
-		if (!isfinite(y[i]))
-			return -EINVAL;
 	it = malloc(n * sizeof(*it));
 	if (!it)
 		return -ENOMEM;
@@ -345,17 +350,11 @@ int stats__hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny
 {
 	uint64_t mn = (uint64_t)nx * ny, k = 0;
 	double *xs, *ys, a2 = (1 - conf) / 2;
-	size_t i;
 	int err = 0;
 
-	if (!nx || !ny || !x || !y || !out || !(conf > 0 && conf < 1))
+	if (!nx || !ny || !x || !y || !out || !(conf > 0 && conf < 1) || !all_finite(x, nx) ||
+	    !all_finite(y, ny))
 		return -EINVAL;
-	for (i = 0; i < nx; i++)
-		if (!isfinite(x[i]))
-			return -EINVAL;
-	for (i = 0; i < ny; i++)
-		if (!isfinite(y[i]))
-			return -EINVAL;
 	xs = malloc(nx * sizeof(*xs));
 	ys = malloc(ny * sizeof(*ys));
 	if (!xs || !ys) {
