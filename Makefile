@@ -66,7 +66,7 @@ LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 ULP_FIXTURES := $(OUTPUT)/tests/ulp_target $(OUTPUT)/tests/ulp_asm_target \
-	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv)
+	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv import)
 ULP_PROGS := $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/ulp_bench
 FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
 	$(OUTPUT)/tests/stripped/nested \

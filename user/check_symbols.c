@@ -5,24 +5,12 @@
  * (other ftrace users) and 8 (how to probe them beside a livepatch).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "checks_int.h"
 #include "kcallers.h"
 #include "symfile.h"
-
-static int __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n;
-}
 
 /* ---- the functions the checks are about ------------------------------------------------- */
 
@@ -66,7 +54,7 @@ void check_functions(const struct hc_policy *p, const struct klp_sys *sys, struc
 
 	klp_sys__path(sys, kallsyms, sizeof(kallsyms), "/proc/kallsyms");
 	klp_sys__path(sys, kcore, sizeof(kcore), "/proc/kcore");
-	pathf(filter, sizeof(filter), "%s/available_filter_functions", sys->tracefs);
+	snprintf(filter, sizeof(filter), "%s/available_filter_functions", sys->tracefs);
 	/* read once, for all the untraceable functions there are */
 	kcallers_src__init(&callers, kallsyms, kcore, filter);
 	checks__set(r, CHECK_PASS, "%s", "");
@@ -198,7 +186,7 @@ void check_ftrace(const struct hc_policy *p, const struct klp_sys *sys, struct c
 		q[i].name = t[i].name;
 		q[i].obj = t[i].obj;
 	}
-	pathf(path, sizeof(path), "%s/enabled_functions", sys->tracefs);
+	snprintf(path, sizeof(path), "%s/enabled_functions", sys->tracefs);
 	ret = symfile__enabled(path, q, nt);
 	if (ret) {
 		checks__set(r, CHECK_WARN,

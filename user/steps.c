@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include "exec_driver.h"
+#include "proc.h"
 #include "steps.h"
 
 int steps__init(struct steps *s, struct journal *j, uint64_t timeout_ms)
@@ -483,6 +486,63 @@ int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p
 	return ret;
 }
 
+/*
+ * What is mapped at @p's first new function, if anything, is the journal's @library, so
+ * that the dlclose()s of ulp_proc__eject() never drop a library the process loaded itself
+ * (the fix gone, another file mapped there since). -ESTALE if not.
+ */
+static int same_library(const struct ulp_proc *p, const char *library, char *err, size_t len)
+{
+	const struct proc_map *m;
+	struct proc_maps maps;
+	struct stat st;
+	int ret = 0;
+
+	if (proc_maps__read(p->pid, &maps))
+		return 0; /* ulp_proc__eject() reads them again, and says */
+	m = proc_maps__find_addr(&maps, p->sites[0].new_func);
+	if (m && m->inode &&
+	    (!library || stat(library, &st) || st.st_ino != m->inode ||
+	     major(st.st_dev) != m->dev_major || minor(st.st_dev) != m->dev_minor)) {
+		snprintf(err, len,
+			 "pid %d: the file mapped at its new function, '%s', is not the journal's "
+			 "library '%s' any more; left alone",
+			 p->pid, m->path, library ? library : "");
+		ret = -ESTALE;
+	}
+	proc_maps__free(&maps);
+	return ret;
+}
+
+int steps__ulp_unload(const struct json_object *d, char *err, size_t len)
+{
+	unsigned int patched = 0, orig = 0;
+	struct ulp_proc p;
+	int ret;
+
+	ret = steps__ulp_proc_from_detail(d, &p, err, len);
+	if (ret)
+		return ret;
+	ret = ulp_proc__probe(&p, &patched, &orig);
+	if (ret == -ESRCH) {
+		snprintf(err, len, "pid %d is gone", p.pid);
+	} else if (!ret && orig != p.nr_sites) {
+		snprintf(err, len,
+			 "pid %d: %u of its %zu sites do not hold the original bytes; the library "
+			 "stays",
+			 p.pid, (unsigned int)(p.nr_sites - orig), p.nr_sites);
+		ret = -EBUSY;
+	} else if (!ret) {
+		ret = same_library(&p, detail_str(d, "library"), err, len);
+		p.patched = false;
+		ret = ret ?: ulp_proc__eject(NULL, &p, err, len);
+	} else {
+		snprintf(err, len, "pid %d: cannot read its sites: %s", p.pid, strerror(-ret));
+	}
+	ulp_proc__release(&p);
+	return ret;
+}
+
 static struct json_object *argv_json(char *const *argv)
 {
 	struct json_object *a = json_object_new_array();
@@ -556,7 +616,7 @@ int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exe
 			return ret;
 		ret = steps__ulp_revert(s, NULL, &p, NULL, detail_str(step->detail, "library"), err,
 					len);
-		free(p.sites);
+		ulp_proc__release(&p);
 		return ret;
 	}
 	default:

@@ -64,6 +64,12 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 		      const char *const *names, const char *library, char *err, size_t len);
 /* the struct ulp_proc a ulp_patch detail describes, for ulp_proc__unpatch(NULL, ...) */
+/*
+ * After a replayed ulp_revert step @d: unload the library and the trampoline page from the
+ * process (ulp_proc__eject()), if every site holds its original bytes. Not journaled: no
+ * site leads to what it takes out. -ESRCH: the process is gone, nothing is left.
+ */
+int steps__ulp_unload(const struct json_object *d, char *err, size_t len);
 int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p, char *err,
 				size_t len);
 /*

@@ -9,7 +9,9 @@
  *                         branch of the function landing inside the overwritten bytes).
  *   ulp_proc__preflight() per process, while it runs: identity (PID + start time), that it
  *                         maps the target (path and inode, same build-id), the expected bytes
- *                         at every site, and that ptrace is permitted (yama, seccomp, tracer).
+ *                         at every site, that ptrace is permitted (yama, seccomp, tracer),
+ *                         that the process, as its own user, can open and map the library,
+ *                         and that every symbol the library imports resolves in it.
  *   ulp_proc__inject()    a short stop: map the trampoline page within +-2 GiB of the sites,
  *                         dlopen() the library, fill its hotcanary_ref__SYMBOL pointers.
  *   ulp_proc__patch()     stop every thread, check that none is inside the overwritten bytes
@@ -19,6 +21,8 @@
  *   ulp_proc__unpatch()   the mirror: our bytes must still be there, no thread in a new
  *                         function (strict) or in the overwritten bytes; the original bytes
  *                         go back and are read back. The library stays mapped.
+ *   ulp_proc__eject()     after unpatch, once no thread is in the library or the page (nor in
+ *                         malloc or the loader): dlclose() the library, unmap the page.
  *
  * Every failure after a change undoes it: registers and memory are restored and every thread
  * is detached. The library does not print; @err gets one line naming the PID and function.
@@ -110,7 +114,18 @@ int ulp_proc__patch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t
  * holds its original bytes) is success. -ESRCH: the process is gone or is another one now.
  */
 int ulp_proc__unpatch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
+/*
+ * Unload what inject put in @p, which unpatch left with every site original. Not injected is
+ * success. -EBUSY: a thread stayed in the library, its page, malloc or the loader until the
+ * deadline; -EEXIST: dlclose() left the file mapped (the process dlopen()ed it too, or it is
+ * NODELETE), the page is gone. Either way no site leads to what stays, which is harmless.
+ * @img may be NULL (revert, recover): the library is then the file mapped at the first site's
+ * new function, under the path the process maps it by.
+ */
+int ulp_proc__eject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
 void ulp_proc__free(struct ulp_proc *p);
+/* what the calls above allocated in @p, and its sites, but not @p (a journal's copy) */
+void ulp_proc__release(struct ulp_proc *p);
 /*
  * Read-only, no stop: how many of @p's sites hold the patched bytes and how many the
  * original ones. -ESRCH when the process is gone or its start time differs.

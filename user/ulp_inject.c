@@ -26,7 +26,9 @@
 /* glibc < 2.34 only has the internal entry point, which wants this flag beside RTLD_NOW */
 #define RTLD_DLOPEN_INTERNAL 0x80000000
 
-#define DLERROR_MAX 512
+#define DLERROR_MAX   512
+/* struct range's idx for the library and the page in quiet(); the unsafe ranges have 0 */
+#define QUIET_LIBRARY 1
 
 static const char *const as_unsafe[] = {
 	"malloc",
@@ -408,32 +410,92 @@ unmap:
 	return ret;
 }
 
-int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len)
+/* what inject and eject start from: @p's unwinder, its memory map, its libc's entry points */
+static int proc_setup(struct ulp_proc *p, struct unwind **uw, struct proc_maps *maps,
+		      struct libc_info *li, char *err, size_t len)
 {
-	uint64_t start = tracee__now_ns(), backoff = BACKOFF_MIN_NS, lo = UINT64_MAX, hi = 0, page;
-	struct activeness a = { 0 };
-	struct proc_maps maps;
-	struct libc_info li;
-	struct unwind *uw;
-	struct tracee tr;
-	char t[32];
-	size_t i;
 	int ret;
 
-	if (p->injected)
-		return 0;
-	ret = ulp__unwinder(p, &uw, err, len);
+	ret = ulp__unwinder(p, uw, err, len);
 	if (ret)
 		return ret;
-	ret = proc_maps__read(p->pid, &maps);
+	ret = proc_maps__read(p->pid, maps);
 	if (ret) {
 		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid,
 			 strerror(-ret));
 		return ret;
 	}
-	ret = libc_info__get(p->pid, &maps, &li, err, len);
+	ret = libc_info__get(p->pid, maps, li, err, len);
+	if (ret) {
+		free(li->unsafe); /* what it found before it failed */
+		proc_maps__free(maps);
+	}
+	return ret;
+}
+
+/* what to do with the process stopped and no thread in the ranges of quiet() */
+typedef int (*quiet_fn)(struct ulp_image *img, struct ulp_proc *p, struct tracee *tr,
+			const struct libc_info *li, uint64_t page, char *err, size_t len);
+
+/*
+ * Stop @p until no thread is in one of the ranges @a (malloc, the loader and what the caller
+ * adds), then run @fn, backing off between tries until img->deadline_ns; -EBUSY after it,
+ * the error ending with @left (what that leaves).
+ */
+static int quiet(struct ulp_image *img, struct ulp_proc *p, struct unwind *uw, struct activeness *a,
+		 const struct libc_info *li, uint64_t page, quiet_fn fn, const char *left,
+		 char *err, size_t len)
+{
+	uint64_t start = tracee__now_ns(), backoff = BACKOFF_MIN_NS;
+	struct tracee tr;
+	char t[32];
+	int ret;
+
+	for (p->attempts = 1;; p->attempts++) {
+		ulp__uprobes_range(p->pid, a);
+		ret = tracee__stop(&tr, p->pid, STOP_TIMEOUT_NS, err, len);
+		if (ret)
+			return ret;
+		/* a thread holding the loader's or malloc's lock would deadlock dlopen */
+		ret = ulp__activeness(&tr, uw, a);
+		if (!ret) {
+			p->threads = (unsigned int)tr.nr;
+			ret = fn(img, p, &tr, li, page, err, len);
+			unwind__flush(uw);
+			tracee__release(&tr, NULL, 0);
+			p->freeze_ns = tr.freeze_ns;
+			return ret;
+		}
+		tracee__release(&tr, NULL, 0);
+		if (tracee__now_ns() - start >= img->deadline_ns) {
+			snprintf(err, len, "pid %d: thread %d is %s after %s; %s", p->pid, a->tid,
+				 a->unknown ? "on a stack that cannot be walked (uretprobe or no "
+					      "unwind info)" :
+				 a->idx == QUIET_LIBRARY ? "inside the fix library" :
+							   "inside malloc or the dynamic loader",
+				 secs(img->deadline_ns, t, sizeof(t)), left);
+			return -EBUSY;
+		}
+		sleep_ns(backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : backoff * 2;
+	}
+}
+
+int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, page;
+	struct activeness a = { 0 };
+	struct proc_maps maps;
+	struct libc_info li;
+	struct unwind *uw;
+	size_t i;
+	int ret;
+
+	if (p->injected)
+		return 0;
+	ret = proc_setup(p, &uw, &maps, &li, err, len);
 	if (ret)
-		goto out_maps;
+		return ret;
 	for (i = 0; i < p->nr_sites; i++) {
 		lo = p->sites[i].addr < lo ? p->sites[i].addr : lo;
 		hi = p->sites[i].addr + ULP_JMP_LEN > hi ? p->sites[i].addr + ULP_JMP_LEN : hi;
@@ -446,42 +508,171 @@ int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_
 	}
 	a.r = li.unsafe;
 	a.nr = li.nr_unsafe;
-	for (p->attempts = 1;; p->attempts++) {
-		ulp__uprobes_range(p->pid, &a);
-		ret = tracee__stop(&tr, p->pid, STOP_TIMEOUT_NS, err, len);
-		if (ret)
-			goto out_li;
-		/* a thread holding the loader's or malloc's lock would deadlock dlopen */
-		ret = ulp__activeness(&tr, uw, &a);
-		if (!ret) {
-			p->threads = (unsigned int)tr.nr;
-			ret = inject_stopped(img, p, &tr, &li, page, err, len);
-			unwind__flush(uw);
-			tracee__release(&tr, NULL, 0);
-			p->freeze_ns = tr.freeze_ns;
-			if (!ret)
-				p->injected = true;
-			goto out_li;
-		}
-		tracee__release(&tr, NULL, 0);
-		if (tracee__now_ns() - start >= img->deadline_ns) {
-			snprintf(err, len,
-				 "pid %d: thread %d is %s after %s; nothing was loaded, "
-				 "retry later",
-				 p->pid, a.tid,
-				 a.unknown ?
-					 "on a stack that cannot be walked (uretprobe or no unwind info)" :
-					 "inside malloc or the dynamic loader",
-				 secs(img->deadline_ns, t, sizeof(t)));
-			ret = -EBUSY;
-			goto out_li;
-		}
-		sleep_ns(backoff);
-		backoff = backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : backoff * 2;
-	}
+	ret = quiet(img, p, uw, &a, &li, page, inject_stopped, "nothing was loaded, retry later",
+		    err, len);
+	if (!ret)
+		p->injected = true;
 out_li:
 	free(li.unsafe);
-out_maps:
 	proc_maps__free(&maps);
 	return ret;
+}
+
+/*
+ * With the process stopped and no thread in the library or the page: the handle back from
+ * dlopen(RTLD_NOLOAD), which takes a reference, and two dlclose()s, for it and inject's; then
+ * the page. A library that stays mapped (the process dlopen()ed it too, or it is NODELETE) is
+ * said, and is as harmless as before: no site leads to it.
+ */
+static int eject_stopped(struct ulp_image *img, struct ulp_proc *p, struct tracee *tr,
+			 const struct libc_info *li, uint64_t page, char *err, size_t len)
+{
+	size_t n = strlen(img->library) + 1;
+	uint64_t args[6] = { 0 }, handle = 0, rc;
+	struct proc_maps maps;
+	int ret, k;
+
+	if (n > PAGE_SIZE_ - PAGE_PATH) {
+		snprintf(err, len, "pid %d: the library's path is too long for the trampoline page",
+			 p->pid);
+		return -ENAMETOOLONG;
+	}
+	ret = tracee__write(tr, page + PAGE_PATH, img->library, n);
+	if (ret) {
+		snprintf(err, len, "pid %d: cannot write the trampoline page: %s", p->pid,
+			 strerror(-ret));
+		return ret;
+	}
+	args[0] = page + PAGE_PATH;
+	args[1] = RTLD_NOW | RTLD_NOLOAD | (li->internal ? RTLD_DLOPEN_INTERNAL : 0);
+	ret = tracee__call(tr, page + PAGE_STUB, li->dlopen, args, &handle, img->call_timeout_ns,
+			   err, len);
+	for (k = 0; !ret && handle && k < 2; k++) {
+		memset(args, 0, sizeof(args));
+		args[0] = handle;
+		ret = tracee__call(tr, page + PAGE_STUB, li->dlclose, args, &rc,
+				   img->call_timeout_ns, err, len);
+	}
+	if (ret)
+		return ret;
+	err[0] = '\0';
+	unmap_page(img, tr, li, page, true, err, len);
+	if (err[0]) {
+		/* "; the trampoline page ... is still mapped (...)" */
+		memmove(err, err + 2, strlen(err + 2) + 1);
+		return -EIO;
+	}
+	p->injected = false;
+	p->page = 0;
+	/* dlclose() returned; whether the file went too, the map says, if it can be read */
+	if (proc_maps__read(p->pid, &maps))
+		return 0;
+	if (proc_maps__find_inode(&maps, img->lib_dev, img->lib_ino)) {
+		snprintf(err, len,
+			 "pid %d: '%s' is still mapped after dlclose() (the process holds it "
+			 "too, or it cannot be unloaded); no site leads to it",
+			 p->pid, img->library);
+		ret = -EEXIST;
+	} else {
+		p->lib_base = 0;
+	}
+	proc_maps__free(&maps);
+	return ret;
+}
+
+/*
+ * Without the policy's image (revert, recover: the journal's sites): the library is the file
+ * mapped where the first new function is, by the path the process maps it with; the page is
+ * where the first slot is; the default deadline and call timeout.
+ */
+static int journal_image(struct ulp_image *img, struct ulp_proc *p, const struct proc_maps *maps,
+			 char *err, size_t len)
+{
+	const struct proc_map *m = p->nr_sites ? proc_maps__find_addr(maps, p->sites[0].new_func) :
+						 NULL;
+
+	if (!p->page && p->nr_sites)
+		p->page = p->sites[0].slot & ~(uint64_t)(PAGE_SIZE_ - 1);
+	/* unloaded already (by the run, or an earlier revert): nothing to do */
+	if ((!m || !m->inode) && !is_our_page(p->pid, p->page)) {
+		p->injected = false;
+		return 1;
+	}
+	if (!m || !m->inode) {
+		snprintf(err, len,
+			 "pid %d: no library is mapped where the journal's new function is",
+			 p->pid);
+		return -ENOENT;
+	}
+	if (strstr(m->path, " (deleted)")) {
+		snprintf(err, len,
+			 "pid %d: the library file '%s' was deleted since, so dlclose() cannot be "
+			 "given its handle; it stays, unused",
+			 p->pid, m->path);
+		return -ENOENT;
+	}
+	memset(img, 0, sizeof(*img));
+	img->library = m->path;
+	img->lib_dev = map_dev(m);
+	img->lib_ino = m->inode;
+	img->deadline_ns = ULP_DEADLINE_NS;
+	img->call_timeout_ns = ULP_CALL_TIMEOUT_NS;
+	return 0;
+}
+
+int ulp_proc__eject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len)
+{
+	struct activeness a = { 0 };
+	struct ulp_image from_journal;
+	struct range *r = NULL;
+	struct proc_maps maps;
+	struct libc_info li;
+	struct unwind *uw;
+	size_t i, n = 0;
+	int ret;
+
+	if (!p->injected)
+		return 0;
+	if (p->patched) {
+		snprintf(err, len, "pid %d: still patched; the library stays until it is reverted",
+			 p->pid);
+		return -EINVAL;
+	}
+	ret = proc_setup(p, &uw, &maps, &li, err, len);
+	if (ret)
+		return ret;
+	if (!img) {
+		ret = journal_image(&from_journal, p, &maps, err, len);
+		if (ret)
+			goto out_li; /* 1: nothing is loaded */
+		img = &from_journal;
+	}
+	if (!li.dlclose) {
+		snprintf(err, len, "pid %d: no dlclose in its libc; the library stays, unused",
+			 p->pid);
+		ret = -EOPNOTSUPP;
+		goto out_li;
+	}
+	/* no thread in the library, in a call it made, or in the page: what goes must be idle */
+	r = calloc(li.nr_unsafe + maps.n + 1, sizeof(*r));
+	if (!r) {
+		ret = -ENOMEM;
+		goto out_li;
+	}
+	memcpy(r, li.unsafe, li.nr_unsafe * sizeof(*r));
+	n = li.nr_unsafe;
+	for (i = 0; i < maps.n; i++)
+		if (maps.v[i].inode == img->lib_ino && map_dev(&maps.v[i]) == img->lib_dev)
+			r[n++] = (struct range){ maps.v[i].start, maps.v[i].end, true,
+						 QUIET_LIBRARY };
+	r[n++] = (struct range){ p->page, p->page + PAGE_SIZE_, true, QUIET_LIBRARY };
+	a.r = r;
+	a.nr = n;
+	ret = quiet(img, p, uw, &a, &li, p->page, eject_stopped,
+		    "the library stays loaded, unused: no site leads to it", err, len);
+	free(r);
+out_li:
+	free(li.unsafe);
+	proc_maps__free(&maps);
+	return ret > 0 ? 0 : ret;
 }

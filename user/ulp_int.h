@@ -117,6 +117,18 @@ int ulp__check_identity(struct ulp_proc *p, char *err, size_t len);
 int ulp__unwinder(struct ulp_proc *p, struct unwind **uw, char *err, size_t len);
 /* 0: no thread in any range; -EBUSY: one is (a->idx, a->tid, a->unknown say which) */
 int ulp__activeness(struct tracee *tr, struct unwind *uw, struct activeness *a);
+/*
+ * ulp_access.c: can @p, with its own credentials and root, open img->library and map it
+ * executable, as its dlopen() must? -EACCES with the user, the file and the remedy.
+ */
+int ulp__check_access(const struct ulp_image *img, const struct ulp_proc *p, char *err, size_t len);
+/*
+ * ulp_imports.c: does every symbol img->library imports resolve in @p, against what it maps
+ * and the fix's needed libraries as its loader would find them? -ENOENT naming the symbol or
+ * the library, and the remedy.
+ */
+int ulp__check_imports(const struct ulp_image *img, const struct ulp_proc *p, char *err,
+		       size_t len);
 /* ulp.c: the process's [uprobes] page into @a, 0-0 if none */
 void ulp__uprobes_range(pid_t pid, struct activeness *a);
 

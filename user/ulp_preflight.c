@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pre-flight, the first per-process step of user/ulp.h: is it still the process we were
- * given, does it map the target file with the patch's build-id and bytes, may we ptrace it.
- * Nothing in the process is changed.
+ * given, does it map the target file with the patch's build-id and bytes, may we ptrace it,
+ * can it load the library (ulp_access.c) and resolve its imports (ulp_imports.c). Nothing in
+ * the process is changed.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -263,6 +264,10 @@ int ulp_proc__preflight(struct ulp_image *img, pid_t pid, uint64_t start_time,
 	ret = check_mapped(img, p, err, len);
 	if (!ret)
 		ret = check_ptrace(pid, p, err, len);
+	if (!ret)
+		ret = ulp__check_access(img, p, err, len);
+	if (!ret)
+		ret = ulp__check_imports(img, p, err, len);
 	if (ret)
 		goto fail;
 	*out = p;
@@ -272,13 +277,20 @@ fail:
 	return ret;
 }
 
-void ulp_proc__free(struct ulp_proc *p)
+void ulp_proc__release(struct ulp_proc *p)
 {
-	if (!p)
-		return;
 	if (p->priv)
 		unwind__free(p->priv->uw);
 	free(p->priv);
 	free(p->sites);
+	p->priv = NULL;
+	p->sites = NULL;
+}
+
+void ulp_proc__free(struct ulp_proc *p)
+{
+	if (!p)
+		return;
+	ulp_proc__release(p);
 	free(p);
 }

@@ -6,8 +6,8 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good pin vdso signals slow segv errors buildid asm busy wait killed
-#   ab engine
+#   GROUP is a shell glob over: good pin access vdso signals slow segv errors buildid asm busy
+#   wait killed ab engine
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
 # what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
@@ -23,7 +23,8 @@ SUITE=ulp
 command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make deps'"
 [ "$(id -u)" -eq 0 ] || prereq "not root: uprobes, BPF and ptrace need root" "run it with sudo"
 for f in hotcanary tests/ulp_target tests/ulp_asm_target tests/ulp_engine \
-	tests/ulp_fix_good.so tests/ulp_fix_slow.so tests/ulp_fix_errors.so tests/ulp_fix_segv.so; do
+	tests/ulp_fix_good.so tests/ulp_fix_slow.so tests/ulp_fix_errors.so tests/ulp_fix_segv.so \
+	tests/ulp_fix_import.so; do
 	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
 done
 for t in readelf nm python3 timeout rsvg-convert; do
@@ -108,7 +109,8 @@ deltas()
 
 # policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
 # STAGE seconds (default 3): one process, half of them, all of them. POL_PROCS replaces the
-# processes' "exe: TARGET" with another key, "pids: [...]" say; POL_SHA pins the library.
+# processes' "exe: TARGET" with another key, "pids: [...]" say; POL_SHA pins the library;
+# POL_LIBDIR is where LIBRARY is (default: $tmp).
 # The processes join the canary in PID order, tp[0] first, so that a test knows which one
 # is patched; POL_ORDER=random draws them as a policy does by default.
 # Stages this short are too short for the judge to show a good fix within its limits: what
@@ -122,7 +124,7 @@ policy()
 name: $name
 patch:
   type: ulp
-  library: $tmp/$lib
+  library: ${POL_LIBDIR:-$tmp}/$lib
   target: ${POL_TARGET:-$TARGET}
   build_id: ${POL_BUILD_ID:-$BUILD_ID}
   functions:
@@ -379,6 +381,39 @@ exports()
 	fi
 }
 
+# unloaded NAME: nothing, if no live target maps a fix library or an anonymous executable page
+# (the trampoline) any more and NAME's report says "unloaded" (or "gone") for every process
+# it patched; else what is left
+unloaded()
+{
+	local p libs
+
+	for p in "${tp[@]}"; do
+		if grep -q ulp_fix "/proc/$p/maps" || [ "$(anon_exec "$p")" != 0 ]; then
+			echo "pid $p still maps the fix library or its trampoline page:" \
+				"$(grep ulp_fix "/proc/$p/maps" | head -n 2)"
+			return
+		fi
+	done
+	libs=$(report "$1" '[.processes[] | select(.was_patched) | .library] | join(",")')
+	if [ -z "$libs" ] || grep -qvE '^(unloaded|gone)$' <<<"${libs//,/$'\n'}"; then
+		echo "the report's library of the patched processes: '$libs', not unloaded"
+	fi
+}
+
+# attempt check|run NAME: 'hotcanary check' or 'run' on NAME's policy; rc, and what it said
+# on stderr in $said
+attempt()
+{
+	if [ "$1" = run ]; then
+		run "$2"
+		said=$(cat "$tmp/$2.err")
+	else
+		said=$("$HC" check "$tmp/$2.yaml" 2>&1)
+		rc=$?
+	fi
+}
+
 # rolled_back NAME CASE WANT...: exit 3 at the canary, reason matching WANT, all restored
 rolled_back()
 {
@@ -392,9 +427,12 @@ rolled_back()
 		why="the reason does not say '$want': $reason"
 	elif ! untouched "${tp[@]}"; then
 		why="not every process runs the original code again: deltas '$d'"
+	elif [ -n "$(unloaded "$name")" ]; then
+		why=$(unloaded "$name")
 	fi
 	if [ -z "$why" ]; then
-		pass "$case" "rolled back, every process restored (deltas $d): $reason"
+		pass "$case" "rolled back, every process restored (deltas $d), its library" \
+			"unloaded: $reason"
 	else
 		fail "$case" "$why"
 	fi
@@ -420,6 +458,18 @@ commit_revert()
 	d=$(deltas)
 	[ $rc -eq 0 ] && untouched "${tp[@]}" ||
 		why="revert: exit $rc, deltas '$d': $(cat "$tmp/revert-$name.out")"
+	[ -n "$why" ] && return
+	# the libraries out too, each process said
+	local p
+	for p in "${tp[@]}"; do
+		if grep -q ulp_fix "/proc/$p/maps" ||
+			! grep -q "unload pid $p: library and trampoline page unloaded" \
+				"$tmp/revert-$name.out"; then
+			why="revert: pid $p still maps the fix, or the unload is not said:"
+			why="$why $(grep ulp_fix "/proc/$p/maps" | head -n 1) $(cat "$tmp/revert-$name.out")"
+			return
+		fi
+	done
 }
 
 # the library runs as its targets' user: a wrong sha256 pin, or a library that another user
@@ -436,15 +486,9 @@ t_pin()
 	POL_SHA=$(sha256sum "$tmp/ulp_fix_slow.so" | cut -d ' ' -f 1) policy ulp-pin ulp_fix_good.so
 	for cmd in check run; do
 		[ -n "$why" ] && break
-		if [ $cmd = run ]; then
-			run ulp-pin
-			out=$(cat "$tmp/ulp-pin.err")
-		else
-			out=$("$HC" check "$tmp/ulp-pin.yaml" 2>&1)
-			rc=$?
-		fi
-		[ $rc -eq 4 ] && grep -q "has sha256 $good, the policy pins" <<<"$out" &&
-			untouched "${tp[@]}" || why="a wrong pin: $cmd exit $rc, not 4: $out"
+		attempt $cmd ulp-pin
+		[ $rc -eq 4 ] && grep -q "has sha256 $good, the policy pins" <<<"$said" &&
+			untouched "${tp[@]}" || why="a wrong pin: $cmd exit $rc, not 4: $said"
 	done
 	mkdir -p "$tmp/pub"
 	chmod 0777 "$tmp/pub"
@@ -502,8 +546,8 @@ anon_exec()
 
 # a postmaster's life: a child exits every millisecond (SIGCHLD) and an interval timer fires
 # every 100 us, both taken by the main thread, the one a remote call runs in. The injection
-# holds them and sends them on: the rollout commits, every child is reaped, and no page but
-# the trampoline is left executable
+# holds them and sends them on: the rollout commits, every child is reaped, and once reverted
+# no page is left executable
 t_signals()
 {
 	local why='' p t0 secs alrm ps=() before=() after=()
@@ -533,9 +577,9 @@ t_signals()
 			why="pid $p: $alrm SIGALRM in ${secs} s, fewer than 1000 a second"
 		fi
 	done
-	if [ -z "$why" ] && { [ "${before[*]}" != "0 0 0" ] || [ "${after[*]}" != "1 1 1" ]; }; then
+	if [ -z "$why" ] && { [ "${before[*]}" != "0 0 0" ] || [ "${after[*]}" != "0 0 0" ]; }; then
 		why="anonymous executable mappings before '${before[*]}', after revert"
-		why="$why '${after[*]}', not '0 0 0' and '1 1 1' (the trampoline page, which stays)"
+		why="$why '${after[*]}', not '0 0 0' and '0 0 0' (the revert unloads the trampoline page)"
 	fi
 	if [ -z "$why" ]; then
 		pass ulp-signals "SIGCHLD every 1 ms, SIGALRM every 100 us: committed, reverted;" \
@@ -545,6 +589,69 @@ t_signals()
 	else
 		fail ulp-signals "$why"
 	fi
+}
+
+# pre-flight as the target: a service that runs as nobody cannot read a library in a
+# directory only root may enter (this suite's 0700 $tmp), so its dlopen() would fail: check
+# and run refuse (exit 4), naming the pid, the user and the remedy, and nothing is injected.
+# With the library where user nobody can read it, the same process is patched.
+t_access()
+{
+	local d p why='' msg cmd imp
+
+	if ! { d=$(mktemp -d "$out/ulp-access.XXXXXX") && chmod 755 "$d" &&
+		cp "$TARGET" "$tmp/ulp_fix_good.so" "$d/" && install -d -o nobody "$d/st"; }; then
+		fail ulp-access "cannot set up $d"
+		return
+	fi
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$d/ulp_target" -s "$d/st/st" \
+		-t 2 -p 100 &
+	p=$!
+	bg_pids+=("$p")
+	tp=("$p")
+	stf[$p]=$d/st/st
+	sleep 0.3
+	POL_TARGET=$d/ulp_target POL_PROCS="pids: [$p]" policy ulp-access ulp_fix_good.so
+	for cmd in check run; do
+		attempt $cmd ulp-access
+		msg=$said
+		if [ $rc -ne 4 ] || ! grep -q "pid $p runs as nobody (uid [0-9]*, gid [0-9]*), which cannot open the fix library '$tmp/ulp_fix_good.so': Permission denied" <<<"$msg" ||
+			! grep -q 'chmod o+x' <<<"$msg"; then
+			why="$cmd: exit $rc, not 4 with the user and the remedy: $msg"
+		elif grep -q ulp_fix "/proc/$p/maps" || [ "$(status "$p" delta)" != 1 ]; then
+			why="$cmd: the process was touched"
+		fi
+		[ -n "$why" ] && break
+	done
+	if [ -z "$why" ]; then
+		POL_LIBDIR=$d POL_TARGET=$d/ulp_target POL_PROCS="pids: [$p]" policy ulp-access \
+			ulp_fix_good.so
+		run ulp-access
+		[ $rc -eq 0 ] && [ "$(deltas)" = 2 ] ||
+			why="the library in a directory nobody can read: exit $rc, delta $(deltas):"
+		[ -z "$why" ] || why="$why $(cat "$tmp/ulp-access.err")"
+	fi
+	stop_targets
+	# a fix that imports what no object of the process defines: refused by check, untouched
+	if [ -z "$why" ]; then
+		targets 1 -t 2 -p 100
+		POL_PROCS="pids: [${tp[0]}]" policy ulp-import ulp_fix_import.so
+		imp=$("$HC" check "$tmp/ulp-import.yaml" 2>&1)
+		rc=$?
+		if [ $rc -ne 4 ] || ! grep -q "imports 'hc_fixture_defined_nowhere', which neither the process" <<<"$imp"; then
+			why="an import nothing defines: check exit $rc, not 4 naming it: $imp"
+		elif grep -q ulp_fix "/proc/${tp[0]}/maps" || ! untouched "${tp[0]}"; then
+			why="an import nothing defines: the process was touched"
+		fi
+	fi
+	if [ -z "$why" ]; then
+		pass ulp-access "refused as the target's user, then patched: $(head -c 300 <<<"$msg");" \
+			"an unresolved import refused: $(head -c 200 <<<"$imp")"
+	else
+		fail ulp-access "$why"
+	fi
+	stop_targets
+	rm -rf "$d"
 }
 
 t_slow()
@@ -803,6 +910,7 @@ t_engine()
 
 # speeds is left out: see t_speeds()
 if [ $# -eq 0 ]; then
-	set -- good pin vdso signals slow segv errors buildid asm busy wait killed ab engine
+	set -- good pin access vdso signals slow segv errors buildid asm busy wait killed ab engine
 fi
-run_groups "good speeds pin vdso signals slow segv errors buildid asm busy wait killed ab engine" "$@"
+run_groups "good speeds pin access vdso signals slow segv errors buildid asm busy wait killed ab \
+engine" "$@"

@@ -672,7 +672,7 @@ static void signals_held_call(struct target *t, struct ulp_proc *p)
 /* injections whose dlopen() fails, the library gone: each must leave the maps as they were */
 static void signals_failed_injections(struct target *t, uint8_t *id, size_t idl)
 {
-	char lib[128], cmd[512], err[512] = "", what[256], why[512] = "";
+	char lib[128], away[160], cmd[512], err[512] = "", what[256], why[512] = "";
 	struct ulp_spec spec;
 	struct ulp_image *img = NULL;
 	char *before = NULL, *after;
@@ -686,16 +686,20 @@ static void signals_failed_injections(struct target *t, uint8_t *id, size_t idl)
 		unlink(lib);
 		return;
 	}
-	unlink(lib);
+	snprintf(away, sizeof(away), "%s.away", lib);
 	for (i = 0; i < SIGNAL_FAILS; i++) {
 		struct ulp_proc *q = NULL;
 		int ret;
 
 		if (!before)
 			before = maps_text(t->pid);
+		/* gone between the pre-flight, which would refuse it, and the injection */
 		ret = ulp_proc__preflight(img, t->pid, 0, &q, err, sizeof(err));
+		if (!ret && rename(lib, away))
+			ret = -errno;
 		if (!ret)
 			ret = ulp_proc__inject(img, q, err, sizeof(err));
+		rename(away, lib);
 		if (ret == -ENOEXEC && strstr(err, "dlopen") && !strstr(err, "still mapped"))
 			failed_right++;
 		else if (!why[0])
@@ -714,6 +718,7 @@ static void signals_failed_injections(struct target *t, uint8_t *id, size_t idl)
 		 failed_right, SIGNAL_FAILS, same);
 	check(failed_right == SIGNAL_FAILS && same == SIGNAL_FAILS, what, why);
 	printf("#   %s; last: %s\n", what, err);
+	unlink(lib);
 	free(before);
 	ulp_image__free(img);
 }
@@ -940,6 +945,98 @@ out:
 	waitpid(pid, NULL, 0);
 }
 
+#define EJECT_CYCLES 20
+
+/*
+ * Apply and roll back EJECT_CYCLES times in one process, 4 threads calling the patched
+ * function all along, each time unloading the library once reverted: the maps end as they
+ * began, with no page left behind, and the fix ran in every cycle.
+ */
+static void test_eject_cycles(uint8_t *id, size_t idl)
+{
+	static const char *const args[] = { "-t", "4", NULL };
+	struct ulp_spec spec = spec_for(FIX("good"), id, idl, false, 0);
+	char err[512] = "", what[256], why[512] = "";
+	char *before = NULL, *after = NULL;
+	struct ulp_image *img = NULL;
+	struct ulp_proc *p = NULL;
+	uint64_t v[EJECT_CYCLES];
+	unsigned int n_exec;
+	int i, ok = 0, ws;
+	struct status s;
+	struct target t;
+	double med, max;
+	bool at_page;
+	size_t nv = 0;
+
+	if (target_start(&t, args)) {
+		check(0, "start ulp_target", "no status file");
+		return;
+	}
+	msleep(200);
+	before = maps_text(t.pid);
+	if (ulp_image__open(&img, &spec, err, sizeof(err)) ||
+	    ulp_proc__preflight(img, t.pid, 0, &p, err, sizeof(err))) {
+		check(0, "open the good fix and pre-flight", err);
+		goto out;
+	}
+	check(ulp_proc__eject(img, p, err, sizeof(err)) == 0, "eject of a process not injected: 0",
+	      err);
+	for (i = 0; i < EJECT_CYCLES; i++) {
+		if (ulp_proc__inject(img, p, err, sizeof(err)) ||
+		    ulp_proc__patch(img, p, err, sizeof(err))) {
+			snprintf(why, sizeof(why), "cycle %d: %s", i, err);
+			break;
+		}
+		if (!i && ulp_proc__eject(img, p, err, sizeof(err)) != -EINVAL) {
+			snprintf(why, sizeof(why), "eject of a patched process did not refuse");
+			break;
+		}
+		msleep(300);
+		status_read(&t, &s);
+		if (s.delta != 2) {
+			snprintf(why, sizeof(why), "cycle %d: patched, but delta %ld", i, s.delta);
+			break;
+		}
+		if (ulp_proc__unpatch(img, p, err, sizeof(err)) ||
+		    ulp_proc__eject(img, p, err, sizeof(err))) {
+			snprintf(why, sizeof(why), "cycle %d: %s", i, err);
+			break;
+		}
+		v[nv++] = p->freeze_ns;
+		if (p->injected || p->page || p->lib_base) {
+			snprintf(why, sizeof(why), "cycle %d: still marked injected", i);
+			break;
+		}
+		ok++;
+	}
+	percentiles(v, nv, &med, &max);
+	snprintf(what, sizeof(what),
+		 "%d of %d inject/patch/unpatch/eject cycles in one process, 4 threads calling "
+		 "(eject freeze median %.3f ms, max %.3f ms)",
+		 ok, EJECT_CYCLES, med, max);
+	check(ok == EJECT_CYCLES, what, why);
+	printf("#   %s\n", what);
+	msleep(100);
+	status_read(&t, &s);
+	check(s.delta == 1, "after the last eject the original runs", NULL);
+	after = maps_text(t.pid);
+	why[0] = '\0';
+	check(before && after && maps_same(before, after, "/nonexistent", 0, why, sizeof(why)),
+	      "after the last eject the maps are as before the first injection",
+	      before && after ? why : "unreadable");
+	n_exec = anon_exec(t.pid, 0, &at_page);
+	snprintf(what, sizeof(what), "no anonymous executable mapping is left: %u", n_exec);
+	check(n_exec == 0, what, NULL);
+out:
+	free(before);
+	free(after);
+	ulp_proc__free(p);
+	ulp_image__free(img);
+	check(!target_stop(&t, &s, &ws) && WIFEXITED(ws) && !WEXITSTATUS(ws),
+	      "the target exits cleanly after the eject cycles", NULL);
+}
+
 int main(void)
 {
 	double med, max;
@@ -966,6 +1063,7 @@ int main(void)
 	test_not_mapped(id, idl);
 	test_signals(id, idl);
 	test_signals_inject(id, idl);
+	test_eject_cycles(id, idl);
 	percentiles(freezes, nr_freezes, &med, &max);
 	printf("# freeze: %zu stops, median %.3f ms, max %.3f ms\n", nr_freezes, med, max);
 	printf("1..%d\n", nr_test);

@@ -50,6 +50,20 @@ int replay__plan(struct journal *j, const char *name, int quiet)
 							      JSON_C_TO_STRING_PLAIN |
 								      JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
+	/* every process back first, then the libraries out: no revert waits for an unload */
+	for (i = 0; i < plan.nr_steps && !failed; i++) {
+		const struct journal_step *st = &plan.steps[i];
+
+		if (st->action != JOURNAL_ACT_ULP_REVERT)
+			continue;
+		err[0] = '\0';
+		ret = steps__ulp_unload(st->detail, err, sizeof(err));
+		if (quiet || ret == -ESRCH)
+			continue;
+		printf("%s: unload pid %d: %s\n", name,
+		       json_object_get_int(json_object_object_get(st->detail, "pid")),
+		       ret ? err : "library and trampoline page unloaded");
+	}
 	journal_plan__free(&plan);
 	if (failed)
 		return failed;

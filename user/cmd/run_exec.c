@@ -610,6 +610,8 @@ int run__execute(const struct run_opts *opt)
 					       json_object_new_string(rollout__last_stage(r)));
 		journal_note(j, JOURNAL_ACT_DECISION, o);
 	}
+	if (patch->ops->tidy)
+		patch->ops->tidy(patch);
 	rj = report_json(r, pol, rc);
 	patch->ops->report(patch, r, rj, ctx.json ? NULL : stdout);
 	if (opt->ab) {

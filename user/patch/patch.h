@@ -117,6 +117,12 @@ struct patch_ops {
 	 */
 	int (*patch_one)(struct patch *p, size_t i, char *err, size_t len);
 	int (*revert_one)(struct patch *p, size_t i, char *err, size_t len);
+	/*
+	 * Per-process, optional: once the run has ended, take out what it left loaded in the
+	 * processes it reverted and nothing uses any more (ulp: the fix library and the
+	 * trampoline page). The report says what stayed, and why.
+	 */
+	void (*tidy)(struct patch *p);
 
 	/*
 	 * The run's report: the driver's part of the JSON @rj, and its table on @out (NULL:

@@ -31,6 +31,15 @@ struct ulp_driver {
 	uint64_t *start_times;
 	bool ok;		   /* every process passed its pre-flight */
 	struct patch_func *pfuncs; /* what the rollout watches */
+	struct ulp_unload *unload; /* per process, once tidy() ran */
+};
+
+/* what tidy() did with a process's library */
+struct ulp_unload {
+	bool tried;
+	int ret;	    /* of ulp_proc__eject() */
+	uint64_t freeze_ns; /* its stop */
+	char note[256];	    /* why the library stays */
 };
 
 static int pid_cmp(const void *a, const void *b)
@@ -225,6 +234,7 @@ static void driver_free(struct ulp_driver *d)
 	free(d->start_times);
 	free(d->funcs);
 	free(d->names);
+	free(d->unload);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -234,7 +244,7 @@ static int ulp_patch_one(struct patch *pa, size_t i, char *err, size_t len)
 	struct ulp_proc *p = d->procs[i];
 	int ret;
 
-	/* the library stays loaded once it is in, as after a revert: inactive, harmless */
+	/* in once for the run (ab patches and reverts again and again); tidy() unloads it */
 	if (!p->injected) {
 		ret = ulp_proc__inject(d->img, p, err, len);
 		if (ret)
@@ -249,6 +259,56 @@ static int ulp_revert_one(struct patch *pa, size_t i, char *err, size_t len)
 
 	return steps__ulp_revert(d->steps, d->img, d->procs[i], d->names, d->spec.library, err,
 				 len);
+}
+
+/*
+ * After the run, the library out of every process it reverted, one by one: not earlier, so
+ * that no revert of a rollback waits for another process's unload.
+ */
+static void ulp_tidy(struct patch *pa)
+{
+	struct ulp_driver *d = pa->priv;
+	size_t i;
+
+	d->unload = calloc(d->nr ? d->nr : 1, sizeof(*d->unload));
+	if (!d->unload)
+		return;
+	for (i = 0; i < d->nr; i++) {
+		struct ulp_proc *p = d->procs[i];
+		unsigned int patched, orig, attempts;
+		uint64_t freeze_ns;
+
+		if (!p->injected)
+			continue;
+		/* a revert that found the process gone leaves it marked patched */
+		if (p->patched) {
+			if (ulp_proc__probe(p, &patched, &orig) == -ESRCH)
+				d->unload[i] = (struct ulp_unload){ .tried = true, .ret = -ESRCH };
+			continue;
+		}
+		/* the report's freeze and stops stay the revert's; the unload has its own */
+		freeze_ns = p->freeze_ns;
+		attempts = p->attempts;
+		d->unload[i].tried = true;
+		d->unload[i].ret = ulp_proc__eject(d->img, p, d->unload[i].note,
+						   sizeof(d->unload[i].note));
+		d->unload[i].freeze_ns = d->unload[i].ret ? 0 : p->freeze_ns;
+		p->freeze_ns = freeze_ns;
+		p->attempts = attempts;
+	}
+}
+
+/* where a process's library is after the run, for the report */
+static const char *library_state(const struct ulp_driver *d, size_t i)
+{
+	const struct ulp_unload *u = d->unload ? &d->unload[i] : NULL;
+
+	if (u && u->tried)
+		return !u->ret		 ? "unloaded" :
+		       u->ret == -ESRCH	 ? "gone" :
+		       u->ret == -EEXIST ? "mapped" :
+					   "loaded";
+	return d->procs[i]->injected ? "loaded" : "none";
 }
 
 /*
@@ -419,6 +479,9 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
 		const struct ulp_proc *up = ud->procs[i];
 		struct json_object *o = json_object_new_object();
 		const char *state = rollout__proc_state_name(p->state);
+		const char *lib = library_state(ud, i);
+		bool left = ud->unload && ud->unload[i].tried && ud->unload[i].ret &&
+			    ud->unload[i].ret != -ESRCH;
 
 		json_object_object_add(o, "pid", json_object_new_int(p->pid));
 		json_object_object_add(o, "start_time", json_object_new_uint64(p->start_time));
@@ -427,14 +490,23 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
 		json_object_object_add(o, "was_patched", json_object_new_boolean(p->was_patched));
 		json_object_object_add(o, "freeze_ns", json_object_new_uint64(up->freeze_ns));
 		json_object_object_add(o, "stops", json_object_new_int(up->attempts));
+		json_object_object_add(o, "library", json_object_new_string(lib));
+		if (ud->unload && ud->unload[i].freeze_ns)
+			json_object_object_add(o, "unload_freeze_ns",
+					       json_object_new_uint64(ud->unload[i].freeze_ns));
+		if (left)
+			json_object_object_add(o, "library_note",
+					       json_object_new_string(ud->unload[i].note));
 		if (p->note[0])
 			json_object_object_add(o, "note", json_object_new_string(p->note));
 		json_object_array_add(arr, o);
 		if (out)
-			fprintf(out, "%-8d %-16s %-13s %10s %8u  %s\n", p->pid, up->comm, state,
+			fprintf(out, "%-8d %-16s %-13s %10s %8u  %s%s%s%s\n", p->pid, up->comm,
+				state,
 				up->freeze_ns ? duration__format(up->freeze_ns, fz, sizeof(fz)) :
 						"-",
-				up->attempts, p->note);
+				up->attempts, p->note, p->note[0] && left ? "; " : "",
+				left ? "library stays: " : "", left ? ud->unload[i].note : "");
 	}
 	json_object_object_add(rj, "processes", arr);
 	if (!newcomers(ud, &late, &nlate)) {
@@ -515,6 +587,7 @@ const struct patch_ops patch_ulp_ops = {
 	.funcs = ulp_funcs,
 	.patch_one = ulp_patch_one,
 	.revert_one = ulp_revert_one,
+	.tidy = ulp_tidy,
 	.report = ulp_report,
 	.status = ulp_status,
 	.item_text = ulp_item_text,
