@@ -277,7 +277,7 @@ vm-modules:
 	$(Q)OUTPUT=$(OUTPUT) sh tests/vm/build-modules.sh
 
 # A scenario whose VM crashed under emulation (multi-threaded TCG's stale int3 on 6.12, before
-# the VMs ran single-threaded: tests/vm/README.md) is run again, at most twice, and every crash
+# its VM ran single-threaded: tests/vm/README.md) is run again, at most twice, and every crash
 # is still counted and printed.
 check-vm: static vm-modules
 	$(Q)OUTPUT=$(OUTPUT) bash tests/vm/run.sh
