@@ -547,6 +547,12 @@ static int eject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trace
 	args[1] = RTLD_NOW | RTLD_NOLOAD | (li->internal ? RTLD_DLOPEN_INTERNAL : 0);
 	ret = tracee__call(tr, page + PAGE_STUB, li->dlopen, args, &handle, img->call_timeout_ns,
 			   err, len);
+	/*
+	 * From the first dlclose() on, the slots may lead into an unloaded library: whatever
+	 * fails below, a later patch must inject again, never reuse them.
+	 */
+	if (!ret && handle)
+		p->injected = false;
 	for (k = 0; !ret && handle && k < 2; k++) {
 		memset(args, 0, sizeof(args));
 		args[0] = handle;
