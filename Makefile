@@ -260,7 +260,8 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(OUTPUT)/fuzz/libhotcanary.a
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libhotcanary.a $(LIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
-	$(Q)OUTPUT=$(OUTPUT) FUZZ_S=$(FUZZ_S) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_S=$(FUZZ_S) FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh \
+		$(FUZZ_TARGETS)
 
 # in 'make check': every target a short while, from the seeds and what earlier runs found
 check-fuzz: $(FUZZ_BINS)

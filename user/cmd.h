@@ -49,6 +49,11 @@ int debug_dir__add(const char *dir);
  * an unknown option.
  */
 const char *state_dir__parse(int argc, char **argv, int *first);
+/*
+ * The directories above the state directory @dir, 0755 where missing: a minimal system may
+ * lack /var/lib itself. The journal creates the state directory, 0700, or a ulp copy does.
+ */
+void state_dir__mkparents(const char *dir);
 
 /* the commands, cmd/NAME.c each */
 int cmd_watch(int argc, char **argv);

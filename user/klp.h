@@ -245,13 +245,6 @@ void klp__blockers_free(struct klp_blocker *b, size_t n);
  * -EKEYREJECTED/-EPERM signature or lockdown, -EEXIST already loaded.
  */
 int klp__load(const char *path, const char *params, char *err, size_t errlen);
-/*
- * Copy the module @src (it must pass the trust rule) to @moddir/@name.ko (@moddir is created
- * 0700 if missing), through a temporary file and a rename; its path into @out and the sha256
- * of the bytes copied into @digest. 0 or -errno with @err set. (klp_copy.c)
- */
-int klp_copy__store(const char *moddir, const char *src, const char *name, char *out, size_t outlen,
-		    uint8_t digest[32], char *err, size_t errlen);
 /* delete_module(2) of @name with O_NONBLOCK: -EWOULDBLOCK/-EBUSY while it is in use */
 int klp__unload(const char *name, char *err, size_t errlen);
 /* 1 if /sys/module/@name exists ('-' in @name taken as '_'), else 0 */

@@ -57,6 +57,11 @@ struct ulp_spec {
 	uint64_t deadline_ns;	  /* activeness retries, per patch or unpatch; 0: default */
 	uint64_t call_timeout_ns; /* every injected call; 0: default */
 	const uint8_t *sha256;	  /* the library's pin (32 bytes), or NULL for none */
+	/*
+	 * Where the library is copied, by its sha256, and mapped from (<state dir>/ulp, made
+	 * 0711, the copy 0644); NULL: it is mapped where it is (the engine's tests).
+	 */
+	const char *copy_dir;
 };
 
 /* one redirected function in one process; everything recover needs to undo it */
@@ -94,6 +99,8 @@ struct ulp_proc {
 struct ulp_image;
 
 int ulp_image__open(struct ulp_image **img, const struct ulp_spec *spec, char *err, size_t len);
+/* the absolute path the processes dlopen(): the copy in spec->copy_dir, if there is one */
+const char *ulp_image__library(const struct ulp_image *img);
 void ulp_image__free(struct ulp_image *img);
 /* file offsets, for the uprobes of the arms: old function @i in the target, new in the lib */
 uint64_t ulp_image__old_offset(const struct ulp_image *img, size_t i);

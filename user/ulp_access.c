@@ -68,13 +68,31 @@ static int creds__read(pid_t pid, struct creds *c)
 /* what the child failed at, and its errno */
 enum { ACCESS_OK, ACCESS_CREDS, ACCESS_OPEN, ACCESS_MAP };
 
+/* the length of the first directory of @rel that the caller cannot search, or 0 */
+static int blocked_at(int rootfd, const char *rel)
+{
+	char dir[PATH_MAX];
+	const char *p;
+
+	for (p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		if ((size_t)(p - rel) >= sizeof(dir))
+			break;
+		memcpy(dir, rel, (size_t)(p - rel));
+		dir[p - rel] = '\0';
+		if (faccessat(rootfd, dir, X_OK, 0) && errno == EACCES)
+			return (int)(p - rel);
+	}
+	return 0;
+}
+
 /*
  * In a child with @c's credentials, open @rel below @rootfd (the process's root) and map it
- * executable. The child makes system calls only: the parent may have threads.
+ * executable; in res[2] the length of the directory of @rel it could not enter, if that was
+ * why. The child makes system calls only: the parent may have threads.
  */
-static int try_as(const struct creds *c, int rootfd, const char *rel, int *stage, int *err)
+static int try_as(const struct creds *c, int rootfd, const char *rel, int res[3])
 {
-	int fds[2], res[2] = { ACCESS_CREDS, 0 }, ws, fd;
+	int fds[2], ws, fd;
 	ssize_t got;
 	pid_t pid;
 	void *m;
@@ -88,6 +106,8 @@ static int try_as(const struct creds *c, int rootfd, const char *rel, int *stage
 		return -errno;
 	}
 	if (!pid) {
+		res[0] = ACCESS_CREDS;
+		res[1] = res[2] = 0;
 		close(fds[0]);
 		/* not root: only our own processes can be traced, so try as ourselves */
 		if (!geteuid() &&
@@ -99,6 +119,8 @@ static int try_as(const struct creds *c, int rootfd, const char *rel, int *stage
 			fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC);
 			if (fd < 0) {
 				res[1] = errno;
+				if (errno == EACCES)
+					res[2] = blocked_at(rootfd, rel);
 			} else {
 				res[0] = ACCESS_MAP;
 				m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
@@ -108,19 +130,15 @@ static int try_as(const struct creds *c, int rootfd, const char *rel, int *stage
 					res[0] = ACCESS_OK;
 			}
 		}
-		got = write(fds[1], res, sizeof(res));
-		_exit(got == sizeof(res) ? 0 : 1);
+		got = write(fds[1], res, 3 * sizeof(*res));
+		_exit(got == 3 * sizeof(*res) ? 0 : 1);
 	}
 	close(fds[1]);
-	got = read(fds[0], res, sizeof(res));
+	got = read(fds[0], res, 3 * sizeof(*res));
 	close(fds[0]);
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	if (got != sizeof(res))
-		return -EIO;
-	*stage = res[0];
-	*err = res[1];
-	return 0;
+	return got == 3 * sizeof(*res) ? 0 : -EIO;
 }
 
 static const char *user_of(uid_t uid, char *buf, size_t len)
@@ -131,10 +149,39 @@ static const char *user_of(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
+/* why @who cannot open the library: @e, and the directory it cannot enter when that is why */
+static void open_denied(const struct ulp_image *img, const struct ulp_proc *p, const char *who,
+			const struct creds *c, const int res[3], char *err, size_t len)
+{
+	const bool copy = strcmp(img->library, img->source) != 0;
+	char dir[PATH_MAX];
+	int n;
+
+	n = snprintf(err, len,
+		     "pid %d runs as %s (uid %u, gid %u), which cannot open the fix library "
+		     "'%s'%s%s%s: %s; its dlopen() would fail: ",
+		     p->pid, who, (unsigned int)c->uid, (unsigned int)c->gid, img->library,
+		     copy ? " (hotcanary's copy of '" : "", copy ? img->source : "",
+		     copy ? "')" : "", strerror(res[1]));
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (res[2] > 0 && (size_t)res[2] < sizeof(dir) - 1) {
+		snprintf(dir, sizeof(dir), "/%.*s", res[2], img->library + 1);
+		snprintf(err + n, len - (size_t)n, "it cannot enter '%s'; chmod o+x '%s'%s", dir,
+			 dir,
+			 copy ? ", or give --state-dir a directory the service can enter" : "");
+		return;
+	}
+	snprintf(err + n, len - (size_t)n,
+		 "the file must be readable by that user and every directory above it "
+		 "searchable (chmod o+x on the directories, o+r on the file)%s",
+		 copy ? "" : ", or put the library where the service can read it");
+}
+
 int ulp__check_access(const struct ulp_image *img, const struct ulp_proc *p, char *err, size_t len)
 {
 	char path[64], who[64];
-	int rootfd, ret, stage = ACCESS_OK, e = 0;
+	int rootfd, ret, res[3] = { ACCESS_OK, 0, 0 };
 	struct creds c;
 
 	ret = creds__read(p->pid, &c);
@@ -151,8 +198,7 @@ int ulp__check_access(const struct ulp_image *img, const struct ulp_proc *p, cha
 		snprintf(err, len, "pid %d: cannot open %s: %s", p->pid, path, strerror(-ret));
 		return ret;
 	}
-	ret = try_as(&c, rootfd, img->library[0] == '/' ? img->library + 1 : img->library, &stage,
-		     &e);
+	ret = try_as(&c, rootfd, img->library[0] == '/' ? img->library + 1 : img->library, res);
 	close(rootfd);
 	if (ret) {
 		snprintf(err, len, "pid %d: cannot check its access to '%s': %s", p->pid,
@@ -160,39 +206,36 @@ int ulp__check_access(const struct ulp_image *img, const struct ulp_proc *p, cha
 		return ret;
 	}
 	user_of(c.uid, who, sizeof(who));
-	switch (stage) {
+	switch (res[0]) {
 	case ACCESS_OK:
 		return 0;
 	case ACCESS_CREDS:
 		snprintf(err, len,
 			 "pid %d: cannot take its credentials (uid %u) to check its access "
 			 "to '%s': %s",
-			 p->pid, (unsigned int)c.uid, img->library, strerror(e));
+			 p->pid, (unsigned int)c.uid, img->library, strerror(res[1]));
 		return -EPERM;
 	case ACCESS_OPEN:
-		if (e == ENOENT || e == ENOTDIR) {
+		if (res[1] == ENOENT || res[1] == ENOTDIR) {
 			snprintf(err, len,
 				 "pid %d: the fix library '%s' is not there in its mount namespace "
-				 "(below /proc/%d/root); its dlopen() would fail: put the library "
-				 "where the process sees it",
-				 p->pid, img->library, p->pid);
+				 "(below /proc/%d/root); its dlopen() would fail: %s",
+				 p->pid, img->library, p->pid,
+				 strcmp(img->library, img->source) ?
+					 "give --state-dir a directory that the process sees at "
+					 "the same path" :
+					 "put the library where the process sees it");
 			return -ENOENT;
 		}
-		snprintf(err, len,
-			 "pid %d runs as %s (uid %u, gid %u), which cannot open the fix library "
-			 "'%s': %s; its dlopen() would fail: the file must be readable by that "
-			 "user and every directory above it searchable (chmod o+x on the "
-			 "directories, o+r on the file), or put the library where the service "
-			 "can read it",
-			 p->pid, who, (unsigned int)c.uid, (unsigned int)c.gid, img->library,
-			 strerror(e));
+		open_denied(img, p, who, &c, res, err, len);
 		return -EACCES;
 	default:
 		snprintf(err, len,
 			 "pid %d runs as %s (uid %u), which can open but not map executable the "
-			 "fix library '%s': %s; its dlopen() would fail: put the library on a "
+			 "fix library '%s': %s; its dlopen() would fail: put %s on a "
 			 "filesystem mounted without noexec",
-			 p->pid, who, (unsigned int)c.uid, img->library, strerror(e));
+			 p->pid, who, (unsigned int)c.uid, img->library, strerror(res[1]),
+			 strcmp(img->library, img->source) ? "the state directory" : "the library");
 		return -EACCES;
 	}
 }

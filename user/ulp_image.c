@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "elfsym.h"
 #include "sha256.h"
+#include "state_copy.h"
 #include "trust.h"
 #include "ulp_int.h"
 
@@ -208,6 +209,44 @@ static int library_trusted(const char *path, const uint8_t *pin, char *err, size
 	return 0;
 }
 
+/*
+ * img->library: the copy of img->source in spec->copy_dir, which checks the trust rule and
+ * the pin on the bytes it writes, or img->source itself, checked here.
+ */
+static int library_take(struct ulp_image *img, const struct ulp_spec *spec, char *err, size_t len)
+{
+	uint8_t digest[SHA256_DIGEST_LEN];
+	char copy[PATH_MAX];
+	int ret;
+
+	if (!spec->copy_dir) {
+		ret = library_trusted(img->source, spec->sha256, err, len);
+		if (!ret && !(img->library = strdup(img->source))) {
+			snprintf(err, len, "out of memory opening the patch '%s'", spec->library);
+			ret = -ENOMEM;
+		}
+		return ret;
+	}
+	ret = state_copy__store(&(struct state_copy){ .dir = spec->copy_dir,
+						      .dir_mode = 0711,
+						      .src = img->source,
+						      .what = "the patch library",
+						      .suffix = ".so",
+						      .mode = 0644,
+						      .pin = spec->sha256 },
+				copy, sizeof(copy), digest, err, len);
+	if (ret)
+		return ret;
+	/* dlopen() in the process needs an absolute path */
+	img->library = realpath(copy, NULL);
+	if (!img->library) {
+		ret = -errno;
+		snprintf(err, len, "cannot find the copy '%s' of the patch library: %s", copy,
+			 strerror(errno));
+	}
+	return ret;
+}
+
 int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *err, size_t len)
 {
 	char want[2 * 64 + 1];
@@ -229,8 +268,8 @@ int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *e
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		goto nomem;
-	img->library = realpath(spec->library, NULL);
-	if (!img->library) {
+	img->source = realpath(spec->library, NULL);
+	if (!img->source) {
 		ret = -errno;
 		snprintf(err, len, "cannot find the patch library '%s': %s", spec->library,
 			 strerror(errno));
@@ -243,14 +282,14 @@ int ulp_image__open(struct ulp_image **out, const struct ulp_spec *spec, char *e
 			 strerror(errno));
 		goto fail;
 	}
+	ret = library_take(img, spec, err, len);
+	if (ret)
+		goto fail;
 	if (strlen(img->library) >= ULP_PATH_MAX) {
 		snprintf(err, len, "the path of '%s' is too long to pass to dlopen", img->library);
 		ret = -ENAMETOOLONG;
 		goto fail;
 	}
-	ret = library_trusted(img->library, spec->sha256, err, len);
-	if (ret)
-		goto fail;
 	ret = stat_file(img->library, &img->lib_dev, &img->lib_ino, err, len);
 	if (!ret)
 		ret = stat_file(img->target, &img->target_dev, &img->target_ino, err, len);
@@ -314,6 +353,7 @@ void ulp_image__free(struct ulp_image *img)
 	free(img->refs);
 	free(img->f);
 	free(img->library);
+	free(img->source);
 	free(img->target);
 	free(img);
 }
@@ -326,4 +366,9 @@ uint64_t ulp_image__old_offset(const struct ulp_image *img, size_t i)
 uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i)
 {
 	return i < img->nr ? img->f[i].new.offset : 0;
+}
+
+const char *ulp_image__library(const struct ulp_image *img)
+{
+	return img->library;
 }

@@ -37,7 +37,8 @@ struct ulp_image_ref {
 };
 
 struct ulp_image {
-	char *library; /* realpath */
+	char *library; /* realpath: what the processes map, the copy if there is one */
+	char *source;  /* realpath of the spec's library */
 	char *target;
 	dev_t lib_dev;
 	ino_t lib_ino;

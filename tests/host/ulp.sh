@@ -38,6 +38,9 @@ cp "$out/hotcanary" "$out"/tests/ulp_target "$out"/tests/ulp_asm_target \
 	"$out"/tests/ulp_fix_*.so "$out/tests/ulp_engine" "$tmp/" || exit 1
 HC=$tmp/hotcanary
 TARGET=$tmp/ulp_target
+# a fix library in a process's maps: a fixture's own, or hotcanary's copy (<state dir>/ulp)
+FIXRE='ulp_fix|/ulp/[0-9a-f]{64}\.so'
+
 mkdir -p "$tmp/prom"
 BUILD_ID=$(readelf -n "$TARGET" | sed -n 's/.*Build ID: *//p')
 
@@ -155,13 +158,14 @@ EOF
 	printf '%s\n' "$@" >>"$tmp/$name.yaml"
 }
 
-# run NAME [ARGS...]: hotcanary run on the policy; rc, report in $tmp/NAME.json
+# run NAME [ARGS...]: hotcanary run on the policy; rc, report in $tmp/NAME.json; the state
+# directory is STATE_DIR (default: $tmp/state)
 run()
 {
 	local name=$1
 
 	shift
-	timeout 120 "$HC" run "$tmp/$name.yaml" --state-dir "$tmp/state" \
+	timeout 120 "$HC" run "$tmp/$name.yaml" --state-dir "${STATE_DIR:-$tmp/state}" \
 		--report "$tmp/$name.json" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 	rc=$?
 }
@@ -389,9 +393,9 @@ unloaded()
 	local p libs
 
 	for p in "${tp[@]}"; do
-		if grep -q ulp_fix "/proc/$p/maps" || [ "$(anon_exec "$p")" != 0 ]; then
+		if grep -Eq "$FIXRE" "/proc/$p/maps" || [ "$(anon_exec "$p")" != 0 ]; then
 			echo "pid $p still maps the fix library or its trampoline page:" \
-				"$(grep ulp_fix "/proc/$p/maps" | head -n 2)"
+				"$(grep -E "$FIXRE" "/proc/$p/maps" | head -n 2)"
 			return
 		fi
 	done
@@ -409,7 +413,7 @@ attempt()
 		run "$2"
 		said=$(cat "$tmp/$2.err")
 	else
-		said=$("$HC" check "$tmp/$2.yaml" 2>&1)
+		said=$("$HC" check --state-dir "${STATE_DIR:-$tmp/state}" "$tmp/$2.yaml" 2>&1)
 		rc=$?
 	fi
 }
@@ -462,11 +466,11 @@ commit_revert()
 	# the libraries out too, each process said
 	local p
 	for p in "${tp[@]}"; do
-		if grep -q ulp_fix "/proc/$p/maps" ||
+		if grep -Eq "$FIXRE" "/proc/$p/maps" ||
 			! grep -q "unload pid $p: library and trampoline page unloaded" \
 				"$tmp/revert-$name.out"; then
 			why="revert: pid $p still maps the fix, or the unload is not said:"
-			why="$why $(grep ulp_fix "/proc/$p/maps" | head -n 1) $(cat "$tmp/revert-$name.out")"
+			why="$why $(grep -E "$FIXRE" "/proc/$p/maps" | head -n 1) $(cat "$tmp/revert-$name.out")"
 			return
 		fi
 	done
@@ -481,7 +485,7 @@ t_pin()
 	targets 2 -t 2 -p 100
 	good=$(sha256sum "$tmp/ulp_fix_good.so" | cut -d ' ' -f 1)
 	POL_SHA=$good policy ulp-pin-ok ulp_fix_good.so
-	"$HC" check "$tmp/ulp-pin-ok.yaml" >"$tmp/pin-ok.out" 2>&1 ||
+	"$HC" check --state-dir "$tmp/state" "$tmp/ulp-pin-ok.yaml" >"$tmp/pin-ok.out" 2>&1 ||
 		why="the right pin: check exit $?: $(head -c 300 "$tmp/pin-ok.out")"
 	POL_SHA=$(sha256sum "$tmp/ulp_fix_slow.so" | cut -d ' ' -f 1) policy ulp-pin ulp_fix_good.so
 	for cmd in check run; do
@@ -495,7 +499,7 @@ t_pin()
 	cp "$tmp/ulp_fix_good.so" "$tmp/pub/"
 	policy ulp-pub pub/ulp_fix_good.so
 	if [ -z "$why" ]; then
-		out=$("$HC" check "$tmp/ulp-pub.yaml" 2>&1)
+		out=$("$HC" check --state-dir "$tmp/state" "$tmp/ulp-pub.yaml" 2>&1)
 		rc=$?
 		[ $rc -eq 4 ] && grep -q "chmod go-w '$tmp/pub'" <<<"$out" && untouched "${tp[@]}" ||
 			why="a library below a 0777 directory: check exit $rc, not 4: $out"
@@ -503,7 +507,7 @@ t_pin()
 	# a watch: of a function the patch redirects: check says so, before the run could
 	policy ulp-watchold ulp_fix_good.so "watch:" "  - function: user:$TARGET:parse_request"
 	if [ -z "$why" ]; then
-		out=$("$HC" check "$tmp/ulp-watchold.yaml" 2>&1)
+		out=$("$HC" check --state-dir "$tmp/state" "$tmp/ulp-watchold.yaml" 2>&1)
 		rc=$?
 		[ $rc -eq 4 ] && grep -q "is patch.functions\[0\].old, which the patch redirects" \
 			<<<"$out" || why="watch: of the redirected function: check exit $rc: $out"
@@ -591,16 +595,18 @@ t_signals()
 	fi
 }
 
-# pre-flight as the target: a service that runs as nobody cannot read a library in a
-# directory only root may enter (this suite's 0700 $tmp), so its dlopen() would fail: check
-# and run refuse (exit 4), naming the pid, the user and the remedy, and nothing is injected.
-# With the library where user nobody can read it, the same process is patched.
+# pre-flight as the target: a service that runs as nobody cannot reach hotcanary's copy of the
+# library in a state directory below a directory only root may enter (this suite's 0700
+# $tmp), so its dlopen() would fail: check and run refuse (exit 4), naming the pid, the user,
+# the directory and the remedy, and nothing is injected. With the state directory where user
+# nobody can enter, the same process is patched, the library itself still in $tmp.
 t_access()
 {
 	local d p why='' msg cmd imp
+	local copy="'$tmp/state/ulp/[0-9a-f]{64}\\.so' \\(hotcanary's copy of '$tmp/ulp_fix_good\\.so'\\)"
 
 	if ! { d=$(mktemp -d "$out/ulp-access.XXXXXX") && chmod 755 "$d" &&
-		cp "$TARGET" "$tmp/ulp_fix_good.so" "$d/" && install -d -o nobody "$d/st"; }; then
+		cp "$TARGET" "$d/" && install -d -o nobody "$d/st"; }; then
 		fail ulp-access "cannot set up $d"
 		return
 	fi
@@ -611,47 +617,88 @@ t_access()
 	tp=("$p")
 	stf[$p]=$d/st/st
 	sleep 0.3
+	# the process maps hotcanary's copy in the state directory, below $tmp (0700): refused
 	POL_TARGET=$d/ulp_target POL_PROCS="pids: [$p]" policy ulp-access ulp_fix_good.so
 	for cmd in check run; do
 		attempt $cmd ulp-access
 		msg=$said
-		if [ $rc -ne 4 ] || ! grep -q "pid $p runs as nobody (uid [0-9]*, gid [0-9]*), which cannot open the fix library '$tmp/ulp_fix_good.so': Permission denied" <<<"$msg" ||
-			! grep -q 'chmod o+x' <<<"$msg"; then
-			why="$cmd: exit $rc, not 4 with the user and the remedy: $msg"
-		elif grep -q ulp_fix "/proc/$p/maps" || [ "$(status "$p" delta)" != 1 ]; then
+		if [ $rc -ne 4 ] || ! grep -Eq "pid $p runs as nobody \(uid [0-9]*, gid [0-9]*\), which cannot open the fix library $copy: Permission denied; its dlopen\(\) would fail: it cannot enter '$tmp'; chmod o\+x '$tmp'" <<<"$msg"; then
+			why="$cmd: exit $rc, not 4 with the user, the directory and the remedy: $msg"
+		elif grep -Eq "$FIXRE" "/proc/$p/maps" || [ "$(status "$p" delta)" != 1 ]; then
 			why="$cmd: the process was touched"
 		fi
 		[ -n "$why" ] && break
 	done
+	# the library where nobody can read it ($tmp), its copy where nobody can reach it: patched
 	if [ -z "$why" ]; then
-		POL_LIBDIR=$d POL_TARGET=$d/ulp_target POL_PROCS="pids: [$p]" policy ulp-access \
-			ulp_fix_good.so
-		run ulp-access
+		STATE_DIR=$d/state run ulp-access
 		[ $rc -eq 0 ] && [ "$(deltas)" = 2 ] ||
-			why="the library in a directory nobody can read: exit $rc, delta $(deltas):"
+			why="the state directory in a directory nobody can enter: exit $rc, delta $(deltas):"
 		[ -z "$why" ] || why="$why $(cat "$tmp/ulp-access.err")"
+		"$HC" revert --state-dir "$d/state" ulp-access >/dev/null 2>&1
 	fi
 	stop_targets
 	# a fix that imports what no object of the process defines: refused by check, untouched
 	if [ -z "$why" ]; then
 		targets 1 -t 2 -p 100
 		POL_PROCS="pids: [${tp[0]}]" policy ulp-import ulp_fix_import.so
-		imp=$("$HC" check "$tmp/ulp-import.yaml" 2>&1)
+		imp=$("$HC" check --state-dir "$tmp/state" "$tmp/ulp-import.yaml" 2>&1)
 		rc=$?
 		if [ $rc -ne 4 ] || ! grep -q "imports 'hc_fixture_defined_nowhere', which neither the process" <<<"$imp"; then
 			why="an import nothing defines: check exit $rc, not 4 naming it: $imp"
-		elif grep -q ulp_fix "/proc/${tp[0]}/maps" || ! untouched "${tp[0]}"; then
+		elif grep -Eq "$FIXRE" "/proc/${tp[0]}/maps" || ! untouched "${tp[0]}"; then
 			why="an import nothing defines: the process was touched"
 		fi
 	fi
 	if [ -z "$why" ]; then
-		pass ulp-access "refused as the target's user, then patched: $(head -c 300 <<<"$msg");" \
+		pass ulp-access "refused as the target's user, then patched from a state" \
+			"directory it can enter: $(head -c 400 <<<"$msg");" \
 			"an unresolved import refused: $(head -c 200 <<<"$imp")"
 	else
 		fail ulp-access "$why"
 	fi
 	stop_targets
 	rm -rf "$d"
+}
+
+# the copy the processes map: named by its sha256 in <state dir>/ulp (0711), root's and 0644;
+# a fix rebuilt at the same path is a new copy, which the next run maps
+t_copy()
+{
+	local why='' i sha=() lib=$tmp/rebuilt/fix.so copy st
+
+	mkdir -p "$tmp/rebuilt"
+	cp "$tmp/ulp_fix_good.so" "$lib"
+	targets 1 -t 2 -p 100
+	for i in 0 1; do
+		# the rebuild: other bytes, the same symbols
+		[ $i -eq 1 ] && printf 'rebuilt\n' >>"$lib"
+		sha[i]=$(sha256sum "$lib" | cut -d ' ' -f 1)
+		copy=$tmp/state/ulp/${sha[i]}.so
+		STAGE=1 POL_LIBDIR=$tmp/rebuilt policy ulp-copy fix.so
+		run ulp-copy
+		st=$(stat -c '%u %a' "$copy" "$tmp/state/ulp" "$tmp/state" 2>&1 | tr '\n' ' ')
+		if [ $rc -ne 0 ]; then
+			why="run $i: exit $rc, not 0: $(cat "$tmp/ulp-copy.err") $(report ulp-copy .reason)"
+		elif ! grep -qF "$copy" "/proc/${tp[0]}/maps" || grep -qF "$lib" "/proc/${tp[0]}/maps"; then
+			why="run $i: the process does not map the copy $copy: $(grep -E "$FIXRE|fix\.so" "/proc/${tp[0]}/maps")"
+		elif [ $i -eq 1 ] && grep -qF "${sha[0]}" "/proc/${tp[0]}/maps"; then
+			why="run 1: the first build is still mapped"
+		elif [ "$st" != "0 644 0 711 0 711 " ]; then
+			why="run $i: the copy, its directory and the state directory: '$st',"
+			why="$why not '0 644 0 711 0 711'"
+		fi
+		"$HC" revert --state-dir "$tmp/state" ulp-copy >"$tmp/revert-copy.out" 2>&1
+		[ -z "$why" ] && ! untouched "${tp[0]}" && why="run $i: revert: $(cat "$tmp/revert-copy.out")"
+		[ -n "$why" ] && break
+	done
+	if [ -z "$why" ]; then
+		pass ulp-copy "2 builds at one path mapped as ${sha[0]:0:12}.so, then" \
+			"${sha[1]:0:12}.so (root's, 0644, in 0711 directories); each committed and reverted"
+	else
+		fail ulp-copy "$why"
+	fi
+	stop_targets
 }
 
 t_slow()
@@ -704,7 +751,7 @@ t_buildid()
 		why="exit $rc, not 4 (refused): $(cat "$tmp/ulp-buildid.err")"
 	elif ! grep -q 'build-id' "$tmp/ulp-buildid.err"; then
 		why="stderr does not name the build-id: $(cat "$tmp/ulp-buildid.err")"
-	elif ! untouched "${tp[@]}" || grep -q ulp_fix "/proc/${tp[0]}/maps"; then
+	elif ! untouched "${tp[@]}" || grep -Eq "$FIXRE" "/proc/${tp[0]}/maps"; then
 		why="the process was touched"
 	fi
 	if [ -z "$why" ]; then
@@ -910,7 +957,8 @@ t_engine()
 
 # speeds is left out: see t_speeds()
 if [ $# -eq 0 ]; then
-	set -- good pin access vdso signals slow segv errors buildid asm busy wait killed ab engine
+	set -- good pin access copy vdso signals slow segv errors buildid asm busy wait killed ab \
+		engine
 fi
-run_groups "good speeds pin access vdso signals slow segv errors buildid asm busy wait killed ab \
+run_groups "good speeds pin access copy vdso signals slow segv errors buildid asm busy wait killed ab \
 engine" "$@"

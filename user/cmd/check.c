@@ -107,6 +107,7 @@ int cmd_check(int argc, char **argv)
 		return HC_EXIT_ERROR;
 	}
 	patch->state_dir = state_dir;
+	state_dir__mkparents(state_dir);
 	/* the same pre-flight as 'run', nothing changed */
 	rc = patch->ops->check_needs_root && require_bpf_privileges() ?
 		     HC_EXIT_ERROR :

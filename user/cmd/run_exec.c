@@ -488,19 +488,6 @@ int run__load_policy(const char *path, struct hc_policy **pol)
 	return HC_EXIT_USAGE;
 }
 
-/* the journal creates its own directory; a minimal system may lack /var/lib itself */
-static void mkdir_parents(const char *dir)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (p = path + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-}
-
 static int journal_note(struct journal *j, enum journal_action a, struct json_object *d)
 {
 	char jerr[512];
@@ -541,6 +528,7 @@ int run__execute(const struct run_opts *opt)
 		goto out;
 	}
 	patch->state_dir = state_dir;
+	state_dir__mkparents(state_dir);
 	rc = run__precheck(patch, ctx.json);
 	if (rc) {
 		if (report && rc == HC_EXIT_REFUSED)
@@ -554,7 +542,6 @@ int run__execute(const struct run_opts *opt)
 		goto out;
 	}
 	rc = HC_EXIT_ERROR;
-	mkdir_parents(state_dir);
 	ret = journal__open(state_dir, pol->name, JOURNAL_CREATE, &j, err, sizeof(err));
 	if (ret) {
 		p_err("cannot open the journal of '%s': %s", pol->name, err);

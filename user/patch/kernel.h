@@ -15,7 +15,7 @@ struct kpatch {
 	/* klp: the livepatches enabled before the load; any that vanished was replaced */
 	char (*before)[KLP_NAME_MAX];
 	size_t nr_before;
-	char copy[PATH_MAX]; /* klp: the module copy that is loaded (klp_copy__store()) */
+	char copy[PATH_MAX]; /* klp: the module copy that is loaded (state_copy__store()) */
 };
 
 int kpatch__open(struct patch *p);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "patch/kernel.h"
 #include "sha256.h"
+#include "state_copy.h"
 
 static int klp_begin(struct patch *p, struct journal *j, char *err, size_t len)
 {
@@ -66,26 +67,26 @@ static int klp_load(struct patch *p, char *err, size_t len)
 	const struct hc_policy *pol = p->pol;
 	struct kpatch *k = p->priv;
 	uint8_t digest[SHA256_DIGEST_LEN];
-	char moddir[PATH_MAX], hex[65], want[65];
+	char moddir[PATH_MAX];
 	int ret;
 
 	if ((size_t)snprintf(moddir, sizeof(moddir), "%s/modules",
 			     p->state_dir ? p->state_dir : ".") >= sizeof(moddir))
 		return -ENAMETOOLONG;
-	ret = klp_copy__store(moddir, pol->patch.klp.module, k->module_name, k->copy,
-			      sizeof(k->copy), digest, err, len);
+	/* the pin is checked on the bytes the kernel gets, not on the file check hashed */
+	ret = state_copy__store(&(struct state_copy){ .dir = moddir,
+						      .dir_mode = 0700,
+						      .src = pol->patch.klp.module,
+						      .what = "the livepatch module",
+						      .name = k->module_name,
+						      .suffix = ".ko",
+						      .mode = 0600,
+						      .pin = pol->patch.has_sha256 ?
+								     pol->patch.sha256 :
+								     NULL },
+				k->copy, sizeof(k->copy), digest, err, len);
 	if (ret)
 		return ret;
-	/* the pin is checked on the bytes the kernel gets, not on the file check hashed */
-	if (pol->patch.has_sha256 && memcmp(digest, pol->patch.sha256, sizeof(digest))) {
-		snprintf(err, len,
-			 "'%s' changed since the checks: its sha256 is %s, the policy pins %s; "
-			 "nothing was loaded",
-			 pol->patch.klp.module, sha256__hex(digest, hex),
-			 sha256__hex(pol->patch.sha256, want));
-		unlink(k->copy);
-		return -EPERM;
-	}
 	return steps__klp_load(&p->steps, k->copy, k->module_name, k->rep.mod.replace == 1,
 			       pol->patch.klp.params, err, len);
 }

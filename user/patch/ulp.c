@@ -32,6 +32,7 @@ struct ulp_driver {
 	bool ok;		   /* every process passed its pre-flight */
 	struct patch_func *pfuncs; /* what the rollout watches */
 	struct ulp_unload *unload; /* per process, once tidy() ran */
+	char copy_dir[PATH_MAX];   /* <state dir>/ulp: the library's copies */
 };
 
 /* what tidy() did with a process's library */
@@ -166,16 +167,22 @@ static int check_watch(const struct hc_policy *pol, char *err, size_t len)
  * pre-flight every one of them. Nothing is changed. Any failure is a refusal: @err names the
  * process or file and what to do.
  */
-static int driver_open(struct ulp_driver *d, const struct hc_policy *pol, struct steps *steps,
-		       char *err, size_t len)
+static int driver_open(struct ulp_driver *d, struct patch *pa, char *err, size_t len)
 {
+	const struct hc_policy *pol = pa->pol;
 	const size_t nf = pol->patch.ulp.nr_functions;
 	pid_t *pids = NULL;
 	size_t i, n = 0;
 	int ret;
 
 	d->pol = pol;
-	d->steps = steps;
+	d->steps = &pa->steps;
+	if ((size_t)snprintf(d->copy_dir, sizeof(d->copy_dir), "%s/ulp",
+			     pa->state_dir ? pa->state_dir : JOURNAL_DEFAULT_DIR) >=
+	    sizeof(d->copy_dir)) {
+		snprintf(err, len, "the state directory path '%s' is too long", pa->state_dir);
+		return -ENAMETOOLONG;
+	}
 	ret = check_watch(pol, err, len);
 	if (ret)
 		return ret;
@@ -198,6 +205,7 @@ static int driver_open(struct ulp_driver *d, const struct hc_policy *pol, struct
 		.strict = pol->patch.ulp.consistency == HC_CONSISTENCY_STRICT,
 		.deadline_ns = pol->patch.ulp.deadline_ns,
 		.sha256 = pol->patch.has_sha256 ? pol->patch.sha256 : NULL,
+		.copy_dir = d->copy_dir,
 	};
 	ret = ulp_image__open(&d->img, &d->spec, err, len);
 	if (ret)
@@ -250,15 +258,16 @@ static int ulp_patch_one(struct patch *pa, size_t i, char *err, size_t len)
 		if (ret)
 			return ret;
 	}
-	return steps__ulp_patch(d->steps, d->img, p, d->names, d->spec.library, err, len);
+	return steps__ulp_patch(d->steps, d->img, p, d->names, ulp_image__library(d->img), err,
+				len);
 }
 
 static int ulp_revert_one(struct patch *pa, size_t i, char *err, size_t len)
 {
 	struct ulp_driver *d = pa->priv;
 
-	return steps__ulp_revert(d->steps, d->img, d->procs[i], d->names, d->spec.library, err,
-				 len);
+	return steps__ulp_revert(d->steps, d->img, d->procs[i], d->names,
+				 ulp_image__library(d->img), err, len);
 }
 
 /*
@@ -378,9 +387,10 @@ static int ulp_check(struct patch *p, char *err, size_t len)
 {
 	struct ulp_driver *d = p->priv;
 	char why[1024];
+	size_t i;
 	int ret;
 
-	ret = driver_open(d, p->pol, &p->steps, why, sizeof(why));
+	ret = driver_open(d, p, why, sizeof(why));
 	if (ret == -ENOMEM) {
 		snprintf(err, len, "out of memory");
 		return ret;
@@ -391,6 +401,9 @@ static int ulp_check(struct patch *p, char *err, size_t len)
 		return -EPERM;
 	}
 	d->ok = true;
+	/* the probes of the new functions go where the processes map them: on the copy */
+	for (i = 0; i < p->pol->patch.ulp.nr_functions; i++)
+		d->pfuncs[i].library = (char *)ulp_image__library(d->img);
 	return 0;
 }
 
@@ -399,6 +412,9 @@ static void ulp_check_print(const struct patch *p, FILE *out)
 	const struct ulp_driver *d = p->priv;
 	size_t i;
 
+	if (d->ok)
+		fprintf(out, "ok   library      %s, the copy the processes map\n",
+			ulp_image__library(d->img));
 	for (i = 0; d->ok && i < d->nr; i++)
 		fprintf(out,
 			"ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
@@ -424,12 +440,19 @@ static void ulp_describe(const struct patch *p, enum patch_view view, struct jso
 	switch (view) {
 	case PATCH_VIEW_CHECK:
 		json_object_object_add(o, "processes", json_object_new_int((int)d->nr));
+		if (d->ok)
+			json_object_object_add(o, "library",
+					       json_object_new_string(ulp_image__library(d->img)));
 		break;
 	case PATCH_VIEW_REFUSAL:
 		break;
 	case PATCH_VIEW_JOURNAL:
 		a = json_object_new_array();
-		json_object_object_add(o, "library", json_object_new_string(d->spec.library));
+		/* revert and recover know the library by the file the processes map */
+		json_object_object_add(o, "library",
+				       json_object_new_string(ulp_image__library(d->img)));
+		json_object_object_add(o, "library_source",
+				       json_object_new_string(d->spec.library));
 		json_object_object_add(o, "target", json_object_new_string(d->spec.target));
 		for (i = 0; i < d->nr; i++) {
 			struct json_object *po = json_object_new_object();
