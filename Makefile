@@ -66,7 +66,8 @@ LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 ULP_FIXTURES := $(OUTPUT)/tests/ulp_target $(OUTPUT)/tests/ulp_asm_target \
-	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv import)
+	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv import) \
+	$(OUTPUT)/tests/ngx_fix_good.so $(OUTPUT)/tests/ngx_fix_slow.so
 ULP_PROGS := $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/ulp_bench
 FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
 	$(OUTPUT)/tests/stripped/nested \
@@ -178,6 +179,15 @@ $(OUTPUT)/tests/ulp_target: tests/fixtures/ulp_target.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/ulp_fix_%.so: tests/fixtures/ulp_fix_%.c tests/fixtures/ulp_fix_common.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
+
+# fixes for Debian's nginx (tests/host/ulp.sh nginx): one source, a good build and a slow one
+$(OUTPUT)/tests/ngx_fix_good.so: tests/fixtures/ngx_fix.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUTPUT)/tests/ngx_fix_slow.so: tests/fixtures/ngx_fix.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -DNGX_FIX_SLOW_NS=50000 -fPIC -shared $< -o $@
 
 $(OUTPUT)/tests/ulp_asm_target: tests/fixtures/ulp_asm_target.c tests/fixtures/ulp_asm.S | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -6,8 +6,8 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good pin access vdso signals slow segv errors buildid asm busy
-#   wait killed ab engine
+#   GROUP is a shell glob over: good pin access copy vdso signals slow segv errors buildid asm
+#   busy wait killed ab nginx engine
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
 # what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
@@ -24,10 +24,10 @@ command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make d
 [ "$(id -u)" -eq 0 ] || prereq "not root: uprobes, BPF and ptrace need root" "run it with sudo"
 for f in hotcanary tests/ulp_target tests/ulp_asm_target tests/ulp_engine \
 	tests/ulp_fix_good.so tests/ulp_fix_slow.so tests/ulp_fix_errors.so tests/ulp_fix_segv.so \
-	tests/ulp_fix_import.so; do
+	tests/ulp_fix_import.so tests/ngx_fix_good.so tests/ngx_fix_slow.so; do
 	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
 done
-for t in readelf nm python3 timeout rsvg-convert; do
+for t in readelf nm python3 timeout rsvg-convert wrk /usr/sbin/nginx; do
 	command -v "$t" >/dev/null 2>&1 || prereq "$t not found" "run 'make deps'"
 done
 need_uprobes
@@ -35,7 +35,8 @@ need_uprobes
 # private copies: a uprobe is per inode, and others may rebuild $OUTPUT meanwhile
 tmp=$(mktemp -d "$out/ulp.XXXXXX") || exit 1
 cp "$out/hotcanary" "$out"/tests/ulp_target "$out"/tests/ulp_asm_target \
-	"$out"/tests/ulp_fix_*.so "$out/tests/ulp_engine" "$tmp/" || exit 1
+	"$out"/tests/ulp_fix_*.so "$out"/tests/ngx_fix_*.so "$out/tests/ulp_engine" "$tmp/" ||
+	exit 1
 HC=$tmp/hotcanary
 TARGET=$tmp/ulp_target
 # a fix library in a process's maps: a fixture's own, or hotcanary's copy (<state dir>/ulp)
@@ -113,7 +114,7 @@ deltas()
 # policy NAME LIBRARY [YAML...]: a ulp policy for ulp_target's parse_request, stages of
 # STAGE seconds (default 3): one process, half of them, all of them. POL_PROCS replaces the
 # processes' "exe: TARGET" with another key, "pids: [...]" say; POL_SHA pins the library;
-# POL_LIBDIR is where LIBRARY is (default: $tmp).
+# POL_LIBDIR is where LIBRARY is (default: $tmp); POL_OLD and POL_NEW name the functions.
 # The processes join the canary in PID order, tp[0] first, so that a test knows which one
 # is patched; POL_ORDER=random draws them as a policy does by default.
 # Stages this short are too short for the judge to show a good fix within its limits: what
@@ -132,7 +133,7 @@ patch:
   build_id: ${POL_BUILD_ID:-$BUILD_ID}
   functions:
     - old: ${POL_OLD:-parse_request}
-      new: parse_request_fixed
+      new: ${POL_NEW:-parse_request_fixed}
   deadline: ${POL_DEADLINE:-5s}
 ${POL_SHA:+  sha256: $POL_SHA}
 processes:
@@ -181,10 +182,12 @@ pid, sym, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 import os
 st = os.stat(path)
 val = None
-for line in subprocess.run(["nm", path], capture_output=True, text=True).stdout.splitlines():
-    f = line.split()
-    if len(f) == 3 and f[2] == sym:
-        val = int(f[0], 16)
+# a stripped binary (Debian's nginx) still has its exports in .dynsym
+for args in (["nm", path], ["nm", "-D", path]):
+    for line in subprocess.run(args, capture_output=True, text=True).stdout.splitlines():
+        f = line.split()
+        if val is None and len(f) == 3 and f[2].split("@")[0] == sym:
+            val = int(f[0], 16)
 # the file offset of the symbol: PT_LOAD segments map vaddr to offset
 off = None
 for line in subprocess.run(["readelf", "-lW", path], capture_output=True, text=True).stdout.splitlines():
@@ -936,6 +939,116 @@ t_ab()
 }
 
 # the engine's own test program: TAP-like "ok N - ..." / "not ok N - ..." lines
+# ngx_free_port: a TCP port on 127.0.0.1 that nothing listens on now
+ngx_free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ngx_ok CASE WRK_OUT: nothing, if wrk saw no failed request and served some; else why
+ngx_ok()
+{
+	local n
+
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$2")
+	if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+		echo "$1: wrk served no request: $(tr '\n' ' ' <"$2")"
+	elif grep -qE 'Socket errors|Non-2xx' "$2"; then
+		echo "$1: failed requests: $(grep -E 'Socket errors|Non-2xx' "$2" | tr '\n' ' ')"
+	fi
+}
+
+# Debian's nginx, 4 workers on a loopback port with the stock listen socket (no reuseport),
+# under wrk: a fix of ngx_hash_find(), which every request calls for its header lines, is
+# committed when good and rolled back in its canary stage when 50 us slower; no request
+# fails, the worker PIDs stay, and revert leaves every worker running nginx's own code.
+# The workers run as nobody: the copy of the fix is in a state directory they can reach.
+t_nginx()
+{
+	local ngx=/usr/sbin/nginx d port master workers after why='' c bid orig rps='' w p
+	local -a wk
+
+	if ! { d=$(mktemp -d "$out/ulp-nginx.XXXXXX") && chmod 755 "$d"; }; then
+		fail ulp-nginx "cannot set up a directory in $out"
+		return
+	fi
+	port=$(ngx_free_port)
+	cat >"$d/nginx.conf" <<EOF
+worker_processes 4;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $d/body;
+	server {
+		listen 127.0.0.1:$port;
+		location / { return 200 "ok\n"; }
+	}
+}
+EOF
+	if ! "$ngx" -c "$d/nginx.conf" -p "$d/" -e "$d/error.log" 2>"$d/start.err"; then
+		fail ulp-nginx "nginx did not start: $(cat "$d/start.err" "$d/error.log" 2>/dev/null)"
+		return
+	fi
+	sleep 0.5
+	master=$(cat "$d/nginx.pid")
+	workers=$(pgrep -P "$master" | sort -n | tr '\n' ' ')
+	read -r -a wk <<<"$workers"
+	bid=$(readelf -n "$ngx" | sed -n 's/.*Build ID: *//p')
+	orig=$(code "${wk[0]}" ngx_hash_find "$ngx")
+	[ ${#wk[@]} -eq 4 ] || why="nginx started ${#wk[@]} workers, not 4: $workers"
+	for c in good slow; do
+		[ -n "$why" ] && break
+		wrk -t 2 -c 8 -d 120s "http://127.0.0.1:$port/" >"$d/wrk-$c.out" 2>&1 &
+		w=$!
+		sleep 1
+		POL_TARGET=$ngx POL_BUILD_ID=$bid POL_OLD=ngx_hash_find POL_NEW=ngx_hash_find_fixed \
+			POL_PROCS="pids: [$(tr ' ' , <<<"${workers% }")]" policy "nginx-$c" "ngx_fix_$c.so"
+		STATE_DIR=$d/state run "nginx-$c"
+		kill -INT "$w" 2>/dev/null
+		wait "$w"
+		after=$(pgrep -P "$master" | sort -n | tr '\n' ' ')
+		if [ "$c" = good ] && [ $rc -ne 0 ]; then
+			why="good: exit $rc, not 0 (committed): $(cat "$tmp/nginx-good.err")"
+			why="$why $(report nginx-good .reason)"
+		elif [ "$c" = good ] && [ "$(code "${wk[3]}" ngx_hash_find "$ngx")" = "$orig" ]; then
+			why="good: committed, but the last worker runs nginx's own ngx_hash_find"
+		elif [ "$c" = slow ] && [ $rc -ne 3 ]; then
+			why="slow: exit $rc, not 3 (rolled back): $(cat "$tmp/nginx-slow.err")"
+			why="$why $(report nginx-slow .reason)"
+		elif [ "$c" = slow ] &&
+			[ "$(report nginx-slow '[.functions[0].stages[].name] | join(",")')" != canary ]
+		then
+			why="slow: not rolled back in the canary stage: $(report nginx-slow .reason)"
+		elif [ "$after" != "$workers" ]; then
+			why="$c: the workers changed: '$workers' then '$after'"
+		else
+			why=$(ngx_ok "$c" "$d/wrk-$c.out")
+		fi
+		rps="$rps $c $(sed -n 's/^Requests\/sec: *//p' "$d/wrk-$c.out") req/s;"
+		"$HC" revert --state-dir "$d/state" "nginx-$c" >"$d/revert-$c.out" 2>&1
+		for p in "${wk[@]}"; do
+			[ -n "$why" ] || [ "$(code "$p" ngx_hash_find "$ngx")" = "$orig" ] ||
+				why="$c: after revert, worker $p does not run nginx's own ngx_hash_find"
+		done
+	done
+	if [ -z "$why" ] && grep -q 'exited on signal' "$d/error.log"; then
+		why="a worker died: $(grep 'exited on signal' "$d/error.log" | head -n 2)"
+	fi
+	kill -QUIT "$master" 2>/dev/null
+	if [ -z "$why" ]; then
+		pass ulp-nginx "4 workers under wrk, stock listen socket: good committed, slow rolled" \
+			"back in the canary stage, $(report nginx-slow .detect_ns) ns after the patch went" \
+			"in ($(report nginx-slow .reason | cut -c1-160)); no" \
+			"failed request, workers unchanged, reverted;$rps"
+	else
+		fail ulp-nginx "$why"
+	fi
+	sleep 0.5
+	rm -rf "$d"
+}
+
 t_engine()
 {
 	local line
@@ -958,7 +1071,7 @@ t_engine()
 # speeds is left out: see t_speeds()
 if [ $# -eq 0 ]; then
 	set -- good pin access copy vdso signals slow segv errors buildid asm busy wait killed ab \
-		engine
+		nginx engine
 fi
 run_groups "good speeds pin access copy vdso signals slow segv errors buildid asm busy wait killed ab \
-engine" "$@"
+nginx engine" "$@"
