@@ -119,9 +119,16 @@ int hc_process_exit(void *ctx)
 		bpf_map_delete_elem(&watched_tgids, &tgid);
 	code = BPF_CORE_READ(task, exit_code);
 	sig = code & 0x7f;
-	if (!is_fatal(sig) || (!all_processes && !watched))
+	/*
+	 * A watched process's other ends too, with their status: a worker that exits 0 on a
+	 * reload is no failure, one that exits 1 may be. The pidfd that wakes the rollout
+	 * cannot tell, as it is not our child.
+	 */
+	if (!is_fatal(sig) && !watched)
 		return 0;
-	e = event_new(HC_EV_FATAL_EXIT);
+	if (is_fatal(sig) && !all_processes && !watched)
+		return 0;
+	e = event_new(is_fatal(sig) ? HC_EV_FATAL_EXIT : HC_EV_EXIT);
 	if (!e)
 		return 0;
 	e->pid = tgid;

@@ -69,6 +69,7 @@ enum hc_event_type {
 	HC_EV_FATAL_SIGNAL = 1, /* a fatal signal was generated for a process */
 	HC_EV_FATAL_EXIT,	/* a process died of a fatal signal */
 	HC_EV_OOM_KILL,		/* the OOM killer chose a victim */
+	HC_EV_EXIT,		/* a watched process exited, not of a fatal signal */
 };
 
 struct hc_event {

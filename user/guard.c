@@ -47,12 +47,13 @@ static int on_bpf_event(void *ctx, void *data, size_t len)
 		[HC_EV_FATAL_SIGNAL] = GUARD_FATAL_SIGNAL,
 		[HC_EV_FATAL_EXIT] = GUARD_FATAL_EXIT,
 		[HC_EV_OOM_KILL] = GUARD_OOM_KILL,
+		[HC_EV_EXIT] = GUARD_EXIT,
 	};
 	const struct hc_event *e = data;
 	struct guard *g = ctx;
 	struct guard_event ev = { 0 };
 
-	if (len < sizeof(*e) || e->type < HC_EV_FATAL_SIGNAL || e->type > HC_EV_OOM_KILL)
+	if (len < sizeof(*e) || e->type < HC_EV_FATAL_SIGNAL || e->type > HC_EV_EXIT)
 		return 0;
 	ev.kind = kinds[e->type];
 	ev.ts_ns = e->ts_ns;

@@ -14,6 +14,7 @@ enum guard_kind {
 	GUARD_FATAL_SIGNAL,
 	GUARD_FATAL_EXIT,
 	GUARD_OOM_KILL,
+	GUARD_EXIT, /* a watched process exited, not of a fatal signal: bpf->code its status */
 	GUARD_KERNEL_LOG,
 	GUARD_TAINT,
 };

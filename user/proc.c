@@ -211,6 +211,49 @@ proc_maps__find_inode(const struct proc_maps *maps, uint64_t dev, uint64_t inode
 	return NULL;
 }
 
+int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n)
+{
+	pid_t *v = NULL, self = getpid();
+	size_t cnt = 0, cap = 0;
+	struct proc_maps maps;
+	struct dirent *de;
+	bool hit;
+	DIR *dir;
+
+	*pids = NULL;
+	*n = 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	/* readdir() lists /proc in PID order */
+	while ((de = readdir(dir))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (!isdigit((unsigned char)de->d_name[0]) || pid == self ||
+		    proc_maps__read(pid, &maps))
+			continue;
+		hit = proc_maps__find_inode(&maps, dev, inode) != NULL;
+		proc_maps__free(&maps);
+		if (!hit)
+			continue;
+		if (cnt == cap) {
+			pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[cnt++] = pid;
+	}
+	closedir(dir);
+	*pids = v;
+	*n = cnt;
+	return 0;
+}
+
 const struct proc_map *proc_maps__find_addr(const struct proc_maps *maps, uint64_t addr)
 {
 	size_t i;

@@ -72,6 +72,12 @@ int proc__comm(pid_t pid, char *comm, size_t len);
 int proc_status__parse(const char *text, const char *key, long long *val);
 int proc__status(pid_t pid, const char *key, long long *val);
 
+/*
+ * Every process but the caller that maps the file @dev/@inode, in PID order: *@pids is
+ * malloc'd. 0 or -errno. Processes that exit or deny their maps meanwhile are left out.
+ */
+int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n);
+
 /* the thread ids in /proc/PID/task, sorted; *@tids is malloc'd. 0 or -errno */
 int proc__tids(pid_t pid, pid_t **tids, size_t *n);
 

@@ -201,6 +201,8 @@ static const char *kind_name(enum guard_kind k)
 		return "fatal_exit";
 	case GUARD_OOM_KILL:
 		return "oom_kill";
+	case GUARD_EXIT:
+		return "exit";
 	case GUARD_KERNEL_LOG:
 		return "kernel_log";
 	case GUARD_TAINT:
@@ -247,6 +249,9 @@ static void event_json(struct render *r, const struct guard_event *ev)
 		break;
 	case GUARD_OOM_KILL:
 		break;
+	case GUARD_EXIT:
+		json_object_object_add(o, "status", json_object_new_int((e->code >> 8) & 0xff));
+		break;
 	case GUARD_KERNEL_LOG:
 		json_object_object_add(o, "class", json_object_new_string(ev->log_class));
 		json_object_object_add(o, "message", json_object_new_string(ev->log_text));
@@ -286,6 +291,10 @@ static void event_text(const struct guard_event *ev, char *out, size_t len)
 		break;
 	case GUARD_OOM_KILL:
 		snprintf(out, len, "%s OOM killer chose pid %u (%.16s)", when, e->pid, e->comm);
+		break;
+	case GUARD_EXIT:
+		snprintf(out, len, "%s pid %u (%.16s) exited with status %d%s", when, e->pid,
+			 e->comm, (e->code >> 8) & 0xff, e->watched ? " [watched]" : "");
 		break;
 	case GUARD_KERNEL_LOG:
 		snprintf(out, len, "%s kernel %s: %s", when, ev->log_class, ev->log_text);

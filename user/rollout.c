@@ -100,6 +100,9 @@ static void on_guard(const struct guard_event *ev, void *ctx)
 	case GUARD_OOM_KILL:
 		rollout__mark(r, "oom_kill", "pid %u (%.16s)", ev->bpf->pid, ev->bpf->comm);
 		break;
+	case GUARD_EXIT:
+		rollout__proc_exit_status(r, (pid_t)ev->bpf->pid, (ev->bpf->code >> 8) & 0xff);
+		break;
 	case GUARD_FATAL_SIGNAL:
 		break;
 	}
@@ -552,6 +555,12 @@ again:
 				keep_stage(r, s);
 				return -EAGAIN;
 			}
+			if (r->hold[0]) {
+				keep_stage(r, s);
+				snprintf(r->reason, sizeof(r->reason), "stage %s: %s", st->name,
+					 r->hold);
+				return -EINPROGRESS;
+			}
 		}
 		next_step = stage_verdict(r, extended, &v, why, sizeof(why));
 		keep_stage(r, s);
@@ -652,6 +661,12 @@ int rollout__run(struct rollout *r)
 		return 0;
 	}
 	if (!ret) {
+		if (patch->ops->commit) {
+			err[0] = '\0';
+			patch->ops->commit(r->patch, err, sizeof(err));
+			if (err[0])
+				rollout__mark(r, "commit", "%s", err);
+		}
 		r->outcome = ROLLOUT_COMMITTED;
 		snprintf(r->reason, sizeof(r->reason), "every stage passed");
 		rollout__mark(r, "decision", "committed");

@@ -53,7 +53,8 @@ enum rollout_proc_state {
 	ROLLOUT_PROC_REVERTED, /* patched, then restored: unpatched, not in an arm */
 	ROLLOUT_PROC_BUSY,     /* could not be patched in time: left untouched, control */
 	ROLLOUT_PROC_GONE,     /* exited while unpatched */
-	ROLLOUT_PROC_LOST,     /* exited or died while patched */
+	ROLLOUT_PROC_LOST,     /* died, or exited with a failure status, while patched */
+	ROLLOUT_PROC_EXITED,   /* exited with status 0 while patched: a reload, not a failure */
 	ROLLOUT_PROC_FAILED,   /* its revert failed: 'hotcanary recover' owes it */
 };
 
@@ -62,6 +63,7 @@ struct rollout_proc {
 	uint64_t start_time;
 	enum rollout_proc_state state;
 	bool was_patched; /* patched at some point of the run */
+	int exit_status;  /* its exit(): -1 until the kernel reports one */
 	char note[448];	  /* why it is busy, lost or failed */
 	/* private to the rollout */
 	uint64_t window_calls; /* its calls in the last window, in either arm */

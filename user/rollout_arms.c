@@ -29,28 +29,84 @@ static bool in_control(const struct rollout_proc *pr)
 	return pr->state == ROLLOUT_PROC_CONTROL || pr->state == ROLLOUT_PROC_BUSY;
 }
 
-/* a patched process that dies or exits takes the whole rollout back: @sig 0 for an exit */
+/* the PIDs of the processes in state @st, as "pid 1" or "pids 1, 2, 3" */
+static void pids_in(const struct rollout *r, enum rollout_proc_state st, char *buf, size_t len)
+{
+	size_t i, n = 0, cnt = 0;
+	char list[200];
+
+	list[0] = '\0';
+	for (i = 0; i < r->nr_procs && n + 12 < sizeof(list); i++) {
+		if (r->procs[i].state != st)
+			continue;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d", n ? ", " : "",
+				      r->procs[i].pid);
+		cnt++;
+	}
+	snprintf(buf, len, "pid%s %s", cnt == 1 ? "" : "s", list);
+}
+
+/*
+ * A patched process that dies, or exits with a failure status (or one the kernel did not
+ * report), takes the whole rollout back. One that exits 0 is a service replacing its
+ * processes (a reload): no failure, but once the canary arm is empty there is nothing left
+ * to judge, and the rollout holds with the reason. @sig 0 for an exit.
+ */
 void rollout__proc_died(struct rollout *r, pid_t pid, int sig)
 {
 	struct rollout_proc *p = proc_find(r, pid);
+	char pids[220];
+	size_t i;
 
 	if (!p)
 		return;
-	if (p->state == ROLLOUT_PROC_CANARY) {
+	if (p->state == ROLLOUT_PROC_CANARY && !sig && !p->exit_status) {
+		p->state = ROLLOUT_PROC_EXITED;
+		snprintf(p->note, sizeof(p->note), "exited with status 0 while patched");
+		rollout__mark(r, "process", "canary pid %d %s", pid, p->note);
+		for (i = 0; i < r->nr_procs; i++)
+			if (r->procs[i].state == ROLLOUT_PROC_CANARY)
+				return;
+		pids_in(r, ROLLOUT_PROC_EXITED, pids, sizeof(pids));
+		snprintf(r->hold, sizeof(r->hold),
+			 "the canary arm is empty: %s exited with status 0 while patched (a "
+			 "reload or a respawn of the service) and nothing failed, but no process "
+			 "is left to judge the fix in: run the rollout again over the service's "
+			 "new processes",
+			 pids);
+	} else if (p->state == ROLLOUT_PROC_CANARY) {
 		p->state = ROLLOUT_PROC_LOST;
 		if (sig)
 			snprintf(p->note, sizeof(p->note), "died of signal %d (%s) while patched",
 				 sig, strsignal(sig));
+		else if (p->exit_status > 0)
+			snprintf(p->note, sizeof(p->note), "exited with status %d while patched",
+				 p->exit_status);
 		else
-			snprintf(p->note, sizeof(p->note), "exited while patched");
+			snprintf(p->note, sizeof(p->note),
+				 "exited while patched, with a status the kernel did not report");
 		rollout__trip(r, "guardrail", "canary pid %d %s", pid, p->note);
 	} else if (p->state == ROLLOUT_PROC_CONTROL || p->state == ROLLOUT_PROC_BUSY ||
 		   p->state == ROLLOUT_PROC_REVERTED) {
 		p->state = ROLLOUT_PROC_GONE;
-		snprintf(p->note, sizeof(p->note),
-			 sig ? "died of signal %d, unpatched" : "exited, unpatched", sig);
+		if (sig)
+			snprintf(p->note, sizeof(p->note), "died of signal %d, unpatched", sig);
+		else if (p->exit_status >= 0)
+			snprintf(p->note, sizeof(p->note), "exited with status %d, unpatched",
+				 p->exit_status);
+		else
+			snprintf(p->note, sizeof(p->note), "exited, unpatched");
 		rollout__mark(r, "process", "control pid %d %s", pid, p->note);
 	}
+}
+
+/* the kernel's word on how a watched process ended, before its pidfd wakes the rollout */
+void rollout__proc_exit_status(struct rollout *r, pid_t pid, int status)
+{
+	struct rollout_proc *p = proc_find(r, pid);
+
+	if (p)
+		p->exit_status = status;
 }
 
 /* the monitor id of watch entry @i (i >= nr_patched), or of function @i without arms */
@@ -107,6 +163,7 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 	for (i = 0; i < r->nr_procs; i++) {
 		r->procs[i].pid = pids[i];
 		r->procs[i].start_time = start_times[i];
+		r->procs[i].exit_status = -1;
 		r->order[i] = i;
 	}
 	if (p->processes.order == HC_ORDER_RANDOM) {
@@ -548,6 +605,8 @@ const char *rollout__proc_state_name(enum rollout_proc_state s)
 		return "gone";
 	case ROLLOUT_PROC_LOST:
 		return "lost";
+	case ROLLOUT_PROC_EXITED:
+		return "exited";
 	case ROLLOUT_PROC_FAILED:
 		return "revert-failed";
 	}

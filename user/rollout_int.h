@@ -28,6 +28,8 @@ struct rollout {
 	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
 	bool tripped;
 	char trip[512];
+	/* hold at the end of this window: the canary arm is empty, though nothing failed */
+	char hold[512];
 	uint64_t start_ns; /* the monitor started: the timeline's times count from here */
 	uint64_t applied_ns, rollback_ns;
 	/*
@@ -91,6 +93,7 @@ static inline bool rollout__judged(const struct rollout_func *f)
 
 /* rollout_arms.c: the processes, their arms and the per-window sums */
 void rollout__proc_died(struct rollout *r, pid_t pid, int sig);
+void rollout__proc_exit_status(struct rollout *r, pid_t pid, int status);
 size_t rollout__mon_id(const struct rollout *r, size_t i);
 int rollout__add_arms(struct rollout *r, char *err, size_t len);
 void rollout__sample(struct rollout *r);

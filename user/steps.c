@@ -462,6 +462,18 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 	return ret;
 }
 
+int steps__ulp_found(struct steps *s, const struct ulp_proc *p, const char *library, char *err,
+		     size_t len)
+{
+	struct json_object *d = ulp_detail(p, NULL, library);
+	int ret;
+
+	json_object_object_add(d, "found", json_object_new_string("forked from a patched process"));
+	ret = result(s, JOURNAL_ACT_ULP_PATCH, d, 0, NULL, err, len);
+	json_object_put(d);
+	return ret;
+}
+
 int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 		      const char *const *names, const char *library, char *err, size_t len)
 {
@@ -514,31 +526,39 @@ static int same_library(const struct ulp_proc *p, const char *library, char *err
 	return ret;
 }
 
-int steps__ulp_unload(const struct json_object *d, char *err, size_t len)
+int steps__ulp_unload_proc(struct ulp_proc *p, const char *library, char *err, size_t len)
 {
 	unsigned int patched = 0, orig = 0;
+	int ret;
+
+	ret = ulp_proc__probe(p, &patched, &orig);
+	if (ret == -ESRCH) {
+		snprintf(err, len, "pid %d is gone", p->pid);
+	} else if (!ret && orig != p->nr_sites) {
+		snprintf(err, len,
+			 "pid %d: %u of its %zu sites do not hold the original bytes; the library "
+			 "stays",
+			 p->pid, (unsigned int)(p->nr_sites - orig), p->nr_sites);
+		ret = -EBUSY;
+	} else if (!ret) {
+		ret = same_library(p, library, err, len);
+		p->patched = false;
+		ret = ret ?: ulp_proc__eject(NULL, p, err, len);
+	} else {
+		snprintf(err, len, "pid %d: cannot read its sites: %s", p->pid, strerror(-ret));
+	}
+	return ret;
+}
+
+int steps__ulp_unload(const struct json_object *d, char *err, size_t len)
+{
 	struct ulp_proc p;
 	int ret;
 
 	ret = steps__ulp_proc_from_detail(d, &p, err, len);
 	if (ret)
 		return ret;
-	ret = ulp_proc__probe(&p, &patched, &orig);
-	if (ret == -ESRCH) {
-		snprintf(err, len, "pid %d is gone", p.pid);
-	} else if (!ret && orig != p.nr_sites) {
-		snprintf(err, len,
-			 "pid %d: %u of its %zu sites do not hold the original bytes; the library "
-			 "stays",
-			 p.pid, (unsigned int)(p.nr_sites - orig), p.nr_sites);
-		ret = -EBUSY;
-	} else if (!ret) {
-		ret = same_library(&p, detail_str(d, "library"), err, len);
-		p.patched = false;
-		ret = ret ?: ulp_proc__eject(NULL, &p, err, len);
-	} else {
-		snprintf(err, len, "pid %d: cannot read its sites: %s", p.pid, strerror(-ret));
-	}
+	ret = steps__ulp_unload_proc(&p, detail_str(d, "library"), err, len);
 	ulp_proc__release(&p);
 	return ret;
 }

@@ -63,6 +63,13 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
  */
 int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 		      const char *const *names, const char *library, char *err, size_t len);
+/*
+ * The journal learns of a process @p that carries the patch without having been patched
+ * (forked from a patched process): a ulp_patch result, so that a revert interrupted after
+ * it is finished by the next one
+ */
+int steps__ulp_found(struct steps *s, const struct ulp_proc *p, const char *library, char *err,
+		     size_t len);
 /* the struct ulp_proc a ulp_patch detail describes, for ulp_proc__unpatch(NULL, ...) */
 /*
  * After a replayed ulp_revert step @d: unload the library and the trampoline page from the
@@ -70,6 +77,8 @@ int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p
  * site leads to what it takes out. -ESRCH: the process is gone, nothing is left.
  */
 int steps__ulp_unload(const struct json_object *d, char *err, size_t len);
+/* the same for a process @p, with the sites of its journal record, that maps @library */
+int steps__ulp_unload_proc(struct ulp_proc *p, const char *library, char *err, size_t len);
 int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p, char *err,
 				size_t len);
 /*

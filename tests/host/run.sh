@@ -389,7 +389,7 @@ t_counts()
 	fi
 	# the per-interval lines are deltas: they must add up to the totals
 	bad=$(jq -rs '(last | .functions | map({name, calls: .calls_total, errors: .errors_total})) as $tot |
-		[.[] | select(.final != true) | .functions[]] | group_by(.name) |
+		[.[] | select(.final != true and .functions != null) | .functions[]] | group_by(.name) |
 		map({name: .[0].name, calls: (map(.calls) | add), errors: (map(.errors) | add)}) as $sums |
 		if ($sums | sort_by(.name)) == ($tot | sort_by(.name)) then empty
 		else "interval sums \($sums | tojson) != totals \($tot | tojson)" end' \

@@ -50,7 +50,9 @@ enum script_event {
 	EV_KERNEL_WARN,
 	EV_STOP,
 	EV_PROC_EXIT,
-	EV_FATAL, /* a process of the host dies of SIGSEGV */
+	EV_FATAL,  /* a process of the host dies of SIGSEGV */
+	EV_EXIT_0, /* a process of the rollout exits with status 0, as on a reload */
+	EV_EXIT_1, /* ... with status 1 */
 };
 
 /* ---- the scripted source ---------------------------------------------------------------- */
@@ -167,6 +169,19 @@ static void deliver(struct script *s, size_t k)
 	case EV_PROC_EXIT:
 		s->ev.proc_exit(s->events[k].proc, s->ev.ctx);
 		break;
+	case EV_EXIT_0:
+	case EV_EXIT_1: {
+		/* the kernel's exit event first, then the pidfd: as the BPF source delivers them */
+		struct hc_event be = { .pid = 101 + (uint32_t)s->events[k].proc,
+				       .code = (s->events[k].kind == EV_EXIT_1) << 8,
+				       .comm = "worker" };
+
+		ge.kind = GUARD_EXIT;
+		ge.bpf = &be;
+		s->ev.guard(&ge, s->ev.ctx);
+		s->ev.proc_exit(s->events[k].proc, s->ev.ctx);
+		break;
+	}
 	case EV_FATAL: {
 		struct hc_event be = { .pid = 5000 + (uint32_t)s->events[k].proc,
 				       .sig = SIGSEGV,
@@ -1358,10 +1373,63 @@ static void test_procs_canary_exits(void **state)
 	script_event(&x.s, 21 * SEC + SEC / 2, EV_PROC_EXIT, 0);
 	run_go(&x);
 	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
-	assert_string_equal(rollout__reason(x.r), "canary pid 101 exited while patched");
+	assert_string_equal(rollout__reason(x.r), "canary pid 101 exited while patched, with a "
+						  "status the kernel did not report");
 	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_LOST);
 	/* a lost process has nothing to revert */
 	assert_string_equal(calls, "patch:0 patch:1 revert:1 ");
+	run_free(&x);
+}
+
+static void test_procs_canary_exits_failing(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	script_event(&x.s, 21 * SEC + SEC / 2, EV_EXIT_1, 0);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(rollout__reason(x.r),
+			    "canary pid 101 exited with status 1 while patched");
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_LOST);
+	run_free(&x);
+}
+
+/* a reload: every process exits 0; the canary arm is empty, nothing failed: held */
+static void test_procs_reload_holds(void **state)
+{
+	struct run x;
+	size_t i;
+
+	proc_setup(&x, &base_load);
+	for (i = 0; i < 4; i++)
+		script_event(&x.s, 21 * SEC + SEC / 2 + i * SEC / 10, EV_EXIT_0, 3 - i);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_HELD);
+	assert_non_null(strstr(rollout__reason(x.r),
+			       "stage canary: the canary arm is empty: pids 101, 102 exited with "
+			       "status 0 while patched"));
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_EXITED);
+	assert_int_equal(rollout__proc(x.r, 1)->state, ROLLOUT_PROC_EXITED);
+	assert_int_equal(rollout__proc(x.r, 3)->state, ROLLOUT_PROC_GONE);
+	assert_string_equal(rollout__proc(x.r, 3)->note, "exited with status 0, unpatched");
+	/* nothing to revert: no process is left with the patch */
+	assert_string_equal(calls, "patch:0 patch:1 ");
+	run_free(&x);
+}
+
+/* one canary exits 0, the other stays: the rollout goes on with it */
+static void test_procs_canary_exit_0_goes_on(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	script_event(&x.s, 21 * SEC + SEC / 2, EV_EXIT_0, 0);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_EXITED);
+	assert_non_null(strstr(x.tl, "process:canary pid 101 exited with status 0 while patched|"));
+	assert_string_equal(calls, "patch:0 patch:1 patch:2 patch:3 ");
 	run_free(&x);
 }
 
@@ -1533,6 +1601,9 @@ int main(void)
 		cmocka_unit_test(test_procs_random_order),
 		cmocka_unit_test(test_procs_busy_is_left_in_control),
 		cmocka_unit_test(test_procs_canary_exits),
+		cmocka_unit_test(test_procs_canary_exits_failing),
+		cmocka_unit_test(test_procs_reload_holds),
+		cmocka_unit_test(test_procs_canary_exit_0_goes_on),
 		cmocka_unit_test(test_procs_revert_fails),
 		cmocka_unit_test(test_journal_commit),
 		cmocka_unit_test(test_journal_rollback),

@@ -6,7 +6,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <json-c/json.h>
+#include "carriers.h"
 #include "cmd.h"
 #include "journal.h"
 #include "replay.h"
@@ -14,6 +17,65 @@
 
 /* exec patchers and transitions are given this long when replayed without their policy */
 #define REPLAY_TIMEOUT_NS (60ULL * 1000000000ULL)
+
+/*
+ * The processes forked from the journal's patched processes carry the patch without a
+ * record of their own (the workers a patched master started on a reload): found by the
+ * library they map, taken back as the journal's are
+ */
+static int take_back_forks(struct steps *s, const struct journal_plan *plan, const char *name,
+			   int quiet)
+{
+	struct ulp_proc *known = NULL, **kp = NULL;
+	const char *library = NULL;
+	struct carrier *c = NULL;
+	size_t i, nk = 0, nc = 0;
+	char err[1024];
+	int ret = 0, failed = 0;
+
+	known = calloc(plan->nr_steps ? plan->nr_steps : 1, sizeof(*known));
+	kp = calloc(plan->nr_steps ? plan->nr_steps : 1, sizeof(*kp));
+	if (!known || !kp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < plan->nr_steps; i++) {
+		const struct journal_step *st = &plan->steps[i];
+		struct json_object *lib;
+
+		if (st->action != JOURNAL_ACT_ULP_REVERT ||
+		    steps__ulp_proc_from_detail(st->detail, &known[nk], err, sizeof(err)))
+			continue;
+		if (json_object_object_get_ex(st->detail, "library", &lib))
+			library = json_object_get_string(lib);
+		kp[nk] = &known[nk];
+		nk++;
+	}
+	if (!nk || !library)
+		goto out;
+	ret = carriers__find(kp, nk, library, &c, &nc);
+	for (i = 0; !ret && i < nc; i++) {
+		err[0] = '\0';
+		if (carrier__take_back(s, &c[i], library, err, sizeof(err))) {
+			p_err("%s: revert pid %d, forked from a patched process, failed: %s", name,
+			      c[i].p.pid, err);
+			failed = -EIO;
+		} else if (!quiet) {
+			printf("%s: revert %s\n", name, err);
+		}
+	}
+out:
+	if (ret)
+		p_err("%s: cannot look for processes forked from the patched ones: %s; run "
+		      "'hotcanary revert %s' again",
+		      name, strerror(-ret), name);
+	carriers__free(c, nc);
+	for (i = 0; i < nk; i++)
+		ulp_proc__release(&known[i]);
+	free(known);
+	free(kp);
+	return ret ? ret : failed;
+}
 
 int replay__plan(struct journal *j, const char *name, int quiet)
 {
@@ -50,6 +112,8 @@ int replay__plan(struct journal *j, const char *name, int quiet)
 							      JSON_C_TO_STRING_PLAIN |
 								      JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
+	if (!failed)
+		failed = take_back_forks(&s, &plan, name, quiet);
 	/* every process back first, then the libraries out: no revert waits for an unload */
 	for (i = 0; i < plan.nr_steps && !failed; i++) {
 		const struct journal_step *st = &plan.steps[i];

@@ -4,7 +4,9 @@
  * the operator decides: its items kept, or taken out by its journal's plan (replay.c).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <json-c/json.h>
 #include "cmd.h"
 #include "journal.h"
@@ -54,6 +56,7 @@ int cmd_resume(int argc, char **argv)
 	const struct journal_state *st;
 	struct journal *j;
 	int c, how = 0, rc;
+	bool ulp;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -91,6 +94,7 @@ int cmd_resume(int argc, char **argv)
 		journal__close(j);
 		return HC_EXIT_USAGE;
 	}
+	ulp = st->type && !strcmp(st->type, "ulp");
 	if (how == 'c')
 		rc = resume_commit(j, argv[optind]);
 	else
@@ -98,5 +102,11 @@ int cmd_resume(int argc, char **argv)
 	journal__close(j);
 	if (!rc)
 		printf("%s: %s\n", argv[optind], how == 'c' ? "committed" : "rolled back");
+	/* a run's commit patches the parents; this one has no policy to do it with */
+	if (!rc && how == 'c' && ulp)
+		printf("%s: only the processes the held stage patched run the fix; their parents "
+		       "were not patched, so processes they start (a reload, a respawn) run the old "
+		       "code: run the rollout again to patch them\n",
+		       argv[optind]);
 	return rc;
 }

@@ -598,7 +598,8 @@ int run__execute(const struct run_opts *opt)
 		journal_note(j, JOURNAL_ACT_DECISION, o);
 	}
 	if (patch->ops->tidy)
-		patch->ops->tidy(patch);
+		patch->ops->tidy(patch, rollout__outcome(r) == ROLLOUT_ROLLED_BACK ||
+						rollout__outcome(r) == ROLLOUT_FAILED);
 	rj = report_json(r, pol, rc);
 	patch->ops->report(patch, r, rj, ctx.json ? NULL : stdout);
 	if (opt->ab) {

@@ -118,11 +118,19 @@ struct patch_ops {
 	int (*patch_one)(struct patch *p, size_t i, char *err, size_t len);
 	int (*revert_one)(struct patch *p, size_t i, char *err, size_t len);
 	/*
+	 * Per-process, optional: the last stage passed and the patch is committed; make it
+	 * last (ulp: into the parents that start the service's processes). Not a failure of
+	 * the commit: @err, if set, is what the timeline says about it.
+	 */
+	void (*commit)(struct patch *p, char *err, size_t len);
+	/*
 	 * Per-process, optional: once the run has ended, take out what it left loaded in the
 	 * processes it reverted and nothing uses any more (ulp: the fix library and the
-	 * trampoline page). The report says what stayed, and why.
+	 * trampoline page), and, when it was @rolled_back, the patch out of the processes that
+	 * carry it without having been patched (ulp: forks of patched processes). The report
+	 * says what stayed, and why.
 	 */
-	void (*tidy)(struct patch *p);
+	void (*tidy)(struct patch *p, bool rolled_back);
 
 	/*
 	 * The run's report: the driver's part of the JSON @rj, and its table on @out (NULL:

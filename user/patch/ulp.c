@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "carriers.h"
 #include "patch/patch.h"
+#include "proc.h"
 #include "rollout.h"
 #include "ulp.h"
 #include "units.h"
@@ -33,6 +35,20 @@ struct ulp_driver {
 	struct patch_func *pfuncs; /* what the rollout watches */
 	struct ulp_unload *unload; /* per process, once tidy() ran */
 	char copy_dir[PATH_MAX];   /* <state dir>/ulp: the library's copies */
+	/* the parents patched at commit (a service's master) */
+	struct ulp_proc **parents;
+	size_t nr_parents;
+	/* after a rollback: the forks of patched processes it took the patch out of */
+	struct ulp_fork *forks;
+	size_t nr_forks;
+};
+
+/* a process that carried the patch without being patched, for the report */
+struct ulp_fork {
+	pid_t pid;
+	char comm[16];
+	int ret;
+	char note[320];
 };
 
 /* what tidy() did with a process's library */
@@ -236,6 +252,10 @@ static void driver_free(struct ulp_driver *d)
 
 	for (i = 0; d->procs && i < d->nr; i++)
 		ulp_proc__free(d->procs[i]);
+	for (i = 0; i < d->nr_parents; i++)
+		ulp_proc__free(d->parents[i]);
+	free(d->parents);
+	free(d->forks);
 	ulp_image__free(d->img);
 	free(d->procs);
 	free(d->pids);
@@ -270,14 +290,125 @@ static int ulp_revert_one(struct patch *pa, size_t i, char *err, size_t len)
 				 ulp_image__library(d->img), err, len);
 }
 
+static bool is_target(const struct ulp_driver *d, pid_t pid)
+{
+	return bsearch(&pid, d->pids, d->nr, sizeof(*d->pids), pid_cmp) != NULL;
+}
+
+/*
+ * The parent of a patched process that runs the same target (a service's master) starts
+ * the processes that replace its children on a reload or a respawn: patched at commit, it
+ * hands them the fix. A parent that does not map the target (a shell, a supervisor) is
+ * none of the service's; one that cannot be patched is said, and the commit stands.
+ */
+static void ulp_commit(struct patch *pa, char *err, size_t len)
+{
+	struct ulp_driver *d = pa->priv;
+	size_t i, j, n = 0;
+	char why[512], eerr[256];
+	long long pp;
+	int ret;
+
+	err[0] = '\0';
+	d->parents = calloc(d->nr ? d->nr : 1, sizeof(*d->parents));
+	if (!d->parents) {
+		snprintf(err, len, "parents not patched: out of memory");
+		return;
+	}
+	for (i = 0; i < d->nr; i++) {
+		struct ulp_proc *p;
+		bool seen = false;
+
+		if (!d->procs[i]->patched || proc__status(d->procs[i]->pid, "PPid", &pp) ||
+		    pp <= 1 || is_target(d, (pid_t)pp))
+			continue;
+		for (j = 0; j < d->nr_parents; j++)
+			seen |= d->parents[j]->pid == (pid_t)pp;
+		if (seen)
+			continue;
+		ret = ulp_proc__preflight(d->img, (pid_t)pp, 0, &p, why, sizeof(why));
+		if (ret == -ENOENT)
+			continue;
+		if (!ret)
+			ret = ulp_proc__inject(d->img, p, why, sizeof(why));
+		if (!ret) {
+			ret = steps__ulp_patch(d->steps, d->img, p, d->names,
+					       ulp_image__library(d->img), why, sizeof(why));
+			/* no site leads there: out again, as tidy() does for the others */
+			if (ret && !p->patched)
+				ulp_proc__eject(d->img, p, eerr, sizeof(eerr));
+		}
+		if (ret) {
+			n += (size_t)snprintf(err + n, n < len ? len - n : 0,
+					      "%sparent pid %lld not patched, the processes it "
+					      "starts run the old code: %s",
+					      n ? "; " : "", pp, why);
+			ulp_proc__free(p);
+			continue;
+		}
+		d->parents[d->nr_parents++] = p;
+		n += (size_t)snprintf(err + n, n < len ? len - n : 0,
+				      "%sparent pid %d (%s) patched: the processes it starts carry "
+				      "the fix",
+				      n ? "; " : "", p->pid, p->comm);
+	}
+}
+
+/*
+ * A rollback's patch out of the processes that carry it without having been patched:
+ * forks of the patched ones, found by the library they map.
+ */
+static void take_back_forks(struct ulp_driver *d)
+{
+	const char *lib = ulp_image__library(d->img);
+	struct ulp_proc **known;
+	struct carrier *c = NULL;
+	size_t i, nk = 0, nc = 0;
+	int ret;
+
+	known = calloc(d->nr ? d->nr : 1, sizeof(*known));
+	if (!known)
+		return;
+	for (i = 0; i < d->nr; i++)
+		if (d->procs[i]->injected)
+			known[nk++] = d->procs[i];
+	ret = nk ? carriers__find(known, nk, lib, &c, &nc) : 0;
+	free(known);
+	d->forks = calloc(nc ? nc : 1, sizeof(*d->forks));
+	if (ret || !d->forks) {
+		d->forks = d->forks ?: calloc(1, sizeof(*d->forks));
+		if (d->forks) {
+			d->nr_forks = 1;
+			d->forks[0].ret = ret ?: -ENOMEM;
+			snprintf(d->forks[0].note, sizeof(d->forks[0].note),
+				 "cannot look for forks of the patched processes: %s; run "
+				 "'hotcanary revert %s'",
+				 strerror(-d->forks[0].ret), d->pol->name);
+		}
+		carriers__free(c, nc);
+		return;
+	}
+	for (i = 0; i < nc; i++) {
+		struct ulp_fork *f = &d->forks[d->nr_forks++];
+
+		f->pid = c[i].p.pid;
+		memcpy(f->comm, c[i].p.comm, sizeof(f->comm));
+		f->ret = carrier__take_back(d->steps, &c[i], lib, f->note, sizeof(f->note));
+	}
+	carriers__free(c, nc);
+}
+
 /*
  * After the run, the library out of every process it reverted, one by one: not earlier, so
  * that no revert of a rollback waits for another process's unload.
  */
-static void ulp_tidy(struct patch *pa)
+static void ulp_tidy(struct patch *pa, bool rolled_back)
 {
 	struct ulp_driver *d = pa->priv;
 	size_t i;
+
+	if (rolled_back)
+		take_back_forks(d);
 
 	d->unload = calloc(d->nr ? d->nr : 1, sizeof(*d->unload));
 	if (!d->unload)
@@ -484,6 +615,31 @@ static size_t ulp_procs(const struct patch *p, const pid_t **pids, const uint64_
 	return d->nr;
 }
 
+/* @pid maps the library the processes were given: it was forked from a patched one */
+static bool carries_fix(const struct ulp_driver *d, pid_t pid)
+{
+	struct proc_maps maps;
+	struct stat st;
+	bool hit;
+
+	if (!d->img || stat(ulp_image__library(d->img), &st) || proc_maps__read(pid, &maps))
+		return false;
+	hit = proc_maps__find_inode(&maps, st.st_dev, st.st_ino) != NULL;
+	proc_maps__free(&maps);
+	return hit;
+}
+
+/* the rollback took the fix out of @pid, a fork: the report lists it there */
+static bool took_back(const struct ulp_driver *d, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_forks; i++)
+		if (d->forks[i].pid == pid)
+			return true;
+	return false;
+}
+
 /* per process: what the rollout left it as, how long it was frozen; newcomers last */
 static void ulp_report(const struct patch *pa, const struct rollout *r, struct json_object *rj,
 		       FILE *out)
@@ -511,6 +667,7 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
 		json_object_object_add(o, "comm", json_object_new_string(up->comm));
 		json_object_object_add(o, "state", json_object_new_string(state));
 		json_object_object_add(o, "was_patched", json_object_new_boolean(p->was_patched));
+		json_object_object_add(o, "baseline_calls", json_object_new_uint64(p->base_calls));
 		json_object_object_add(o, "freeze_ns", json_object_new_uint64(up->freeze_ns));
 		json_object_object_add(o, "stops", json_object_new_int(up->attempts));
 		json_object_object_add(o, "library", json_object_new_string(lib));
@@ -534,15 +691,54 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
 	json_object_object_add(rj, "processes", arr);
 	if (!newcomers(ud, &late, &nlate)) {
 		for (i = 0; i < nlate; i++) {
+			bool carries = carries_fix(ud, late[i]);
+
+			if (took_back(ud, late[i]))
+				continue;
 			json_object_array_add(na, json_object_new_int(late[i]));
 			if (out)
 				fprintf(out, "%-8d %-16s %-13s %10s %8s  %s\n", late[i], "",
-					"unpatched", "-", "-",
-					"started during the rollout: not patched");
+					carries ? "forked" : "unpatched", "-", "-",
+					carries ?
+						"started during the rollout, forked from a patched "
+						"process: carries the fix" :
+						"started during the rollout: not patched");
 		}
 		free(late);
 	}
 	json_object_object_add(rj, "newcomers", na);
+	arr = json_object_new_array();
+	for (i = 0; i < ud->nr_parents; i++) {
+		const struct ulp_proc *up = ud->parents[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pid", json_object_new_int(up->pid));
+		json_object_object_add(o, "comm", json_object_new_string(up->comm));
+		json_object_object_add(o, "freeze_ns", json_object_new_uint64(up->freeze_ns));
+		json_object_array_add(arr, o);
+		if (out)
+			fprintf(out, "%-8d %-16s %-13s %10s %8u  %s\n", up->pid, up->comm,
+				"patched", duration__format(up->freeze_ns, fz, sizeof(fz)),
+				up->attempts,
+				"the parent, patched at commit: the processes it starts carry the "
+				"fix");
+	}
+	json_object_object_add(rj, "parents", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < ud->nr_forks; i++) {
+		const struct ulp_fork *f = &ud->forks[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pid", json_object_new_int(f->pid));
+		json_object_object_add(o, "comm", json_object_new_string(f->comm));
+		json_object_object_add(o, "reverted", json_object_new_boolean(!f->ret));
+		json_object_object_add(o, "note", json_object_new_string(f->note));
+		json_object_array_add(arr, o);
+		if (out)
+			fprintf(out, "%-8d %-16s %-13s %10s %8s  %s\n", f->pid, f->comm,
+				f->ret ? "revert-failed" : "reverted", "-", "-", f->note);
+	}
+	json_object_object_add(rj, "forks", arr);
 }
 
 /*
@@ -610,6 +806,7 @@ const struct patch_ops patch_ulp_ops = {
 	.funcs = ulp_funcs,
 	.patch_one = ulp_patch_one,
 	.revert_one = ulp_revert_one,
+	.commit = ulp_commit,
 	.tidy = ulp_tidy,
 	.report = ulp_report,
 	.status = ulp_status,
