@@ -43,7 +43,7 @@ HC_CFLAGS += -Werror -Wstrict-prototypes -Wold-style-definition -Wmissing-declar
 	-Wformat-security -Wundef -Wpointer-arith -Wvla
 endif
 # libdw's static archive reads compressed sections: zlib, liblzma and bzip2 after it
-LIBS := -lbpf -ldw -lelf -lz -ljson-c -lyaml -lcapstone -llzma -lbz2 -lm
+LIBS := -lbpf -ldw -lelf -lz -ljson-c -lyaml -lcapstone -lcap-ng -llzma -lbz2 -lm
 BPF_CFLAGS := -g -O2 -Wall -Werror=undef -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) \
 	-Ibpf $(CLANG_BPF_SYS_INCLUDES)
 

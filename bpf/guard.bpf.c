@@ -13,6 +13,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* report fatal signals for every process, not only watched ones */
 const volatile bool all_processes = true;
+/* report every end of a watched process (a rollout's), not only deaths by a fatal signal */
+const volatile bool report_exits = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -120,11 +122,11 @@ int hc_process_exit(void *ctx)
 	code = BPF_CORE_READ(task, exit_code);
 	sig = code & 0x7f;
 	/*
-	 * A watched process's other ends too, with their status: a worker that exits 0 on a
-	 * reload is no failure, one that exits 1 may be. The pidfd that wakes the rollout
-	 * cannot tell, as it is not our child.
+	 * With report_exits, a watched process's other ends too, with their status: a worker
+	 * that exits 0 on a reload is no failure, one that exits 1 may be. The pidfd that wakes
+	 * the rollout cannot tell, as it is not our child.
 	 */
-	if (!is_fatal(sig) && !watched)
+	if (!is_fatal(sig) && (!watched || !report_exits))
 		return 0;
 	if (is_fatal(sig) && !all_processes && !watched)
 		return 0;

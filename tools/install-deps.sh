@@ -9,16 +9,18 @@ set -eu
 
 # build
 BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libjson-c-dev libyaml-dev libkmod-dev libcapstone-dev libdw-dev liblzma-dev libbz2-dev"
+	libjson-c-dev libyaml-dev libkmod-dev libcapstone-dev libcap-ng-dev libdw-dev liblzma-dev
+	libbz2-dev"
 # tests: cmocka, jq for the host tests, qemu and friends for the VM tests, gcc-12 for the
 # VM kernels' test modules (both were built with gcc 12; pahole for their BTF on 6.12);
 # rsvg-convert, xmllint and python3 check the SVG pictures (promtool, for the Prometheus
 # files, is unpacked below); clang's compiler-rt for libFuzzer and the sanitizers; lintian
 # and debootstrap for the package and its install on a fresh Debian 12; make lint's
-# clang-format (14: the version the tree is formatted with), shellcheck and cppcheck
+# clang-format (14: the version the tree is formatted with), shellcheck and cppcheck; capsh
+# (libcap2-bin) names the capabilities a running hotcanary kept
 TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 dwarves util-linux procps
 	librsvg2-bin libxml2-utils python3 libclang-rt-14-dev lintian debootstrap
-	clang-format-14 shellcheck cppcheck nginx-light wrk"
+	clang-format-14 shellcheck cppcheck nginx-light wrk libcap2-bin"
 # benchmark
 BENCH="bpftrace"
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct guard {
 	struct ring_buffer *rb;
 	int watched_fd;
 	int all_processes;
+	bool report_exits;
 	int kmsg_fd;
 	unsigned long taint;
 	int taint_ok;
@@ -62,6 +64,11 @@ static int on_bpf_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+void guard__report_exits(struct guard *g)
+{
+	g->report_exits = true;
+}
+
 int guard__attach(struct guard *g, char *err, size_t errlen)
 {
 	int ret;
@@ -73,6 +80,7 @@ int guard__attach(struct guard *g, char *err, size_t errlen)
 		return ret;
 	}
 	g->skel->rodata->all_processes = g->all_processes;
+	g->skel->rodata->report_exits = g->report_exits;
 	ret = g->watched_fd >= 0 ? bpf_map__reuse_fd(g->skel->maps.watched_tgids, g->watched_fd) :
 				   0;
 	ret = ret ?: guard_bpf__load(g->skel);

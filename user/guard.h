@@ -38,6 +38,8 @@ struct guard;
  * @all_processes: report fatal signals of every process, not only watched ones.
  */
 int guard__new(struct guard **g, int watched_fd, int all_processes, guard_cb cb, void *ctx);
+/* before attach: report every exit of a watched process (GUARD_EXIT), with its status */
+void guard__report_exits(struct guard *g);
 /* attach the tracepoints and start the kernel log and taint watchers */
 int guard__attach(struct guard *g, char *err, size_t errlen);
 /* fds to poll for input: the ring buffer and /dev/kmsg; -1 when absent */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "proc.h"
@@ -211,13 +212,18 @@ proc_maps__find_inode(const struct proc_maps *maps, uint64_t dev, uint64_t inode
 	return NULL;
 }
 
-int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n)
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int proc__find(bool (*match)(pid_t pid, void *ctx), void *ctx, pid_t **pids, size_t *n)
 {
 	pid_t *v = NULL, self = getpid();
 	size_t cnt = 0, cap = 0;
-	struct proc_maps maps;
 	struct dirent *de;
-	bool hit;
 	DIR *dir;
 
 	*pids = NULL;
@@ -225,16 +231,10 @@ int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n)
 	dir = opendir("/proc");
 	if (!dir)
 		return -errno;
-	/* readdir() lists /proc in PID order */
 	while ((de = readdir(dir))) {
 		pid_t pid = (pid_t)atoi(de->d_name);
 
-		if (!isdigit((unsigned char)de->d_name[0]) || pid == self ||
-		    proc_maps__read(pid, &maps))
-			continue;
-		hit = proc_maps__find_inode(&maps, dev, inode) != NULL;
-		proc_maps__free(&maps);
-		if (!hit)
+		if (!isdigit((unsigned char)de->d_name[0]) || pid == self || !match(pid, ctx))
 			continue;
 		if (cnt == cap) {
 			pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
@@ -249,9 +249,34 @@ int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n)
 		v[cnt++] = pid;
 	}
 	closedir(dir);
+	qsort(v, cnt, sizeof(*v), pid_cmp);
 	*pids = v;
 	*n = cnt;
 	return 0;
+}
+
+struct mapper_ctx {
+	uint64_t dev, inode;
+};
+
+static bool maps_file(pid_t pid, void *ctx)
+{
+	const struct mapper_ctx *m = ctx;
+	struct proc_maps maps;
+	bool hit;
+
+	if (proc_maps__read(pid, &maps))
+		return false;
+	hit = proc_maps__find_inode(&maps, m->dev, m->inode) != NULL;
+	proc_maps__free(&maps);
+	return hit;
+}
+
+int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n)
+{
+	struct mapper_ctx m = { dev, inode };
+
+	return proc__find(maps_file, &m, pids, n);
 }
 
 const struct proc_map *proc_maps__find_addr(const struct proc_maps *maps, uint64_t addr)
@@ -406,6 +431,17 @@ static int read_stat(pid_t pid, char *comm, size_t len, uint64_t *start_time)
 int proc__start_time(pid_t pid, uint64_t *start_time)
 {
 	return read_stat(pid, NULL, 0, start_time);
+}
+
+bool proc__running(pid_t pid, uint64_t start_time)
+{
+	char path[64];
+	uint64_t st;
+	struct stat sb;
+
+	/* exit_mm() drops the executable before the process is a zombie: it is going then */
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return !proc__start_time(pid, &st) && st == start_time && !stat(path, &sb);
 }
 
 int proc__comm(pid_t pid, char *comm, size_t len)

@@ -67,14 +67,21 @@ int proc_maps__free_near(const struct proc_maps *maps, uint64_t lo, uint64_t hi,
 int proc_stat__parse(const char *buf, char *comm, size_t comm_len, uint64_t *start_time);
 int proc__start_time(pid_t pid, uint64_t *start_time);
 int proc__comm(pid_t pid, char *comm, size_t len);
+/* @pid is still the process started at @start_time, and not on its way out */
+bool proc__running(pid_t pid, uint64_t start_time);
 
 /* the value of "@key:\t123" in a /proc/PID/status text; 0, -ENOENT or -EINVAL */
 int proc_status__parse(const char *text, const char *key, long long *val);
 int proc__status(pid_t pid, const char *key, long long *val);
 
 /*
- * Every process but the caller that maps the file @dev/@inode, in PID order: *@pids is
- * malloc'd. 0 or -errno. Processes that exit or deny their maps meanwhile are left out.
+ * Every process but the caller that @match accepts, in PID order: *@pids is malloc'd. 0 or
+ * -errno.
+ */
+int proc__find(bool (*match)(pid_t pid, void *ctx), void *ctx, pid_t **pids, size_t *n);
+/*
+ * Every process but the caller that maps the file @dev/@inode, in PID order. Processes that
+ * exit or deny their maps meanwhile are left out.
  */
 int proc__mappers(uint64_t dev, uint64_t inode, pid_t **pids, size_t *n);
 

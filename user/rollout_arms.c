@@ -446,6 +446,14 @@ int rollout__activate(struct rollout *r, size_t s, char *err, size_t len)
 				continue;
 			i = r->order[o];
 			ret = rollout__proc_patch(r, i, perr, sizeof(perr));
+			if (ret == -ESRCH) {
+				/* a connection's process that ended: the next one takes its place */
+				pr->state = ROLLOUT_PROC_GONE;
+				snprintf(pr->note, sizeof(pr->note),
+					 "exited before its turn: left out");
+				rollout__mark(r, "process", "pid %d %s", pr->pid, pr->note);
+				continue;
+			}
 			if (ret == -EBUSY) {
 				pr->state = ROLLOUT_PROC_BUSY;
 				snprintf(pr->note, sizeof(pr->note), "%s", perr);

@@ -103,6 +103,9 @@ static int sb_start(struct source *s, const struct source_events *ev, const pid_
 		return ret;
 	/* host-wide: a livepatch can break any process */
 	ret = guard__new(&b->guard, monitor__watched_fd(b->mon), 1, on_guard, b);
+	if (!ret)
+		/* a process of the rollout that exits 0 is no failure: its status tells */
+		guard__report_exits(b->guard);
 	ret = ret ?: guard__attach(b->guard, err, len);
 	if (ret)
 		return ret;

@@ -50,7 +50,7 @@ command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make d
 for f in hotcanary tests/fixture tests/libfixture.so tests/nested tests/stripped/nested; do
 	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
 done
-for t in readelf bpftool setpriv timeout od dd; do
+for t in readelf bpftool setpriv capsh timeout od dd; do
 	command -v "$t" >/dev/null 2>&1 || prereq "$t not found" "run 'make deps'"
 done
 # hotcanary needs tracefs for its tracepoints, and the leak checks read uprobe_events there
@@ -1006,6 +1006,71 @@ t_notroot()
 	fi
 }
 
+# caps PID: the capability lines of PID's status on one line, "CapPrm=... CapEff=... CapBnd=...
+# NoNewPrivs=..."
+caps()
+{
+	sed -n 's/^\(CapEff\|CapPrm\|CapBnd\|NoNewPrivs\):[[:space:]]*/\1=/p' "/proc/$1/status" |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
+# Once attached, watch keeps only CAP_BPF (to read its maps) and record CAP_DAC_OVERRIDE too
+# (to write -o where the operator asked), with no_new_privs; compare needs none: nobody runs it
+t_privs()
+{
+	local why='' st pid hc i want
+
+	if ! hc_start privs "user:$FX:fixture_work"; then
+		hc_failed_start privs privs
+		return
+	fi
+	st=$(caps "${hcpid[privs]}")
+	fx -n 50 -k 0 -s 10 >/dev/null
+	hc_stop privs
+	want="CapPrm=0000008000000000 CapEff=0000008000000000 CapBnd=0000008000000000 NoNewPrivs=1"
+	if [ "$st" != "$want" ]; then
+		why="watch, attached: '$st', not '$want'"
+	elif [ "$rc" != 0 ] || ! grep -q 'fixture_work' "$tmp/privs.out"; then
+		why="watch without its capabilities: exit $rc, $(head -c 300 "$tmp/privs.out" "$tmp/privs.err")"
+	fi
+	timeout 120 "$FX" -n 100000000 -k 0 -s "$SPREAD" -x 100 >/dev/null &
+	pid=$!
+	bg_pids+=("$pid")
+	"$HC" record -d 3s -i 500ms -o "$tmp/privs-rec.json" "user:$FX:fixture_work" \
+		>"$tmp/privs-rec.out" 2>"$tmp/privs-rec.err" &
+	hc=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^hotcanary: recording ' "$tmp/privs-rec.err" && break
+		sleep 0.05
+	done
+	st=$(caps "$hc")
+	wait "$hc"
+	rc=$?
+	kill "$pid" 2>/dev/null
+	want="CapPrm=0000008000000002 CapEff=0000008000000002 CapBnd=0000008000000002 NoNewPrivs=1"
+	if [ -n "$why" ]; then
+		:
+	elif [ "$st" != "$want" ]; then
+		why="record, attached: '$st', not '$want'"
+	elif [ "$rc" != 0 ] || [ ! -s "$tmp/privs-rec.json" ]; then
+		why="record without its capabilities: exit $rc, $(head -c 300 "$tmp/privs-rec.err")"
+	else
+		chmod 644 "$tmp/privs-rec.json"
+		setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env \
+			"$HC" compare "$tmp/privs-rec.json" "$tmp/privs-rec.json" \
+			>"$tmp/privs-cmp.out" 2>"$tmp/privs-cmp.err" </dev/null
+		rc=$?
+		[ "$rc" = 0 ] || why="compare as nobody: exit $rc: $(head -c 300 "$tmp/privs-cmp.err")"
+	fi
+	if [ -z "$why" ]; then
+		pass privs "once attached, watch keeps $(capsh --decode=0000008000000000 | sed 's/.*=//')," \
+			"record $(capsh --decode=0000008000000002 | sed 's/.*=//'), both with" \
+			"no_new_privs; compare runs as nobody"
+	else
+		fail privs "$why"
+	fi
+}
+
 # ---- 9. ending: SIGTERM, --duration -------------------------------------------------------------
 
 t_stop()
@@ -1704,6 +1769,6 @@ at_end()
 	done
 }
 
-groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot stop text run held power
-	compare comparepid svg prom trust"
+groups="counts latency errors nesting debuginfo dup pid fatal badinput notroot privs stop text run held
+	power compare comparepid svg prom trust"
 run_groups "$groups" "$@"

@@ -849,12 +849,42 @@ t_wait()
 	stop_targets
 }
 
+# A server that forks a process per connection: processes of the target come and go while
+# check lists and pre-flights them. One that exits meanwhile is left out, never a refusal.
+t_vanish()
+{
+	local i gone=0 refused=0 out
+
+	# each forks a child every 10 ms that lives 50 ms
+	targets 2 -t 1 -p 100 -C 50
+	policy ulp-vanish ulp_fix_good.so
+	for ((i = 0; i < 20; i++)); do
+		out=$("$HC" check --state-dir "$tmp/state" "$tmp/ulp-vanish.yaml" 2>&1)
+		rc=$?
+		[ $rc -ne 0 ] && refused=$((refused + 1)) && echo "$out" >>"$tmp/vanish.refused"
+		gone=$((gone + $(grep -c '^gone pid' <<<"$out")))
+	done
+	if [ $refused -ne 0 ]; then
+		fail ulp-vanish "$refused of 20 checks refused: $(head -c 600 "$tmp/vanish.refused")"
+	elif [ $gone -eq 0 ]; then
+		fail ulp-vanish "no process exited during a pre-flight in 20 checks: the case tested nothing"
+	else
+		pass ulp-vanish "20 of 20 checks passed while processes came and went; $gone left" \
+			"out as they exited during their pre-flight"
+	fi
+	stop_targets
+}
+
+# what a ulp run keeps of root once attached (user/privs.c), as capsh names them
+ULP_CAPS=cap_dac_override,cap_dac_read_search,cap_kill,cap_setgid,cap_setuid,cap_sys_ptrace,\
+cap_sys_admin,cap_sys_nice,cap_perfmon,cap_bpf
+
 # A patched process forks (as a server does per connection): the child carries the fix. The
 # operator stops the rollout: the rollback takes the fix out of the child too, and unloads
 # its library, though no journal record named it.
 t_forks()
 {
-	local hc why='' i child='' f lib
+	local hc why='' i child='' f lib caps
 
 	targets 2 -t 2 -p 100 -F
 	f=${stf[${tp[0]}]}.child
@@ -876,8 +906,12 @@ t_forks()
 		sleep 0.1
 	done
 	[ -n "$child" ] && bg_pids+=("$child")
+	# what the run kept of root once its probes were attached: what ulp's stages use
+	caps=$(capsh --decode="$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$hc/status")" | sed 's/.*=//')
 	if [ -z "$child" ] || ! grep -q 'delta=2' "$f" 2>/dev/null; then
 		why="the canary's child does not run the fix: pid '$child', status '$(cat "$f" 2>/dev/null)'"
+	elif [ "$caps" != "$ULP_CAPS" ] || ! grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$hc/status"; then
+		why="the run kept the capabilities '$caps', not '$ULP_CAPS', or no no_new_privs"
 	fi
 	kill -INT "$hc"
 	wait "$hc"
@@ -901,7 +935,8 @@ t_forks()
 	fi
 	if [ -z "$why" ]; then
 		pass ulp-forks "the canary's child, forked while patched, reverted and its library" \
-			"unloaded by the rollback: $(report ulp-forks '.forks[0].note')"
+			"unloaded by the rollback: $(report ulp-forks '.forks[0].note'); the run kept" \
+			"$caps, no_new_privs"
 	else
 		fail ulp-forks "$why"
 	fi
@@ -1252,7 +1287,7 @@ t_engine()
 # speeds is left out: see t_speeds()
 if [ $# -eq 0 ]; then
 	set -- good pin access copy vdso signals slow segv errors buildid asm busy wait killed \
-		forks ab nginx engine
+		forks vanish ab nginx engine
 fi
 run_groups "good speeds pin access copy vdso signals slow segv errors buildid asm busy wait killed \
-forks ab nginx engine" "$@"
+forks vanish ab nginx engine" "$@"

@@ -1364,6 +1364,23 @@ static void test_procs_busy_is_left_in_control(void **state)
 	run_free(&x);
 }
 
+/* a connection's process that ended before its turn is left out; the next one is patched */
+static void test_procs_gone_before_its_turn(void **state)
+{
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	fail_step = "patch:0";
+	fail_errno = -ESRCH;
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_int_equal(rollout__proc(x.r, 0)->state, ROLLOUT_PROC_GONE);
+	assert_string_equal(rollout__proc(x.r, 0)->note, "exited before its turn: left out");
+	assert_non_null(strstr(x.tl, "patched:pid 102 (1 of 2 in the canary)|"));
+	assert_non_null(strstr(x.tl, "patched:pid 103 (2 of 2 in the canary)|"));
+	run_free(&x);
+}
+
 static void test_procs_canary_exits(void **state)
 {
 	struct run x;
@@ -1600,6 +1617,7 @@ int main(void)
 		cmocka_unit_test(test_procs_patch_fails_in_a_later_stage),
 		cmocka_unit_test(test_procs_random_order),
 		cmocka_unit_test(test_procs_busy_is_left_in_control),
+		cmocka_unit_test(test_procs_gone_before_its_turn),
 		cmocka_unit_test(test_procs_canary_exits),
 		cmocka_unit_test(test_procs_canary_exits_failing),
 		cmocka_unit_test(test_procs_reload_holds),

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "evloop.h"
 #include "monitor.h"
+#include "privs.h"
 #include "recording.h"
 #include "units.h"
 
@@ -270,6 +271,12 @@ int cmd_record(int argc, char **argv)
 	ret = ret ?: fill_context(&rec, mon, specs, interval_ns);
 	if (ret) {
 		p_err("cannot record: %s", strerror(-ret));
+		goto out;
+	}
+	/* attached and described: what is left is to read the maps and write -o */
+	ret = privs__drop(PRIVS_WRITE, err, sizeof(err));
+	if (ret) {
+		p_err("cannot give up the capabilities record no longer needs: %s", err);
 		goto out;
 	}
 	p_info("recording %zu function%s (%s) for %s in %llu windows; Ctrl-C to stop early",

@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "journal.h"
 #include "policy.h"
+#include "privs.h"
 #include "rollout.h"
 #include "patch/patch.h"
 #include "prom.h"
@@ -573,6 +574,15 @@ int run__execute(const struct run_opts *opt)
 	ret = rollout__prepare(r, err, sizeof(err));
 	if (ret) {
 		p_err("%s; nothing was changed", err);
+		rc = HC_EXIT_REFUSED;
+		goto end;
+	}
+	/* the monitor is attached; a stage moves probes, and ulp stops processes */
+	if (patch->ops->privs >= 0 &&
+	    privs__drop((unsigned int)patch->ops->privs, err, sizeof(err))) {
+		p_err("cannot give up the capabilities the run no longer needs: %s; nothing was "
+		      "changed",
+		      err);
 		rc = HC_EXIT_REFUSED;
 		goto end;
 	}

@@ -17,6 +17,7 @@
 #include "evloop.h"
 #include "guard.h"
 #include "monitor.h"
+#include "privs.h"
 #include "prom.h"
 #include "render.h"
 #include "units.h"
@@ -338,6 +339,12 @@ int cmd_watch(int argc, char **argv)
 	ret = monitor__attach(w.mon, err, sizeof(err));
 	if (ret) {
 		p_err("%s", err);
+		goto out;
+	}
+	/* attached: what is left to do reads maps through their fds, and writes --prom-file */
+	ret = privs__drop(w.prom_path ? PRIVS_WRITE : PRIVS_NONE, err, sizeof(err));
+	if (ret) {
+		p_err("cannot give up the capabilities watch no longer needs: %s", err);
 		goto out;
 	}
 	p_info("watching %zu function%s (%s), attached in %.1f ms; Ctrl-C to stop", w.nr,

@@ -37,6 +37,7 @@ static void exec_item_text(const struct journal_item *it, char *buf, size_t len)
 }
 
 const struct patch_ops patch_exec_ops = {
+	.privs = -1,
 	.type = HC_PATCH_EXEC,
 	.name = "exec",
 	.item_kind = JOURNAL_ITEM_EXEC,

@@ -212,6 +212,7 @@ static void klp_item_text(const struct journal_item *it, char *buf, size_t len)
 }
 
 const struct patch_ops patch_klp_ops = {
+	.privs = -1,
 	.type = HC_PATCH_KLP,
 	.name = "klp",
 	.item_kind = JOURNAL_ITEM_KLP,

@@ -75,6 +75,11 @@ struct patch_ops {
 	bool check_needs_root;
 	/* a load that failed may have changed something (an external patcher): revert it too */
 	bool revert_failed_load;
+	/*
+	 * What a run keeps of root once its probes are attached (privs.h's PRIVS_*), or -1 to
+	 * keep all: a livepatch's transition, and an exec patcher, need what root has.
+	 */
+	int privs;
 
 	int (*open)(struct patch *p);
 	void (*close)(struct patch *p);
@@ -113,7 +118,8 @@ struct patch_ops {
 	int (*revert)(struct patch *p, char *err, size_t len);
 	/*
 	 * Per-process: patch or restore process @i of procs(). patch_one's -EBUSY means "busy
-	 * past the deadline, left untouched": that process stays in the control arm.
+	 * past the deadline, left untouched": that process stays in the control arm; -ESRCH
+	 * that it exited before its turn, and is left out.
 	 */
 	int (*patch_one)(struct patch *p, size_t i, char *err, size_t len);
 	int (*revert_one)(struct patch *p, size_t i, char *err, size_t len);

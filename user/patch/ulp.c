@@ -4,8 +4,6 @@
  * which processes a policy names, their pre-flight, and the journaled patch and restore of
  * one process at a time for the rollout's stages.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 #include "carriers.h"
 #include "patch/patch.h"
+#include "privs.h"
 #include "proc.h"
 #include "rollout.h"
 #include "ulp.h"
@@ -38,6 +37,9 @@ struct ulp_driver {
 	/* the parents patched at commit (a service's master) */
 	struct ulp_proc **parents;
 	size_t nr_parents;
+	/* listed, then exited before or during their pre-flight: left out */
+	pid_t *vanished;
+	size_t nr_vanished;
 	/* after a rollback: the forks of patched processes it took the patch out of */
 	struct ulp_fork *forks;
 	size_t nr_forks;
@@ -66,52 +68,27 @@ static int pid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static bool runs_file(pid_t pid, void *ctx)
+{
+	const struct stat *want = ctx;
+	struct stat st;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	/* the same file, whatever name it was started by */
+	return !stat(path, &st) && st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
 /* the PIDs of the processes of @exe (same file), in PID order, without the caller */
 static int find_exe(const char *exe, pid_t **pids, size_t *n)
 {
-	pid_t *v = NULL, self = getpid();
-	size_t cnt = 0, cap = 0;
-	struct dirent *de;
 	struct stat want;
-	DIR *dir;
 
 	*pids = NULL;
 	*n = 0;
 	if (stat(exe, &want))
 		return -errno;
-	dir = opendir("/proc");
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		char path[64];
-		struct stat st;
-		pid_t pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = (pid_t)atoi(de->d_name);
-		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		/* the same file, whatever name it was started by */
-		if (pid == self || stat(path, &st) || st.st_dev != want.st_dev ||
-		    st.st_ino != want.st_ino)
-			continue;
-		if (cnt == cap) {
-			pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				closedir(dir);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[cnt++] = pid;
-	}
-	closedir(dir);
-	qsort(v, cnt, sizeof(*v), pid_cmp);
-	*pids = v;
-	*n = cnt;
-	return 0;
+	return proc__find(runs_file, &want, pids, n);
 }
 
 static int find_procs(const struct hc_policy *pol, pid_t **pids, size_t *n, char *err, size_t len)
@@ -236,12 +213,36 @@ static int driver_open(struct ulp_driver *d, struct patch *pa, char *err, size_t
 		return -ENOMEM;
 	}
 	d->pids = pids;
-	d->nr = n;
+	d->vanished = calloc(n, sizeof(*d->vanished));
+	if (!d->vanished)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		ret = ulp_proc__preflight(d->img, pids[i], 0, &d->procs[i], err, len);
+		uint64_t st0;
+		bool alive = !proc__start_time(pids[i], &st0);
+
+		ret = ulp_proc__preflight(d->img, pids[i], alive ? st0 : 0, &d->procs[d->nr], err,
+					  len);
+		/*
+		 * One that processes.exe found and has exited since (a connection's process) is
+		 * left out, and so is a listed PID that exits during its pre-flight: a refusal
+		 * is for a live process that does not fit, or a listed PID that is no process
+		 */
+		if (ret && ret != -ENOMEM &&
+		    (alive ? !proc__running(pids[i], st0) : pol->processes.exe != NULL)) {
+			d->vanished[d->nr_vanished++] = pids[i];
+			continue;
+		}
 		if (ret)
 			return ret;
-		d->start_times[i] = d->procs[i]->start_time;
+		d->pids[d->nr] = pids[i];
+		d->start_times[d->nr] = d->procs[d->nr]->start_time;
+		d->nr++;
+	}
+	if (!d->nr) {
+		snprintf(err, len,
+			 "every process of '%s' exited during its pre-flight; run it again",
+			 pol->source);
+		return -ESRCH;
 	}
 	return 0;
 }
@@ -256,6 +257,7 @@ static void driver_free(struct ulp_driver *d)
 		ulp_proc__free(d->parents[i]);
 	free(d->parents);
 	free(d->forks);
+	free(d->vanished);
 	ulp_image__free(d->img);
 	free(d->procs);
 	free(d->pids);
@@ -266,20 +268,30 @@ static void driver_free(struct ulp_driver *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* @p exited or is exiting (or its PID is another process now) */
+static bool gone(const struct ulp_proc *p)
+{
+	return !proc__running(p->pid, p->start_time);
+}
+
+/* -ESRCH: the process exited before its turn came, or while it was patched */
 static int ulp_patch_one(struct patch *pa, size_t i, char *err, size_t len)
 {
 	struct ulp_driver *d = pa->priv;
 	struct ulp_proc *p = d->procs[i];
-	int ret;
+	int ret = 0;
 
 	/* in once for the run (ab patches and reverts again and again); tidy() unloads it */
-	if (!p->injected) {
+	if (!p->injected)
 		ret = ulp_proc__inject(d->img, p, err, len);
-		if (ret)
-			return ret;
+	if (!ret)
+		ret = steps__ulp_patch(d->steps, d->img, p, d->names, ulp_image__library(d->img),
+				       err, len);
+	if (ret && gone(p)) {
+		snprintf(err, len, "pid %d exited before its turn", p->pid);
+		return -ESRCH;
 	}
-	return steps__ulp_patch(d->steps, d->img, p, d->names, ulp_image__library(d->img), err,
-				len);
+	return ret == -ESRCH ? -EIO : ret;
 }
 
 static int ulp_revert_one(struct patch *pa, size_t i, char *err, size_t len)
@@ -551,6 +563,9 @@ static void ulp_check_print(const struct patch *p, FILE *out)
 			"ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
 			d->procs[i]->pid, d->procs[i]->comm, d->procs[i]->nr_sites,
 			d->procs[i]->nr_sites == 1 ? "" : "s");
+	for (i = 0; d->ok && i < d->nr_vanished; i++)
+		fprintf(out, "gone pid %-8d %-16s exited during its pre-flight: left out\n",
+			d->vanished[i], "");
 }
 
 /* a process is frozen for a few ms at most; its journal records wait no longer than this */
@@ -562,6 +577,16 @@ static int ulp_begin(struct patch *p, struct journal *j, char *err, size_t len)
 	return 0;
 }
 
+static struct json_object *pid_array(const pid_t *pids, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int(pids[i]));
+	return a;
+}
+
 static void ulp_describe(const struct patch *p, enum patch_view view, struct json_object *o)
 {
 	const struct ulp_driver *d = p->priv;
@@ -571,6 +596,7 @@ static void ulp_describe(const struct patch *p, enum patch_view view, struct jso
 	switch (view) {
 	case PATCH_VIEW_CHECK:
 		json_object_object_add(o, "processes", json_object_new_int((int)d->nr));
+		json_object_object_add(o, "vanished", pid_array(d->vanished, d->nr_vanished));
 		if (d->ok)
 			json_object_object_add(o, "library",
 					       json_object_new_string(ulp_image__library(d->img)));
@@ -739,6 +765,10 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
 				f->ret ? "revert-failed" : "reverted", "-", "-", f->note);
 	}
 	json_object_object_add(rj, "forks", arr);
+	json_object_object_add(rj, "vanished", pid_array(ud->vanished, ud->nr_vanished));
+	for (i = 0; out && i < ud->nr_vanished; i++)
+		fprintf(out, "%-8d %-16s %-13s %10s %8s  %s\n", ud->vanished[i], "", "gone", "-",
+			"-", "listed, then exited before its pre-flight ended: left out");
 }
 
 /*
@@ -792,6 +822,7 @@ static void ulp_item_text(const struct journal_item *it, char *buf, size_t len)
 }
 
 const struct patch_ops patch_ulp_ops = {
+	.privs = PRIVS_ULP,
 	.type = HC_PATCH_ULP,
 	.name = "ulp",
 	.item_kind = JOURNAL_ITEM_ULP,
