@@ -106,9 +106,10 @@ int carriers__find(struct ulp_proc *const *known, size_t nk, const char *library
 			continue;
 		proc__comm(pids[i], c->p.comm, sizeof(c->p.comm));
 		ret = match(known, nk, c);
-		if (ret == -ESRCH)
-			continue; /* gone meanwhile: it carries nothing any more */
 		if (ret) {
+			ulp_proc__release(&c->p);
+			if (ret == -ESRCH)
+				continue; /* gone meanwhile: it carries nothing any more */
 			carriers__free(v, cnt);
 			free(pids);
 			return ret;
