@@ -87,6 +87,19 @@ const struct action_info journal_actions[JOURNAL__NR_ACTIONS] = {
 		.req = { REQ_PID }, .check = check_ulp,
 		.intent = { E_MAYBE, E_SAME }, .ok = { E_NO, E_SAME }, .fail = { E_MAYBE, E_SAME },
 	},
+	/* a ulp process's "loaded": its fix library and trampoline page are in */
+	[JOURNAL_ACT_ULP_INJECT] = {
+		.name = "ulp_inject", .flags = A_CHANGES | A_CREATES, .item = JOURNAL_ITEM_ULP,
+		.req = { REQ_PID, { "library", json_type_string, K_I },
+			 { "page", json_type_string, K_I } },
+		.check = check_ulp,
+		.intent = { E_SAME, E_MAYBE }, .ok = { E_SAME, E_YES }, .fail = { E_SAME, E_SAVED },
+	},
+	[JOURNAL_ACT_ULP_UNLOAD] = {
+		.name = "ulp_unload", .flags = A_CHANGES | A_UNDO, .item = JOURNAL_ITEM_ULP,
+		.req = { REQ_PID }, .check = check_ulp,
+		.intent = { E_SAME, E_MAYBE }, .ok = { E_SAME, E_NO }, .fail = { E_SAME, E_NO },
+	},
 	[JOURNAL_ACT_STAGE_START] = { .name = "stage_start", .fold = journal__fold_stage_start },
 	[JOURNAL_ACT_STAGE_END] = { .name = "stage_end", .fold = journal__fold_stage_end },
 	[JOURNAL_ACT_DECISION] = {

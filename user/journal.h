@@ -35,7 +35,10 @@
  *   exec_apply      anything; by convention argv and revert (the revert argv), which
  *                   come back in the exec_revert step of the plan
  *   exec_revert     anything
- *   ulp_patch, ulp_revert   pid (req, > 0), start_time (req: /proc/PID/stat field 22)
+ *   ulp_patch, ulp_revert, ulp_inject, ulp_unload
+ *                   pid (req, > 0), start_time (req: /proc/PID/stat field 22);
+ *                   ulp_patch: sites, library; ulp_inject: library, page ("0x..": the
+ *                   trampoline page, chosen before the injection): what an unload takes out
  *   stage_start     name
  *   decision        outcome (req: "committed", "rolled-back" or "held"), reason; held:
  *                   stage (the stage it was held in)
@@ -92,6 +95,8 @@ enum journal_action {
 	JOURNAL_ACT_EXEC_REVERT,     /* "exec_revert" */
 	JOURNAL_ACT_ULP_PATCH,	     /* "ulp_patch" */
 	JOURNAL_ACT_ULP_REVERT,	     /* "ulp_revert" */
+	JOURNAL_ACT_ULP_INJECT,	     /* "ulp_inject" */
+	JOURNAL_ACT_ULP_UNLOAD,	     /* "ulp_unload" */
 	JOURNAL_ACT_STAGE_START,     /* "stage_start" */
 	JOURNAL_ACT_STAGE_END,	     /* "stage_end" */
 	JOURNAL_ACT_DECISION,	     /* "decision" */
@@ -248,6 +253,9 @@ struct journal_state {
  *       exec_revert   active ?          active no           active ?
  *       ulp_patch     active ?          active yes          as before (restored)
  *       ulp_revert    active ?          active no           active ?
+ *       ulp_inject    loaded ?          loaded yes          as before (taken out)
+ *       ulp_unload    loaded ?          loaded no           loaded no (said; harmless:
+ *                                                           no site leads to it)
  *       replace_load  prev: active,loaded ?, other active patches: active ?
  *                     ok: prev yes (restored, kept), the others no (replaced, still loaded)
  *                     failed: all as before, and the plan falls back to disable

@@ -186,6 +186,12 @@ static int fold_item(struct journal_state *st, const struct journal_rec *r)
 		it->saved_by = 0;
 	}
 	it->last_seq = r->seq;
+	/* a ulp revert restores the sites its patch wrote; an injection alone has none */
+	if (r->action == JOURNAL_ACT_ULP_PATCH &&
+	    json_object_object_get_ex(r->detail, "sites", NULL)) {
+		json_object_put(it->detail);
+		it->detail = json_object_get(r->detail);
+	}
 	module = dstr(r->detail, "module");
 	if (it->kind == JOURNAL_ITEM_KLP && module && set_str(&it->module, module))
 		return -ENOMEM;
@@ -444,13 +450,22 @@ static struct json_object *klp_detail(const char *module, const char *name)
 	return o;
 }
 
-/* the steps that take @it back; *@replaced once a replace_load is in the plan */
-static int plan_item(struct journal_plan *plan, const struct journal_item *it, bool *replaced)
+/*
+ * The steps that take @it back; *@replaced once a replace_load is in the plan. @unloads:
+ * the second pass, for ulp libraries, which go once every process runs its old code again.
+ */
+static int plan_item(struct journal_plan *plan, const struct journal_item *it, bool *replaced,
+		     bool unloads)
 {
 	bool maybe = it->active == JOURNAL_MAYBE;
 	struct json_object *o;
 	int ret = 0;
 
+	if (unloads)
+		return it->kind == JOURNAL_ITEM_ULP && it->loaded != JOURNAL_NO ?
+			       add_step(plan, JOURNAL_ACT_ULP_UNLOAD, json_object_get(it->detail),
+					it->loaded == JOURNAL_MAYBE) :
+			       0;
 	switch (it->kind) {
 	case JOURNAL_ITEM_KLP:
 		if (it->active != JOURNAL_NO && it->replaces && !it->replace_failed) {
@@ -514,7 +529,14 @@ int journal__derive(struct journal_state *st)
 		if (it->committed)
 			continue;
 		left++;
-		ret = plan_item(&st->plan, it, &replaced);
+		ret = plan_item(&st->plan, it, &replaced, false);
+		if (ret)
+			return ret;
+	}
+	for (i = st->nr_items; i > 0; i--) {
+		ret = st->items[i - 1].committed ?
+			      0 :
+			      plan_item(&st->plan, &st->items[i - 1], &replaced, true);
 		if (ret)
 			return ret;
 	}

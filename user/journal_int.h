@@ -61,7 +61,7 @@ struct action_info {
 	const char *name;
 	unsigned int flags;
 	enum journal_item_kind item;
-	struct req req[3];
+	struct req req[4];
 	/* the generic item fold (when fold is NULL and item is not NONE) */
 	struct effect intent, ok, fail;
 	int (*fold)(struct journal_state *st, const struct journal_rec *r);

@@ -462,6 +462,73 @@ int steps__ulp_patch(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
 	return ret;
 }
 
+static struct json_object *
+inject_detail(const struct ulp_proc *p, const char *library, uint64_t page)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "pid", json_object_new_int(p->pid));
+	json_object_object_add(d, "start_time", json_object_new_uint64(p->start_time));
+	json_object_object_add(d, "comm", json_object_new_string(p->comm));
+	json_object_object_add(d, "library", json_object_new_string(library ?: ""));
+	json_object_object_add(d, "page", addr_json(page));
+	return d;
+}
+
+int steps__ulp_inject(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		      const char *library, char *err, size_t len)
+{
+	struct json_object *d;
+	uint64_t page;
+	int ret;
+
+	if (p->injected)
+		return 0;
+	ret = ulp_proc__place(p, &page, err, len);
+	if (ret)
+		return ret;
+	d = inject_detail(p, library, page);
+	ret = intent(s, JOURNAL_ACT_ULP_INJECT, d, err, len);
+	if (!ret) {
+		int inj = ulp_proc__inject_at(img, p, page, err, len);
+
+		ret = result(s, JOURNAL_ACT_ULP_INJECT, d, inj, err, err, len);
+		/* in but not journaled as such: out again, or recover would not know it */
+		if (ret && !inj) {
+			char uerr[256];
+
+			if (ulp_proc__eject(img, p, uerr, sizeof(uerr)))
+				snprintf(err + strlen(err), len - strlen(err),
+					 "; and taking the library out of pid %d failed: %s",
+					 p->pid, uerr);
+		}
+	}
+	json_object_put(d);
+	return ret;
+}
+
+int steps__ulp_eject(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		     const char *library, char *err, size_t len)
+{
+	struct json_object *d = inject_detail(p, library, p->page);
+	int ret, ej;
+
+	ret = intent(s, JOURNAL_ACT_ULP_UNLOAD, d, err, len);
+	if (!ret) {
+		ej = proc__running(p->pid, p->start_time) ? ulp_proc__eject(img, p, err, len) :
+							    -ESRCH;
+		if (ej == -ESRCH) {
+			snprintf(err, len, "pid %d is gone", p->pid);
+			json_object_object_add(d, "note", json_object_new_string(err));
+		}
+		/* an undo is done even when the journal cannot say so: see result() */
+		result(s, JOURNAL_ACT_ULP_UNLOAD, d, ej == -ESRCH ? 0 : ej, err, err, len);
+		ret = ej;
+	}
+	json_object_put(d);
+	return ret;
+}
+
 int steps__ulp_found(struct steps *s, const struct ulp_proc *p, const char *library, char *err,
 		     size_t len)
 {
@@ -553,8 +620,30 @@ int steps__ulp_unload_proc(struct ulp_proc *p, const char *library, char *err, s
 int steps__ulp_unload(const struct json_object *d, char *err, size_t len)
 {
 	struct ulp_proc p;
+	uint64_t pid;
 	int ret;
 
+	if (!json_object_object_get_ex(d, "sites", NULL)) {
+		/* an injection that no patch followed: the library by its path, the page */
+		memset(&p, 0, sizeof(p));
+		if (detail_u64(d, "pid", &pid) || detail_u64(d, "start_time", &p.start_time) ||
+		    detail_u64(d, "page", &p.page) || !detail_str(d, "library")) {
+			snprintf(err, len,
+				 "the journal's ulp_inject record has no pid, start_time, page or "
+				 "library");
+			return -EINVAL;
+		}
+		p.pid = (pid_t)pid;
+		p.injected = true;
+		p.journal_library = detail_str(d, "library");
+		if (!proc__running(p.pid, p.start_time)) {
+			snprintf(err, len, "pid %d is gone", p.pid);
+			return -ESRCH;
+		}
+		ret = ulp_proc__eject(NULL, &p, err, len);
+		ulp_proc__release(&p);
+		return ret;
+	}
 	ret = steps__ulp_proc_from_detail(d, &p, err, len);
 	if (ret)
 		return ret;
@@ -628,6 +717,20 @@ int steps__replay(struct steps *s, const struct journal_step *step, uint64_t exe
 				  len);
 		free(argv);
 		return ret;
+	case JOURNAL_ACT_ULP_UNLOAD: {
+		struct json_object *d = json_object_get(step->detail);
+
+		ret = intent(s, JOURNAL_ACT_ULP_UNLOAD, d, err, len);
+		if (!ret) {
+			ret = steps__ulp_unload(d, err, len);
+			if (ret == -ESRCH)
+				json_object_object_add(d, "note", json_object_new_string(err));
+			ret = result(s, JOURNAL_ACT_ULP_UNLOAD, d, ret == -ESRCH ? 0 : ret, err,
+				     err, len);
+		}
+		json_object_put(d);
+		return ret;
+	}
 	case JOURNAL_ACT_ULP_REVERT: {
 		struct ulp_proc p;
 

@@ -70,15 +70,30 @@ int steps__ulp_revert(struct steps *s, struct ulp_image *img, struct ulp_proc *p
  */
 int steps__ulp_found(struct steps *s, const struct ulp_proc *p, const char *library, char *err,
 		     size_t len);
-/* the struct ulp_proc a ulp_patch detail describes, for ulp_proc__unpatch(NULL, ...) */
 /*
- * After a replayed ulp_revert step @d: unload the library and the trampoline page from the
- * process (ulp_proc__eject()), if every site holds its original bytes. Not journaled: no
- * site leads to what it takes out. -ESRCH: the process is gone, nothing is left.
+ * Inject @library into @p (ulp_proc__place(), then ulp_proc__inject_at()), with a ulp_inject
+ * intent naming the page before anything happens and its result after: recover then takes
+ * out an injection cut at any point
+ */
+int steps__ulp_inject(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		      const char *library, char *err, size_t len);
+/*
+ * Take @p's library and trampoline page out (ulp_proc__eject()), journaled as ulp_unload. A
+ * process that is gone is journaled as done, and -ESRCH returned.
+ */
+int steps__ulp_eject(struct steps *s, struct ulp_image *img, struct ulp_proc *p,
+		     const char *library, char *err, size_t len);
+/*
+ * Unload the library and the trampoline page that a journal detail @d names (a ulp_patch's,
+ * whose sites must all hold their original bytes again, or a ulp_inject's) from its
+ * process (ulp_proc__eject()). Not journaled here: a plan's ulp_unload step is, by
+ * steps__replay(); after a ulp_revert step of an older journal, which has none, no site
+ * leads to what it takes out. -ESRCH: the process is gone, nothing is left.
  */
 int steps__ulp_unload(const struct json_object *d, char *err, size_t len);
 /* the same for a process @p, with the sites of its journal record, that maps @library */
 int steps__ulp_unload_proc(struct ulp_proc *p, const char *library, char *err, size_t len);
+/* the struct ulp_proc a ulp_patch detail describes, for ulp_proc__unpatch(NULL, ...) */
 int steps__ulp_proc_from_detail(const struct json_object *d, struct ulp_proc *p, char *err,
 				size_t len);
 /*

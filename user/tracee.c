@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "proc.h"
+#include "sigframe.h"
 #include "tracee.h"
 
 /* room for the XSAVE area of any current x86-64 CPU, AMX tiles included */
@@ -195,7 +196,9 @@ static int note_status(struct tracee *tr, struct tracee_thread *th, int status)
 
 static int seize(struct tracee *tr, pid_t tid)
 {
-	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)PTRACE_O_TRACECLONE))
+	/* TRACESYSGOOD: a framed run's system call stops are told from a SIGTRAP */
+	if (ptrace(PTRACE_SEIZE, tid, 0,
+		   (void *)(long)(PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD)))
 		return errno == ESRCH ? 0 : -errno;
 	if (!tr->t_first)
 		tr->t_first = tracee__now_ns();
@@ -535,40 +538,89 @@ int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n)
 }
 
 /*
- * Resume @th with @req and wait for its SIGTRAP. Any other signal is held and the thread
- * resumed without it: a process that gets SIGCHLD every millisecond (a postmaster) must not
- * fail every injection, and its handler must not run inside our call. The call goes on; a
- * syscall the signal interrupted inside it restarts, since no handler ran. SIGSYS of seccomp
- * and an exit abort. A clone event adds the new thread and resumes; a stale interrupt stop
- * resumes too.
+ * A thread we resumed after a PTRACE_INTERRUPT stops where it is: an interrupt stop, or a
+ * signal's (held), after any system call stop on the way
  */
-static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req,
-			  uint64_t timeout_ns)
+static int wait_stop(struct tracee *tr, struct tracee_thread **thp)
+{
+	uint64_t deadline = tracee__now_ns() + DETACH_GRACE_NS;
+	struct tracee_thread *th = *thp;
+	int st;
+
+	for (;;) {
+		if (wait_tid(th->tid, &st, deadline)) {
+			th->stopped = false;
+			return -ETIMEDOUT;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			drop(tr, th);
+			*thp = NULL;
+			return -ESRCH;
+		}
+		/* a system call's stop comes first; the interrupt's follows */
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80) && !(st >> 16)) {
+			ptrace(PTRACE_CONT, th->tid, 0, 0);
+			continue;
+		}
+		th->at_signal = !(st >> 16);
+		if (th->at_signal && (WSTOPSIG(st) != SIGTRAP || !from_kernel(th->tid)))
+			hold(th, WSTOPSIG(st));
+		return 0;
+	}
+}
+
+static int stop_again(struct tracee *tr, struct tracee_thread **thp)
+{
+	ptrace(PTRACE_INTERRUPT, (*thp)->tid, 0, 0);
+	return wait_stop(tr, thp);
+}
+
+static void set_xstate(pid_t tid, const void *xstate, size_t xlen)
+{
+	struct iovec iov = { (void *)xstate, xlen };
+
+	if (xlen)
+		ptrace(PTRACE_SETREGSET, tid,
+		       (void *)(long)(xlen == 512 ? NT_PRFPREG : NT_X86_XSTATE), &iov);
+}
+
+/* what a framed run of run_framed() waits for */
+struct framed {
+	uint64_t sys_end; /* a system call: rip after its "syscall", whose exit gives ret */
+	uint64_t slot;	  /* a call: where the stub leaves rax for us */
+	uint64_t sigret;  /* rip after the "syscall" of rt_sigreturn, the way back */
+	uint64_t ret;
+	bool got;
+};
+
+/*
+ * Run @th from @set until it is back through rt_sigreturn, tracing its system calls: the
+ * only stops of a framed run that it needs to see are the system call's exit (its result)
+ * and rt_sigreturn's entry and exit. Any signal on the way is held and the thread resumed
+ * without it: a process that gets SIGCHLD every millisecond (a postmaster) must not fail
+ * every injection, and its handler must not run inside our code. SIGSYS of seccomp and an
+ * exit abort; a clone event adds the new thread and resumes; a stale interrupt stop resumes.
+ * On -ETIMEDOUT the thread is stopped again where it was.
+ */
+static int run_framed(struct tracee *tr, struct tracee_thread **thp,
+		      const struct user_regs_struct *set, struct framed *f, uint64_t timeout_ns)
 {
 	uint64_t deadline = tracee__now_ns() + timeout_ns;
 	struct tracee_thread *th = *thp;
+	bool returning = false;
 	pid_t tid = th->tid;
 	int st, ret, event;
 
+	th->dirty = true;
+	if (ptrace(PTRACE_SETREGS, tid, 0, set))
+		return -errno;
 	for (;;) {
-		if (ptrace(req, tid, 0, 0))
+		if (ptrace(PTRACE_SYSCALL, tid, 0, 0))
 			return -errno;
 		ret = wait_tid(tid, &st, deadline);
 		if (ret == -ETIMEDOUT) {
-			/* stop it again where it is; the caller puts its registers back */
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			if (wait_tid(tid, &st, tracee__now_ns() + DETACH_GRACE_NS)) {
-				th->stopped = false;
-			} else if (WIFEXITED(st) || WIFSIGNALED(st)) {
-				drop(tr, th);
-				*thp = NULL;
-				return -ESRCH;
-			} else {
-				th->at_signal = !(st >> 16);
-				if (th->at_signal && (WSTOPSIG(st) != SIGTRAP || !from_kernel(tid)))
-					hold(th, WSTOPSIG(st));
-			}
-			return -ETIMEDOUT;
+			ret = stop_again(tr, thp);
+			return ret == -ESRCH ? ret : -ETIMEDOUT;
 		}
 		if (ret)
 			return ret;
@@ -578,7 +630,6 @@ static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req
 			return -ESRCH;
 		}
 		event = st >> 16;
-		th->at_signal = !event;
 		if (event == PTRACE_EVENT_CLONE) {
 			unsigned long msg;
 
@@ -594,8 +645,26 @@ static int run_until_trap(struct tracee *tr, struct tracee_thread **thp, int req
 		}
 		if (event)
 			continue;
-		if (WSTOPSIG(st) == SIGTRAP && from_kernel(tid))
-			return 0;
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+			struct __ptrace_syscall_info si;
+
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(si), &si) <= 0)
+				return -errno;
+			if (returning && si.op == PTRACE_SYSCALL_INFO_EXIT)
+				return f->got ? 0 : -EFAULT;
+			if (si.op == PTRACE_SYSCALL_INFO_EXIT && f->sys_end && !f->got &&
+			    si.instruction_pointer == f->sys_end) {
+				f->ret = (uint64_t)si.exit.rval;
+				f->got = true;
+			} else if (si.op == PTRACE_SYSCALL_INFO_ENTRY &&
+				   si.entry.nr == SYS_rt_sigreturn &&
+				   si.instruction_pointer == f->sigret) {
+				if (f->slot && !tracee__read(tr, f->slot, &f->ret, sizeof(f->ret)))
+					f->got = true;
+				returning = true;
+			}
+			continue;
+		}
 		if (WSTOPSIG(st) == SIGSYS && from_kernel(tid))
 			return -EPERM;
 		if (hold(th, WSTOPSIG(st)))
@@ -628,7 +697,7 @@ static const char *why(int ret)
 	case -EPERM:
 		return "seccomp refused it (SIGSYS)";
 	case -EFAULT:
-		return "it trapped somewhere else";
+		return "it came back without its result";
 	case -ESRCH:
 		return "the thread exited";
 	default:
@@ -654,10 +723,141 @@ static const char *syscall_name(long nr)
 	}
 }
 
-int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6], int64_t *ret,
-		    uint64_t timeout_ns, char *err, size_t len)
+/*
+ * Build @th's way back in its own stack: an rt_sigreturn frame of its registers as they
+ * must come back (an interrupted system call set to restart, what the kernel does when no
+ * handler runs), its extended state and its signal mask, below its red zone. Fills @fr;
+ * @xstate and @sigmask keep the image and the mask for put_back().
+ */
+static int frame_write(struct tracee *tr, struct tracee_thread *th, uint64_t pretcode, void *xstate,
+		       size_t *xlen, uint64_t *sigmask, struct sigframe *fr)
+{
+	struct user_regs_struct back = th->regs;
+	uint64_t mask = 0;
+	struct iovec iov;
+	void *buf;
+	int ret;
+
+	iov.iov_base = xstate;
+	iov.iov_len = XSTATE_MAX;
+	if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)NT_X86_XSTATE, &iov)) {
+		/* no XSAVE: the fxsave area alone */
+		iov.iov_len = 512;
+		if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)NT_PRFPREG, &iov))
+			return -errno;
+	}
+	*xlen = iov.iov_len;
+	if (ptrace(PTRACE_GETSIGMASK, th->tid, sizeof(mask), &mask))
+		return -errno;
+	*sigmask = mask;
+	sigframe__restart(&back);
+	buf = malloc(XSTATE_MAX + SIGFRAME_SIZE + 128);
+	if (!buf)
+		return -ENOMEM;
+	ret = sigframe__build(th->regs.rsp - CALL_STACK_GAP, &back, xstate, *xlen, mask, pretcode,
+			      buf, XSTATE_MAX + SIGFRAME_SIZE + 128, fr);
+	if (!ret)
+		ret = tracee__write(tr, fr->frame, buf, fr->size);
+	free(buf);
+	return ret;
+}
+
+/*
+ * The signal @th held that would lose the most by a resend, if it can stop @th in its
+ * delivery: a standard one (one pending bit: the stand-in adds nothing) not in @sigmask.
+ */
+static int stand_in(const struct tracee_thread *th, uint64_t sigmask)
+{
+	const siginfo_t *best = NULL;
+	size_t i;
+
+	for (i = 0; i < th->nr_held; i++)
+		if (!best || resend_loss(&th->held[i]) > resend_loss(best))
+			best = &th->held[i];
+	if (!best || !resend_loss(best) || best->si_signo >= KERNEL_SIGRTMIN ||
+	    (sigmask & (1ULL << (best->si_signo - 1))))
+		return 0;
+	return best->si_signo;
+}
+
+/*
+ * After a framed run: @th, back from rt_sigreturn in a system call's exit stop, is stopped
+ * again with the registers it was stopped with, where resuming goes through the kernel's
+ * signal delivery: that restarts an interrupted system call, or runs the handler of a
+ * signal we held, as it would have; a thread let go from the exit stop would see
+ * -ERESTARTSYS. An interrupt stop, or, when it held a signal whose siginfo a resend would
+ * lose (a kill()'s sender), that signal's delivery stop, where release injects it intact:
+ * a tgkill() of the same signal stands in. Either is asked for first: a thread whose tracer
+ * dies between these steps still passes there.
+ */
+static int put_back(struct tracee *tr, struct tracee_thread **thp, const void *xstate, size_t xlen,
+		    uint64_t sigmask)
+{
+	struct tracee_thread *th = *thp;
+	int sig = stand_in(th, sigmask);
+
+	if (!sig || syscall(SYS_tgkill, tr->pid, th->tid, sig))
+		ptrace(PTRACE_INTERRUPT, th->tid, 0, 0);
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs))
+		return -errno;
+	set_xstate(th->tid, xstate, xlen);
+	if (ptrace(PTRACE_CONT, th->tid, 0, 0))
+		return -errno;
+	return wait_stop(tr, thp);
+}
+
+/* the registers and extended state @th was stopped with, after a run that failed */
+static void restore(struct tracee_thread *th, const void *xstate, size_t xlen)
+{
+	if (!th || !th->stopped)
+		return;
+	ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
+	set_xstate(th->tid, xstate, xlen);
+}
+
+/*
+ * One framed run: the frame, the run, the way back. @set's rip and arguments are the
+ * caller's; its rsp is set here. @call: @set enters a call at the frame, else a system call
+ * that returns into tr's restorer.
+ */
+static int framed(struct tracee *tr, struct tracee_thread *th, struct user_regs_struct *set,
+		  uint64_t pretcode, bool call, struct framed *f, uint64_t timeout_ns)
+{
+	uint64_t sigmask = 0;
+	struct sigframe fr;
+	size_t xlen = 0;
+	void *xstate;
+	int ret;
+
+	xstate = malloc(XSTATE_MAX);
+	if (!xstate)
+		return -ENOMEM;
+	ret = frame_write(tr, th, pretcode, xstate, &xlen, &sigmask, &fr);
+	if (ret)
+		goto out;
+	/* a call's return address lands on pretcode; a system call's "ret" pops it */
+	set->rsp = call ? fr.frame + 8 : fr.frame;
+	set->orig_rax = (unsigned long long)-1;
+	if (call)
+		f->slot = fr.frame;
+	ret = run_framed(tr, &th, set, f, timeout_ns);
+	if (!ret)
+		ret = put_back(tr, &th, xstate, xlen, sigmask);
+	else
+		restore(th, xstate, xlen);
+out:
+	free(xstate);
+	settle_new(tr);
+	return ret;
+}
+
+int tracee__syscall(struct tracee *tr, const struct tracee_gadgets *g, long nr,
+		    const uint64_t args[6], int64_t *ret, uint64_t timeout_ns, char *err,
+		    size_t len)
 {
 	struct tracee_thread *th = worker(tr);
+	struct framed f = { .sys_end = g->syscall_ret + 2,
+			    .sigret = g->restorer + SIGFRAME_RESTORER_LEN };
 	struct user_regs_struct r;
 	int rc;
 
@@ -666,7 +866,7 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
 		return -ESRCH;
 	}
 	r = th->regs;
-	r.rip = insn;
+	r.rip = g->syscall_ret;
 	r.rax = (unsigned long long)nr;
 	r.rdi = args[0];
 	r.rsi = args[1];
@@ -674,31 +874,13 @@ int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t ar
 	r.r10 = args[3];
 	r.r8 = args[4];
 	r.r9 = args[5];
-	/* no syscall restart may rewind rip when we resume it */
-	r.orig_rax = (unsigned long long)-1;
-	th->dirty = true;
-	if (ptrace(PTRACE_SETREGS, th->tid, 0, &r)) {
-		rc = -errno;
-		snprintf(err, len, "pid %d: cannot set the registers of thread %d: %s", tr->pid,
-			 th->tid, strerror(errno));
-		return rc;
-	}
-	rc = run_until_trap(tr, &th, PTRACE_SINGLESTEP, timeout_ns);
-	if (!rc) {
-		if (ptrace(PTRACE_GETREGS, th->tid, 0, &r))
-			rc = -errno;
-		else if (r.rip != insn + 2)
-			rc = -EFAULT; /* the step trapped before the syscall ran */
-	}
-	if (th && th->stopped)
-		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
-	settle_new(tr);
+	rc = framed(tr, th, &r, g->restorer, false, &f, timeout_ns);
 	if (rc) {
 		snprintf(err, len, "pid %d: remote %s() failed: %s", tr->pid, syscall_name(nr),
 			 why(rc));
 		return rc;
 	}
-	*ret = (int64_t)r.rax;
+	*ret = (int64_t)f.ret;
 	return 0;
 }
 
@@ -706,25 +888,14 @@ int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t
 		 uint64_t *ret, uint64_t timeout_ns, char *err, size_t len)
 {
 	struct tracee_thread *th = worker(tr);
+	struct framed f = { .sigret = stub + TRACEE_STUB_SIGRET };
 	struct user_regs_struct r;
-	struct iovec iov;
-	void *xstate;
-	bool have_x;
 	int rc;
 
 	if (!th) {
 		snprintf(err, len, "pid %d: no stopped thread to run a call in", tr->pid);
 		return -ESRCH;
 	}
-	/* the callee may use any vector register the thread was in the middle of using */
-	xstate = malloc(XSTATE_MAX);
-	if (!xstate) {
-		snprintf(err, len, "pid %d: out of memory", tr->pid);
-		return -ENOMEM;
-	}
-	iov.iov_base = xstate;
-	iov.iov_len = XSTATE_MAX;
-	have_x = !ptrace(PTRACE_GETREGSET, th->tid, (void *)NT_X86_XSTATE, &iov);
 	r = th->regs;
 	r.rip = stub;
 	r.rax = func;
@@ -734,35 +905,13 @@ int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t
 	r.rcx = args[3];
 	r.r8 = args[4];
 	r.r9 = args[5];
-	r.rsp = (th->regs.rsp - CALL_STACK_GAP) & ~15ULL;
-	r.orig_rax = (unsigned long long)-1;
-	th->dirty = true;
-	if (ptrace(PTRACE_SETREGS, th->tid, 0, &r)) {
-		rc = -errno;
-		snprintf(err, len, "pid %d: cannot set the registers of thread %d: %s", tr->pid,
-			 th->tid, strerror(errno));
-		free(xstate);
-		return rc;
-	}
-	rc = run_until_trap(tr, &th, PTRACE_CONT, timeout_ns);
-	if (!rc) {
-		if (ptrace(PTRACE_GETREGS, th->tid, 0, &r))
-			rc = -errno;
-		else if (r.rip != stub + TRACEE_STUB_LEN)
-			rc = -EFAULT; /* a SIGTRAP of some other origin */
-	}
-	if (th && th->stopped) {
-		ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs);
-		if (have_x)
-			ptrace(PTRACE_SETREGSET, th->tid, (void *)NT_X86_XSTATE, &iov);
-	}
-	free(xstate);
-	settle_new(tr);
+	/* the callee may use any vector register: the frame has the thread's, and puts them back */
+	rc = framed(tr, th, &r, 0, true, &f, timeout_ns);
 	if (rc) {
 		snprintf(err, len, "pid %d: remote call of 0x%" PRIx64 " failed: %s", tr->pid, func,
 			 why(rc));
 		return rc;
 	}
-	*ret = r.rax;
+	*ret = f.ret;
 	return 0;
 }

@@ -53,30 +53,51 @@ int tracee__read(struct tracee *tr, uint64_t addr, void *buf, size_t n);
 int tracee__write(struct tracee *tr, uint64_t addr, const void *buf, size_t n);
 
 /*
- * A signal that arrives while a thread runs a remote syscall or call is held, not delivered:
- * its handler must not run in the middle of our code. The thread goes on with the call and
- * the signal is sent on at release, with its siginfo where the kernel lets us (see release).
+ * A remote system call or call runs in one stopped thread, other threads staying stopped,
+ * and returns through an rt_sigreturn frame that we write on the thread's stack below its
+ * red zone (user/sigframe.h): every register, the extended state and the signal mask come
+ * back by themselves, so a thread whose tracer dies at any point finishes the call and
+ * resumes its own work. Tracing the thread's system calls tells us when it is back; it is
+ * then stopped again as it was stopped first.
  *
- * Run syscall @nr in one stopped thread by single-stepping the "syscall" instruction at
- * @insn (two bytes 0f 05 in any executable mapping). *@ret gets rax (-errno on failure).
- * @nr must not sleep interruptibly: a signal held meanwhile would cut it short, and *@ret
- * would be -ERESTARTSYS (-512) or a kin. mmap and munmap do not sleep so.
+ * A signal that arrives meanwhile is held, not delivered: its handler must not run in the
+ * middle of our code. The thread goes on with the call and the signal is sent on at release,
+ * with its siginfo where the kernel lets us (see release). A tracer that dies loses what it
+ * held.
+ *
+ * -ETIMEDOUT, -ESRCH (the thread exited), -EPERM (SIGSYS: seccomp), -EFAULT (it came back
+ * without its result).
  */
-int tracee__syscall(struct tracee *tr, uint64_t insn, long nr, const uint64_t args[6], int64_t *ret,
-		    uint64_t timeout_ns, char *err, size_t len);
+
+/* code of the process's that a remote system call runs through (user/ulp_inject.c finds it) */
+struct tracee_gadgets {
+	uint64_t syscall_ret; /* "syscall; ret" (0f 05 c3) */
+	uint64_t restorer;    /* SIGFRAME_RESTORER: glibc's __restore_rt */
+};
+
 /*
- * Call @func(@args[0..5]) in one stopped thread through @stub, which holds
- * "call *%rax; int3" (ff d0 cc), on the thread's own stack below its red zone; other
- * threads stay stopped. Registers and extended state are restored whatever happens.
- * -ETIMEDOUT, -ESRCH (it exited), -EPERM (SIGSYS: seccomp), -EFAULT (a trap elsewhere).
+ * System call @nr at @g's "syscall; ret", which returns into its restorer. *@ret gets rax
+ * (-errno on failure). @nr must not sleep interruptibly: a signal held meanwhile would cut it
+ * short, and *@ret would be -ERESTARTSYS (-512) or a kin. mmap and munmap do not sleep so.
  */
+int tracee__syscall(struct tracee *tr, const struct tracee_gadgets *g, long nr,
+		    const uint64_t args[6], int64_t *ret, uint64_t timeout_ns, char *err,
+		    size_t len);
+/* Call @func(@args[0..5]) through @stub, which holds TRACEE_STUB. */
 int tracee__call(struct tracee *tr, uint64_t stub, uint64_t func, const uint64_t args[6],
 		 uint64_t *ret, uint64_t timeout_ns, char *err, size_t len);
 
-#define TRACEE_STUB              \
-	{                        \
-		0xff, 0xd0, 0xcc \
+/*
+ * call *%rax; mov %rax, -8(%rsp) (the frame's pretcode: the result for us); mov $15, %eax;
+ * syscall (rt_sigreturn); ud2
+ */
+#define TRACEE_STUB                                                                           \
+	{                                                                                     \
+		0xff, 0xd0, 0x48, 0x89, 0x44, 0x24, 0xf8, 0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, \
+			0x05, 0x0f, 0x0b                                                      \
 	}
-#define TRACEE_STUB_LEN 3
+#define TRACEE_STUB_LEN	   16
+/* rip after the stub's rt_sigreturn */
+#define TRACEE_STUB_SIGRET 14
 
 #endif

@@ -94,6 +94,8 @@ struct ulp_proc {
 	unsigned int threads;
 	bool seccomp_filter;	    /* preflight: a seccomp filter may refuse our syscalls */
 	struct ulp_proc_priv *priv; /* engine cache (unwinder); NULL in a journal's copy */
+	/* a journal's copy of an injection without sites: the library it names, by path */
+	const char *journal_library;
 };
 
 struct ulp_image;
@@ -114,6 +116,13 @@ uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i);
 int ulp_proc__preflight(struct ulp_image *img, pid_t pid, uint64_t start_time,
 			struct ulp_proc **out, char *err, size_t len);
 int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
+/*
+ * ulp_proc__inject() in two: a free page within +-2 GiB of the sites for the trampoline,
+ * then the injection with it there, so that the journal can name the page first.
+ */
+int ulp_proc__place(struct ulp_proc *p, uint64_t *page, char *err, size_t len);
+int ulp_proc__inject_at(struct ulp_image *img, struct ulp_proc *p, uint64_t page, char *err,
+			size_t len);
 int ulp_proc__patch(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len);
 /*
  * @img may be NULL (recover, from the journal's sites): then the activeness check looks at

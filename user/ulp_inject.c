@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include "elfsym.h"
 #include "proc.h"
+#include "sigframe.h"
 #include "tracee.h"
 #include "ulp_int.h"
 #include "unwind.h"
@@ -69,7 +70,7 @@ struct libc_info {
 	bool internal; /* __libc_dlopen_mode */
 	uint64_t dlerror;
 	uint64_t dlclose;
-	uint64_t syscall_insn;
+	struct tracee_gadgets gadgets;
 	struct range *unsafe; /* loader text, malloc family */
 	size_t nr_unsafe;
 };
@@ -104,32 +105,41 @@ static int libc_sym(const struct proc_maps *maps, const struct proc_map *libc, c
 	return proc_maps__addr_of(maps, map_dev(libc), libc->inode, s.offset, addr);
 }
 
-static int find_syscall_insn(pid_t pid, const struct proc_maps *maps, uint64_t *addr)
+/*
+ * In glibc's executable mappings: a "syscall; ret" (any 0f 05 c3 executes as one when
+ * jumped to; getpid() is one) and __restore_rt, the way back of a remote system call.
+ */
+static int find_gadgets(pid_t pid, const struct proc_maps *maps, const struct proc_map *libc,
+			struct tracee_gadgets *g)
 {
-	const struct proc_map *m = proc_maps__find_path(maps, "[vdso]", false);
-	size_t i, n;
+	static const uint8_t restorer[] = SIGFRAME_RESTORER;
+	size_t i, j, n;
 	uint8_t *buf;
 
-	/* the vdso's fallbacks hold "syscall"; any 0f 05 executes as one when jumped to */
-	if (!m)
-		return -ENOENT;
-	n = m->end - m->start;
-	buf = malloc(n);
-	if (!buf)
-		return -ENOMEM;
-	if (proc__mem_read(pid, m->start, buf, n)) {
-		free(buf);
-		return -EIO;
-	}
-	for (i = 0; i + 1 < n; i++) {
-		if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
-			*addr = m->start + i;
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < maps->n && !(g->syscall_ret && g->restorer); i++) {
+		const struct proc_map *m = &maps->v[i];
+
+		if (m->inode != libc->inode || map_dev(m) != map_dev(libc) || !proc_map__is_exec(m))
+			continue;
+		n = m->end - m->start;
+		buf = malloc(n);
+		if (!buf)
+			return -ENOMEM;
+		if (proc__mem_read(pid, m->start, buf, n)) {
 			free(buf);
-			return 0;
+			return -EIO;
 		}
+		for (j = 0; j + sizeof(restorer) <= n; j++) {
+			if (!g->syscall_ret && buf[j] == 0x0f && buf[j + 1] == 0x05 &&
+			    buf[j + 2] == 0xc3)
+				g->syscall_ret = m->start + j;
+			if (!g->restorer && !memcmp(buf + j, restorer, sizeof(restorer)))
+				g->restorer = m->start + j;
+		}
+		free(buf);
 	}
-	free(buf);
-	return -ENOENT;
+	return g->syscall_ret && g->restorer ? 0 : -ENOENT;
 }
 
 static int libc_info__get(pid_t pid, const struct proc_maps *maps, struct libc_info *li, char *err,
@@ -174,8 +184,11 @@ static int libc_info__get(pid_t pid, const struct proc_maps *maps, struct libc_i
 		    add_range(li, m->start, m->end))
 			goto nomem;
 	}
-	if (find_syscall_insn(pid, maps, &li->syscall_insn)) {
-		snprintf(err, len, "pid %d: found no syscall instruction in its vdso", pid);
+	if (find_gadgets(pid, maps, libc, &li->gadgets)) {
+		snprintf(err, len,
+			 "pid %d: found no \"syscall; ret\" or no __restore_rt in its libc '%s', "
+			 "which a remote system call returns through",
+			 pid, libc->path);
 		return -ENOENT;
 	}
 	return 0;
@@ -261,7 +274,7 @@ static void unmap_page(struct ulp_image *img, struct tracee *tr, const struct li
 
 	if (!known && !is_our_page(tr->pid, page))
 		return;
-	ret = tracee__syscall(tr, li->syscall_insn, SYS_munmap, args, &r, img->call_timeout_ns, why,
+	ret = tracee__syscall(tr, &li->gadgets, SYS_munmap, args, &r, img->call_timeout_ns, why,
 			      sizeof(why));
 	if (!ret && r < 0)
 		snprintf(why, sizeof(why), "munmap: %s", strerror((int)-r));
@@ -294,8 +307,7 @@ static int inject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trac
 	args[2] = PROT_READ | PROT_EXEC;
 	args[3] = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
 	args[4] = (uint64_t)-1;
-	ret = tracee__syscall(tr, li->syscall_insn, SYS_mmap, args, &r, img->call_timeout_ns, err,
-			      len);
+	ret = tracee__syscall(tr, &li->gadgets, SYS_mmap, args, &r, img->call_timeout_ns, err, len);
 	if (ret) {
 		/* it may have run before the thread timed out or trapped */
 		unmap_page(img, tr, li, page, false, err, len);
@@ -481,14 +493,49 @@ static int quiet(struct ulp_image *img, struct ulp_proc *p, struct unwind *uw, s
 	}
 }
 
+int ulp_proc__place(struct ulp_proc *p, uint64_t *page, char *err, size_t len)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	struct proc_maps maps;
+	size_t i;
+	int ret;
+
+	ret = proc_maps__read(p->pid, &maps);
+	if (ret) {
+		snprintf(err, len, "pid %d: cannot read its memory map: %s", p->pid,
+			 strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < p->nr_sites; i++) {
+		lo = p->sites[i].addr < lo ? p->sites[i].addr : lo;
+		hi = p->sites[i].addr + ULP_JMP_LEN > hi ? p->sites[i].addr + ULP_JMP_LEN : hi;
+	}
+	ret = proc_maps__free_near(&maps, lo, hi, PAGE_SIZE_, page);
+	if (ret)
+		snprintf(err, len, "pid %d: no free page within 2 GiB of the patched functions",
+			 p->pid);
+	proc_maps__free(&maps);
+	return ret;
+}
+
 int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_t len)
 {
-	uint64_t lo = UINT64_MAX, hi = 0, page;
+	uint64_t page;
+	int ret;
+
+	if (p->injected)
+		return 0;
+	ret = ulp_proc__place(p, &page, err, len);
+	return ret ?: ulp_proc__inject_at(img, p, page, err, len);
+}
+
+int ulp_proc__inject_at(struct ulp_image *img, struct ulp_proc *p, uint64_t page, char *err,
+			size_t len)
+{
 	struct activeness a = { 0 };
 	struct proc_maps maps;
 	struct libc_info li;
 	struct unwind *uw;
-	size_t i;
 	int ret;
 
 	if (p->injected)
@@ -496,23 +543,12 @@ int ulp_proc__inject(struct ulp_image *img, struct ulp_proc *p, char *err, size_
 	ret = proc_setup(p, &uw, &maps, &li, err, len);
 	if (ret)
 		return ret;
-	for (i = 0; i < p->nr_sites; i++) {
-		lo = p->sites[i].addr < lo ? p->sites[i].addr : lo;
-		hi = p->sites[i].addr + ULP_JMP_LEN > hi ? p->sites[i].addr + ULP_JMP_LEN : hi;
-	}
-	ret = proc_maps__free_near(&maps, lo, hi, PAGE_SIZE_, &page);
-	if (ret) {
-		snprintf(err, len, "pid %d: no free page within 2 GiB of the patched functions",
-			 p->pid);
-		goto out_li;
-	}
 	a.r = li.unsafe;
 	a.nr = li.nr_unsafe;
 	ret = quiet(img, p, uw, &a, &li, page, inject_stopped, "nothing was loaded, retry later",
 		    err, len);
 	if (!ret)
 		p->injected = true;
-out_li:
 	free(li.unsafe);
 	proc_maps__free(&maps);
 	return ret;
@@ -527,6 +563,7 @@ out_li:
 static int eject_stopped(struct ulp_image *img, struct ulp_proc *p, struct tracee *tr,
 			 const struct libc_info *li, uint64_t page, char *err, size_t len)
 {
+	static const uint8_t stub[] = TRACEE_STUB;
 	size_t n = strlen(img->library) + 1;
 	uint64_t args[6] = { 0 }, handle = 0, rc;
 	struct proc_maps maps;
@@ -537,7 +574,10 @@ static int eject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trace
 			 p->pid);
 		return -ENAMETOOLONG;
 	}
-	ret = tracee__write(tr, page + PAGE_PATH, img->library, n);
+	/* the stub too: the page may be an older hotcanary's, with another */
+	ret = tracee__write(tr, page + PAGE_STUB, stub, sizeof(stub));
+	if (!ret)
+		ret = tracee__write(tr, page + PAGE_PATH, img->library, n);
 	if (ret) {
 		snprintf(err, len, "pid %d: cannot write the trampoline page: %s", p->pid,
 			 strerror(-ret));
@@ -594,8 +634,10 @@ static int eject_stopped(struct ulp_image *img, struct ulp_proc *p, struct trace
 static int journal_image(struct ulp_image *img, struct ulp_proc *p, const struct proc_maps *maps,
 			 char *err, size_t len)
 {
-	const struct proc_map *m = p->nr_sites ? proc_maps__find_addr(maps, p->sites[0].new_func) :
-						 NULL;
+	const struct proc_map *m =
+		p->nr_sites	   ? proc_maps__find_addr(maps, p->sites[0].new_func) :
+		p->journal_library ? proc_maps__find_path(maps, p->journal_library, false) :
+				     NULL;
 
 	if (!p->page && p->nr_sites)
 		p->page = p->sites[0].slot & ~(uint64_t)(PAGE_SIZE_ - 1);

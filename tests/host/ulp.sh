@@ -24,7 +24,7 @@ command -v jq >/dev/null 2>&1 || prereq "jq not found (package jq)" "run 'make d
 [ "$(id -u)" -eq 0 ] || prereq "not root: uprobes, BPF and ptrace need root" "run it with sudo"
 for f in hotcanary tests/ulp_target tests/ulp_asm_target tests/ulp_engine \
 	tests/ulp_fix_good.so tests/ulp_fix_slow.so tests/ulp_fix_errors.so tests/ulp_fix_segv.so \
-	tests/ulp_fix_import.so tests/ngx_fix_good.so tests/ngx_fix_slow.so; do
+	tests/ulp_fix_import.so tests/ulp_fix_ctor.so tests/ngx_fix_good.so tests/ngx_fix_slow.so; do
 	[ -f "$out/$f" ] || prereq "$out/$f not found" "build it with 'make check-host'"
 done
 for t in readelf nm python3 timeout rsvg-convert wrk /usr/sbin/nginx; do
@@ -1005,6 +1005,82 @@ t_killed()
 	stop_targets
 }
 
+# traced PID: a tracer holds it (/proc/PID/status TracerPid), read without a fork
+traced()
+{
+	local k v
+
+	while IFS=$': \t' read -r k v; do
+		[ "$k" = TracerPid ] && { [ "$v" != 0 ]; return; }
+	done <"/proc/$1/status" 2>/dev/null
+	return 1
+}
+
+# SIGKILL of the controller at 20 points of an injection, from the stop to the patch (issue
+# 11 item 4): the dlopen() runs a constructor of 100 1-ms sleeps, and the kill comes 0 to 139
+# ms after the process is first traced. The target lives and calls on; after recover it runs
+# the original code with neither the library nor the trampoline page left, whether the kill
+# came before the injection's journal record, in the injection, or after the patch's record:
+# never a half-patched process, never anything of ours that the journal does not know.
+t_kill()
+{
+	local i w d hc st p why='' at=() injected=0 patched=0 calls said=
+
+	for ((i = 0; i < 20; i++)); do
+		ULP_CTOR_MS=100 targets 1 -t 2 -p 100
+		p=${tp[0]}
+		st=$tmp/kill$i
+		BASE=1 STAGE=30 policy ulp-kill ulp_fix_ctor.so
+		"$HC" run "$tmp/ulp-kill.yaml" --state-dir "$st" >"$tmp/ulp-kill.out" \
+			2>"$tmp/ulp-kill.err" &
+		hc=$!
+		bg_pids+=("$hc")
+		for ((w = 0; w < 100000; w++)); do
+			traced "$p" && break
+			kill -0 "$hc" 2>/dev/null || break
+		done
+		d=$((i * 7 + RANDOM % 7))
+		sleep "$(printf '0.%03d' "$d")"
+		kill -9 "$hc"
+		wait "$hc" 2>/dev/null
+		grep -q '"action":"ulp_inject"' "$st/ulp-kill.journal" && injected=$((injected + 1))
+		grep -q '"action":"ulp_patch"' "$st/ulp-kill.journal" && patched=$((patched + 1))
+		at+=("$d")
+		calls=$(status "$p" calls)
+		sleep 0.3
+		if ! kill -0 "$p" 2>/dev/null; then
+			why="killed $d ms after the stop began, the target died"
+		elif [ "$(status "$p" calls)" = "$calls" ]; then
+			why="killed $d ms after the stop began, the target stopped calling (calls $calls)"
+		elif [ -z "$said" ] && grep -q '"action":"ulp_inject"' "$st/ulp-kill.journal" &&
+			! grep -q '"action":"ulp_patch"' "$st/ulp-kill.journal" &&
+			! { said=$("$HC" status --state-dir "$st" 2>&1 | grep "pid $p: ") &&
+				grep -q 'no site patched' <<<"$said"; }; then
+			why="killed $d ms in, injected, not patched: status says '$said'"
+		elif ! "$HC" recover --state-dir "$st" >"$tmp/kill-recover.out" 2>&1; then
+			why="killed $d ms in, recover failed: $(cat "$tmp/kill-recover.out")"
+		elif ! untouched "$p"; then
+			why="killed $d ms in, after recover: delta $(status "$p" delta), code"
+			why="$why $(code "$p" parse_request), not the original"
+		elif grep -Eq "$FIXRE" "/proc/$p/maps" || [ "$(anon_exec "$p")" != 0 ]; then
+			why="killed $d ms in, recover left the library or the trampoline page in:"
+			why="$why $(grep -E "$FIXRE" "/proc/$p/maps" | head -n 1);"
+			why="$why $(cat "$tmp/kill-recover.out")"
+		fi
+		stop_targets
+		[ -n "$why" ] && break
+	done
+	if [ -z "$why" ]; then
+		pass ulp-kill "20 of 20 targets lived through a SIGKILL of the controller" \
+			"$(printf '%s ' "${at[@]}")ms after the stop began ($injected with the" \
+			"injection journaled, $patched the patch too); recover left all 20 running" \
+			"the original code, the library and the trampoline page out; status of one" \
+			"injected, not patched: '${said#"${said%%[! ]*}"}'"
+	else
+		fail ulp-kill "$why"
+	fi
+}
+
 # switchback: the slow fix out and in 4 times each; the on-periods' p50 is higher with a 95%
 # interval above zero, and the patch ends removed (ab.end's default)
 t_ab()
@@ -1286,8 +1362,8 @@ t_engine()
 
 # speeds is left out: see t_speeds()
 if [ $# -eq 0 ]; then
-	set -- good pin access copy vdso signals slow segv errors buildid asm busy wait killed \
+	set -- good pin access copy vdso signals slow segv errors buildid asm busy wait killed kill \
 		forks vanish ab nginx engine
 fi
-run_groups "good speeds pin access copy vdso signals slow segv errors buildid asm busy wait killed \
+run_groups "good speeds pin access copy vdso signals slow segv errors buildid asm busy wait killed kill \
 forks vanish ab nginx engine" "$@"

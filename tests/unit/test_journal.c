@@ -519,6 +519,75 @@ static void test_fold_ulp_patch_failed(void **state)
 	seqb_free(&b);
 }
 
+#define INJ101                                                                          \
+	"{\"pid\":101,\"start_time\":5001,\"library\":\"/var/lib/hotcanary/ulp/a.so\"," \
+	"\"page\":\"0x1000\"}"
+#define INJ102                                                                          \
+	"{\"pid\":102,\"start_time\":5002,\"library\":\"/var/lib/hotcanary/ulp/a.so\"," \
+	"\"page\":\"0x2000\"}"
+#define INJ103                                                                          \
+	"{\"pid\":103,\"start_time\":5003,\"library\":\"/var/lib/hotcanary/ulp/a.so\"," \
+	"\"page\":\"0x3000\"}"
+#define PATCH101                                                                        \
+	"{\"pid\":101,\"start_time\":5001,\"library\":\"/var/lib/hotcanary/ulp/a.so\"," \
+	"\"sites\":[{\"func\":4096}]}"
+
+/*
+ * An injection is an item's "loaded": one cut by a kill (an intent, no result) is unloaded
+ * by the plan, maybe; once a patch follows, the unload takes its detail (the sites, which
+ * must hold their original bytes again). Every revert comes before any unload.
+ */
+static void test_fold_ulp_inject(void **state)
+{
+	struct journal_state st;
+	struct seqb b = { .n = 0 };
+
+	N(&b, RUN_START, RUN_ULP);
+	I(&b, ULP_INJECT, INJ101);
+	fold(&b, &st);
+	assert_int_equal(st.nr_items, 1);
+	assert_int_equal(st.items[0].active, JOURNAL_NO);
+	assert_int_equal(st.items[0].loaded, JOURNAL_MAYBE);
+	CHECK_PLAN(&st, { JOURNAL_ACT_ULP_UNLOAD, INJ101, true });
+	journal_state__free(&st);
+
+	OK(&b, ULP_INJECT, INJ101);
+	I(&b, ULP_PATCH, PATCH101);
+	OK(&b, ULP_PATCH, PATCH101);
+	I(&b, ULP_INJECT, INJ102);
+	OK(&b, ULP_INJECT, INJ102);
+	fold(&b, &st);
+	assert_int_equal(st.nr_items, 2);
+	assert_int_equal(st.items[0].active, JOURNAL_YES);
+	assert_int_equal(st.items[0].loaded, JOURNAL_YES);
+	CHECK_PLAN(&st, { JOURNAL_ACT_ULP_REVERT, PATCH101, false },
+		   { JOURNAL_ACT_ULP_UNLOAD, INJ102, false },
+		   { JOURNAL_ACT_ULP_UNLOAD, PATCH101, false });
+	journal_state__free(&st);
+
+	/* a failed injection took itself out; a failed unload leaves nothing to retry */
+	I(&b, ULP_INJECT, INJ103);
+	FAIL(&b, ULP_INJECT, INJ103);
+	N(&b, DECISION, ROLLBACK);
+	I(&b, ULP_REVERT, P101);
+	OK(&b, ULP_REVERT, P101);
+	I(&b, ULP_UNLOAD, P102);
+	OK(&b, ULP_UNLOAD, P102);
+	I(&b, ULP_UNLOAD, P101);
+	fold(&b, &st);
+	assert_int_equal(st.phase, JOURNAL_PHASE_ROLLING_BACK);
+	CHECK_PLAN(&st, { JOURNAL_ACT_ULP_UNLOAD, PATCH101, true });
+	journal_state__free(&st);
+	FAIL(&b, ULP_UNLOAD, P101);
+	N(&b, RUN_END, NULL);
+	fold(&b, &st);
+	assert_int_equal(st.nr_items, 0);
+	assert_int_equal(st.phase, JOURNAL_PHASE_ROLLED_BACK);
+	assert_true(st.resolved);
+	journal_state__free(&st);
+	seqb_free(&b);
+}
+
 static void test_fold_exec_apply_no_result(void **state)
 {
 	struct journal_state st;
@@ -1512,6 +1581,7 @@ int main(void)
 		cmocka_unit_test(test_fold_load_failed),
 		cmocka_unit_test(test_fold_ulp_three_one_reverted),
 		cmocka_unit_test(test_fold_ulp_patch_failed),
+		cmocka_unit_test(test_fold_ulp_inject),
 		cmocka_unit_test(test_fold_exec_apply_no_result),
 		cmocka_unit_test(test_fold_exec_apply_failed),
 		cmocka_unit_test(test_fold_replace_rollback),

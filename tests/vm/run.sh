@@ -264,17 +264,74 @@ build_initramfs()
 	mv "$dir/initrd.gz.tmp" "$dir/initrd.gz"
 }
 
+# $1 = scenario name: the limit /init gives it (its "# hctest-timeout:" line, or the default).
+scenario_limit()
+{
+	for f in $files; do
+		[ "$(basename "$f" .sh)" = "$1" ] || continue
+		l=$(sed -n 's/^# hctest-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n 1)
+		echo "${l:-$scen_timeout_s}"
+		return
+	done
+	echo "$scen_timeout_s"
+}
+
+# $1 = qemu's pid, $2 = serial log. A guest that stops making progress is killed here,
+# not at the end of the whole run's limit (the sum of every scenario's): /init's own
+# watchdog ends a scenario at its limit, so a scenario still running 60 s after that, or a
+# boot that has not reached /init in 300 s, is a guest that hung (6.1 under multi-threaded
+# TCG once sat silent in lp-good until CI's limit). The reason goes to $2.hung, which boot
+# appends to the log once qemu is gone (its last writes would overwrite it before), where
+# parse and tests/vm/run-scenario find it; the hung scenario is then a crash.
+watch_progress()
+{
+	prev=
+	since=$(date +%s)
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 5
+		last=$(tr -d '\r' <"$2" 2>/dev/null | grep -a -o 'HCTEST \(INIT\|BEGIN\|END\|DONE\).*' |
+			tail -n 1)
+		if [ "$last" != "$prev" ]; then
+			prev=$last
+			since=$(date +%s)
+			continue
+		fi
+		case $last in
+		'') what="the boot" limit=300 ;;
+		"HCTEST BEGIN "*)
+			what=${last#HCTEST BEGIN }
+			limit=$(($(scenario_limit "$what") + 60))
+			;;
+		*) what="/init" limit=120 ;;
+		esac
+		idle=$(($(date +%s) - since))
+		[ "$idle" -gt "$limit" ] || continue
+		echo "HCTEST HUNG $what: no progress on the console for $idle s (limit $limit s);" \
+			"the host killed qemu" >"$2.hung"
+		echo "vm: $what hung: no progress on the console for $idle s; killing qemu" >&2
+		kill -TERM "$1"
+		return
+	done
+}
+
 # $1 = vmlinuz, $2 = initrd, $3 = log; prints qemu's exit status (124: timed out).
 boot()
 {
 	rc=0
-	if [ "$verbose" = 1 ]; then
-		qemu_run "$1" "$2" >"$3" 2>&1 &
-		pid=$!
-		tail -n +1 -f --pid="$pid" "$3" >&2
-		wait "$pid" || rc=$?
-	else
-		qemu_run "$1" "$2" >"$3" 2>&1 || rc=$?
+	rm -f "$3.hung"
+	qemu_run "$1" "$2" >"$3" 2>&1 &
+	pid=$!
+	# stdout is the caller's $(...): the watchdog's sleep must not hold it open
+	watch_progress "$pid" "$3" >&2 &
+	dog=$!
+	[ "$verbose" = 1 ] && tail -n +1 -f --pid="$pid" "$3" >&2
+	wait "$pid" || rc=$?
+	kill "$dog" 2>/dev/null || true
+	wait "$dog" 2>/dev/null || true
+	if [ -f "$3.hung" ]; then
+		printf '\n' >>"$3"
+		cat "$3.hung" >>"$3"
+		rm -f "$3.hung"
 	fi
 	echo "$rc"
 }
@@ -292,7 +349,8 @@ qemu_run()
 	6.1.*) tcg=tcg,thread=multi ;;
 	*) tcg=tcg,thread=single ;;
 	esac
-	timeout -k 10 "$timeout_s" "$qemu" -accel "$tcg" -cpu max -smp 2 -m 1024 \
+	# exec: boot's $! is then timeout's pid, and a TERM from the watchdog reaches qemu
+	exec timeout -k 10 "$timeout_s" "$qemu" -accel "$tcg" -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -kernel "$1" -initrd "$2" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null
 }
@@ -313,7 +371,9 @@ parse()
 			nfail++
 	}
 	function vmfail(name, detail) {
-		if (qrc == 124)
+		if (hung != "")
+			detail = detail "; " hung
+		else if (qrc == 124)
 			detail = detail "; the VM was killed after " tmo " s"
 		else if (qrc != 0)
 			detail = detail "; qemu exited with " qrc
@@ -363,6 +423,10 @@ parse()
 	}
 	/^HCTEST DONE/ {
 		done = 1
+		next
+	}
+	/^HCTEST HUNG / {
+		hung = substr($0, 13)
 		next
 	}
 	/^HCTEST (PASS|FAIL)/ {

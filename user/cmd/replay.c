@@ -77,6 +77,20 @@ out:
 	return ret ? ret : failed;
 }
 
+/* @plan unloads the process that @revert restores, in a step of its own */
+static bool unload_planned(const struct journal_plan *plan, const struct journal_step *revert)
+{
+	int64_t pid = json_object_get_int64(json_object_object_get(revert->detail, "pid"));
+	size_t i;
+
+	for (i = 0; i < plan->nr_steps; i++)
+		if (plan->steps[i].action == JOURNAL_ACT_ULP_UNLOAD &&
+		    json_object_get_int64(json_object_object_get(plan->steps[i].detail, "pid")) ==
+			    pid)
+			return true;
+	return false;
+}
+
 int replay__plan(struct journal *j, const char *name, int quiet)
 {
 	struct journal_plan plan = { 0 };
@@ -93,6 +107,8 @@ int replay__plan(struct journal *j, const char *name, int quiet)
 	for (i = 0; i < plan.nr_steps; i++) {
 		const struct journal_step *st = &plan.steps[i];
 
+		if (st->action == JOURNAL_ACT_ULP_UNLOAD)
+			continue;
 		err[0] = '\0';
 		ret = steps__replay(&s, st, REPLAY_TIMEOUT_NS, err, sizeof(err));
 		if (ret) {
@@ -114,15 +130,22 @@ int replay__plan(struct journal *j, const char *name, int quiet)
 	}
 	if (!failed)
 		failed = take_back_forks(&s, &plan, name, quiet);
-	/* every process back first, then the libraries out: no revert waits for an unload */
+	/*
+	 * Every process back first, then the libraries out: no revert waits for an unload. A
+	 * journal's ulp_unload steps are journaled; a revert of an older journal, or of a fork,
+	 * has none, and its unload is not.
+	 */
 	for (i = 0; i < plan.nr_steps && !failed; i++) {
 		const struct journal_step *st = &plan.steps[i];
 
-		if (st->action != JOURNAL_ACT_ULP_REVERT)
-			continue;
 		err[0] = '\0';
-		ret = steps__ulp_unload(st->detail, err, sizeof(err));
-		if (quiet || ret == -ESRCH)
+		if (st->action == JOURNAL_ACT_ULP_UNLOAD)
+			ret = steps__replay(&s, st, REPLAY_TIMEOUT_NS, err, sizeof(err));
+		else if (st->action == JOURNAL_ACT_ULP_REVERT && !unload_planned(&plan, st))
+			ret = steps__ulp_unload(st->detail, err, sizeof(err));
+		else
+			continue;
+		if (quiet || ret == -ESRCH || (!ret && err[0]))
 			continue;
 		printf("%s: unload pid %d: %s\n", name,
 		       json_object_get_int(json_object_object_get(st->detail, "pid")),

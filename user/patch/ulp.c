@@ -283,7 +283,7 @@ static int ulp_patch_one(struct patch *pa, size_t i, char *err, size_t len)
 
 	/* in once for the run (ab patches and reverts again and again); tidy() unloads it */
 	if (!p->injected)
-		ret = ulp_proc__inject(d->img, p, err, len);
+		ret = steps__ulp_inject(d->steps, d->img, p, ulp_image__library(d->img), err, len);
 	if (!ret)
 		ret = steps__ulp_patch(d->steps, d->img, p, d->names, ulp_image__library(d->img),
 				       err, len);
@@ -342,13 +342,15 @@ static void ulp_commit(struct patch *pa, char *err, size_t len)
 		if (ret == -ENOENT)
 			continue;
 		if (!ret)
-			ret = ulp_proc__inject(d->img, p, why, sizeof(why));
+			ret = steps__ulp_inject(d->steps, d->img, p, ulp_image__library(d->img),
+						why, sizeof(why));
 		if (!ret) {
 			ret = steps__ulp_patch(d->steps, d->img, p, d->names,
 					       ulp_image__library(d->img), why, sizeof(why));
 			/* no site leads there: out again, as tidy() does for the others */
 			if (ret && !p->patched)
-				ulp_proc__eject(d->img, p, eerr, sizeof(eerr));
+				steps__ulp_eject(d->steps, d->img, p, ulp_image__library(d->img),
+						 eerr, sizeof(eerr));
 		}
 		if (ret) {
 			n += (size_t)snprintf(err + n, n < len ? len - n : 0,
@@ -435,15 +437,21 @@ static void ulp_tidy(struct patch *pa, bool rolled_back)
 		/* a revert that found the process gone leaves it marked patched */
 		if (p->patched) {
 			if (ulp_proc__probe(p, &patched, &orig) == -ESRCH)
-				d->unload[i] = (struct ulp_unload){ .tried = true, .ret = -ESRCH };
+				d->unload[i] = (struct ulp_unload){
+					.tried = true,
+					.ret = steps__ulp_eject(d->steps, d->img, p,
+								ulp_image__library(d->img),
+								d->unload[i].note,
+								sizeof(d->unload[i].note)),
+				};
 			continue;
 		}
 		/* the report's freeze and stops stay the revert's; the unload has its own */
 		freeze_ns = p->freeze_ns;
 		attempts = p->attempts;
 		d->unload[i].tried = true;
-		d->unload[i].ret = ulp_proc__eject(d->img, p, d->unload[i].note,
-						   sizeof(d->unload[i].note));
+		d->unload[i].ret = steps__ulp_eject(d->steps, d->img, p, ulp_image__library(d->img),
+						    d->unload[i].note, sizeof(d->unload[i].note));
 		d->unload[i].freeze_ns = d->unload[i].ret ? 0 : p->freeze_ns;
 		p->freeze_ns = freeze_ns;
 		p->attempts = attempts;
@@ -782,6 +790,16 @@ static int ulp_status(const struct journal_item *it, const struct patch_live *li
 	char err[256];
 	int ret;
 
+	if (!json_object_object_get_ex(it->detail, "sites", NULL)) {
+		/* an injection that no patch followed: nothing redirected, "recover" unloads */
+		if (!proc__running(it->pid, it->start_time))
+			fprintf(out, "  pid %d: gone; nothing of the patch is left\n", it->pid);
+		else
+			fprintf(out, "  pid %d: %s, the fix library %s in, no site patched\n",
+				it->pid, it->committed ? "committed" : "uncommitted",
+				it->loaded == JOURNAL_YES ? "is" : "may be");
+		return 0;
+	}
 	if (steps__ulp_proc_from_detail(it->detail, &p, err, sizeof(err))) {
 		fprintf(out, "  pid %d: %s\n", it->pid, err);
 		return -EINVAL;
