@@ -45,10 +45,16 @@ int probe_mode__parse(const char *s);
 int debug_dir__add(const char *dir);
 /*
  * The arguments of a command whose only option is --state-dir DIR: the directory (the
- * default if not given) and in @first the index of the first operand; NULL and -1 for -h or
- * an unknown option.
+ * default if not given) and in @first the index of the first operand; NULL and -1 for an
+ * unknown option; for -h, @help printed on stdout, NULL and STATE_DIR_HELP.
  */
-const char *state_dir__parse(int argc, char **argv, int *first);
+#define STATE_DIR_HELP (-2)
+const char *state_dir__parse(int argc, char **argv, const char *help, int *first);
+/* the exit status lines of the commands that replay journals, for their -h */
+#define HC_HELP_JOURNAL_EXITS                                                                  \
+	"\nexit status: 0 did what was asked, 1 failed (the message says what is left),\n"     \
+	"             2 bad usage, 4 the state directory or a journal breaks the trust rule\n" \
+	"             (nothing from it is run)\n"
 /*
  * The directories above the state directory @dir, 0755 where missing: a minimal system may
  * lack /var/lib itself. The journal creates the state directory, 0700, or a ulp copy does.

@@ -837,6 +837,7 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 	uint64_t rc = j->cfg.design == JUDGE_CONCURRENT ? j->ref_calls : j->base_calls;
 	uint64_t re = j->cfg.design == JUDGE_CONCURRENT ? j->ref_errors : j->base_errors;
 	double h, phi = dispersion__phi_upper(&j->cells.errors, SEQTEST_PHI_CONF);
+	uint64_t ce, cn, er, ern;
 	struct stats_rate rate;
 	int err;
 
@@ -854,9 +855,12 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 		d->note = "no calls";
 		return 0;
 	}
-	err = stats__rate_ratio(effective(j->can_errors, phi), effective(j->can_calls, phi),
-				effective(re, phi), effective(rc, phi), j->cfg.max_error_ratio,
-				1 - 2 * j->alpha_end, &rate);
+	ce = effective(j->can_errors, phi);
+	cn = effective(j->can_calls, phi);
+	er = effective(re, phi);
+	ern = effective(rc, phi);
+	err = stats__rate_ratio(ce, cn, er, ern, j->cfg.max_error_ratio, 1 - 2 * j->alpha_end,
+				&rate);
 	if (err)
 		return err;
 	d->p_value = rate.p;
@@ -868,9 +872,14 @@ static int decide_errors(const struct judge *j, struct judge_decision *d)
 		d->note = "no errors in either arm";
 		return 0;
 	}
-	/* a zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI */
-	h = j->can_errors && re ? 0 : 0.5;
-	d->observed = (((double)j->can_errors + h) / j->can_calls) / (((double)re + h) / rc);
+	/*
+	 * A zero count makes the ratio 0 or infinite: add 1/2 to both, as the Wald CI. The
+	 * estimate is of the discounted counts the interval was computed from, so that it is
+	 * the interval's own centre: rounding moves a small discounted count (up to 1 at least),
+	 * and the raw ratio with it.
+	 */
+	h = ce && er ? 0 : 0.5;
+	d->observed = (((double)ce + h) / (double)cn) / (((double)er + h) / (double)ern);
 	if (h)
 		d->note = "1/2 added to both error counts, one of them being 0";
 	if (d->p_value <= j->alpha_end)

@@ -265,5 +265,11 @@ void judge_fatal__next_stage(struct judge_fatal *f);
 
 const char *judge__verdict_name(enum judge_verdict v);
 const char *judge__metric_name(enum judge_metric m);
+/*
+ * @d in words, each test's evidence in its own unit ("share of calls that returned an error:
+ * canary 4.1% (41 of 1000 calls) vs reference 1% (10 of 1000 calls), ratio 4.1 > limit 2");
+ * 0, or -ENOSPC when cut to fit @len
+ */
+int judge__describe(const struct judge_decision *d, char *buf, size_t len);
 
 #endif

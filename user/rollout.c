@@ -312,27 +312,6 @@ static int baseline(struct rollout *r)
 	return 0;
 }
 
-static void format_decision(const struct judge_decision *d, char *buf, size_t len)
-{
-	int n;
-
-	n = snprintf(buf, len, "%s %s %s: observed %.3g, limit %.3g", d->function,
-		     judge__metric_name(d->metric), judge__verdict_name(d->verdict), d->observed,
-		     d->limit);
-	if (!isnan(d->ci_lo) && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", %.4g%% CI %.3g..%.3g", d->conf * 100, d->ci_lo,
-			      d->ci_hi);
-	if (!isnan(d->p_value) && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", p=%.2g", d->p_value);
-	if (!isnan(d->e_value) && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", e=%.3g (rejects at %.3g)", d->e_value, d->e_bar);
-	if (d->dispersion > 1 && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", calls discounted %.3gx for dispersion",
-			      d->dispersion);
-	if (d->note && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - n, " (%s)", d->note);
-}
-
 /* guardrails that need no statistics, checked on every stage window */
 static void window_guardrails(struct rollout *r)
 {
@@ -377,10 +356,13 @@ static void window_guardrails(struct rollout *r)
 			rollout__trip(r, "guardrail",
 				      "fatal signals: %llu deaths in the canary "
 				      "this stage against %llu in the reference (baseline and "
-				      "control), p=%.2g at alpha %.2g",
+				      "control), in %llu and %llu process-windows: deaths per "
+				      "process-window, ratio %.3g > limit %.3g, p=%.2g at alpha %.2g",
 				      (unsigned long long)r->fatal_d.canary_bad,
-				      (unsigned long long)r->fatal_d.ref_bad, r->fatal_d.p_value,
-				      r->fatal_d.alpha);
+				      (unsigned long long)r->fatal_d.ref_bad,
+				      (unsigned long long)r->fatal_d.canary_n,
+				      (unsigned long long)r->fatal_d.ref_n, r->fatal_d.observed,
+				      r->fatal_d.limit, r->fatal_d.p_value, r->fatal_d.alpha);
 		r->fatal_window = r->fatal_control = 0;
 	}
 }
@@ -411,7 +393,7 @@ static bool stage_window(struct rollout *r, uint64_t until)
 				      &f->last);
 		}
 		if (f->last.verdict == JUDGE_FAIL && f->last.reason >= 0) {
-			format_decision(&f->last.d[f->last.reason], why, sizeof(why));
+			judge__describe(&f->last.d[f->last.reason], why, sizeof(why));
 			rollout__trip(r, "judge", "%s", why);
 		}
 	}
@@ -481,7 +463,7 @@ static enum stage_next stage_verdict(struct rollout *r, bool extended, enum judg
 			worst = n;
 			*v = f->last.verdict;
 			if (f->last.reason >= 0)
-				format_decision(&f->last.d[f->last.reason], why, len);
+				judge__describe(&f->last.d[f->last.reason], why, len);
 		}
 	}
 	if (!skipped)
@@ -624,10 +606,14 @@ int rollout__run(struct rollout *r)
 
 		for (i = 0; i < r->nr_procs; i++)
 			any |= r->procs[i].was_patched;
-		if (ret == -EBUSY && r->nr_procs && !any) {
-			/* every process was left untouched: a refusal, not a rollback */
+		if (r->nr_procs ? !any : !r->loaded && !patch->ops->revert_failed_load) {
+			/*
+			 * Nothing was ever redirected or loaded: a refusal, not a rollback, so that
+			 * exit 3 always means a patch that was live was taken out.
+			 */
 			r->outcome = ROLLOUT_REFUSED;
-			snprintf(r->reason, sizeof(r->reason), "%s", err);
+			snprintf(r->reason, sizeof(r->reason), "%s%s",
+				 ret == -EBUSY ? "" : "apply failed, nothing was changed: ", err);
 			rollout__mark(r, "decision", "refused: %s", r->reason);
 			r->phase = ROLLOUT_PHASE_DONE;
 			return 0;

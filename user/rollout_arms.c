@@ -411,7 +411,10 @@ int rollout__load(struct rollout *r, char *err, size_t len)
 	int ret;
 
 	ret = ops->load(r->patch, err, len);
-	return ret ?: ops->wait ? ops->wait(r->patch, err, len) : 0;
+	if (ret)
+		return ret;
+	r->loaded = true;
+	return ops->wait ? ops->wait(r->patch, err, len) : 0;
 }
 
 /*

@@ -27,6 +27,8 @@ struct rollout {
 	char reason[1024];
 	/* a guardrail tripped or the operator asked to stop: roll back at the next chance */
 	bool tripped;
+	/* a host-wide patch's load returned: from then on it may be live, even if its wait fails */
+	bool loaded;
 	char trip[512];
 	/* hold at the end of this window: the canary arm is empty, though nothing failed */
 	char hold[512];

@@ -993,7 +993,8 @@ t_killed()
 		why="recover exit $rc: $(cat "$tmp/recover.out")"
 	elif ! untouched "${tp[@]}"; then
 		why="after recover, deltas '$(deltas)', code $(code "${tp[0]}" parse_request)"
-	elif ! grep -q "pid ${tp[0]}: uncommitted, 1 of 1 site patched" "$tmp/status.out"; then
+	elif ! grep -q "pid ${tp[0]}: uncommitted, 1 of 1 site patched" "$tmp/status.out" ||
+		! grep -q "^ulp-killed .* pid:${tp[0]}(patched)" "$tmp/status.out"; then
 		why="status did not show the patched process: $(cat "$tmp/status.out")"
 	fi
 	if [ -z "$why" ]; then

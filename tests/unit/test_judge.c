@@ -695,6 +695,150 @@ static void test_fatal_counts(void **state)
 	assert_true(fails <= 20);
 }
 
+/* a process's window whose error rate is its own: log-normal around @l's, sigma @sigma */
+static void make_err_cell(struct hc_snapshot *s, const struct load *l, double sigma)
+{
+	struct load c = *l;
+
+	c.err_rate = fmin(1, c.err_rate * exp(sigma * rng_normal()));
+	make_window(s, &c);
+}
+
+/*
+ * Every estimate lies inside the interval reported beside it, whatever the counts: no error
+ * in one arm, a handful, and errors overdispersed between processes, whose discount rounds
+ * small counts. And every decision's words say what was compared, in its unit.
+ */
+static void test_estimate_inside_interval(void **state)
+{
+	static const double rates[] = { 0, 0.0005, 0.002, 0.02, 0.2 };
+	unsigned int run, w, i, inside = 0, words = 0;
+	struct hc_snapshot cell[3], sum;
+	struct judge_result res;
+	struct judge j;
+	char text[600];
+	int m;
+
+	rng_seed(110);
+	for (run = 0; run < 100; run++) {
+		struct load base = normal_load, can = normal_load;
+
+		base.calls = can.calls = run % 3 ? 200 : 2000;
+		base.err_rate = rates[run % 5];
+		can.err_rate = rates[(run / 5) % 5];
+		init(&j, JUDGE_CONCURRENT, "interval");
+		for (w = 0; w < 10; w++) {
+			memset(&sum, 0, sizeof(sum));
+			for (i = 0; i < 3; i++) {
+				make_err_cell(&cell[i], &base, 1.5);
+				snapshot__accumulate(&sum, &cell[i]);
+				assert_int_equal(judge__add_cell(&j, &cell[i]), 0);
+			}
+			assert_int_equal(judge__add_baseline(&j, &sum), 0);
+		}
+		for (w = 0; w < 8; w++) {
+			make_err_cell(&cell[0], &can, 1.5);
+			make_err_cell(&cell[1], &base, 1.5);
+			make_err_cell(&cell[2], &base, 1.5);
+			memset(&sum, 0, sizeof(sum));
+			snapshot__accumulate(&sum, &cell[1]);
+			snapshot__accumulate(&sum, &cell[2]);
+			assert_int_equal(judge__window(&j, &cell[0], &sum, &res), 0);
+			assert_int_equal(judge__add_cell(&j, &cell[1]), 0);
+			assert_int_equal(judge__add_cell(&j, &cell[2]), 0);
+		}
+		assert_int_equal(judge__finish(&j, &res), 0);
+		for (m = 0; m < JUDGE_NMETRICS; m++) {
+			const struct judge_decision *d = &res.d[m];
+
+			if (!isnan(d->ci_lo) && !isnan(d->observed)) {
+				if (!(d->ci_lo <= d->observed && d->observed <= d->ci_hi))
+					show(&res);
+				assert_true(d->ci_lo <= d->observed && d->observed <= d->ci_hi);
+				inside++;
+			}
+			assert_int_equal(judge__describe(d, text, sizeof(text)), 0);
+			if (m == JUDGE_ERRORS && d->canary_n) {
+				assert_non_null(
+					strstr(text, "share of calls that returned an error: "
+						     "canary "));
+				words++;
+			}
+			if (m == JUDGE_P50 && d->windows)
+				assert_non_null(strstr(text, "canary p50 over the reference's, "
+							     "window by window"));
+		}
+		judge__free(&j);
+	}
+	print_message("    %u estimates checked inside their intervals, %u error tests in words\n",
+		      inside, words);
+	assert_true(inside >= 100);
+	assert_true(words == 100);
+}
+
+/* the words of each test: its evidence in its own unit, and the verdict's comparison */
+static void test_describe(void **state)
+{
+	struct judge_decision d;
+	char text[600], tiny[16];
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.function, sizeof(d.function), "user:/bin/x:f");
+	d.metric = JUDGE_ERRORS_SEQ;
+	d.verdict = JUDGE_FAIL;
+	d.canary_bad = 41;
+	d.canary_n = 1000;
+	d.ref_bad = 10;
+	d.ref_n = 1000;
+	d.observed = 4.1;
+	d.limit = 2;
+	d.ci_lo = d.ci_hi = d.conf = d.p_value = NAN;
+	d.e_value = 250;
+	d.e_bar = 200;
+	d.dispersion = 1;
+	assert_int_equal(judge__describe(&d, text, sizeof(text)), 0);
+	assert_string_equal(text, "user:/bin/x:f error rate (sequential) fail: share of calls that "
+				  "returned an error: canary 4.1% (41 of 1000 calls) vs reference "
+				  "1% (10 of 1000 calls), ratio 4.1 > limit 2, e=250 (rejects at "
+				  "200)");
+
+	d.metric = JUDGE_P90;
+	d.verdict = JUDGE_PASS;
+	d.windows = 12;
+	d.ref_n = 30;
+	d.observed = 1.02;
+	d.limit = 1.1;
+	d.ci_lo = 0.97;
+	d.ci_hi = 1.08;
+	d.conf = 0.999;
+	d.e_value = NAN;
+	d.dispersion = 0.2; /* a quantile test's scale, no discount of calls */
+	assert_int_equal(judge__describe(&d, text, sizeof(text)), 0);
+	assert_string_equal(text, "user:/bin/x:f p90 pass: canary p90 over the reference's, window "
+				  "by window (geometric mean of 12 windows against 30 reference "
+				  "windows): ratio 1.02 <= limit 1.1, 99.9% CI 0.97..1.08");
+
+	d.metric = JUDGE_RARE;
+	d.verdict = JUDGE_FAIL;
+	d.canary_bad = 3;
+	d.canary_n = 30;
+	d.ref_n = 999;
+	d.observed = 100;
+	d.limit = 1.25;
+	d.ci_lo = NAN;
+	d.p_value = 1e-6;
+	assert_int_equal(judge__describe(&d, text, sizeof(text)), 0);
+	assert_string_equal(text, "user:/bin/x:f rare calls (beyond the reference's maximum, by "
+				  "rank) fail: share of canary calls slower than max_p99_ratio "
+				  "(1.25) x the reference's slowest: 10% (3 of 30 calls) vs 1 in "
+				  "1000 by chance, ratio 100, p=1e-06");
+
+	/* cut to fit, and said so */
+	assert_int_equal(judge__describe(&d, tiny, sizeof(tiny)), -ENOSPC);
+	assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+	assert_int_equal(judge__describe(NULL, text, sizeof(text)), -EINVAL);
+}
+
 static void test_api(void **state)
 {
 	struct judge_config cfg;
@@ -772,6 +916,8 @@ int main(void)
 		cmocka_unit_test(test_onset_mid_stage),
 		cmocka_unit_test(test_did),
 		cmocka_unit_test(test_fatal_counts),
+		cmocka_unit_test(test_estimate_inside_interval),
+		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_api),
 	};
 

@@ -1130,9 +1130,10 @@ static void test_load_fails(void **state)
 	fail_step = "load";
 	run_go(&x);
 	assert_int_equal(x.ret, 0);
-	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	/* nothing went live: a refusal (exit 4), not a rollback (exit 3) */
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_REFUSED);
 	assert_string_equal(rollout__reason(x.r),
-			    "apply failed and was undone: load refused by the test");
+			    "apply failed, nothing was changed: load refused by the test");
 	/* a driver whose failed load changed nothing is not reverted */
 	assert_string_equal(calls, "load ");
 	assert_null(strstr(x.tl, "applied:"));

@@ -39,7 +39,10 @@ static void usage(FILE *out)
 		"  harmless patch, holds or rolls it back, and the smallest slowdowns at p50 and\n"
 		"  p99 it catches in 90%% of runs within the stage, simulated with the judge's own\n"
 		"  code and the policy's limits, alpha, beta and durations. A stage a harmless\n"
-		"  patch passes in less than half the runs gets a warning: the run would hold.\n");
+		"  patch passes in less than half the runs gets a warning: the run would hold.\n"
+		"\n"
+		"exit status: 0 every check passed, 4 a check refused the patch, 2 bad usage or\n"
+		"             policy, 1 any other error\n");
 }
 
 int cmd_check(int argc, char **argv)

@@ -36,7 +36,10 @@ static void usage(FILE *out)
 		"  Mann-Whitney p-value over per-window values with n = windows of A + of B.\n"
 		"  A delta shows as ~ unless p < alpha and its whole interval lies beyond the\n"
 		"  noise threshold. Functions are paired by FUNC, then by binary and symbol: the\n"
-		"  same function recorded in other processes (@PID) or on another host pairs.\n");
+		"  same function recorded in other processes (@PID) or on another host pairs.\n"
+		"\n"
+		"exit status: 0 compared (whatever the deltas), 2 bad usage or a bad recording,\n"
+		"             1 any other error\n");
 }
 
 int cmd_compare(int argc, char **argv)

@@ -63,7 +63,7 @@ int debug_dir__add(const char *dir)
 	return 0;
 }
 
-const char *state_dir__parse(int argc, char **argv, int *first)
+const char *state_dir__parse(int argc, char **argv, const char *help, int *first)
 {
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, 's' },
@@ -77,6 +77,10 @@ const char *state_dir__parse(int argc, char **argv, int *first)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 's') {
 			dir = optarg;
+		} else if (c == 'h') {
+			fputs(help, stdout);
+			*first = STATE_DIR_HELP;
+			return NULL;
 		} else {
 			*first = -1;
 			return NULL;

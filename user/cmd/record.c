@@ -40,7 +40,9 @@ static void usage(FILE *out)
 		"  -h, --help                this help\n"
 		"\n"
 		"  SIGINT or SIGTERM ends it early and keeps the whole windows recorded so far.\n"
-		"  Compare two recordings with 'hotcanary compare A.json B.json'.\n");
+		"  Compare two recordings with 'hotcanary compare A.json B.json'.\n"
+		"\n"
+		"exit status: 0 recorded, 2 bad usage, 1 any other error\n");
 }
 
 /* a directory the recording cannot be written to fails now, not after a long recording */

@@ -9,6 +9,16 @@
 #include "journal.h"
 #include "replay.h"
 
+static const char help[] =
+	"usage: hotcanary recover [--state-dir DIR]\n"
+	"\n"
+	"  Finish what an interrupted run left: every unresolved journal is rolled back by its\n"
+	"  plan. A held run is left for 'hotcanary resume'.\n"
+	"\n"
+	"  --state-dir DIR  where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
+	"  -h, --help       this help\n" HC_HELP_JOURNAL_EXITS
+	"             0 also when there was nothing to recover\n";
+
 int cmd_recover(int argc, char **argv)
 {
 	struct journal_entry *e = NULL;
@@ -17,7 +27,9 @@ int cmd_recover(int argc, char **argv)
 	int first, rc = HC_EXIT_OK, ret;
 	char err[512];
 
-	dir = state_dir__parse(argc, argv, &first);
+	dir = state_dir__parse(argc, argv, help, &first);
+	if (first == STATE_DIR_HELP)
+		return HC_EXIT_OK;
 	if (!dir || first != argc) {
 		p_err("usage: hotcanary recover [--state-dir DIR]");
 		return HC_EXIT_USAGE;

@@ -52,6 +52,14 @@ int cmd_resume(int argc, char **argv)
 	};
 	static const char usage[] = "usage: hotcanary resume [--state-dir DIR] NAME --commit | "
 				    "--rollback";
+	static const char help[] =
+		"\n"
+		"  End a run the judge held (exit 5): --commit keeps its patch and commits it,\n"
+		"  --rollback takes it out.\n"
+		"\n"
+		"  --state-dir DIR  where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
+		"  -h, --help       this help\n" HC_HELP_JOURNAL_EXITS
+		"             2 also for a NAME that is not held\n";
 	const char *dir = JOURNAL_DEFAULT_DIR;
 	const struct journal_state *st;
 	struct journal *j;
@@ -73,7 +81,7 @@ int cmd_resume(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'h':
-			printf("%s\n", usage);
+			printf("%s\n%s", usage, help);
 			return HC_EXIT_OK;
 		default:
 			p_err("%s", usage);

@@ -8,13 +8,25 @@
 #include "journal.h"
 #include "replay.h"
 
+static const char help[] =
+	"usage: hotcanary revert [--state-dir DIR] NAME\n"
+	"\n"
+	"  Take out the rollout NAME (committed or not) by its journal's plan: for ulp, from\n"
+	"  the journal's processes and the forks that carry the fix.\n"
+	"\n"
+	"  --state-dir DIR  where journals live (default " JOURNAL_DEFAULT_DIR ")\n"
+	"  -h, --help       this help\n" HC_HELP_JOURNAL_EXITS
+	"             0 also when nothing of NAME was applied; 2 also for an unknown NAME\n";
+
 int cmd_revert(int argc, char **argv)
 {
 	struct journal *j;
 	const char *dir;
 	int first, rc;
 
-	dir = state_dir__parse(argc, argv, &first);
+	dir = state_dir__parse(argc, argv, help, &first);
+	if (first == STATE_DIR_HELP)
+		return HC_EXIT_OK;
 	if (!dir || first != argc - 1) {
 		p_err("usage: hotcanary revert [--state-dir DIR] NAME");
 		return HC_EXIT_USAGE;

@@ -163,8 +163,11 @@ static void progress(const struct rollout *r, void *ctx)
 static struct json_object *decision_json(const struct judge_decision *d)
 {
 	struct json_object *o = json_object_new_object();
+	char words[600];
 
 	json_object_object_add(o, "metric", json_object_new_string(judge__metric_name(d->metric)));
+	judge__describe(d, words, sizeof(words));
+	json_object_object_add(o, "evidence", json_object_new_string(words));
 	json_object_object_add(o, "verdict",
 			       json_object_new_string(judge__verdict_name(d->verdict)));
 	if (!isnan(d->observed))
@@ -316,6 +319,22 @@ static void ci_text(const struct judge_decision *d, char *buf, size_t len)
 }
 
 /*
+ * The judge's estimate where it has one, so that the ratio lies inside the interval printed
+ * beside it: latency ratios are means over windows, which the quantile of all calls pooled
+ * (the REFERENCE and CANARY columns) need not match when a few windows hold most calls.
+ * Without one, the pooled ratio.
+ */
+static void ratio_text(const struct judge_decision *d, double pooled, char *buf, size_t len)
+{
+	double x = isnan(d->observed) ? pooled : d->observed;
+
+	if (isnan(x) || isinf(x))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.3fx", x);
+}
+
+/*
  * What each function did under the patch against its reference: the baseline, or for a ulp
  * function the control processes in the same windows (CONTROL) while there were some.
  */
@@ -348,28 +367,25 @@ static void report_table(const struct rollout *r)
 			uint64_t bq = hist__quantile(bs->hist, qs[j].q);
 			uint64_t cq = hist__quantile(cs->hist, qs[j].q);
 			const struct judge_decision *d = &f->last.d[j ? JUDGE_P99 : JUDGE_P50];
-			char ci[24] = "-", pe[16] = "-";
+			char ci[24] = "-", pe[16] = "-", rt[16];
 
 			ci_text(d, ci, sizeof(ci));
+			ratio_text(d, ratio((double)cq, (double)bq), rt, sizeof(rt));
 			if (!isnan(d->p_value))
 				snprintf(pe, sizeof(pe), "p=%.2g", d->p_value);
-			printf("%-36.36s %-12s %10s %10s %7.3fx %17s %9s  %s\n", j ? "" : f->name,
+			printf("%-36.36s %-12s %10s %10s %8s %17s %9s  %s\n", j ? "" : f->name,
 			       qs[j].name, duration__format(bq, a, sizeof(a)),
-			       duration__format(cq, b, sizeof(b)), ratio((double)cq, (double)bq),
-			       ci, pe, verdict_text(d->verdict));
+			       duration__format(cq, b, sizeof(b)), rt, ci, pe,
+			       verdict_text(d->verdict));
 		}
 		{
 			const struct judge_decision *d = &f->last.d[JUDGE_ERRORS];
-			char ci[24] = "-", pe[16] = "-";
+			char ci[24] = "-", pe[16] = "-", rt[16];
 
 			ci_text(d, ci, sizeof(ci));
+			ratio_text(d, ratio(error_rate(cs), error_rate(bs)), rt, sizeof(rt));
 			if (!isnan(d->p_value))
 				snprintf(pe, sizeof(pe), "p=%.2g", d->p_value);
-			double er = ratio(error_rate(cs), error_rate(bs));
-			char rt[16] = "-";
-
-			if (!isnan(er) && !isinf(er))
-				snprintf(rt, sizeof(rt), "%.3fx", er);
 			printf("%-36s %-12s %9.3f%% %9.3f%% %8s %17s %9s  %s\n", "", "errors",
 			       100 * error_rate(bs), 100 * error_rate(cs), rt, ci, pe,
 			       verdict_text(d->verdict));
@@ -382,6 +398,10 @@ static void report_table(const struct rollout *r)
 		if (f->not_judged)
 			printf("%-36s not judged in the last stage: %s\n", "", f->not_judged);
 	}
+	if (rollout__func_cnt(r))
+		printf("(latency RATIO and CI: the judge's, a mean over windows of the canary's "
+		       "quantile against the reference's;\n %s and CANARY: all calls pooled)\n",
+		       rollout__proc_cnt(r) ? "REFERENCE" : "BASELINE");
 }
 
 /* the report's picture: per function, the reference (baseline or control) against the canary */

@@ -58,7 +58,9 @@ static void usage(FILE *out)
 		"                            (DIR/.build-id/, as /usr/lib/debug); repeatable\n"
 		"  -h, --help                this help\n"
 		"\n"
-		"  DURATION is a number with ms, s, m or h, e.g. 500ms, 10s.\n");
+		"  DURATION is a number with ms, s, m or h, e.g. 500ms, 10s.\n"
+		"\n"
+		"exit status: 0 watched until the end, 2 bad usage or input, 1 any other error\n");
 }
 
 /* the counters since the start, for Prometheus: a failed write is reported, not fatal */

@@ -186,13 +186,16 @@ static const struct klp_patch *live_patch(const struct klp_patch *p, size_t n, c
 }
 
 /* the journal and the kernel must agree on every livepatch it applied */
-static int klp_status(const struct journal_item *it, const struct patch_live *live, FILE *out)
+static int klp_status(const struct journal_item *it, const struct patch_live *live, FILE *out,
+		      const char **now)
 {
 	const struct klp_patch *lp;
 
+	*now = NULL;
 	if (!live->known)
 		return 0;
 	lp = live_patch(live->p, live->n, it->module_name);
+	*now = !lp ? "not loaded" : lp->enabled ? "enabled" : "disabled";
 	if (it->active == JOURNAL_YES && (!lp || !lp->enabled)) {
 		fprintf(out, "  MISMATCH: the journal has '%s' enabled, the kernel does not\n",
 			it->module_name);

@@ -146,9 +146,12 @@ struct patch_ops {
 		       FILE *out);
 	/*
 	 * 'status': does the system still hold journal item @it as the journal says? Writes a
-	 * line to @out if it has something to say; 0, or -errno on a mismatch.
+	 * line to @out if it has something to say, and sets @now to the item's state on the
+	 * system in a word or two ("enabled", "gone"), or NULL if it cannot tell; 0, or -errno
+	 * on a mismatch.
 	 */
-	int (*status)(const struct journal_item *it, const struct patch_live *live, FILE *out);
+	int (*status)(const struct journal_item *it, const struct patch_live *live, FILE *out,
+		      const char **now);
 	/* a journal item in one word for 'status': "klp:NAME", "exec", "pid:PID" */
 	void (*item_text)(const struct journal_item *it, char *buf, size_t len);
 };

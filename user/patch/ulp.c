@@ -783,21 +783,26 @@ static void ulp_report(const struct patch *pa, const struct rollout *r, struct j
  * One journaled process: is it still the one we patched, and do its sites hold what the
  * journal says? -EIO on a mismatch.
  */
-static int ulp_status(const struct journal_item *it, const struct patch_live *live, FILE *out)
+static int ulp_status(const struct journal_item *it, const struct patch_live *live, FILE *out,
+		      const char **now)
 {
 	unsigned int patched = 0, orig = 0;
 	struct ulp_proc p;
 	char err[256];
 	int ret;
 
+	*now = NULL;
 	if (!json_object_object_get_ex(it->detail, "sites", NULL)) {
 		/* an injection that no patch followed: nothing redirected, "recover" unloads */
-		if (!proc__running(it->pid, it->start_time))
+		if (!proc__running(it->pid, it->start_time)) {
+			*now = "gone";
 			fprintf(out, "  pid %d: gone; nothing of the patch is left\n", it->pid);
-		else
+		} else {
+			*now = "injected";
 			fprintf(out, "  pid %d: %s, the fix library %s in, no site patched\n",
 				it->pid, it->committed ? "committed" : "uncommitted",
 				it->loaded == JOURNAL_YES ? "is" : "may be");
+		}
 		return 0;
 	}
 	if (steps__ulp_proc_from_detail(it->detail, &p, err, sizeof(err))) {
@@ -807,6 +812,7 @@ static int ulp_status(const struct journal_item *it, const struct patch_live *li
 	ret = ulp_proc__probe(&p, &patched, &orig);
 	free(p.sites);
 	if (ret == -ESRCH) {
+		*now = "gone";
 		fprintf(out,
 			"  pid %d: gone (exited, or the PID is another process now); nothing "
 			"of the patch is left\n",
@@ -814,9 +820,11 @@ static int ulp_status(const struct journal_item *it, const struct patch_live *li
 		return 0;
 	}
 	if (ret) {
+		*now = "unreadable";
 		fprintf(out, "  pid %d: cannot read its memory: %s\n", it->pid, strerror(-ret));
 		return ret;
 	}
+	*now = patched == p.nr_sites ? "patched" : !patched ? "unpatched" : "partly patched";
 	fprintf(out, "  pid %d: %s, %u of %zu site%s patched%s\n", it->pid,
 		it->committed ? "committed" : "uncommitted", patched, p.nr_sites,
 		p.nr_sites == 1 ? "" : "s",
