@@ -291,6 +291,16 @@ int comparison__func(const struct recording *a, size_t fa, const struct recordin
 		struct comparison_value *c = &out->m[m];
 
 		c->valid = c->valid && isfinite(c->delta);
+		/*
+		 * A percentile interval of resampled estimates need not hold the whole sample's
+		 * own estimate (a skewed resampling law; the rate's log and expm1 round it just
+		 * outside a zero-width interval): a report must not print a delta outside its
+		 * interval, so the interval is widened to it, never the delta moved.
+		 */
+		if (c->valid) {
+			c->delta_lo = fmin(c->delta_lo, c->delta);
+			c->delta_hi = fmax(c->delta_hi, c->delta);
+		}
 		c->significant = c->valid && c->p < opts->alpha &&
 				 (c->delta_lo > opts->threshold || c->delta_hi < -opts->threshold);
 	}

@@ -94,6 +94,41 @@ struct trials {
 	double worst_err; /* largest |delta - truth| */
 };
 
+/* every delta a report prints lies inside its own interval */
+static void assert_inside(const struct comparison *c)
+{
+	int m;
+
+	for (m = 0; m < CMP_NMETRICS; m++)
+		if (c->m[m].valid)
+			assert_true(c->m[m].delta_lo <= c->m[m].delta &&
+				    c->m[m].delta <= c->m[m].delta_hi);
+}
+
+/*
+ * Few windows of few calls, where resampling has little to draw from and the rate's
+ * interval has no width: still inside, in 200 comparisons of every size from 3 windows of 2
+ * calls on
+ */
+static void test_delta_inside_interval(void **state)
+{
+	struct comparison_opts o = COMPARISON_OPTS_DEFAULT;
+	struct recording a, b;
+	struct comparison c;
+	unsigned int i;
+
+	o.resamples = 1000;
+	for (i = 0; i < 200; i++) {
+		rng_seed(3000 + i);
+		synth(&a, "k", 3 + i % 5, 3 + i % 7, 1.0, DRIFT);
+		synth(&b, "k", 3 + i % 4, 2 + i % 9, 1.0 + (i % 3) * 0.3, DRIFT);
+		assert_int_equal(comparison__func(&a, 0, &b, 0, &o, &c), 0);
+		assert_inside(&c);
+		recording__free(&a);
+		recording__free(&b);
+	}
+}
+
 static void run_trials(double scale, unsigned int n, double threshold, struct trials *t)
 {
 	struct comparison_opts o = COMPARISON_OPTS_DEFAULT;
@@ -112,6 +147,7 @@ static void run_trials(double scale, unsigned int n, double threshold, struct tr
 		assert_int_equal(comparison__func(&a, 0, &b, 0, &o, &c), 0);
 		assert_true(c.m[CMP_P50].valid);
 		t->n++;
+		assert_inside(&c);
 		t->covered += c.m[CMP_P50].delta_lo <= truth && truth <= c.m[CMP_P50].delta_hi;
 		t->significant += c.m[CMP_P50].significant;
 		if (fabs(c.m[CMP_P50].delta - truth) > t->worst_err)
@@ -377,6 +413,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bootstrap_coverage),
+		cmocka_unit_test(test_delta_inside_interval),
 		cmocka_unit_test(test_null_false_positives),
 		cmocka_unit_test(test_windows_not_calls),
 		cmocka_unit_test(test_reproducible),
