@@ -10,7 +10,8 @@
 #   make format     rewrite every C file as .clang-format says
 #   DEVELOPER=1     warnings are errors (make check always builds this way)
 #   make fuzz       every libFuzzer target for FUZZ_S seconds (default 60), ASan and UBSan
-#   make bench      per-call overhead against an empty probe pair and bpftrace
+#   make bench      per-call overhead against an empty probe pair and bpftrace, a probe's
+#                   cost by the instruction it is on, and a byte-identical ulp fix's ratios
 #   make bench-judge  the judge's false rollbacks and detection rates, simulated (~2 min)
 #   make docs       the README's example comparison picture, into tools/docs/ (root)
 #   make deps       install every build and test dependency from Debian's archive
@@ -66,7 +67,8 @@ LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 ULP_FIXTURES := $(OUTPUT)/tests/ulp_target $(OUTPUT)/tests/ulp_asm_target \
-	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv import ctor) \
+	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv import ctor same) \
+	$(OUTPUT)/tests/ulp_fix_same_nocet.so \
 	$(OUTPUT)/tests/ngx_fix_good.so $(OUTPUT)/tests/ngx_fix_slow.so
 ULP_PROGS := $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/ulp_bench
 FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
@@ -179,6 +181,11 @@ $(OUTPUT)/tests/ulp_target: tests/fixtures/ulp_target.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/ulp_fix_%.so: tests/fixtures/ulp_fix_%.c tests/fixtures/ulp_fix_common.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
+
+# score() again, without its endbr64: a fix that begins otherwise than the function it replaces
+$(OUTPUT)/tests/ulp_fix_same_nocet.so: tests/fixtures/ulp_fix_same.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -fcf-protection=none -fPIC -shared $< -o $@
 
 # fixes for Debian's nginx (tests/host/ulp.sh nginx): one source, a good build and a slow one
 $(OUTPUT)/tests/ngx_fix_good.so: tests/fixtures/ngx_fix.c | $(OUTPUT)/tests
@@ -309,8 +316,10 @@ bench-vm: static
 		--repeat 5 $(filter-out tests/vm/livepatch/good/ tests/vm/livepatch/bursty/,$(wildcard tests/vm/livepatch/*/))
 
 bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor \
-		$(OUTPUT)/tests/ulp_bench
+		$(OUTPUT)/tests/ulp_bench ulp
 	$(Q)OUTPUT=$(OUTPUT) bash tests/bench/bench.sh
+	@# a byte-identical fix of a few-ns function, 10 rollouts: the arms' p50 ratios (~6 min)
+	$(Q)OUTPUT=$(OUTPUT) SAME_RUNS=10 bash tests/host/ulp.sh same
 
 # the judge's own code on simulated windows: false rollbacks and holds of A/A, detection
 $(OUTPUT)/tests/bench_judge: tests/bench/bench_judge.c $(OUTPUT)/libhotcanary.a | $(OUTPUT)/tests

@@ -41,6 +41,25 @@ static bool branch_target(const cs_insn *insn, uint64_t *target)
 	return true;
 }
 
+int insn__first(const uint8_t *code, size_t size, size_t *ilen, char *text, size_t tlen)
+{
+	cs_insn *insn = NULL;
+	int ret = -EINVAL;
+	csh cs;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return -ENOMEM;
+	if (cs_disasm(cs, code, size, 0, 1, &insn) == 1) {
+		*ilen = insn->size;
+		snprintf(text, tlen, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "",
+			 insn->op_str);
+		cs_free(insn, 1);
+		ret = 0;
+	}
+	cs_close(&cs);
+	return ret;
+}
+
 int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char *name,
 		     struct insn_site *out, char *err, size_t len)
 {

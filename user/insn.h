@@ -26,4 +26,13 @@ struct insn_site {
 int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char *name,
 		     struct insn_site *out, char *err, size_t len);
 
+/* the longest x86-64 instruction */
+#define INSN_MAX_LEN 15
+
+/*
+ * The first instruction of @code (@size bytes): its length in @ilen and its text in @text
+ * ("push rbp"); 0, or -EINVAL if it does not decode
+ */
+int insn__first(const uint8_t *code, size_t size, size_t *ilen, char *text, size_t tlen);
+
 #endif

@@ -97,6 +97,11 @@ struct rollout_func {
 	struct judge_result last; /* the latest verdicts */
 	/* ulp: a redirected function, judged against the control arm in the same windows */
 	bool patched;
+	/*
+	 * ... and measured in a patched process on its own entry, as in the others
+	 * (patch_func.probe_old), not on the new function
+	 */
+	bool same_site;
 	struct hc_snapshot control;	     /* the control arm, summed over every stage window */
 	struct judge solo;		     /* a stage without control processes: before/after */
 	bool concurrent;		     /* the last stage judged had a control arm */

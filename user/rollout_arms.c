@@ -186,12 +186,16 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 	}
 	r->nr_patched = nf;
 	r->arm_names = calloc(r->nr_patched, sizeof(*r->arm_names));
+	r->probe_old = calloc(r->nr_patched, sizeof(*r->probe_old));
+	r->probe_notes = calloc(r->nr_patched, sizeof(*r->probe_notes));
 	r->control_window = calloc(r->nr_patched, sizeof(*r->control_window));
-	if (!r->arm_names || !r->control_window)
+	if (!r->arm_names || !r->probe_old || !r->probe_notes || !r->control_window)
 		return -ENOMEM;
 	for (f = 0; f < r->nr_patched; f++) {
 		const struct patch_func *pf = &funcs[f];
 
+		r->probe_old[f] = pf->probe_old;
+		r->probe_notes[f] = pf->probe_note;
 		if (asprintf(&r->arm_names[f], "%s -> %s", pf->old_sym, pf->new_sym) < 0) {
 			r->arm_names[f] = NULL;
 			return -ENOMEM;
@@ -243,8 +247,10 @@ void rollout__sample(struct rollout *r)
 			struct rollout_proc *pr = &r->procs[p];
 
 			if (pr->state == ROLLOUT_PROC_CANARY) {
-				snapshot__accumulate(&f->window, &r->delta[ARM_ID(r, i, p, 1)]);
-				pr->window_calls += r->delta[ARM_ID(r, i, p, 1)].calls;
+				size_t id = ARM_ID(r, i, p, !f->same_site);
+
+				snapshot__accumulate(&f->window, &r->delta[id]);
+				pr->window_calls += r->delta[id].calls;
 			} else {
 				snapshot__accumulate(&r->control_window[i],
 						     &r->delta[ARM_ID(r, i, p, 0)]);
@@ -354,7 +360,9 @@ static size_t stage_targets(struct rollout *r, size_t s)
  * Move process @i into the canary arm. Its probes on the old function go first: the kernel
  * would execute the file's original instruction under a uprobe, not our jump ([ulp §2] in
  * tools/docs/design/ulp-redirection.md).
- * The library's probes go in before the jump, so no patched call is missed.
+ * The library's probes go in before the jump, so no patched call is missed. Where the jump
+ * keeps the function's endbr64, the old function's probe comes back once the jump is in: the
+ * process is measured on the same site as the control's, at the same probe cost (§2).
  */
 int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 {
@@ -366,11 +374,16 @@ int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 	for (f = 0; f < r->nr_patched; f++)
 		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
 	for (f = 0; f < r->nr_patched && !ret; f++)
-		ret = r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 1), err, len);
+		if (!r->funcs[f].same_site)
+			ret = r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 1), err, len);
 	ret = ret ?: r->patch->ops->patch_one(r->patch, i, err, len);
 	if (!ret) {
 		pr->state = ROLLOUT_PROC_CANARY;
 		pr->was_patched = true;
+		for (f = 0; f < r->nr_patched; f++)
+			if (r->funcs[f].same_site &&
+			    r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+				rollout__mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
 		return 0;
 	}
 	for (f = 0; f < r->nr_patched; f++)
@@ -381,7 +394,11 @@ int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 	return ret;
 }
 
-/* the mirror: the library's probes out, the original bytes back, then the old probes */
+/*
+ * The mirror: the library's probes out, the original bytes back, then the old probes. A
+ * probe on a kept entry goes out too: the revert reads the function's first bytes, which
+ * must be the file's, not a probe's int3.
+ */
 static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 {
 	struct rollout_proc *pr = &r->procs[i];
@@ -390,7 +407,7 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 	int ret;
 
 	for (f = 0; f < r->nr_patched; f++)
-		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
+		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, !r->funcs[f].same_site));
 	ret = r->patch->ops->revert_one(r->patch, i, err, len);
 	if (ret) {
 		pr->state = ROLLOUT_PROC_FAILED;

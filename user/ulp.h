@@ -107,6 +107,14 @@ void ulp_image__free(struct ulp_image *img);
 /* file offsets, for the uprobes of the arms: old function @i in the target, new in the lib */
 uint64_t ulp_image__old_offset(const struct ulp_image *img, size_t i);
 uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i);
+/*
+ * Old function @i keeps its first instruction: the jump goes after its endbr64, so a uprobe
+ * on the function's entry still runs that endbr64 and goes on into the jump
+ */
+bool ulp_image__entry_kept(const struct ulp_image *img, size_t i);
+/* old and new function @i begin with the same instruction; both as text */
+bool ulp_image__same_first(const struct ulp_image *img, size_t i, const char **old_first,
+			   const char **new_first);
 
 /*
  * -ESRCH no such process (or @start_time given, non-zero, and different); -ENOENT it does

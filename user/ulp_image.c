@@ -42,6 +42,28 @@ static void hex(const uint8_t *id, size_t n, char *out, size_t len)
 		snprintf(out + 2 * i, 3, "%02x", id[i]);
 }
 
+/*
+ * Old's and new's first instructions: a uprobe's cost depends on the one it is on (the
+ * kernel emulates some and single-steps the others out of line), so the arms compare alike
+ * only if their probes are on the same instruction (tools/docs/design/ulp-redirection.md
+ * §2). Not deciding anything, an unreadable one is "?".
+ */
+static void first_insns(const struct ulp_image *img, struct ulp_image_func *f,
+			const uint8_t *old_code)
+{
+	uint8_t code[INSN_MAX_LEN];
+	size_t n = f->new.size < sizeof(code) ? f->new.size : sizeof(code), lo = 0, ln = 0;
+
+	snprintf(f->old_first, sizeof(f->old_first), "?");
+	snprintf(f->new_first, sizeof(f->new_first), "?");
+	if (insn__first(old_code, f->old.size, &lo, f->old_first, sizeof(f->old_first)))
+		lo = 0;
+	if (read_at(img->library, f->new.offset, code, n) ||
+	    insn__first(code, n, &ln, f->new_first, sizeof(f->new_first)))
+		ln = 0;
+	f->same_first = lo && lo == ln && !memcmp(old_code, code, lo);
+}
+
 static int check_func(struct ulp_image *img, struct ulp_image_func *f, char *err, size_t len)
 {
 	char why[256];
@@ -82,6 +104,7 @@ static int check_func(struct ulp_image *img, struct ulp_image_func *f, char *err
 	}
 	ret = insn__check_site(code, f->old.size, f->old.vaddr, f->old_sym, &f->insn, err, len);
 	if (!ret) {
+		first_insns(img, f, code);
 		f->head_len = f->insn.covered_end - f->old.vaddr;
 		if (f->head_len > ULP_HEAD_MAX) {
 			snprintf(err, len, "'%s': the instructions a jump overwrites are too long",
@@ -366,6 +389,21 @@ uint64_t ulp_image__old_offset(const struct ulp_image *img, size_t i)
 uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i)
 {
 	return i < img->nr ? img->f[i].new.offset : 0;
+}
+
+bool ulp_image__entry_kept(const struct ulp_image *img, size_t i)
+{
+	return i < img->nr && img->f[i].insn.site > img->f[i].old.vaddr;
+}
+
+bool ulp_image__same_first(const struct ulp_image *img, size_t i, const char **old_first,
+			   const char **new_first)
+{
+	if (i >= img->nr)
+		return false;
+	*old_first = img->f[i].old_first;
+	*new_first = img->f[i].new_first;
+	return img->f[i].same_first;
 }
 
 const char *ulp_image__library(const struct ulp_image *img)

@@ -27,6 +27,9 @@ struct ulp_image_func {
 	struct insn_site insn;	    /* at the file's addresses (st_value) */
 	uint8_t head[ULP_HEAD_MAX]; /* the file's bytes [func, covered_end) */
 	size_t head_len;
+	/* the first instructions of old and new, where their probes are ("?": no decode) */
+	char old_first[48], new_first[48];
+	bool same_first; /* the same bytes */
 };
 
 /* a hotcanary_ref__SYMBOL pointer of the library and the target's SYMBOL it gets */

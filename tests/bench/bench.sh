@@ -15,7 +15,9 @@
 #      <= 1% of one core
 #    BPF programs run in the traced process's context and are charged to it, not to
 #    hotcanary: this target is the controller's cost (reading maps, rendering, polling).
-# 3. Userspace hotpatching ($OUTPUT/tests/ulp_bench): how long a process is stopped per patch
+# 3. What a probe costs per call by the kind of its first instruction (emulated push, an
+#    instruction single-stepped out of line, a 5-byte nop), side by side: figures, no target.
+# 4. Userspace hotpatching ($OUTPUT/tests/ulp_bench): how long a process is stopped per patch
 #    or unpatch, median and max, with 1, 8 and 32 threads calling the function at full
 #    speed, and the redirect's cost per call against an unpatched call. Target:
 #      freeze median <= 2 ms with 8 threads
@@ -501,6 +503,65 @@ if start_tool hotcanary watching 10 20 "$hc" watch --json -i 1s "${funcs[@]}"; t
 	fi
 else
 	fail "hotcanary CPU: cannot watch bench_fn0..bench_fn19; see the message above"
+fi
+
+# ---- what a probe costs by the kind of instruction it is on -----------------------------
+
+# The kernel emulates some first instructions of a probed function (push, nop, jmp) and
+# single-steps the others out of line, a second trap; kernels with optimized uprobes turn a
+# probe on a 5-byte nop into a call. Two functions whose first instructions are of different
+# kinds pay different probe costs, and a latency ratio between them measures the probes too.
+# Per kind, in each round: untraced, then under hotcanary watch, rotated; the medians.
+echo
+kinds=(site_push site_xol site_nop5)
+declare -A kind_none kind_hc kind_cost
+for ((r = 0; r < ROUNDS; r++)); do
+	line=
+	for ((i = 0; i < ${#kinds[@]}; i++)); do
+		k=${kinds[$(((i + r) % ${#kinds[@]}))]}
+		"${pin_target[@]}" "$target" -f "$k" -n "$CALLS" >"$tmp/target.out" || continue
+		n0=$(sed -n 's/.* ns_per_call=\([0-9.]*\) .*/\1/p' "$tmp/target.out")
+		start_tool hotcanary watching 10 1 "$hc" watch --json -i 1s "user:$target:$k" ||
+			continue
+		"${pin_target[@]}" "$target" -f "$k" -n "$CALLS" >"$tmp/target.out"
+		stop "$tool_pid"
+		n1=$(sed -n 's/.* ns_per_call=\([0-9.]*\) .*/\1/p' "$tmp/target.out")
+		[ "$(hc_counted)" = "$CALLS" ] || n1=
+		if [ -z "$n0" ] || [ -z "$n1" ]; then
+			continue
+		fi
+		kind_none[$k]+="$n0 "
+		kind_hc[$k]+="$n1 "
+		line+=" $k=$n0/$n1"
+	done
+	say "probe sites, round $((r + 1))/$ROUNDS (ns/call untraced/watched):$line"
+done
+printf '\n  %-10s %-22s %12s %14s   (median of %d rounds)\n' site "first instruction" \
+	ns/call "probe ns/call" "$ROUNDS"
+declare -A kind_insn=([site_push]="push %rbx (emulated)" [site_xol]="imul (out of line)"
+	[site_nop5]="nopl, 5 bytes")
+kind_bad=0
+for k in "${kinds[@]}"; do
+	a=$(tr ' ' '\n' <<<"${kind_none[$k]:-}" | grep . | median)
+	b=$(tr ' ' '\n' <<<"${kind_hc[$k]:-}" | grep . | median)
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		printf '  %-10s %-22s %12s %14s\n' "$k" "${kind_insn[$k]}" - -
+		kind_bad=1
+		continue
+	fi
+	printf '  %-10s %-22s %12.1f %14.1f\n' "$k" "${kind_insn[$k]}" "$b" \
+		"$(awk -v a="$a" -v b="$b" 'BEGIN { print b - a }')"
+	kind_cost[$k]=$(awk -v a="$a" -v b="$b" 'BEGIN { print b - a }')
+done
+echo
+if [ "$kind_bad" = 1 ]; then
+	fail "probe sites: a kind of site has no valid measurement; see above"
+else
+	# figures to read, not a target: what a site costs is the kernel's
+	say "probe sites: added ns/call push ${kind_cost[site_push]}, out of line" \
+		"${kind_cost[site_xol]}, nop5 ${kind_cost[site_nop5]}; out of line / push" \
+		"$(awk -v x="${kind_cost[site_xol]}" -v p="${kind_cost[site_push]}" \
+		'BEGIN { printf "%.2f", x / p }')"
 fi
 
 # ---- userspace hotpatching: how long a process is stopped, and what the redirect costs ------

@@ -5,7 +5,7 @@
  * and an untraced run. Options:
  *   -n N        calls per run (default 1000000)
  *   -f FUNC     what to call: bench_fn (default), bench_fn0 .. bench_fn19, or "all" for
- *               the 20 numbered functions round robin
+ *               the 20 numbered functions round robin; or one of the probe sites below
  *   -t SECS     instead of N calls, call the 20 numbered functions round robin for SECS
  *               seconds (a steady load for measuring the tracer's own CPU use)
  *   -w          wait for a line (or EOF) on stdin before starting, so a tracer can attach
@@ -61,6 +61,32 @@ BENCH_FN(bench_fn19, 19)
 
 typedef int (*bench_fn_t)(int);
 
+/*
+ * The same two-instruction body behind three first instructions, the kinds of site a uprobe
+ * is put on: one the kernel emulates (push), one it single-steps out of line (imul), and a
+ * 5-byte nop, which kernels with optimized uprobes (x86-64, 6.16 on) turn into a call to a
+ * trampoline instead of a trap. Written in assembly, so that the compiler keeps each first
+ * instruction as it is.
+ */
+int site_push(int x);
+int site_xol(int x);
+int site_nop5(int x);
+__asm__(".text\n"
+	".globl site_push\n.type site_push, @function\n"
+	"site_push:\n\tpush %rbx\n\tlea 3(%rdi), %eax\n\tpop %rbx\n\tret\n"
+	".size site_push, .-site_push\n"
+	".globl site_xol\n.type site_xol, @function\n"
+	"site_xol:\n\timul $7, %edi, %eax\n\tadd $3, %eax\n\tret\n"
+	".size site_xol, .-site_xol\n"
+	".globl site_nop5\n.type site_nop5, @function\n"
+	"site_nop5:\n\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\tlea 3(%rdi), %eax\n\tret\n"
+	".size site_nop5, .-site_nop5\n");
+
+static const struct {
+	const char *name;
+	bench_fn_t fn;
+} sites[] = { { "site_push", site_push }, { "site_xol", site_xol }, { "site_nop5", site_nop5 } };
+
 static const bench_fn_t funcs[NR_FUNCS] = {
 	bench_fn0,  bench_fn1,	bench_fn2,  bench_fn3,	bench_fn4,  bench_fn5,	bench_fn6,
 	bench_fn7,  bench_fn8,	bench_fn9,  bench_fn10, bench_fn11, bench_fn12, bench_fn13,
@@ -69,12 +95,12 @@ static const bench_fn_t funcs[NR_FUNCS] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: bench_target [-n N] [-f FUNC] [-t SECS] [-w]\n"
-		"  -n N      calls per run (default 1000000)\n"
-		"  -f FUNC   bench_fn (default), bench_fn0 .. bench_fn19, or all (round robin)\n"
-		"  -t SECS   call bench_fn0 .. bench_fn19 round robin for SECS seconds\n"
-		"  -w        wait for a line on stdin before starting\n");
+	fprintf(out, "usage: bench_target [-n N] [-f FUNC] [-t SECS] [-w]\n"
+		     "  -n N      calls per run (default 1000000)\n"
+		     "  -f FUNC   bench_fn (default), bench_fn0 .. bench_fn19, all (round robin),\n"
+		     "            or a probe site: site_push, site_xol, site_nop5\n"
+		     "  -t SECS   call bench_fn0 .. bench_fn19 round robin for SECS seconds\n"
+		     "  -w        wait for a line on stdin before starting\n");
 }
 
 static uint64_t now_ns(void)
@@ -137,14 +163,21 @@ static int64_t run_for(double secs, uint64_t *calls)
 	return sum;
 }
 
-/* -1: bench_fn, NR_FUNCS: all, else the index of bench_fnK; -2: unknown */
+/*
+ * -1: bench_fn, NR_FUNCS: all, NR_FUNCS + 1 + k: sites[k], else the index of bench_fnK;
+ * -2: unknown
+ */
 static int parse_func(const char *s)
 {
 	char *end;
+	size_t j;
 	long k;
 
 	if (!strcmp(s, "bench_fn"))
 		return -1;
+	for (j = 0; j < sizeof(sites) / sizeof(sites[0]); j++)
+		if (!strcmp(s, sites[j].name))
+			return NR_FUNCS + 1 + (int)j;
 	if (!strcmp(s, "all"))
 		return NR_FUNCS;
 	if (strncmp(s, "bench_fn", 8) || !s[8])
@@ -183,7 +216,8 @@ int main(int argc, char **argv)
 			if (which == -2) {
 				fprintf(stderr,
 					"bench_target: unknown function '%s': expected "
-					"bench_fn, bench_fn0 .. bench_fn19 or all\n",
+					"bench_fn, bench_fn0 .. bench_fn19, all, site_push, "
+					"site_xol or site_nop5\n",
 					optarg);
 				return 2;
 			}
@@ -233,6 +267,8 @@ int main(int argc, char **argv)
 		sum = run_direct(n);
 	} else if (which == NR_FUNCS) {
 		sum = run_round_robin(n);
+	} else if (which > NR_FUNCS) {
+		sum = run_one(sites[which - NR_FUNCS - 1].fn, n);
 	} else {
 		sum = run_one(funcs[which], n);
 	}

@@ -6,8 +6,9 @@
 # own test program (tests/host/ulp_engine.c: the 8-thread stress, the sleeping thread).
 #
 # usage: OUTPUT=build bash tests/host/ulp.sh [GROUP...]
-#   GROUP is a shell glob over: good pin access copy vdso signals slow segv errors buildid asm
-#   busy wait killed ab nginx engine
+#   GROUP is a shell glob over: good pin access copy vdso signals sites slow segv errors
+#   buildid asm busy wait killed kill forks vanish ab nginx engine, and speeds and same (not
+#   run by default)
 #
 # ulp_target's status file is the truth: "calls=N errors=E delta=D old=O new=W", where D is
 # what parse_request(x) - x returned last (1: the original, 2: a fix) and O and W count the
@@ -705,6 +706,90 @@ t_copy()
 	stop_targets
 }
 
+# A fix that is the function, byte for byte: score(), a body of a few ns under a probe of
+# microseconds, in 6 processes. Both begin with the same instruction, so a patched process is
+# probed on the fix, past the redirect's jumps, and an unpatched one on score(): the probes
+# cost alike. Every stage's p50 ratio must be 0.97 to 1.03 and its interval hold 1. SAME_RUNS
+# runs (make bench runs 10: 'same' is not a default group, as 1 stage in 10 measured 0.96
+# or an interval just above 1).
+t_same()
+{
+	same_runs ulp-same ulp_fix_same.so "${SAME_RUNS:-10}"
+}
+
+# same_runs NAME LIBRARY N: N rollouts of score -> score_fixed from LIBRARY in 6 processes;
+# every stage's p50 ratio in 0.97..1.03 with 1 in its interval; sets same_p50 to the last
+# run's ratios
+same_runs()
+{
+	local name=$1 lib=$2 n=$3 i ok=0 why='' got
+
+	for ((i = 1; i <= n; i++)); do
+		targets 6 -t 1 -p 500
+		STAGE=8 POL_OLD=score POL_NEW=score_fixed POL_INC=hold policy "$name" "$lib"
+		run "$name"
+		# every stage judged with an interval: reference, ratio, interval (jq's \(...))
+		# shellcheck disable=SC2016
+		same_p50=$(report "$name" '[.functions[0].stages[] | .reference as $r |
+			.decisions[] | select(.metric == "p50" and .ci_lo != null) |
+			"\($r):\(.observed * 1000 | round / 1000)[\(.ci_lo * 1000 | floor / 1000),\(.ci_hi * 1000 | ceil / 1000)]"] | join(" ")')
+		got=$(report "$name" '[.functions[0].stages[].decisions[] |
+			select(.metric == "p50" and .ci_lo != null) |
+			select(.observed < 0.97 or .observed > 1.03 or .ci_lo > 1 or .ci_hi < 1)] |
+			length')
+		if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then
+			why="$why run $i: exit $rc: $(report "$name" .reason | cut -c1-200);"
+		elif [ -z "$same_p50" ] || [ "$got" != 0 ]; then
+			why="$why run $i: p50 $same_p50;"
+		else
+			ok=$((ok + 1))
+		fi
+		echo "$name run $i: exit $rc, p50 $same_p50"
+		"$HC" revert --state-dir "$tmp/state" "$name" >/dev/null 2>&1
+		stop_targets
+	done
+	if [ $ok -eq "$n" ]; then
+		pass "$name" "score -> score_fixed from $lib, 6 processes: every stage's p50 ratio" \
+			"in 0.97..1.03 with 1 in its interval, in $ok of $n runs (last: $same_p50)"
+	else
+		fail "$name" "in $ok of $n runs only:$why"
+	fi
+}
+
+# The same body built without its endbr64: the fix begins with a lea, score() with an
+# endbr64, which the jump keeps. Both arms are then probed on score()'s entry, the same
+# instruction: the timeline says so, the canary's calls are counted there, and the rollout
+# commits or holds, never rolls back. Its ratios include the redirect's jumps after a trap
+# (cold caches): figures, not a target.
+t_sites()
+{
+	local why='' note can
+
+	targets 4 -t 1 -p 500
+	STAGE=6 POL_OLD=score POL_NEW=score_fixed POL_INC=hold policy ulp-sites \
+		ulp_fix_same_nocet.so
+	run ulp-sites
+	note=$(report ulp-sites '.timeline[] | select(.what == "monitor") | .detail' | grep score)
+	can=$(report ulp-sites '.functions[0].canary.calls')
+	if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then
+		why="exit $rc, not 0 or 5: $(report ulp-sites .reason | cut -c1-240)"
+	elif ! grep -q "both arms probed on 'score' (endbr64), which the jump keeps: 'score_fixed' begins with 'lea" <<<"$note"; then
+		why="the timeline does not say both arms are probed on score(): '$note'"
+	elif [ "${can:-0}" -lt 1000 ]; then
+		why="${can:-no} canary calls counted on score()'s entry"
+	fi
+	"$HC" revert --state-dir "$tmp/state" ulp-sites >/dev/null 2>&1
+	stop_targets
+	if [ -z "$why" ]; then
+		pass ulp-sites "a fix without endbr64: both arms probed on score()'s entry, $can" \
+			"canary calls, exit $rc; p50 $(report ulp-sites '[.functions[0].stages[] |
+			.decisions[] | select(.metric == "p50") | .observed * 1000 | round / 1000] |
+			map(tostring) | join(" ")')"
+	else
+		fail ulp-sites "$why"
+	fi
+}
+
 t_slow()
 {
 	targets 3 -t 2 -p 100
@@ -796,6 +881,18 @@ t_asm()
 			fail "ulp-${sym#ulp_}" "$why"
 		fi
 	done
+	# a function that begins with a push, a fix with an endbr64: check warns, refuses nothing
+	POL_TARGET=$tmp/ulp_asm_target POL_OLD=ulp_push_first POL_NEW=score_fixed \
+		POL_BUILD_ID=$(readelf -n "$tmp/ulp_asm_target" | sed -n 's/.*Build ID: *//p') \
+		policy ulp-push-first ulp_fix_same.so
+	"$HC" check "$tmp/ulp-push-first.yaml" --state-dir "$tmp/state" \
+		>"$tmp/ulp-push-first.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "^warn probes .*'push rbx' in 'ulp_push_first' and 'endbr64' in 'score_fixed'" "$tmp/ulp-push-first.out"; then
+		pass ulp-probe-warn "check exit 0: $(grep '^warn probes' "$tmp/ulp-push-first.out" | cut -c1-200)"
+	else
+		fail ulp-probe-warn "exit $rc, no probe warning: $(cat "$tmp/ulp-push-first.out")"
+	fi
 	stop_targets
 }
 
@@ -1363,8 +1460,8 @@ t_engine()
 
 # speeds is left out: see t_speeds()
 if [ $# -eq 0 ]; then
-	set -- good pin access copy vdso signals slow segv errors buildid asm busy wait killed kill \
-		forks vanish ab nginx engine
+	set -- good pin access copy vdso signals sites slow segv errors buildid asm busy wait killed \
+		kill forks vanish ab nginx engine
 fi
-run_groups "good speeds pin access copy vdso signals slow segv errors buildid asm busy wait killed kill \
-forks vanish ab nginx engine" "$@"
+run_groups "good speeds same pin access copy vdso signals sites slow segv errors buildid asm busy \
+wait killed kill forks vanish ab nginx engine" "$@"

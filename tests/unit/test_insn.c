@@ -156,13 +156,34 @@ static void test_fixtures(void **state)
 	assert_true(site.covered_end >= site.site + 5 && site.covered_end <= site.site + 20);
 }
 
+/* the first instruction in words and its length: where a uprobe sits, and what it costs */
+static void test_first(void **state)
+{
+	static const uint8_t endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55 };
+	static const uint8_t push[] = { 0x53, 0x8d, 0x47, 0x03 };
+	static const uint8_t nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	char text[48];
+	size_t n;
+
+	assert_int_equal(insn__first(endbr, sizeof(endbr), &n, text, sizeof(text)), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(text, "endbr64");
+	assert_int_equal(insn__first(push, sizeof(push), &n, text, sizeof(text)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(text, "push rbx");
+	assert_int_equal(insn__first(nop5, sizeof(nop5), &n, text, sizeof(text)), 0);
+	assert_int_equal(n, 5);
+	/* a truncated instruction does not decode */
+	assert_int_equal(insn__first(nop5, 3, &n, text, sizeof(text)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),	       cmocka_unit_test(test_endbr),
 		cmocka_unit_test(test_too_short),      cmocka_unit_test(test_branch_inside),
 		cmocka_unit_test(test_branch_allowed), cmocka_unit_test(test_undecodable),
-		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_fixtures),       cmocka_unit_test(test_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -453,6 +453,30 @@ static const struct patch_ops proc_ops = {
 	.revert_one = fake_revert_one,
 };
 
+/* a redirect that keeps the old function's endbr64, and a fix that begins otherwise */
+static size_t fake_funcs_kept(const struct patch *p, const struct patch_func **funcs)
+{
+	static const struct patch_func f = {
+		.target = "/usr/bin/server",
+		.old_sym = "parse",
+		.library = "/opt/fix.so",
+		.new_sym = "parse_fixed",
+		.probe_old = true,
+		.probe_note = "both arms probed on 'parse' (endbr64)",
+	};
+
+	*funcs = &f;
+	return 1;
+}
+
+static const struct patch_ops proc_kept_ops = {
+	.name = "fake-procs",
+	.procs = fake_procs,
+	.funcs = fake_funcs_kept,
+	.patch_one = fake_patch_one,
+	.revert_one = fake_revert_one,
+};
+
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static const char host_policy[] =
@@ -1292,6 +1316,34 @@ static void test_procs_stage_by_stage(void **state)
 	run_free(&x);
 }
 
+/*
+ * Probed on the kept entry: a patched process's old-side probe comes back after the jump,
+ * the library's never goes in, and its calls count for the canary from the old side
+ */
+static void test_procs_kept_entry(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+	size_t i;
+
+	run_setup(&x, proc_policy_of("  order: listed\n"), &proc_kept_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_non_null(strstr(x.tl, "monitor:parse -> parse_fixed: both arms probed on 'parse' "
+				     "(endbr64)|"));
+	f = rollout__func(x.r, 0);
+	assert_true(f->same_site);
+	/* the canary's calls: every stage window's, from the old side's probes */
+	assert_true(f->canary.calls >= 1000);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(rollout__proc(x.r, i)->state, ROLLOUT_PROC_CANARY);
+		assert_true(x.s.attached[2 * i]);
+		assert_false(x.s.attached[2 * i + 1]);
+	}
+	run_free(&x);
+}
+
 static void test_procs_bad_fix_reverts_the_canary(void **state)
 {
 	struct run x;
@@ -1614,6 +1666,7 @@ int main(void)
 		cmocka_unit_test(test_rollback_fails),
 		cmocka_unit_test(test_prepare_fails),
 		cmocka_unit_test(test_procs_stage_by_stage),
+		cmocka_unit_test(test_procs_kept_entry),
 		cmocka_unit_test(test_procs_bad_fix_reverts_the_canary),
 		cmocka_unit_test(test_procs_patch_fails_in_a_later_stage),
 		cmocka_unit_test(test_procs_random_order),

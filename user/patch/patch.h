@@ -51,6 +51,15 @@ struct patch_func {
 	char *target, *old_sym; /* borrowed from the policy */
 	char *library, *new_sym;
 	int errors; /* enum hc_err_mode of the function's return */
+	/*
+	 * A patched process is measured on the old function's entry, which the jump keeps (an
+	 * endbr64), because the new function begins with another instruction: a uprobe's cost
+	 * depends on the instruction it is on, and both arms' probes are then on the same one.
+	 * Else it is measured on the new function, past the jump. @probe_note says which, and
+	 * why, for the timeline.
+	 */
+	bool probe_old;
+	char probe_note[256];
 };
 
 /* what describe() is asked for: each is a set of keys added to a JSON object */

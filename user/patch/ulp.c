@@ -533,6 +533,38 @@ static void ulp_close(struct patch *p)
 	p->priv = NULL;
 }
 
+/*
+ * Where function @i of a patched process is probed, so that both arms' probes are on the
+ * same instruction: a uprobe costs by the instruction it is on, 7 times more for one the
+ * kernel single-steps than for one it emulates on this project's CI machine (make bench,
+ * "probe sites"). On the new function if it begins as the old one does: then the redirect's
+ * jumps are not in the measured time, which a trap's cold caches would inflate. Else on
+ * the old function's entry if the jump keeps it (an endbr64). Else nowhere alike: 'check'
+ * and 'run' warn (ulp_check_print()).
+ */
+static void probe_sites(struct ulp_driver *d, size_t i)
+{
+	struct patch_func *pf = &d->pfuncs[i];
+	const char *a, *b;
+	bool same = ulp_image__same_first(d->img, i, &a, &b);
+
+	pf->probe_old = !same && ulp_image__entry_kept(d->img, i);
+	if (same)
+		snprintf(pf->probe_note, sizeof(pf->probe_note),
+			 "patched processes probed on '%s', which begins as '%s' does (%s)",
+			 pf->new_sym, pf->old_sym, a);
+	else if (pf->probe_old)
+		snprintf(pf->probe_note, sizeof(pf->probe_note),
+			 "both arms probed on '%s' (%s), which the jump keeps: '%s' begins with "
+			 "'%s'",
+			 pf->old_sym, a, pf->new_sym, b);
+	else
+		snprintf(pf->probe_note, sizeof(pf->probe_note),
+			 "the arms' probes are on different instructions, '%s' in '%s' and '%s' "
+			 "in '%s', whose costs differ: the latency ratio includes the difference",
+			 a, pf->old_sym, b, pf->new_sym);
+}
+
 /* the ulp checks are per process: pre-flight every one, change nothing */
 static int ulp_check(struct patch *p, char *err, size_t len)
 {
@@ -553,8 +585,10 @@ static int ulp_check(struct patch *p, char *err, size_t len)
 	}
 	d->ok = true;
 	/* the probes of the new functions go where the processes map them: on the copy */
-	for (i = 0; i < p->pol->patch.ulp.nr_functions; i++)
+	for (i = 0; i < p->pol->patch.ulp.nr_functions; i++) {
 		d->pfuncs[i].library = (char *)ulp_image__library(d->img);
+		probe_sites(d, i);
+	}
 	return 0;
 }
 
@@ -566,6 +600,15 @@ static void ulp_check_print(const struct patch *p, FILE *out)
 	if (d->ok)
 		fprintf(out, "ok   library      %s, the copy the processes map\n",
 			ulp_image__library(d->img));
+	for (i = 0; d->ok && i < p->pol->patch.ulp.nr_functions; i++) {
+		const char *a, *b;
+
+		if (!ulp_image__same_first(d->img, i, &a, &b) && !d->pfuncs[i].probe_old)
+			fprintf(out,
+				"warn probes       %s; build '%s' so that it begins as '%s' does\n",
+				d->pfuncs[i].probe_note, d->pfuncs[i].new_sym,
+				d->pfuncs[i].old_sym);
+	}
 	for (i = 0; d->ok && i < d->nr; i++)
 		fprintf(out,
 			"ok   pid %-8d %-16s pre-flight passed: build-id, %zu site%s, ptrace\n",
