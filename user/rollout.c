@@ -213,7 +213,7 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		if (!f->stages)
 			return -ENOMEM;
 		f->patched = i < r->nr_patched;
-		f->same_site = f->patched && r->probe_old[i];
+		f->same_site = f->patched && r->pfuncs[i].probe_old;
 		f->name = f->patched ? r->arm_names[i] :
 				       r->src->ops->func_name(r->src, rollout__mon_id(r, i));
 		f->module = f->patched ? NULL : module_of(&p->watch[i - r->nr_patched].func);
@@ -252,8 +252,9 @@ int rollout__prepare(struct rollout *r, char *err, size_t len)
 		rollout__mark(r, "monitor", "%zu function%s, probes %s", r->nr,
 			      r->nr == 1 ? "" : "s", r->src->ops->mode_name(r->src));
 	for (i = 0; i < r->nr_patched; i++)
-		if (r->probe_notes[i] && r->probe_notes[i][0])
-			rollout__mark(r, "monitor", "%s: %s", r->funcs[i].name, r->probe_notes[i]);
+		if (r->pfuncs[i].probe_note[0])
+			rollout__mark(r, "monitor", "%s: %s", r->funcs[i].name,
+				      r->pfuncs[i].probe_note);
 	return 0;
 }
 
@@ -701,8 +702,6 @@ void rollout__free(struct rollout *r)
 	for (i = 0; r->arm_names && i < r->nr_patched; i++)
 		free(r->arm_names[i]);
 	free(r->arm_names);
-	free(r->probe_old);
-	free(r->probe_notes);
 	free(r->control_window);
 	free(r->did_base);
 	free(r->procs);

@@ -186,16 +186,12 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 	}
 	r->nr_patched = nf;
 	r->arm_names = calloc(r->nr_patched, sizeof(*r->arm_names));
-	r->probe_old = calloc(r->nr_patched, sizeof(*r->probe_old));
-	r->probe_notes = calloc(r->nr_patched, sizeof(*r->probe_notes));
+	r->pfuncs = funcs;
 	r->control_window = calloc(r->nr_patched, sizeof(*r->control_window));
-	if (!r->arm_names || !r->probe_old || !r->probe_notes || !r->control_window)
+	if (!r->arm_names || !r->control_window)
 		return -ENOMEM;
 	for (f = 0; f < r->nr_patched; f++) {
 		const struct patch_func *pf = &funcs[f];
-
-		r->probe_old[f] = pf->probe_old;
-		r->probe_notes[f] = pf->probe_note;
 		if (asprintf(&r->arm_names[f], "%s -> %s", pf->old_sym, pf->new_sym) < 0) {
 			r->arm_names[f] = NULL;
 			return -ENOMEM;

@@ -52,8 +52,7 @@ struct rollout {
 	size_t *order; /* the order processes join the canary arm */
 	size_t nr_procs, nr_patched, nr_mon;
 	char **arm_names;		    /* "old -> new", per patched function */
-	bool *probe_old;		    /* patch_func.probe_old, per patched function */
-	const char **probe_notes;	    /* patch_func.probe_note, per patched function */
+	const struct patch_func *pfuncs;    /* the patch's, borrowed: per patched function */
 	struct hc_snapshot *control_window; /* per patched function, the last window */
 	/*
 	 * Difference in differences: the last ROLLOUT_DID_WINDOWS baseline windows of every
