@@ -68,8 +68,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 ULP_FIXTURES := $(OUTPUT)/tests/ulp_target $(OUTPUT)/tests/ulp_asm_target \
 	$(patsubst %,$(OUTPUT)/tests/ulp_fix_%.so,good slow errors segv import ctor same) \
-	$(OUTPUT)/tests/ulp_fix_same_nocet.so \
-	$(OUTPUT)/tests/ngx_fix_good.so $(OUTPUT)/tests/ngx_fix_slow.so
+	$(OUTPUT)/tests/ulp_fix_same_o0.so \
+	$(OUTPUT)/tests/ngx_fix_good.so $(OUTPUT)/tests/ngx_fix_slow.so \
+	$(OUTPUT)/tests/pg_fix_good.so $(OUTPUT)/tests/pg_fix_slow.so $(OUTPUT)/tests/pg_fix_rebuilt.so
 ULP_PROGS := $(OUTPUT)/tests/ulp_engine $(OUTPUT)/tests/ulp_bench
 FIXTURES := $(OUTPUT)/tests/fixture $(OUTPUT)/tests/libfixture.so $(OUTPUT)/tests/nested \
 	$(OUTPUT)/tests/stripped/nested \
@@ -178,23 +179,38 @@ $(OUTPUT)/tests/ulp_target: tests/fixtures/ulp_target.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ULP_CFLAGS) -fPIE -pie $< -o $@
 
-$(OUTPUT)/tests/ulp_fix_%.so: tests/fixtures/ulp_fix_%.c tests/fixtures/ulp_fix_common.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/ulp_fix_%.so: tests/fixtures/ulp_fix_%.c tests/fixtures/ulp_fix_common.h tests/fixtures/fix_spin.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
 
-# score() again, without its endbr64: a fix that begins otherwise than the function it replaces
-$(OUTPUT)/tests/ulp_fix_same_nocet.so: tests/fixtures/ulp_fix_same.c | $(OUTPUT)/tests
+# score() again, without its endbr64 and unoptimised: a fix that begins otherwise (push rbp)
+# than the function it replaces does past its endbr64 (lea)
+$(OUTPUT)/tests/ulp_fix_same_o0.so: tests/fixtures/ulp_fix_same.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ULP_CFLAGS) -fcf-protection=none -fPIC -shared $< -o $@
+	$(Q)$(CC) $(ULP_CFLAGS) -O0 -fcf-protection=none -fPIC -shared $< -o $@
 
 # fixes for Debian's nginx (tests/host/ulp.sh nginx): one source, a good build and a slow one
-$(OUTPUT)/tests/ngx_fix_good.so: tests/fixtures/ngx_fix.c | $(OUTPUT)/tests
+$(OUTPUT)/tests/ngx_fix_good.so: tests/fixtures/ngx_fix.c tests/fixtures/fix_spin.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
 
-$(OUTPUT)/tests/ngx_fix_slow.so: tests/fixtures/ngx_fix.c | $(OUTPUT)/tests
+$(OUTPUT)/tests/ngx_fix_slow.so: tests/fixtures/ngx_fix.c tests/fixtures/fix_spin.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ULP_CFLAGS) -DNGX_FIX_SLOW_NS=50000 -fPIC -shared $< -o $@
+
+# fixes for Debian's PostgreSQL 15 (tests/host/ulp.sh postgres), as for nginx
+$(OUTPUT)/tests/pg_fix_good.so: tests/fixtures/pg_fix.c tests/fixtures/fix_spin.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUTPUT)/tests/pg_fix_slow.so: tests/fixtures/pg_fix.c tests/fixtures/fix_spin.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -DPG_FIX_SLOW_NS=200000 -fPIC -shared $< -o $@
+
+# the good fix rebuilt: other bytes, the same code
+$(OUTPUT)/tests/pg_fix_rebuilt.so: tests/fixtures/pg_fix.c tests/fixtures/fix_spin.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ULP_CFLAGS) -DPG_FIX_MARK='"rebuilt"' -fPIC -shared $< -o $@
 
 $(OUTPUT)/tests/ulp_asm_target: tests/fixtures/ulp_asm_target.c tests/fixtures/ulp_asm.S | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -318,8 +334,9 @@ bench-vm: static
 bench: $(OUTPUT)/hotcanary $(OUTPUT)/tests/bench_target $(OUTPUT)/tests/bench_floor \
 		$(OUTPUT)/tests/ulp_bench ulp
 	$(Q)OUTPUT=$(OUTPUT) bash tests/bench/bench.sh
-	@# a byte-identical fix of a few-ns function, 10 rollouts: the arms' p50 ratios (~6 min)
-	$(Q)OUTPUT=$(OUTPUT) SAME_RUNS=10 bash tests/host/ulp.sh same
+	@# a byte-identical fix of a few-ns function, 10 rollouts: the arms' p50 ratios (~6 min);
+	@# PostgreSQL's good fix 5 times (~4 min)
+	$(Q)OUTPUT=$(OUTPUT) SAME_RUNS=10 PG_RUNS=5 bash tests/host/ulp.sh same postgres
 
 # the judge's own code on simulated windows: false rollbacks and holds of A/A, detection
 $(OUTPUT)/tests/bench_judge: tests/bench/bench_judge.c $(OUTPUT)/libhotcanary.a | $(OUTPUT)/tests

@@ -17,10 +17,11 @@ BUILD="make gcc libc6-dev pkg-config clang llvm libbpf-dev bpftool libelf-dev zl
 # files, is unpacked below); clang's compiler-rt for libFuzzer and the sanitizers; lintian
 # and debootstrap for the package and its install on a fresh Debian 12; make lint's
 # clang-format (14: the version the tree is formatted with), shellcheck and cppcheck; capsh
-# (libcap2-bin) names the capabilities a running hotcanary kept
+# (libcap2-bin) names the capabilities a running hotcanary kept; nginx and wrk, PostgreSQL 15
+# and its pgbench are the real services of the ulp tests
 TEST="libcmocka-dev jq qemu-system-x86 busybox-static cpio gzip gcc-12 dwarves util-linux procps
 	librsvg2-bin libxml2-utils python3 libclang-rt-14-dev lintian debootstrap
-	clang-format-14 shellcheck cppcheck nginx-light wrk libcap2-bin"
+	clang-format-14 shellcheck cppcheck nginx-light wrk libcap2-bin postgresql-15"
 # benchmark
 BENCH="bpftrace"
 
@@ -43,8 +44,9 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	apt-get update -q
-	# nginx's package would start the distribution's nginx on port 80; the tests run their
-	# own: invoke-rc.d asks policy-rc.d first, and its exit 101 means "not allowed".
+	# nginx's package would start the distribution's nginx on port 80, PostgreSQL's its
+	# cluster on 5432; the tests run their own: invoke-rc.d asks policy-rc.d first, and its
+	# exit 101 means "not allowed".
 	rcd=/usr/sbin/policy-rc.d
 	if [ ! -e "$rcd" ]; then
 		printf '#!/bin/sh\nexit 101\n' >"$rcd"

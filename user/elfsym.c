@@ -275,6 +275,35 @@ static void debug_file__close(struct debug_file *d)
 	d->fd = -1;
 }
 
+int elfsym__read_code(const char *path, const struct hc_elfsym *sym, uint8_t **code)
+{
+	int fd, ret = 0;
+	ssize_t r;
+
+	*code = NULL;
+	if (!sym->size || sym->size > ELFSYM_CODE_MAX)
+		return -EFBIG;
+	*code = malloc(sym->size);
+	if (!*code)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		r = pread(fd, *code, sym->size, (off_t)sym->offset);
+		if (r < 0)
+			ret = -errno;
+		else if ((uint64_t)r != sym->size)
+			ret = -EIO;
+		close(fd);
+	}
+	if (ret) {
+		free(*code);
+		*code = NULL;
+	}
+	return ret;
+}
+
 int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out, char *err,
 		    size_t errlen)
 {

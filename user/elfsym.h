@@ -30,6 +30,13 @@ int elfsym__resolve(const char *path, const char *symbol, struct hc_elfsym *out,
 		    size_t errlen);
 
 /*
+ * @sym's bytes as they are in @path (st_size of them, from its file offset), into a new
+ * buffer @code: 0, or -EFBIG (no size, or more than ELFSYM_CODE_MAX), -EIO (short), -errno
+ */
+#define ELFSYM_CODE_MAX (1 << 20)
+int elfsym__read_code(const char *path, const struct hc_elfsym *sym, uint8_t **code);
+
+/*
  * A stripped binary's .symtab is looked for in its separate debug file: by build-id under
  * ROOT/.build-id/, by .gnu_debuglink beside it, in its .debug/ and under ROOT/<its dir>,
  * ROOT being each directory added here (first) and /usr/lib/debug. 0, or -E2BIG past 8.

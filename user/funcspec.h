@@ -7,6 +7,7 @@
 #define HC_FUNCSPEC_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 enum hc_func_kind {
@@ -20,6 +21,7 @@ struct hc_funcspec {
 	char *path;   /* user: the binary or library; kernel: the module, or NULL */
 	char *symbol; /* kernel function or user symbol */
 	pid_t pid;    /* 0: every process */
+	bool entry;   /* user: probed on its first byte, even an endbr64 (monitor.c) */
 };
 
 /*

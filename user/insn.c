@@ -9,6 +9,17 @@
 
 static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 
+/*
+ * "push r64": 50+r, or 41 50+r for r8-r15. The kernel's uprobes emulate each alike
+ * (push_setup_xol_ops() in arch/x86/kernel/uprobes.c), with no second trap: make bench's
+ * "probe sites" measures it on the CI machine's kernel.
+ */
+static bool push_reg(const uint8_t *c, size_t len)
+{
+	return (len == 1 && c[0] >= 0x50 && c[0] <= 0x57) ||
+	       (len == 2 && c[0] == 0x41 && c[1] >= 0x50 && c[1] <= 0x57);
+}
+
 /* a direct branch's target, if @insn is one (jmp, jcc, call, loop, jrcxz) */
 static bool branch_target(const cs_insn *insn, uint64_t *target)
 {
@@ -58,6 +69,45 @@ int insn__first(const uint8_t *code, size_t size, size_t *ilen, char *text, size
 	}
 	cs_close(&cs);
 	return ret;
+}
+
+size_t insn__probe_skip(const uint8_t *code, size_t size)
+{
+	const uint8_t *p = code;
+	uint64_t pc = 0, target;
+	size_t left = size, skip = 0;
+	cs_insn *insn;
+	csh cs;
+
+	if (size <= sizeof(endbr64) || memcmp(code, endbr64, sizeof(endbr64)))
+		return 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return 0;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(cs);
+	while (insn && cs_disasm_iter(cs, &p, &left, &pc, insn)) {
+		if (branch_target(insn, &target) && target == sizeof(endbr64))
+			break;
+		if (!left)
+			skip = sizeof(endbr64);
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&cs);
+	return skip;
+}
+
+bool insn__same_probe_cost(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	size_t la, lb;
+	char text[64];
+
+	if (insn__first(a, na, &la, text, sizeof(text)) ||
+	    insn__first(b, nb, &lb, text, sizeof(text)))
+		return false;
+	if (la == lb && !memcmp(a, b, la))
+		return true;
+	return push_reg(a, la) && push_reg(b, lb);
 }
 
 int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char *name,

@@ -6,6 +6,7 @@
 #ifndef HC_INSN_H
 #define HC_INSN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,20 @@ int insn__check_site(const uint8_t *code, size_t size, uint64_t addr, const char
  * ("push rbp"); 0, or -EINVAL if it does not decode
  */
 int insn__first(const uint8_t *code, size_t size, size_t *ilen, char *text, size_t tlen);
+
+/*
+ * Where a uprobe on the function in @code (its whole @size bytes) goes, as an offset: past a
+ * leading endbr64 (4), which the kernel single-steps out of line at 20 times the cost of an
+ * emulated push (make bench, "probe sites"), unless a branch of the function lands there,
+ * or a byte does not decode: then on the entry (0). A jump to the function passes both, and
+ * an endbr64 moves no stack, so entry and return probes see the same calls either way.
+ */
+size_t insn__probe_skip(const uint8_t *code, size_t size);
+
+/*
+ * Does a uprobe cost the same on the first instruction of @a as on that of @b: the same
+ * bytes, or both a push of a 64-bit register, which the kernel emulates alike
+ */
+bool insn__same_probe_cost(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
 
 #endif

@@ -38,6 +38,13 @@ int monitor__add(struct monitor *m, const struct hc_funcspec *spec, int err_mode
  * its module loads, or loads again.
  */
 #define MONITOR_DEFERRED 0x1
+/*
+ * A user function of a file the process maps only later (a patch library not loaded yet):
+ * attached now, with the rest, so that its place among the probes of its site is the
+ * process's place among those of the function it replaces (rollout_arms.c); the kernel
+ * installs the uprobe when the process maps the file.
+ */
+#define MONITOR_UNMAPPED 0x2
 int monitor__add_flags(struct monitor *m, const struct hc_funcspec *spec, int err_mode,
 		       unsigned int flags, char *err, size_t errlen);
 /* load the programs and pick the kernel probe mode; @err as above */

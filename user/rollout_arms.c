@@ -116,6 +116,20 @@ size_t rollout__mon_id(const struct rollout *r, size_t i)
 }
 
 /*
+ * When the library's probes of a process go in. A uprobe's measured time includes the
+ * handlers of the probes attached to its site before its own: make bench's "probe order"
+ * measures a process's p50 growing by its place among the per-process probes of one site.
+ * So each process gets its probe on the new function now, in the order of those on the old
+ * one, and keeps the old one while patched where the jump is written over it
+ * (patch_func.probe_on_site): its place, and every other process's, stays what it was in
+ * the baseline. On a kept entry (probe_old) the library is never probed.
+ */
+static unsigned int side_flags(const struct patch_func *pf)
+{
+	return pf->probe_old ? MONITOR_DEFERRED : MONITOR_UNMAPPED;
+}
+
+/*
  * processes.order random: a uniform shuffle of @o. A canary chosen by the order processes
  * were listed or started in is the same kind of process every run (the oldest worker, the
  * one the load balancer favours), and the judge would measure that process, not the fix.
@@ -209,9 +223,8 @@ int rollout__add_arms(struct rollout *r, char *err, size_t len)
 
 				snprintf(text, sizeof(text), "user:%s:%s@%d", spec.path,
 					 spec.symbol, spec.pid);
-				/* the library's side is attached when the process is patched */
 				ret = r->src->ops->add(r->src, &spec, pf->errors,
-						       side ? MONITOR_DEFERRED : 0, err, len);
+						       side ? side_flags(pf) : 0, err, len);
 				if (ret)
 					return ret;
 			}
@@ -353,26 +366,28 @@ static size_t stage_targets(struct rollout *r, size_t s)
 }
 
 /*
- * Move process @i into the canary arm. Its probes on the old function go first: the kernel
- * would execute the file's original instruction under a uprobe, not our jump ([ulp §2] in
- * tools/docs/design/ulp-redirection.md).
- * The library's probes go in before the jump, so no patched call is missed. Where the jump
- * keeps the function's endbr64, the old function's probe comes back once the jump is in: the
- * process is measured on the same site as the control's, at the same probe cost (§2).
+ * Process @i into the canary arm. Where it keeps the old function's probe (probe_on_site),
+ * nothing moves: the jump goes over the probe's int3, the library's probe is in since the
+ * start. On a kept entry the old probe comes back once the jump is in: the process is
+ * measured on the same site as the controls, at the same probe cost (§2). Else the old
+ * probe goes before the bytes change, never to be under the jump.
  */
+static bool keeps_old(const struct rollout *r, size_t f)
+{
+	return !r->funcs[f].same_site && r->pfuncs[f].probe_on_site;
+}
+
 int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 {
 	struct rollout_proc *pr = &r->procs[i];
 	char aerr[200];
 	size_t f;
-	int ret = 0;
+	int ret;
 
 	for (f = 0; f < r->nr_patched; f++)
-		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
-	for (f = 0; f < r->nr_patched && !ret; f++)
-		if (!r->funcs[f].same_site)
-			ret = r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 1), err, len);
-	ret = ret ?: r->patch->ops->patch_one(r->patch, i, err, len);
+		if (!keeps_old(r, f))
+			r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
+	ret = r->patch->ops->patch_one(r->patch, i, err, len);
 	if (!ret) {
 		pr->state = ROLLOUT_PROC_CANARY;
 		pr->was_patched = true;
@@ -383,17 +398,18 @@ int rollout__proc_patch(struct rollout *r, size_t i, char *err, size_t len)
 		return 0;
 	}
 	for (f = 0; f < r->nr_patched; f++)
-		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 1));
-	for (f = 0; f < r->nr_patched; f++)
-		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
+		if (!keeps_old(r, f) &&
+		    r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
 			rollout__mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
 	return ret;
 }
 
 /*
- * The mirror: the library's probes out, the original bytes back, then the old probes. A
- * probe on a kept entry goes out too: the revert reads the function's first bytes, which
- * must be the file's, not a probe's int3.
+ * The mirror: the original bytes back, then the old probes. A probe on a kept entry goes
+ * out first: the revert reads the function's first bytes, which must be the file's, not a
+ * probe's int3. One that the jump was written over is attached again, for the kernel to
+ * put its int3 back (in this process only: a new probe is installed where its own filter
+ * says); its place among the site's probes is then the last.
  */
 static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 {
@@ -403,7 +419,8 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 	int ret;
 
 	for (f = 0; f < r->nr_patched; f++)
-		r->src->ops->detach_func(r->src, ARM_ID(r, f, i, !r->funcs[f].same_site));
+		if (r->funcs[f].same_site)
+			r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
 	ret = r->patch->ops->revert_one(r->patch, i, err, len);
 	if (ret) {
 		pr->state = ROLLOUT_PROC_FAILED;
@@ -411,9 +428,12 @@ static int proc_revert(struct rollout *r, size_t i, char *err, size_t len)
 		return ret;
 	}
 	pr->state = ROLLOUT_PROC_REVERTED;
-	for (f = 0; f < r->nr_patched; f++)
+	for (f = 0; f < r->nr_patched; f++) {
+		if (keeps_old(r, f))
+			r->src->ops->detach_func(r->src, ARM_ID(r, f, i, 0));
 		if (r->src->ops->attach_func(r->src, ARM_ID(r, f, i, 0), aerr, sizeof(aerr)))
 			rollout__mark(r, "monitor", "pid %d: %s", pr->pid, aerr);
+	}
 	return 0;
 }
 

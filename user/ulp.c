@@ -115,6 +115,13 @@ static const char *site_name(struct ulp_image *img, const struct ulp_proc *p, si
 	return buf;
 }
 
+/* @now is the original bytes with the int3 of the rollout's own uprobe on the first */
+static bool probed_orig(const struct ulp_site *s, const uint8_t *now)
+{
+	return s->probed && now[0] == 0xcc && s->orig[0] != 0xcc &&
+	       !memcmp(now + 1, s->orig + 1, ULP_JMP_LEN - 1);
+}
+
 /* write @patch ? patched : orig to the sites in @todo; on failure put back what was written */
 static int write_sites(struct tracee *tr, struct ulp_proc *p, const bool *todo, bool patch,
 		       size_t *bad)
@@ -186,10 +193,12 @@ static int flip(struct ulp_image *img, struct ulp_proc *p, bool patch, const str
 					 strerror(-ret));
 				goto release;
 			}
-			todo[i] = !memcmp(now, patch ? s->orig : s->patched, ULP_JMP_LEN);
+			todo[i] = !memcmp(now, patch ? s->orig : s->patched, ULP_JMP_LEN) ||
+				  (patch && probed_orig(s, now));
 			if (todo[i]) {
 				want++;
-			} else if (memcmp(now, patch ? s->patched : s->orig, ULP_JMP_LEN)) {
+			} else if (memcmp(now, patch ? s->patched : s->orig, ULP_JMP_LEN) &&
+				   !probed_orig(s, now)) {
 				snprintf(err, len,
 					 "pid %d: someone else changed the bytes of '%s' at "
 					 "0x%" PRIx64 "; left them as they are, %s refused",

@@ -74,6 +74,11 @@ struct ulp_site {
 	uint64_t new_func;	      /* the new function's address in the process */
 	uint64_t new_size;
 	uint64_t slot; /* trampoline slot: jmp *0(%rip); .quad new_func */
+	/*
+	 * a uprobe of the rollout's may hold the first byte (its int3): the bytes count as the
+	 * original ones then, and the jump is written over it (patch_func.probe_on_site)
+	 */
+	bool probed;
 };
 
 struct ulp_proc_priv;
@@ -112,6 +117,8 @@ uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i);
  * on the function's entry still runs that endbr64 and goes on into the jump
  */
 bool ulp_image__entry_kept(const struct ulp_image *img, size_t i);
+/* is function @i's probe (past any endbr64) on the first byte the jump overwrites */
+bool ulp_image__probe_on_site(const struct ulp_image *img, size_t i);
 /* old and new function @i begin with the same instruction; both as text */
 bool ulp_image__same_first(const struct ulp_image *img, size_t i, const char **old_first,
 			   const char **new_first);

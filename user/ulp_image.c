@@ -19,20 +19,6 @@
 /* the dlopen path must fit in the trampoline page beside the stub and the slots */
 #define ULP_PATH_MAX 2048
 
-static int read_at(const char *path, uint64_t off, void *buf, size_t n)
-{
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	r = pread(fd, buf, n, (off_t)off);
-	close(fd);
-	if (r < 0)
-		return -errno;
-	return (size_t)r == n ? 0 : -EIO;
-}
-
 static void hex(const uint8_t *id, size_t n, char *out, size_t len)
 {
 	size_t i;
@@ -43,25 +29,38 @@ static void hex(const uint8_t *id, size_t n, char *out, size_t len)
 }
 
 /*
- * Old's and new's first instructions: a uprobe's cost depends on the one it is on (the
- * kernel emulates some and single-steps the others out of line), so the arms compare alike
- * only if their probes are on the same instruction (tools/docs/design/ulp-redirection.md
- * §2). Not deciding anything, an unreadable one is "?".
+ * Where old and new are probed (insn__probe_skip(): past an endbr64), and the instruction
+ * there: a uprobe's cost depends on it (the kernel emulates some and single-steps the
+ * others out of line), so the arms compare alike only if their probes cost the same
+ * (tools/docs/design/ulp-redirection.md §2). Not deciding anything, an unreadable one is "?".
  */
+static void probe_insn(const uint8_t *code, size_t size, char *text, size_t tlen, size_t *skip)
+{
+	size_t n;
+
+	*skip = insn__probe_skip(code, size);
+	if (insn__first(code + *skip, size - *skip, &n, text, tlen))
+		snprintf(text, tlen, "?");
+	else if (*skip)
+		snprintf(text + strlen(text), tlen - strlen(text), ", past its endbr64");
+}
+
 static void first_insns(const struct ulp_image *img, struct ulp_image_func *f,
 			const uint8_t *old_code)
 {
-	uint8_t code[INSN_MAX_LEN];
-	size_t n = f->new.size < sizeof(code) ? f->new.size : sizeof(code), lo = 0, ln = 0;
+	size_t so, sn;
+	uint8_t *code;
 
-	snprintf(f->old_first, sizeof(f->old_first), "?");
+	probe_insn(old_code, f->old.size, f->old_first, sizeof(f->old_first), &so);
+	f->old_skip = so;
 	snprintf(f->new_first, sizeof(f->new_first), "?");
-	if (insn__first(old_code, f->old.size, &lo, f->old_first, sizeof(f->old_first)))
-		lo = 0;
-	if (read_at(img->library, f->new.offset, code, n) ||
-	    insn__first(code, n, &ln, f->new_first, sizeof(f->new_first)))
-		ln = 0;
-	f->same_first = lo && lo == ln && !memcmp(old_code, code, lo);
+	f->same_first = false;
+	if (elfsym__read_code(img->library, &f->new, &code))
+		return;
+	probe_insn(code, f->new.size, f->new_first, sizeof(f->new_first), &sn);
+	f->same_first =
+		insn__same_probe_cost(old_code + so, f->old.size - so, code + sn, f->new.size - sn);
+	free(code);
 }
 
 static int check_func(struct ulp_image *img, struct ulp_image_func *f, char *err, size_t len)
@@ -90,16 +89,10 @@ static int check_func(struct ulp_image *img, struct ulp_image_func *f, char *err
 			 f->old_sym, img->target);
 		return -EINVAL;
 	}
-	code = malloc(f->old.size);
-	if (!code) {
-		snprintf(err, len, "out of memory checking '%s'", f->old_sym);
-		return -ENOMEM;
-	}
-	ret = read_at(img->target, f->old.offset, code, f->old.size);
+	ret = elfsym__read_code(img->target, &f->old, &code);
 	if (ret) {
 		snprintf(err, len, "cannot read '%s' from '%s': %s", f->old_sym, img->target,
 			 strerror(-ret));
-		free(code);
 		return ret;
 	}
 	ret = insn__check_site(code, f->old.size, f->old.vaddr, f->old_sym, &f->insn, err, len);
@@ -394,6 +387,11 @@ uint64_t ulp_image__new_offset(const struct ulp_image *img, size_t i)
 bool ulp_image__entry_kept(const struct ulp_image *img, size_t i)
 {
 	return i < img->nr && img->f[i].insn.site > img->f[i].old.vaddr;
+}
+
+bool ulp_image__probe_on_site(const struct ulp_image *img, size_t i)
+{
+	return i < img->nr && img->f[i].old.vaddr + img->f[i].old_skip == img->f[i].insn.site;
 }
 
 bool ulp_image__same_first(const struct ulp_image *img, size_t i, const char **old_first,

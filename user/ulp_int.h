@@ -27,9 +27,10 @@ struct ulp_image_func {
 	struct insn_site insn;	    /* at the file's addresses (st_value) */
 	uint8_t head[ULP_HEAD_MAX]; /* the file's bytes [func, covered_end) */
 	size_t head_len;
-	/* the first instructions of old and new, where their probes are ("?": no decode) */
-	char old_first[48], new_first[48];
-	bool same_first; /* the same bytes */
+	/* the instructions old and new are probed on ("?": no decode) */
+	char old_first[64], new_first[64];
+	bool same_first; /* probes of the same cost (insn__same_probe_cost()) */
+	size_t old_skip; /* old's probe, from its entry (insn__probe_skip()) */
 };
 
 /* a hotcanary_ref__SYMBOL pointer of the library and the target's SYMBOL it gets */

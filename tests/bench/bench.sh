@@ -512,8 +512,10 @@ fi
 # probe on a 5-byte nop into a call. Two functions whose first instructions are of different
 # kinds pay different probe costs, and a latency ratio between them measures the probes too.
 # Per kind, in each round: untraced, then under hotcanary watch, rotated; the medians.
+# site_endbr begins with an endbr64, which the kernel single-steps as it does site_xol's
+# imul: hotcanary probes it on the push after it (insn__probe_skip()), at a push's cost.
 echo
-kinds=(site_push site_xol site_nop5)
+kinds=(site_push site_xol site_nop5 site_endbr)
 declare -A kind_none kind_hc kind_cost
 for ((r = 0; r < ROUNDS; r++)); do
 	line=
@@ -539,7 +541,7 @@ done
 printf '\n  %-10s %-22s %12s %14s   (median of %d rounds)\n' site "first instruction" \
 	ns/call "probe ns/call" "$ROUNDS"
 declare -A kind_insn=([site_push]="push %rbx (emulated)" [site_xol]="imul (out of line)"
-	[site_nop5]="nopl, 5 bytes")
+	[site_nop5]="nopl, 5 bytes" [site_endbr]="endbr64; push %rbx")
 kind_bad=0
 for k in "${kinds[@]}"; do
 	a=$(tr ' ' '\n' <<<"${kind_none[$k]:-}" | grep . | median)
@@ -559,10 +561,65 @@ if [ "$kind_bad" = 1 ]; then
 else
 	# figures to read, not a target: what a site costs is the kernel's
 	say "probe sites: added ns/call push ${kind_cost[site_push]}, out of line" \
-		"${kind_cost[site_xol]}, nop5 ${kind_cost[site_nop5]}; out of line / push" \
+		"${kind_cost[site_xol]}, nop5 ${kind_cost[site_nop5]}, endbr64 then push" \
+		"${kind_cost[site_endbr]} (probed past the endbr64); out of line / push" \
 		"$(awk -v x="${kind_cost[site_xol]}" -v p="${kind_cost[site_push]}" \
 		'BEGIN { printf "%.2f", x / p }')"
 fi
+
+# ---- what a probe's place among the probes of its site costs -----------------------------------
+
+# 6 processes of site_push, each with its own PID-filtered probe on it, attached one after the
+# other, then in the reverse order: hotcanary's p50 of each, by the place of its probe. A
+# probe's time includes the handlers of the probes before it on the site, which is why a ulp
+# rollout keeps each process's place (README, "What happens to each process").
+echo
+ORDER_PROCS=6
+for dir in forward reverse; do
+	opids=()
+	for ((i = 0; i < ORDER_PROCS; i++)); do
+		rm -f "$tmp/order.$i"
+		mkfifo "$tmp/order.$i"
+		# read-write, so that neither side blocks in open()
+		eval "exec $((20 + i))<>\"$tmp/order.$i\""
+		"$target" -w -f site_push -n 1000000 <"$tmp/order.$i" >/dev/null &
+		opids+=($!)
+		pids+=($!)
+	done
+	specs=()
+	for ((i = 0; i < ORDER_PROCS; i++)); do
+		j=$i
+		[ "$dir" = reverse ] && j=$((ORDER_PROCS - 1 - i))
+		specs+=("user:$target:site_push@${opids[j]}")
+	done
+	line=
+	if start_tool hotcanary watching 10 "$ORDER_PROCS" "$hc" watch --json -i 1s "${specs[@]}"
+	then
+		for ((i = 0; i < ORDER_PROCS; i++)); do
+			echo go >&$((20 + i))
+		done
+		wait "${opids[@]}"
+		stop "$tool_pid"
+		line=$(grep '"final":true' "$tmp/hotcanary.out" | tail -n 1 |
+			jq -r '[.functions[].p50_ns | tostring] | join(" ")' 2>/dev/null)
+	fi
+	for ((i = 0; i < ORDER_PROCS; i++)); do
+		eval "exec $((20 + i))>&-"
+		kill "${opids[i]}" 2>/dev/null
+	done
+	if ! command -v jq >/dev/null 2>&1; then
+		missing "probe order" "jq not found (package jq; run 'make deps')"
+		break
+	fi
+	if [ -z "$line" ]; then
+		fail "probe order ($dir): no p50 per process; see the messages above"
+		continue
+	fi
+	# figures to read, not a target: the cost is the kernel's
+	say "probe order ($dir): p50 ns by the place of the probe, first attached first: $line;" \
+		"each later place adds $(awk '{ printf "%.0f", ($NF - $1) / (NF - 1) }' <<<"$line")" \
+		"ns"
+done
 
 # ---- userspace hotpatching: how long a process is stopped, and what the redirect costs ------
 

@@ -71,6 +71,7 @@ typedef int (*bench_fn_t)(int);
 int site_push(int x);
 int site_xol(int x);
 int site_nop5(int x);
+int site_endbr(int x);
 __asm__(".text\n"
 	".globl site_push\n.type site_push, @function\n"
 	"site_push:\n\tpush %rbx\n\tlea 3(%rdi), %eax\n\tpop %rbx\n\tret\n"
@@ -80,12 +81,18 @@ __asm__(".text\n"
 	".size site_xol, .-site_xol\n"
 	".globl site_nop5\n.type site_nop5, @function\n"
 	"site_nop5:\n\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\tlea 3(%rdi), %eax\n\tret\n"
-	".size site_nop5, .-site_nop5\n");
+	".size site_nop5, .-site_nop5\n"
+	".globl site_endbr\n.type site_endbr, @function\n"
+	"site_endbr:\n\tendbr64\n\tpush %rbx\n\tlea 3(%rdi), %eax\n\tpop %rbx\n\tret\n"
+	".size site_endbr, .-site_endbr\n");
 
 static const struct {
 	const char *name;
 	bench_fn_t fn;
-} sites[] = { { "site_push", site_push }, { "site_xol", site_xol }, { "site_nop5", site_nop5 } };
+} sites[] = { { "site_push", site_push },
+	      { "site_xol", site_xol },
+	      { "site_nop5", site_nop5 },
+	      { "site_endbr", site_endbr } };
 
 static const bench_fn_t funcs[NR_FUNCS] = {
 	bench_fn0,  bench_fn1,	bench_fn2,  bench_fn3,	bench_fn4,  bench_fn5,	bench_fn6,
@@ -98,7 +105,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: bench_target [-n N] [-f FUNC] [-t SECS] [-w]\n"
 		     "  -n N      calls per run (default 1000000)\n"
 		     "  -f FUNC   bench_fn (default), bench_fn0 .. bench_fn19, all (round robin),\n"
-		     "            or a probe site: site_push, site_xol, site_nop5\n"
+		     "            or a probe site: site_push, site_xol, site_nop5,\n"
+		     "            site_endbr\n"
 		     "  -t SECS   call bench_fn0 .. bench_fn19 round robin for SECS seconds\n"
 		     "  -w        wait for a line on stdin before starting\n");
 }
@@ -217,7 +225,7 @@ int main(int argc, char **argv)
 				fprintf(stderr,
 					"bench_target: unknown function '%s': expected "
 					"bench_fn, bench_fn0 .. bench_fn19, all, site_push, "
-					"site_xol or site_nop5\n",
+					"site_xol, site_nop5 or site_endbr\n",
 					optarg);
 				return 2;
 			}

@@ -177,6 +177,42 @@ static void test_first(void **state)
 	assert_int_equal(insn__first(nop5, 3, &n, text, sizeof(text)), -EINVAL);
 }
 
+/* a probe goes past a leading endbr64, unless a branch of the function lands there */
+static void test_probe_skip(void **state)
+{
+	/* endbr64; push rbx; lea 3(rdi),eax; pop rbx; ret */
+	static const uint8_t plain[] = {
+		0xf3, 0x0f, 0x1e, 0xfa, 0x53, 0x8d, 0x47, 0x03, 0x5b, 0xc3
+	};
+	/* endbr64; dec edi; jnz -4 (back to +4); ret: the loop would count each turn */
+	static const uint8_t loop[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0xff, 0xcf, 0x75, 0xfc, 0xc3 };
+	/* endbr64; then a byte that does not decode */
+	static const uint8_t junk[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x53, 0x0f, 0x0b, 0xc3, 0x06 };
+	static const uint8_t push[] = { 0x53, 0x5b, 0xc3 };
+
+	assert_int_equal(insn__probe_skip(plain, sizeof(plain)), 4);
+	assert_int_equal(insn__probe_skip(loop, sizeof(loop)), 0);
+	assert_int_equal(insn__probe_skip(junk, sizeof(junk)), 0);
+	assert_int_equal(insn__probe_skip(push, sizeof(push)), 0);
+	/* nothing after the endbr64 */
+	assert_int_equal(insn__probe_skip(plain, 4), 0);
+}
+
+/* the same first instruction, or pushes of two registers, cost a probe alike */
+static void test_same_probe_cost(void **state)
+{
+	static const uint8_t rbx[] = { 0x53, 0xc3 }, rbp[] = { 0x55, 0xc3 };
+	static const uint8_t r12[] = { 0x41, 0x54, 0xc3 }, sub[] = { 0x48, 0x83, 0xec, 0x08 };
+	static const uint8_t sub16[] = { 0x48, 0x83, 0xec, 0x10 };
+
+	assert_true(insn__same_probe_cost(rbx, sizeof(rbx), rbp, sizeof(rbp)));
+	assert_true(insn__same_probe_cost(rbx, sizeof(rbx), r12, sizeof(r12)));
+	assert_true(insn__same_probe_cost(sub, sizeof(sub), sub, sizeof(sub)));
+	assert_false(insn__same_probe_cost(sub, sizeof(sub), sub16, sizeof(sub16)));
+	assert_false(insn__same_probe_cost(rbx, sizeof(rbx), sub, sizeof(sub)));
+	assert_false(insn__same_probe_cost(rbx, 0, rbx, sizeof(rbx)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_too_short),      cmocka_unit_test(test_branch_inside),
 		cmocka_unit_test(test_branch_allowed), cmocka_unit_test(test_undecodable),
 		cmocka_unit_test(test_fixtures),       cmocka_unit_test(test_first),
+		cmocka_unit_test(test_probe_skip),     cmocka_unit_test(test_same_probe_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,14 @@ struct script {
 	char names[MAX_FUNCS][64];
 	bool attached[MAX_FUNCS];
 	bool deferred[MAX_FUNCS]; /* a patch library's function: the new code */
+	bool unmapped[MAX_FUNCS]; /* ... attached from the start (MONITOR_UNMAPPED) */
+	/*
+	 * the processes of proc_ops that are patched: a probe on the new code sees calls only
+	 * in those, one on the old code only in the others, unless the jump keeps the old
+	 * entry (entry_kept), which every process then calls
+	 */
+	bool proc_on[4];
+	bool entry_kept;
 	/* a module's function: the load of its module (0: not loaded) */
 	bool module[MAX_FUNCS];
 	uint64_t load[MAX_FUNCS];
@@ -97,6 +105,9 @@ static struct script *script_of(const struct source *s)
 	return (struct script *)s;
 }
 
+/* attach_func() and detach_func() calls since run_setup() */
+static unsigned int attach_changes;
+
 static int sc_add(struct source *src, const struct hc_funcspec *spec, int err_mode,
 		  unsigned int flags, char *err, size_t len)
 {
@@ -109,6 +120,7 @@ static int sc_add(struct source *src, const struct hc_funcspec *spec, int err_mo
 	}
 	snprintf(s->names[s->nr], sizeof(s->names[0]), "%s", spec->text);
 	s->deferred[s->nr] = flags & MONITOR_DEFERRED;
+	s->unmapped[s->nr] = flags & MONITOR_UNMAPPED;
 	s->module[s->nr] = spec->kind == HC_FUNC_KERNEL && spec->path;
 	s->nr++;
 	return 0;
@@ -255,13 +267,18 @@ static int sc_sample(struct source *src, struct hc_snapshot *delta)
 				s->load[i] = e->load;
 	s->samples++;
 	for (i = 0; i < s->nr; i++) {
-		bool library = s->deferred[i] && !s->module[i];
+		bool library = (s->deferred[i] || s->unmapped[i]) && !s->module[i];
 		/* a module that went takes its calls with it, probes or not */
 		bool busy = s->attached[i] && (!s->module[i] || s->load[i]);
+		const char *at = strrchr(s->names[i], '@');
+		int p = at ? atoi(at + 1) - 101 : -1;
+		bool on = p >= 0 && p < 4 && s->proc_on[p];
 
-		make_window(&delta[i], !busy		     ? &idle_load :
-				       library || s->patched ? s->patched_load :
-							       s->base);
+		if (p >= 0 && p < 4)
+			busy = busy && (library ? on : !on || s->entry_kept);
+		make_window(&delta[i], !busy			   ? &idle_load :
+				       library || s->patched || on ? s->patched_load :
+								     s->base);
 	}
 	return 0;
 }
@@ -276,12 +293,14 @@ static int sc_attach_func(struct source *src, size_t i, char *err, size_t len)
 		return s->attach_err;
 	}
 	s->attached[i] = true;
+	attach_changes++;
 	return 0;
 }
 
 static void sc_detach_func(struct source *src, size_t i)
 {
 	script_of(src)->attached[i] = false;
+	attach_changes++;
 }
 
 static uint64_t sc_loaded(const struct source *src, size_t i)
@@ -394,6 +413,8 @@ static int fake_patch_one(struct patch *p, size_t i, char *err, size_t len)
 	ret = logged(step);
 	if (ret)
 		snprintf(err, len, "pid %zu: patch refused by the test", 101 + i);
+	else if (i < 4)
+		cur->proc_on[i] = true;
 	return ret;
 }
 
@@ -406,6 +427,8 @@ static int fake_revert_one(struct patch *p, size_t i, char *err, size_t len)
 	ret = logged(step);
 	if (ret)
 		snprintf(err, len, "pid %zu: revert refused by the test", 101 + i);
+	else if (i < 4)
+		cur->proc_on[i] = false;
 	return ret;
 }
 
@@ -465,9 +488,33 @@ static size_t fake_funcs_kept(const struct patch *p, const struct patch_func **f
 		.probe_note = "both arms probed on 'parse' (endbr64)",
 	};
 
+	cur->entry_kept = true;
 	*funcs = &f;
 	return 1;
 }
+
+/* a redirect whose jump goes over the old function's probe */
+static size_t fake_funcs_onsite(const struct patch *p, const struct patch_func **funcs)
+{
+	static const struct patch_func f = {
+		.target = "/usr/bin/server",
+		.old_sym = "parse",
+		.library = "/opt/fix.so",
+		.new_sym = "parse_fixed",
+		.probe_on_site = true,
+	};
+
+	*funcs = &f;
+	return 1;
+}
+
+static const struct patch_ops proc_onsite_ops = {
+	.name = "fake-procs",
+	.procs = fake_procs,
+	.funcs = fake_funcs_onsite,
+	.patch_one = fake_patch_one,
+	.revert_one = fake_revert_one,
+};
 
 static const struct patch_ops proc_kept_ops = {
 	.name = "fake-procs",
@@ -574,6 +621,7 @@ static void run_setup(struct run *x, struct hc_policy *pol, const struct patch_o
 	x->pol = pol;
 	script_init(&x->s, patched_load);
 	cur = &x->s;
+	attach_changes = 0;
 	calls[0] = '\0';
 	fail_step = "";
 	fail_errno = -EIO;
@@ -1281,11 +1329,14 @@ static void proc_setup(struct run *x, const struct load *patched_load)
 	run_setup(x, proc_policy_of("  order: listed\n"), &proc_ops, patched_load);
 	run_prepare(x);
 	assert_int_equal(rollout__proc_cnt(x->r), 4);
-	/* per function and process: the target's side, then the library's, deferred */
+	/*
+	 * per function and process: the target's side, then the library's, attached from the
+	 * start, in the same order
+	 */
 	assert_int_equal(x->s.nr, 8);
 	assert_string_equal(x->s.names[0], "user:/usr/bin/server:parse@101");
 	assert_string_equal(x->s.names[1], "user:/opt/fix.so:parse_fixed@101");
-	assert_true(x->s.deferred[1] && !x->s.deferred[0]);
+	assert_true(x->s.unmapped[1] && !x->s.unmapped[0] && !x->s.deferred[1]);
 }
 
 static void test_procs_stage_by_stage(void **state)
@@ -1357,7 +1408,38 @@ static void test_procs_bad_fix_reverts_the_canary(void **state)
 	assert_true(rollout__proc(x.r, 0)->was_patched);
 	/* the reference was the control processes in the same windows */
 	assert_true(rollout__func(x.r, 0)->stages[0].concurrent);
-	assert_true(x.s.attached[0] && !x.s.attached[1]);
+	/* the old probe back; the library's stays, its calls gone with the jump */
+	assert_true(x.s.attached[0] && x.s.attached[1]);
+	run_free(&x);
+}
+
+/*
+ * The old probe on the jump's first byte: no probe moves when a process is patched or
+ * reverted but the reverted process's old one, attached again for the kernel to arm it
+ */
+static void test_procs_probe_on_site(void **state)
+{
+	struct run x;
+	size_t i;
+
+	run_setup(&x, proc_policy_of("  order: listed\n"), &proc_onsite_ops, &base_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_int_equal(attach_changes, 0);
+	for (i = 0; i < 4; i++)
+		assert_true(x.s.attached[2 * i] && x.s.attached[2 * i + 1]);
+	assert_true(rollout__func(x.r, 0)->canary.calls > 0);
+	run_free(&x);
+
+	run_setup(&x, proc_policy_of("  order: listed\n"), &proc_onsite_ops, &slow_load);
+	run_prepare(&x);
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(calls, "patch:0 patch:1 revert:1 revert:0 ");
+	/* detached and attached again: processes 1 and 0, once each */
+	assert_int_equal(attach_changes, 4);
+	assert_true(x.s.attached[0] && x.s.attached[2]);
 	run_free(&x);
 }
 
@@ -1668,6 +1750,7 @@ int main(void)
 		cmocka_unit_test(test_procs_stage_by_stage),
 		cmocka_unit_test(test_procs_kept_entry),
 		cmocka_unit_test(test_procs_bad_fix_reverts_the_canary),
+		cmocka_unit_test(test_procs_probe_on_site),
 		cmocka_unit_test(test_procs_patch_fails_in_a_later_stage),
 		cmocka_unit_test(test_procs_random_order),
 		cmocka_unit_test(test_procs_busy_is_left_in_control),

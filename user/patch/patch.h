@@ -59,6 +59,12 @@ struct patch_func {
 	 * why, for the timeline.
 	 */
 	bool probe_old;
+	/*
+	 * The old function's probe is on the jump's first byte (no endbr64, or one it is
+	 * probed past): a process keeps that probe while patched, the jump written over the
+	 * probe's int3, so that every probe of the site stays where it was (rollout_arms.c).
+	 */
+	bool probe_on_site;
 	char probe_note[256];
 };
 

@@ -279,8 +279,11 @@ static int ulp_patch_one(struct patch *pa, size_t i, char *err, size_t len)
 {
 	struct ulp_driver *d = pa->priv;
 	struct ulp_proc *p = d->procs[i];
+	size_t j;
 	int ret = 0;
 
+	for (j = 0; j < p->nr_sites; j++)
+		p->sites[j].probed = d->pfuncs[j].probe_on_site;
 	/* in once for the run (ab patches and reverts again and again); tidy() unloads it */
 	if (!p->injected)
 		ret = steps__ulp_inject(d->steps, d->img, p, ulp_image__library(d->img), err, len);
@@ -534,12 +537,14 @@ static void ulp_close(struct patch *p)
 }
 
 /*
- * Where function @i of a patched process is probed, so that both arms' probes are on the
- * same instruction: a uprobe costs by the instruction it is on, 7 times more for one the
- * kernel single-steps than for one it emulates on this project's CI machine (make bench,
- * "probe sites"). On the new function if it begins as the old one does: then the redirect's
- * jumps are not in the measured time, which a trap's cold caches would inflate. Else on
- * the old function's entry if the jump keeps it (an endbr64). Else nowhere alike: 'check'
+ * Where function @i of a patched process is probed, so that both arms' probes cost the same:
+ * a uprobe costs by the instruction it is on, 20 times more on one the kernel single-steps
+ * than on one it emulates on this project's CI machine (make bench, "probe sites"). Each
+ * function is probed past its endbr64 (insn__probe_skip()). On the new function if its
+ * probe's instruction costs what the old one's does (insn__same_probe_cost(): the same, or
+ * pushes of two registers): then the redirect's jumps are not in the measured time, which a
+ * trap's cold caches would inflate. Else on the old function's entry, in both arms, if the
+ * jump keeps it (an endbr64, single-stepped: slow, but alike). Else nowhere alike: 'check'
  * and 'run' warn (ulp_check_print()).
  */
 static void probe_sites(struct ulp_driver *d, size_t i)
@@ -549,15 +554,16 @@ static void probe_sites(struct ulp_driver *d, size_t i)
 	bool same = ulp_image__same_first(d->img, i, &a, &b);
 
 	pf->probe_old = !same && ulp_image__entry_kept(d->img, i);
+	pf->probe_on_site = !pf->probe_old && ulp_image__probe_on_site(d->img, i);
 	if (same)
 		snprintf(pf->probe_note, sizeof(pf->probe_note),
-			 "patched processes probed on '%s', which begins as '%s' does (%s)",
-			 pf->new_sym, pf->old_sym, a);
+			 "probed on '%s' (%s) in patched processes, at the cost of '%s' (%s)",
+			 pf->new_sym, b, pf->old_sym, a);
 	else if (pf->probe_old)
 		snprintf(pf->probe_note, sizeof(pf->probe_note),
-			 "both arms probed on '%s' (%s), which the jump keeps: '%s' begins with "
-			 "'%s'",
-			 pf->old_sym, a, pf->new_sym, b);
+			 "both arms probed on the endbr64 of '%s', which the jump keeps: '%s' (%s) "
+			 "and '%s' (%s) differ",
+			 pf->old_sym, pf->new_sym, b, pf->old_sym, a);
 	else
 		snprintf(pf->probe_note, sizeof(pf->probe_note),
 			 "the arms' probes are on different instructions, '%s' in '%s' and '%s' "
