@@ -148,9 +148,12 @@ void rollout__judge_config(const struct hc_policy *p, size_t nr_funcs, bool conc
 	cfg->design = concurrent ? JUDGE_CONCURRENT : JUDGE_BEFORE_AFTER;
 	/*
 	 * The run's false-rollback budget, split over every function and stage and one share
-	 * for the fatal-signal test (Bonferroni). The false-pass budget only over the
-	 * functions: a regression has to pass every stage to be committed.
+	 * for the fatal-signal test (Bonferroni), and with processes in stages one per function
+	 * for the guard of a staggered last stage (rollout__arms_begin_stage()). The false-pass
+	 * budget only over the functions: a regression has to pass every stage to be committed.
 	 */
+	if (concurrent && p->nr_stages > 1)
+		tests += nr_funcs;
 	cfg->alpha = p->judge.alpha / (double)(tests + 1);
 	cfg->beta = p->judge.beta / (double)(nr_funcs ? nr_funcs : 1);
 	cfg->min_calls = p->judge.min_calls;
@@ -305,8 +308,7 @@ static int baseline(struct rollout *r)
 		}
 		for (i = 0; i < r->nr_procs; i++)
 			r->procs[i].base_calls += r->procs[i].window_calls;
-		if (rollout__did_keep(r))
-			return -ENOMEM;
+		rollout__did_keep(r);
 		windows++;
 		rollout__progress(r);
 	}
@@ -372,6 +374,18 @@ static void window_guardrails(struct rollout *r)
 	}
 }
 
+/*
+ * A staggered stage's guard failed (rollout__arms_begin_stage()): its verdicts, against the
+ * baseline, are the stage's from now on
+ */
+static void guard_fail(struct rollout_func *f)
+{
+	if (f->guard.verdict != JUDGE_FAIL || f->last.verdict == JUDGE_FAIL)
+		return;
+	f->last = f->guard;
+	f->staggered = false;
+}
+
 /* one stage window; false when the rollout must roll back now */
 static bool stage_window(struct rollout *r, uint64_t until)
 {
@@ -381,6 +395,7 @@ static bool stage_window(struct rollout *r, uint64_t until)
 	if (!rollout__wait_until(r, until))
 		return false;
 	rollout__sample(r);
+	rollout__did_keep(r);
 	for (i = 0; i < r->nr; i++) {
 		struct rollout_func *f = &r->funcs[i];
 
@@ -388,7 +403,13 @@ static bool stage_window(struct rollout *r, uint64_t until)
 		f->stage_loaded += f->whole;
 		if (!rollout__judged(f))
 			continue;
-		if (f->patched && f->concurrent) {
+		if (f->patched && f->staggered) {
+			judge__window(&f->judge, &r->stag_window[2 * i + 1], &r->stag_window[2 * i],
+				      &f->last);
+			judge__window(&f->solo, &f->window, NULL, &f->guard);
+			guard_fail(f);
+			rollout__add_cells(r, i);
+		} else if (f->patched && f->concurrent) {
 			snapshot__accumulate(&f->control, &r->control_window[i]);
 			judge__window(&f->judge, &f->window, &r->control_window[i], &f->last);
 			/* after the window's tests: they must not see its own spread */
@@ -460,8 +481,12 @@ static enum stage_next stage_verdict(struct rollout *r, bool extended, enum judg
 			continue;
 		}
 		judged++;
-		if (judge__finish(f->patched && !f->concurrent ? &f->solo : &f->judge, &f->last))
+		if (judge__finish(f->patched && !f->concurrent && !f->staggered ? &f->solo :
+										  &f->judge,
+				  &f->last))
 			continue;
+		if (f->staggered && !judge__finish(&f->solo, &f->guard))
+			guard_fail(f);
 		n = stage_next(r->pol, f->last.verdict, extended);
 		if (n > worst ||
 		    (n == worst && *v == JUDGE_PASS && f->last.verdict != JUDGE_PASS)) {
@@ -496,6 +521,7 @@ static void keep_stage(struct rollout *r, size_t s)
 
 		f->stages[s].reached = true;
 		f->stages[s].concurrent = f->patched && f->concurrent;
+		f->stages[s].staggered = f->patched && f->staggered;
 		f->stages[s].res = f->last;
 		f->stages[s].not_judged = f->not_judged = rollout__not_judged(f);
 	}
@@ -703,7 +729,9 @@ void rollout__free(struct rollout *r)
 		free(r->arm_names[i]);
 	free(r->arm_names);
 	free(r->control_window);
-	free(r->did_base);
+	free(r->did_base.w);
+	free(r->did_stage.w);
+	free(r->stag_window);
 	free(r->procs);
 	free(r->order);
 	free(r->funcs);

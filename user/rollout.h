@@ -66,8 +66,9 @@ struct rollout_proc {
 	int exit_status;  /* its exit(): -1 until the kernel reports one */
 	char note[448];	  /* why it is busy, lost or failed */
 	/* private to the rollout */
-	uint64_t window_calls; /* its calls in the last window, in either arm */
-	uint64_t base_calls;   /* its calls in the baseline */
+	uint64_t window_calls;	    /* its calls in the last window, in either arm */
+	uint64_t base_calls;	    /* its calls in the baseline */
+	unsigned int patched_stage; /* the stage_idx it was patched at: 0 is the first stage's */
 };
 
 struct rollout_mark {
@@ -82,6 +83,7 @@ struct rollout_mark {
 struct rollout_stage_result {
 	bool reached;
 	bool concurrent; /* judged against control processes, not the baseline */
+	bool staggered;	 /* against the processes patched earlier (rollout_func.staggered) */
 	/* why the function was not judged in this stage (a module's, not loaded), or NULL */
 	const char *not_judged;
 	struct judge_result res;
@@ -102,9 +104,16 @@ struct rollout_func {
 	 * (patch_func.probe_old), not on the new function
 	 */
 	bool same_site;
-	struct hc_snapshot control;	     /* the control arm, summed over every stage window */
-	struct judge solo;		     /* a stage without control processes: before/after */
-	bool concurrent;		     /* the last stage judged had a control arm */
+	struct hc_snapshot control; /* the control arm, summed over every stage window */
+	struct judge solo;	    /* a stage without control processes: before/after */
+	bool concurrent;	    /* the last stage judged had a control arm */
+	/*
+	 * ... or, with no control process left, judged by its processes patched in this stage
+	 * against those patched in earlier stages, each arm's change since the previous stage
+	 * (rollout__arms_begin_stage()); the solo judge runs alongside, its FAIL a guard
+	 */
+	bool staggered;
+	struct judge_result guard;	     /* the solo judge's latest verdicts in such a stage */
 	struct rollout_stage_result *stages; /* one per policy stage */
 	/*
 	 * A function of a module (kernel:MODULE:FUNC), probed while its module is loaded

@@ -12,6 +12,12 @@
 #include <sys/types.h>
 #include "rollout.h"
 
+/* windows of every process per patched function, [window][function][process], in a ring */
+struct rollout_ring {
+	struct hc_snapshot *w;
+	size_t nr, next;
+};
+
 struct rollout {
 	const struct hc_policy *pol;
 	struct rollout_hooks hooks;
@@ -56,11 +62,12 @@ struct rollout {
 	struct hc_snapshot *control_window; /* per patched function, the last window */
 	/*
 	 * Difference in differences: the last ROLLOUT_DID_WINDOWS baseline windows of every
-	 * process, per patched function, [window][function][process] in a ring, to split as each
-	 * stage's arms (judge__add_did_baseline)
+	 * process, to split as each stage's arms (judge__add_did_baseline), and those of the
+	 * stage under way, as each process was measured, for a next stage that has no control
 	 */
-	struct hc_snapshot *did_base;
-	size_t nr_did, did_next;
+	struct rollout_ring did_base, did_stage;
+	/* per patched function f, a staggered stage's last window: [2 f] earlier, [2 f + 1] new */
+	struct hc_snapshot *stag_window;
 	struct patch *patch; /* borrowed */
 	/* ab */
 	struct rollout_period *periods;
@@ -107,7 +114,7 @@ int rollout__load(struct rollout *r, char *err, size_t len);
 int rollout__activate(struct rollout *r, size_t s, char *err, size_t len);
 int rollout__deactivate(struct rollout *r, char *err, size_t len);
 void rollout__arms_begin_stage(struct rollout *r);
-int rollout__did_keep(struct rollout *r);
+void rollout__did_keep(struct rollout *r);
 int rollout__fatal_arm(const struct rollout *r, pid_t pid);
 
 #endif

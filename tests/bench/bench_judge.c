@@ -256,13 +256,20 @@ static void cfg_for(const struct sim_case *sc, struct judge_config *cfg, enum ju
 {
 	judge__config_defaults(cfg);
 	cfg->design = d;
-	/* as rollout.c: the run's alpha over functions x stages, plus one for the fatal guard */
-	cfg->alpha = ALPHA / (double)(nstages(sc) + 1);
+	/*
+	 * as rollout.c: the run's alpha over functions x stages, plus one for the fatal guard
+	 * and, ulp, one for the staggered last stage's guard
+	 */
+	cfg->alpha = ALPHA / (double)(nstages(sc) + 1 + sc->ulp);
 	cfg->max_windows = 60;
 }
 
-/* every process's baseline windows, for the DiD split of each stage */
+/*
+ * every process's baseline windows, for the DiD split of each stage, and the previous
+ * stage's, for the split of a staggered one
+ */
 static struct hc_snapshot base_w[BASE_WINDOWS][MAX_PROCS];
+static struct hc_snapshot stage_w[2][60][MAX_PROCS];
 
 static void snap_add(struct hc_snapshot *acc, const struct hc_snapshot *w)
 {
@@ -280,8 +287,8 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 	double speed[MAX_PROCS], load = 0, rate;
 	struct judge_config cfg, solo_cfg;
 	struct judge j, solo;
-	struct hc_snapshot w[MAX_PROCS], can, ctl;
-	struct judge_result res;
+	struct hc_snapshot w[MAX_PROCS], can, ctl, all;
+	struct judge_result res, guard;
 	struct judge_fatal fatal;
 	struct judge_decision fd;
 	bool effect_run = cl->kind != EFF_AA;
@@ -329,7 +336,14 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 	for (s = 0; s < last_stage; s++) {
 		unsigned int nc = stage_canaries(sc, s), len = stage_len(sc, s);
 		bool concurrent = sc->ulp && nc < np;
-		struct judge *jj = concurrent ? &j : sc->ulp ? &solo : &j;
+		/*
+		 * as rollout_arms.c: no control left, the new canaries (p >= pnc) against the
+		 * earlier ones, each against itself in the previous stage; the solo judge a guard
+		 */
+		unsigned int pnc = s ? stage_canaries(sc, s - 1) : 0,
+			     plen = s ? stage_len(sc, s - 1) : 0;
+		bool stag = sc->ulp && !concurrent && pnc && pnc < np;
+		struct judge *jj = concurrent || stag ? &j : sc->ulp ? &solo : &j;
 
 		/* the stage's arms before the patch: difference in differences */
 		for (t = 0; concurrent && t < BASE_WINDOWS; t++) {
@@ -341,6 +355,15 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 			if (err)
 				goto out;
 		}
+		for (t = 0; stag && t < plen; t++) {
+			memset(&can, 0, sizeof(can));
+			memset(&ctl, 0, sizeof(ctl));
+			for (p = 0; p < np; p++)
+				snap_add(p >= pnc ? &can : &ctl, &stage_w[(s - 1) % 2][t][p]);
+			err = judge__add_did_baseline(&j, &can, &ctl);
+			if (err)
+				goto out;
+		}
 		for (t = 1; t <= len; t++) {
 			if (sc->load_sd)
 				load = 0.9 * load + sc->load_sd * sqrt(1 - 0.81) * rng_normal();
@@ -348,18 +371,29 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 			eff.on = effect_run && t >= out->onset && cl->kind != EFF_STORM;
 			memset(&can, 0, sizeof(can));
 			memset(&ctl, 0, sizeof(ctl));
+			memset(&all, 0, sizeof(all));
 			for (p = 0; p < np; p++) {
 				bool canary = !sc->ulp || p < nc;
 
 				window_gen(&w[p], rate, speed[p] * exp(load), &b,
 					   canary ? &eff : NULL, case_tail[sc - cases]);
-				snap_add(canary ? &can : &ctl, &w[p]);
+				snap_add(stag	? (p >= pnc ? &can : &ctl) :
+					 canary ? &can :
+						  &ctl,
+					 &w[p]);
+				snap_add(&all, &w[p]);
+				stage_w[s % 2][t - 1][p] = w[p];
 			}
-			err = judge__window(jj, &can, concurrent ? &ctl : NULL, &res);
+			err = judge__window(jj, &can, concurrent || stag ? &ctl : NULL, &res);
+			if (!err && stag) {
+				err = judge__window(&solo, &all, NULL, &guard);
+				if (guard.verdict == JUDGE_FAIL)
+					res = guard;
+			}
 			if (err)
 				goto out;
-			if (concurrent)
-				for (p = nc; p < np; p++)
+			if (concurrent || stag)
+				for (p = stag ? 0 : nc; p < (stag ? pnc : np); p++)
 					judge__add_cell(&j, &w[p]);
 			if (sc->crash) {
 				uint64_t dc = poisson(0.02 * nc), dr = poisson(0.02 * (np - nc));
@@ -386,6 +420,11 @@ static int run_one(const struct sim_case *sc, const struct cell *cl, struct run_
 			}
 		}
 		err = judge__finish(jj, &res);
+		if (!err && stag) {
+			err = judge__finish(&solo, &guard);
+			if (guard.verdict == JUDGE_FAIL)
+				res = guard;
+		}
 		if (err)
 			goto out;
 		if (res.verdict == JUDGE_FAIL) {

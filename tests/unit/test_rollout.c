@@ -1354,16 +1354,90 @@ static void test_procs_stage_by_stage(void **state)
 	assert_non_null(strstr(x.tl, "patched:pid 101 (1 of 2 in the canary)|"));
 	assert_non_null(strstr(x.tl, "patched:pid 102 (2 of 2 in the canary)|"));
 	assert_non_null(strstr(x.tl, "patched:pid 104 (4 of 4 in the canary)|"));
-	/* the last stage has no control left: judged against the baseline */
-	assert_non_null(strstr(x.tl, "judge:no control process left: stage all is judged"));
+	/*
+	 * the last stage has no control left: its 2 new canaries are judged against the 2
+	 * patched before, each against itself in stage half
+	 */
+	assert_non_null(strstr(x.tl, "judge:no control process left: stage all judges the 2 "
+				     "processes patched in it against the 2 patched before"));
 	assert_true(rollout__func(x.r, 0)->stages[0].concurrent);
 	assert_false(rollout__func(x.r, 0)->stages[2].concurrent);
+	assert_true(rollout__func(x.r, 0)->stages[2].staggered);
+	assert_false(rollout__func(x.r, 0)->stages[1].staggered);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(rollout__proc(x.r, i)->state, ROLLOUT_PROC_CANARY);
 		/* the library's probes are in, the target's are out */
 		assert_true(x.s.attached[2 * i + 1]);
 		assert_false(x.s.attached[2 * i]);
 	}
+	run_free(&x);
+}
+
+/* every process 10% faster, or 3x slower, from the last stage on: the patched load */
+static const struct load fast_load = { 1000, 45000, 0.01 };
+
+static void shift_in_last_stage(struct script *s, const struct load *l)
+{
+	if (rollout__stage_index(run_of(s)->r) == 3)
+		s->patched_load = l;
+}
+
+static void faster_in_last_stage(struct script *s)
+{
+	shift_in_last_stage(s, &fast_load);
+}
+
+static void slower_in_last_stage(struct script *s)
+{
+	shift_in_last_stage(s, &slow_load);
+}
+
+/*
+ * The host gets 10% faster as the last stage begins, in every process: the staggered stage
+ * measures its new canaries against the earlier ones, each against itself in stage half,
+ * and sees no change (1 in its interval), where the baseline would show 0.9
+ */
+static void test_procs_staggered_drift(void **state)
+{
+	const struct judge_decision *d, *g;
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	x.s.hook = faster_in_last_stage;
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_COMMITTED);
+	assert_true(rollout__func(x.r, 0)->stages[2].staggered);
+	d = &rollout__func(x.r, 0)->stages[2].res.d[JUDGE_P50];
+	assert_true(d->observed > 0.97 && d->observed < 1.03);
+	assert_true(d->ci_lo <= d->observed && d->observed <= d->ci_hi);
+	assert_true(d->ci_lo < 1 && d->ci_hi > 1);
+	/* the guard, against the baseline, saw the drift and did not fail on a faster host */
+	g = &rollout__func(x.r, 0)->guard.d[JUDGE_P50];
+	assert_true(g->observed < 0.95);
+	run_free(&x);
+}
+
+/*
+ * A harm only the fully patched service shows (every process 3x slower once all are
+ * patched) is common to both arms of the staggered stage: the guard against the baseline
+ * rolls it back, and the stage's verdicts are the guard's
+ */
+static void test_procs_staggered_guard(void **state)
+{
+	const struct rollout_func *f;
+	struct run x;
+
+	proc_setup(&x, &base_load);
+	x.s.hook = slower_in_last_stage;
+	run_go(&x);
+	assert_int_equal(rollout__outcome(x.r), ROLLOUT_ROLLED_BACK);
+	assert_string_equal(calls, "patch:0 patch:1 patch:2 patch:3 revert:3 revert:2 revert:1 "
+				   "revert:0 ");
+	f = rollout__func(x.r, 0);
+	assert_int_equal(f->stages[2].res.verdict, JUDGE_FAIL);
+	assert_false(f->stages[2].staggered);
+	assert_false(f->stages[2].concurrent);
+	assert_true(f->stages[2].res.d[f->stages[2].res.reason].observed > 2);
 	run_free(&x);
 }
 
@@ -1748,6 +1822,8 @@ int main(void)
 		cmocka_unit_test(test_rollback_fails),
 		cmocka_unit_test(test_prepare_fails),
 		cmocka_unit_test(test_procs_stage_by_stage),
+		cmocka_unit_test(test_procs_staggered_drift),
+		cmocka_unit_test(test_procs_staggered_guard),
 		cmocka_unit_test(test_procs_kept_entry),
 		cmocka_unit_test(test_procs_bad_fix_reverts_the_canary),
 		cmocka_unit_test(test_procs_probe_on_site),

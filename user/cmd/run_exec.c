@@ -223,8 +223,9 @@ static struct json_object *stages_json(const struct rollout_func *f, const struc
 		da = json_object_new_array();
 		json_object_object_add(o, "name", json_object_new_string(p->stages[s].name));
 		json_object_object_add(o, "reference",
-				       json_object_new_string(
-					       sr->concurrent ? "control" : "baseline"));
+				       json_object_new_string(sr->staggered  ? "patched_earlier" :
+							      sr->concurrent ? "control" :
+									       "baseline"));
 		if (sr->not_judged) {
 			json_object_object_add(o, "verdict", json_object_new_string("not-judged"));
 			json_object_object_add(o, "note", json_object_new_string(sr->not_judged));
