@@ -45,18 +45,24 @@ static bool in(uint64_t a, uint64_t lo, uint64_t hi)
 	return a >= lo && a < hi;
 }
 
-/* 0: no thread in any range; -EBUSY: one is (a->idx, a->tid, a->unknown say which) */
+/*
+ * 0: no thread in any range; -EBUSY: one is (a->idx, a->tid, a->unknown say which). Every
+ * thread is looked at: one known to be in a range is the reason to give, rather than one
+ * whose stack could not be walked at that instant (returning through a uretprobe's
+ * trampoline, say), which may be gone by the next attempt while the other stays.
+ */
 int ulp__activeness(struct tracee *tr, struct unwind *uw, struct activeness *a)
 {
 	uint64_t ips[UNWIND_MAX_FRAMES];
+	pid_t unknown = 0;
 	size_t i, j;
 	int k, n;
 
+	a->unknown = false;
 	for (i = 0; i < tr->nr; i++) {
 		struct tracee_thread *th = &tr->t[i];
 
 		a->tid = th->tid;
-		a->unknown = false;
 		for (j = 0; j < a->nr; j++) {
 			if (in(th->regs.rip, a->r[j].lo, a->r[j].hi)) {
 				a->idx = a->r[j].idx;
@@ -64,18 +70,18 @@ int ulp__activeness(struct tracee *tr, struct unwind *uw, struct activeness *a)
 			}
 		}
 		if (in(th->regs.rip, a->uprobes_lo, a->uprobes_hi)) {
-			a->unknown = true;
-			return -EBUSY;
+			unknown = unknown ?: th->tid;
+			continue;
 		}
 		n = unwind__frames(uw, th->tid, ips, UNWIND_MAX_FRAMES);
 		if (n < 0) {
-			a->unknown = true;
-			return -EBUSY;
+			unknown = unknown ?: th->tid;
+			continue;
 		}
 		for (k = 1; k < n; k++) {
 			if (in(ips[k], a->uprobes_lo, a->uprobes_hi)) {
-				a->unknown = true;
-				return -EBUSY;
+				unknown = unknown ?: th->tid;
+				break;
 			}
 			for (j = 0; j < a->nr; j++) {
 				uint64_t ip = a->r[j].body ? ips[k] - 1 : ips[k];
@@ -87,7 +93,11 @@ int ulp__activeness(struct tracee *tr, struct unwind *uw, struct activeness *a)
 			}
 		}
 	}
-	return 0;
+	if (!unknown)
+		return 0;
+	a->tid = unknown;
+	a->unknown = true;
+	return -EBUSY;
 }
 
 void ulp__uprobes_range(pid_t pid, struct activeness *a)
